@@ -1,0 +1,69 @@
+#pragma once
+// Plain value types describing a loaded model: its prunable layers and how channels flow
+// between them. No torch types, so Qt code can include this.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cx::engine {
+
+enum class LayerKind { Conv1d, Conv2d, Linear, TransposedLinear };
+
+/// "conv1d", "conv2d", "linear", "linear_t" (weight stored in x out, GPT-2 Conv1D).
+const char* layerKindName(LayerKind kind);
+
+/// How a consumer's input channels relate to a source's output channels.
+enum class FlowMode {
+    Identity,  // consumer channel dst+j reads source channel src+j
+    Expand,    // consumer channels dst+j*f .. dst+j*f+f-1 read source channel src+j (flatten: f = H*W)
+    Dense      // every consumer channel in the span reads every source channel in the span
+};
+
+const char* flowModeName(FlowMode mode);
+
+constexpr int kModelInput = -1;  // source id of the model's input
+
+/// One span of a layer's input channels and the source channels it comes from.
+struct InputSegment {
+    int source = kModelInput;     // layer index, or kModelInput
+    int64_t channelOffset = 0;    // first consumer input channel (in the consumer's units)
+    int64_t channels = 0;         // consumer input channels in the span (-1: all, unknown)
+    int64_t sourceOffset = 0;     // first source output channel
+    int64_t sourceChannels = 0;   // source channels in the span (-1: all, unknown)
+    FlowMode mode = FlowMode::Identity;
+};
+
+/// One convolution or linear op found in the model's forward graph.
+struct LayerInfo {
+    std::string name;              // module path, e.g. "features.6"
+    std::string param;             // weight parameter path, e.g. "features.6.weight"
+    std::string biasParam;         // empty when the op has no bias
+    LayerKind kind = LayerKind::Linear;
+    std::vector<int64_t> weightShape;
+    int64_t inChannels = 0;        // input channels (all groups) or input features
+    int64_t outChannels = 0;       // output channels or output features
+    std::vector<int64_t> stride, padding, dilation;  // empty for linear layers
+    int64_t groups = 1;
+    bool reachable = true;         // output reaches the model output
+    bool inControlFlow = false;    // inside an if/loop block: cannot be probed
+    std::vector<InputSegment> inputs;
+
+    bool hasBias() const { return !biasParam.empty(); }
+    bool isConv() const { return kind == LayerKind::Conv1d || kind == LayerKind::Conv2d; }
+};
+
+/// Everything `cx inspect` reports about a model.
+struct ModelSummary {
+    std::string path;
+    std::string sha256;              // of the model file
+    std::vector<LayerInfo> layers;   // in forward (graph) order
+    int64_t parameterCount = 0;
+    std::vector<std::string> notes;  // analysis caveats (ops treated conservatively, ...)
+
+    /// Index of the layer with this name, or -1.
+    int indexOf(const std::string& name) const;
+    /// Human-readable name of a source id ("input" or the layer name).
+    std::string sourceName(int source) const;
+};
+
+}  // namespace cx::engine

@@ -1,0 +1,115 @@
+#include "engine/model.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <torch/csrc/jit/passes/inliner.h>
+#include <torch/csrc/jit/passes/remove_mutation.h>
+
+#include "engine/internal/channel_flow.h"
+#include "engine/internal/graph_layers.h"
+#include "engine/internal/guard.h"
+#include "engine/internal/model_impl.h"
+#include "engine/runtime.h"
+#include "engine/sha256.h"
+
+namespace cx::engine {
+
+std::vector<torch::jit::Node*> flattenNodes(torch::jit::Block* block) {
+    std::vector<torch::jit::Node*> out;
+    for (torch::jit::Node* node : block->nodes()) {
+        out.push_back(node);
+        for (torch::jit::Block* sub : node->blocks()) {
+            auto inner = flattenNodes(sub);
+            out.insert(out.end(), inner.begin(), inner.end());
+        }
+    }
+    return out;
+}
+
+std::string attributePath(const torch::jit::Value* value) {
+    const torch::jit::Node* node = value->node();
+    if (node->kind() == c10::prim::Param) return {};
+    if (node->kind() != c10::prim::GetAttr) return {};
+    const std::string name = node->s(torch::jit::attr::name);
+    const torch::jit::Value* parent = node->input(0);
+    if (parent->node()->kind() == c10::prim::Param) return parent->offset() == 0 ? name : std::string{};
+    std::string prefix = attributePath(parent);
+    return prefix.empty() ? std::string{} : prefix + "." + name;
+}
+
+std::vector<torch::jit::Node*> Model::Impl::nodeOrder() const { return flattenNodes(graph->block()); }
+
+const torch::Tensor& Model::Impl::param(const std::string& path) const { return params.at(path); }
+
+Model::Model(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Model::~Model() = default;
+
+const ModelSummary& Model::summary() const { return m_impl->summary; }
+
+namespace {
+
+Status checkReadable(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return invalidInput("model file not found: " + path);
+    if (std::filesystem::is_directory(path, ec)) return invalidInput("model path is a folder, not a file: " + path);
+    std::ifstream in(path, std::ios::binary);
+    char magic[2] = {0, 0};
+    in.read(magic, 2);
+    if (!in) return invalidInput("model file is empty or unreadable: " + path);
+    // TorchScript archives are zip files.
+    if (magic[0] != 'P' || magic[1] != 'K')
+        return invalidInput("not a TorchScript model (expected a file saved with torch.jit.save): " + path);
+    return Done{};
+}
+
+std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::string& path) {
+    auto impl = std::make_unique<Model::Impl>();
+    module.eval();
+    impl->module = module;
+    for (const auto& p : module.named_parameters(true)) impl->params[p.name] = p.value;
+    impl->graph = module.get_method("forward").graph()->copy();
+    torch::jit::Inline(*impl->graph);
+    // In-place activations (ReLU(inplace=True)) would overwrite probed values.
+    torch::jit::RemoveTensorMutation(impl->graph);
+
+    ModelSummary& summary = impl->summary;
+    summary.path = path;
+    for (const auto& p : impl->params) summary.parameterCount += p.second.numel();
+    auto found = findLayers(impl->graph, impl->params, summary.notes);
+    analyseChannelFlow(impl->graph, found, summary.notes);
+    for (auto& layer : found) {
+        impl->layerNodes.push_back(layer.node);
+        summary.layers.push_back(std::move(layer.info));
+    }
+    return impl;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Model>> Model::load(const std::string& path) {
+    initRuntime();
+    if (auto readable = checkReadable(path); !readable) return readable.error();
+    auto loaded = guarded<std::shared_ptr<Model>>("cannot load model " + path, [&]() -> Result<std::shared_ptr<Model>> {
+        torch::jit::Module module;
+        try {
+            module = torch::jit::load(path, torch::kCPU);
+        } catch (const c10::Error& e) {
+            return invalidInput("not a readable TorchScript model (" + firstLine(e.what_without_backtrace()) +
+                                "): " + path);
+        }
+        if (!module.find_method("forward"))
+            return invalidInput("the TorchScript model has no forward method: " + path);
+        return std::make_shared<Model>(analyse(module, path));
+    });
+    if (!loaded) return loaded;
+    auto model = loaded.value();
+    if (model->summary().layers.empty())
+        return invalidInput("the model has no convolution or linear layer to analyse: " + path);
+    auto digest = sha256File(path);
+    if (!digest) return digest.error();
+    model->impl().summary.sha256 = digest.value();
+    return model;
+}
+
+}  // namespace cx::engine

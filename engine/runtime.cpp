@@ -1,0 +1,38 @@
+#include "engine/runtime.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+#include <torch/torch.h>
+
+#include "engine/internal/guard.h"
+
+namespace cx::engine {
+
+std::string firstLine(const std::string& text) {
+    auto end = text.find('\n');
+    return end == std::string::npos ? text : text.substr(0, end);
+}
+
+void initRuntime() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        torch::set_num_threads(static_cast<int>(cores));
+    });
+}
+
+std::string defaultDevice() {
+    const char* forced = std::getenv("CX_DEVICE");
+    if (forced && std::string(forced) == "cpu") return "cpu";
+    return torch::cuda::is_available() ? "cuda" : "cpu";
+}
+
+std::string deviceDescription() {
+    initRuntime();
+    if (defaultDevice() == "cuda") return "CUDA, " + std::to_string(torch::cuda::device_count()) + " device(s)";
+    return "CPU, " + std::to_string(torch::get_num_threads()) + " threads";
+}
+
+}  // namespace cx::engine
