@@ -67,7 +67,11 @@ std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::strin
     auto impl = std::make_unique<Model::Impl>();
     module.eval();
     impl->module = module;
-    for (const auto& p : module.named_parameters(true)) impl->params[p.name] = p.value;
+    // The model is frozen: gradients flow only into tensors a job passes in (masks, copies).
+    for (const auto& p : module.named_parameters(true)) {
+        p.value.set_requires_grad(false);
+        impl->params[p.name] = p.value;
+    }
     impl->graph = module.get_method("forward").graph()->copy();
     torch::jit::Inline(*impl->graph);
     // In-place activations (ReLU(inplace=True)) would overwrite probed values.

@@ -1,0 +1,75 @@
+#include "app/cli/args.h"
+
+#include <cstdlib>
+
+namespace cx::app {
+
+Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valued, const std::set<std::string>& flags) {
+    for (size_t i = 0; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (a.size() < 3 || a.compare(0, 2, "--") != 0) {
+            m_positional.push_back(a);
+            continue;
+        }
+        std::string name = a.substr(2), value;
+        const auto eq = name.find('=');
+        const bool inlineValue = eq != std::string::npos;
+        if (inlineValue) {
+            value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        }
+        if (flags.count(name) && !inlineValue) {
+            m_flags.insert(name);
+        } else if (valued.count(name)) {
+            if (!inlineValue) {
+                if (i + 1 >= argv.size()) {
+                    m_error = "option --" + name + " needs a value";
+                    return;
+                }
+                value = argv[++i];
+            }
+            m_values[name] = value;
+        } else {
+            m_error = "unknown option --" + name;
+            return;
+        }
+    }
+}
+
+bool Args::has(const std::string& name) const { return m_flags.count(name) || m_values.count(name); }
+
+std::optional<std::string> Args::value(const std::string& name) const {
+    auto it = m_values.find(name);
+    if (it == m_values.end()) return std::nullopt;
+    return it->second;
+}
+
+std::string Args::value(const std::string& name, const std::string& fallback) const {
+    return value(name).value_or(fallback);
+}
+
+std::optional<long long> Args::integer(const std::string& name, long long fallback, std::string& error) const {
+    auto text = value(name);
+    if (!text) return fallback;
+    char* end = nullptr;
+    const long long v = std::strtoll(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0') {
+        error = "--" + name + " expects an integer, got '" + *text + "'";
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<double> Args::real(const std::string& name, double fallback, std::string& error) const {
+    auto text = value(name);
+    if (!text) return fallback;
+    char* end = nullptr;
+    const double v = std::strtod(text->c_str(), &end);
+    if (text->empty() || *end != '\0') {
+        error = "--" + name + " expects a number, got '" + *text + "'";
+        return std::nullopt;
+    }
+    return v;
+}
+
+}  // namespace cx::app

@@ -1,0 +1,106 @@
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+
+#include <unistd.h>
+
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "engine/demo_cnn.h"
+#include "engine/demo_run.h"
+
+namespace cx::app {
+namespace {
+
+const char* kHelp = R"(usage: cx demo <train-cnn|images|run> [options]
+
+  train-cnn [--out FILE.pt] [--epochs N] [--train-images N] [--test-images N] [--seed S]
+      Trains the demo CNN (5 conv + 2 linear, AlexNet-style) on procedural shapes and saves it as
+      TorchScript (default: the shipped resources/demo/shapes_cnn.pt). Prints held-out accuracy.
+  images --out FILE.safetensors|DIR [--count N] [--seed S]
+      Writes shapes images: a safetensors image file, or PNGs in class sub-folders.
+  run --out DIR [--model FILE.pt]
+      The headless demo: accuracy, sample images, per-unit activations of every conv layer.
+)";
+
+void attachTerminalProgress(engine::JobContext& job) {
+    if (!isatty(STDERR_FILENO)) return;
+    job.onProgress = [](const engine::Progress& p) {
+        std::cerr << "\r" << p.stage << " " << std::fixed << std::setprecision(1) << 100.0 * p.fraction << "%   "
+                  << std::flush;
+    };
+}
+
+std::string demoModelPath() { return (std::filesystem::path(resourceDir()) / "demo" / "shapes_cnn.pt").string(); }
+
+int trainCnn(const Args& args) {
+    engine::DemoTrainOptions options;
+    std::string err;
+    options.out = args.value("out", demoModelPath());
+    auto epochs = args.integer("epochs", options.epochs, err);
+    auto train = args.integer("train-images", options.trainImages, err);
+    auto test = args.integer("test-images", options.testImages, err);
+    auto seed = args.integer("seed", static_cast<long long>(options.seed), err);
+    if (!err.empty()) return usageError(err);
+    if (*epochs < 1) return usageError("--epochs must be at least 1");
+    if (*train < 1 || *test < 1) return usageError("--train-images and --test-images must be at least 1");
+    options.epochs = static_cast<int>(*epochs);
+    options.trainImages = *train;
+    options.testImages = *test;
+    options.seed = static_cast<uint64_t>(*seed);
+    engine::JobContext job;
+    attachTerminalProgress(job);
+    job.onLog = [](const std::string& line) { std::cerr << "\r" << line << "\n"; };
+    auto report = engine::trainDemoCnn(options, job);
+    if (!report) return reportError(report.error());
+    std::cout << "wrote " << options.out << "\nheld-out accuracy: " << std::fixed << std::setprecision(4)
+              << report.value().testAccuracy << " on " << report.value().testImages << " images ("
+              << std::setprecision(0) << report.value().seconds << " s)\n";
+    return 0;
+}
+
+int images(const Args& args) {
+    std::string err;
+    auto out = args.value("out");
+    auto count = args.integer("count", 600, err);
+    auto seed = args.integer("seed", 1, err);
+    if (!err.empty()) return usageError(err);
+    if (!out) return usageError("demo images needs --out FILE.safetensors or --out DIR");
+    auto st = engine::writeShapesImages(*out, *count, static_cast<uint64_t>(*seed));
+    if (!st) return reportError(st.error());
+    std::cout << "wrote " << *count << " images to " << *out << "\n";
+    return 0;
+}
+
+int run(const Args& args) {
+    auto out = args.value("out");
+    if (!out) return usageError("demo run needs --out DIR");
+    engine::JobContext job;
+    attachTerminalProgress(job);
+    auto report = engine::runHeadlessDemo(args.value("model", demoModelPath()), *out, job);
+    if (!report) return reportError(report.error());
+    if (isatty(STDERR_FILENO)) std::cerr << "\n";
+    std::cout << "demo outputs in " << *out << "\naccuracy on " << report.value().images
+              << " held-out shapes: " << report.value().accuracy << "\n";
+    for (const auto& f : report.value().files) std::cout << "  " << f << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int runDemo(const std::vector<std::string>& argv) {
+    Args args(argv, {"out", "epochs", "train-images", "test-images", "seed", "count", "model"}, {"help"});
+    if (args.has("help") || argv.empty()) {
+        std::cout << kHelp;
+        return argv.empty() ? 2 : 0;
+    }
+    if (!args.ok()) return usageError(args.error());
+    const std::string sub = args.positional().empty() ? "" : args.positional()[0];
+    if (args.positional().size() != 1) return usageError("demo takes one subcommand: train-cnn, images or run");
+    if (sub == "train-cnn") return trainCnn(args);
+    if (sub == "images") return images(args);
+    if (sub == "run") return run(args);
+    return usageError("unknown demo subcommand '" + sub + "' (train-cnn, images, run)");
+}
+
+}  // namespace cx::app

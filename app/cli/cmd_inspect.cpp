@@ -1,0 +1,100 @@
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "engine/model.h"
+
+namespace cx::app {
+namespace {
+
+const char* kHelp = R"(usage: cx inspect MODEL [--json]
+
+Lists the convolution and linear layers of a TorchScript model (parameter path, kind, weight
+shape, stride / padding / dilation / groups, bias) and where each layer's input channels come
+from (the channel dependency graph), following the model's real data flow.
+
+  --json    one JSON object: {"model", "sha256", "parameters", "layers": [...], "notes": [...]}
+)";
+
+std::string shapeText(const std::vector<int64_t>& shape) {
+    std::ostringstream s;
+    for (size_t i = 0; i < shape.size(); ++i) s << (i ? "x" : "") << shape[i];
+    return s.str();
+}
+
+nlohmann::json toJson(const engine::ModelSummary& summary) {
+    using nlohmann::json;
+    json layers = json::array();
+    for (const auto& l : summary.layers) {
+        json inputs = json::array();
+        for (const auto& s : l.inputs)
+            inputs.push_back({{"layer", summary.sourceName(s.source)}, {"channel_offset", s.channelOffset},
+                              {"channels", s.channels}, {"source_offset", s.sourceOffset},
+                              {"source_channels", s.sourceChannels}, {"mode", engine::flowModeName(s.mode)}});
+        json layer = {{"name", l.name}, {"kind", engine::layerKindName(l.kind)}, {"param", l.param},
+                      {"weight_shape", l.weightShape}, {"bias", l.hasBias()},
+                      {"bias_param", l.hasBias() ? json(l.biasParam) : json(nullptr)},
+                      {"in_channels", l.inChannels}, {"out_channels", l.outChannels},
+                      {"reachable", l.reachable}, {"inputs", inputs}};
+        if (l.isConv()) {
+            layer["stride"] = l.stride;
+            layer["padding"] = l.padding;
+            layer["dilation"] = l.dilation;
+            layer["groups"] = l.groups;
+        }
+        if (l.inControlFlow) layer["in_control_flow"] = true;
+        layers.push_back(layer);
+    }
+    return {{"model", summary.path}, {"sha256", summary.sha256}, {"parameters", summary.parameterCount},
+            {"layers", layers}, {"notes", summary.notes}};
+}
+
+void printTable(const engine::ModelSummary& summary) {
+    std::cout << summary.path << "\n  " << summary.layers.size() << " layers, " << summary.parameterCount
+              << " parameters, sha256 " << summary.sha256.substr(0, 16) << "...\n\n";
+    std::cout << std::left << std::setw(4) << "#" << std::setw(24) << "layer" << std::setw(10) << "kind"
+              << std::setw(16) << "weight" << std::setw(22) << "stride/pad/dil/grp" << "inputs\n";
+    for (size_t i = 0; i < summary.layers.size(); ++i) {
+        const auto& l = summary.layers[i];
+        std::string geometry = "-";
+        if (l.isConv())
+            geometry = shapeText(l.stride) + "/" + shapeText(l.padding) + "/" + shapeText(l.dilation) + "/" +
+                       std::to_string(l.groups);
+        std::string inputs;
+        for (const auto& s : l.inputs) {
+            if (!inputs.empty()) inputs += ", ";
+            inputs += summary.sourceName(s.source);
+            if (s.mode == engine::FlowMode::Dense) inputs += " (all)";
+            else inputs += "[" + std::to_string(s.sourceOffset) + ":" +
+                           std::to_string(s.sourceOffset + s.sourceChannels) + "]->" +
+                           std::to_string(s.channelOffset) + (s.mode == engine::FlowMode::Expand ? " (flatten)" : "");
+        }
+        std::cout << std::setw(4) << i << std::setw(24) << (l.name + (l.reachable ? "" : " (dead)"))
+                  << std::setw(10) << engine::layerKindName(l.kind) << std::setw(16) << shapeText(l.weightShape)
+                  << std::setw(22) << geometry << inputs << (l.hasBias() ? "" : "  [no bias]") << "\n";
+    }
+    for (const auto& note : summary.notes) std::cout << "note: " << note << "\n";
+}
+
+}  // namespace
+
+int runInspect(const std::vector<std::string>& argv) {
+    Args args(argv, {}, {"json", "help"});
+    if (args.has("help")) {
+        std::cout << kHelp;
+        return 0;
+    }
+    if (!args.ok()) return usageError(args.error());
+    if (args.positional().size() != 1) return usageError("inspect takes one MODEL file (see cx inspect --help)");
+    auto model = engine::Model::load(args.positional()[0]);
+    if (!model) return reportError(model.error());
+    if (args.has("json")) std::cout << toJson(model.value()->summary()).dump(2) << "\n";
+    else printTable(model.value()->summary());
+    return 0;
+}
+
+}  // namespace cx::app

@@ -1,0 +1,39 @@
+// `cx`: the Circuit Explorer engine on the command line.
+#include <cstring>
+#include <iostream>
+
+#include "app/cli/commands.h"
+
+namespace {
+
+const char* kUsage = R"(usage: cx <command> [options]
+
+Find and inspect circuits in trained PyTorch (TorchScript) models.
+
+commands:
+  inspect MODEL [--json]     layers (conv / linear) and the channel dependency graph
+  demo train-cnn             train the built-in demo CNN on the procedural shapes set
+  demo images                write procedural shapes images (safetensors or PNG folder)
+  demo run --out DIR         the headless demo: inspect the demo model, sample images, accuracy
+
+Run `cx <command> --help` for a command's options.
+Exit codes: 0 success, 1 failure, 2 bad input (one `error: ...` line on stderr).
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+        std::cout << kUsage;
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> rest(argv + 2, argv + argc);
+    if (command == "--version" || command == "version") {
+        std::cout << "cx " << CX_VERSION << "\n";
+        return 0;
+    }
+    if (command == "inspect") return cx::app::runInspect(rest);
+    if (command == "demo") return cx::app::runDemo(rest);
+    return cx::app::usageError("unknown command '" + command + "' (see cx --help)");
+}

@@ -1,0 +1,179 @@
+#include "engine/internal/image_set.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <stb_image.h>
+#include <stb_image_resize.h>
+#include <stb_image_write.h>
+
+#include "engine/atomic_file.h"
+#include "engine/internal/tensor_io.h"
+#include "engine/safetensors.h"
+
+namespace cx::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool isImageFile(const fs::path& p) {
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
+}
+
+std::vector<fs::path> sortedImages(const fs::path& dir) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.is_regular_file() && isImageFile(e.path())) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+// Decodes, resizes (shorter side), centre-crops; returns 3 x H x W in 0..1.
+Result<torch::Tensor> decode(const fs::path& file, const ImageOptions& opt) {
+    int w = 0, h = 0, n = 0;
+    unsigned char* pixels = stbi_load(file.string().c_str(), &w, &h, &n, 3);
+    if (!pixels) return invalidInput("cannot decode image " + file.string() + ": " + stbi_failure_reason());
+    std::vector<unsigned char> rgb(pixels, pixels + static_cast<size_t>(w) * h * 3);
+    stbi_image_free(pixels);
+    if (opt.resize > 0 && std::min(w, h) != opt.resize) {
+        const double s = double(opt.resize) / std::min(w, h);
+        const int nw = std::max(1, int(std::lround(w * s))), nh = std::max(1, int(std::lround(h * s)));
+        std::vector<unsigned char> out(static_cast<size_t>(nw) * nh * 3);
+        stbir_resize_uint8(rgb.data(), w, h, 0, out.data(), nw, nh, 0, 3);
+        rgb.swap(out);
+        w = nw;
+        h = nh;
+    }
+    auto t = torch::from_blob(rgb.data(), {h, w, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32) / 255.0;
+    if (opt.crop > 0) {
+        if (w < opt.crop || h < opt.crop)
+            return invalidInput("image " + file.string() + " (" + std::to_string(w) + "x" + std::to_string(h) +
+                                ") is smaller than the crop size " + std::to_string(opt.crop));
+        const int top = (h - opt.crop) / 2, left = (w - opt.crop) / 2;
+        t = t.slice(1, top, top + opt.crop).slice(2, left, left + opt.crop);
+    }
+    return t.contiguous();
+}
+
+Result<ImageSet> loadFolder(const fs::path& dir, const ImageOptions& opt) {
+    ImageSet set;
+    std::vector<std::pair<fs::path, int64_t>> files;
+    for (const auto& f : sortedImages(dir)) files.emplace_back(f, -1);
+    if (files.empty()) {
+        std::vector<fs::path> classes;
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.is_directory()) classes.push_back(e.path());
+        std::sort(classes.begin(), classes.end());
+        for (const auto& c : classes) {
+            auto inClass = sortedImages(c);
+            if (inClass.empty()) continue;
+            const auto label = static_cast<int64_t>(set.info.classNames.size());
+            set.info.classNames.push_back(c.filename().string());
+            for (const auto& f : inClass) files.emplace_back(f, label);
+        }
+    }
+    if (files.empty()) return invalidInput("no PNG or JPEG images in " + dir.string() + " (nor in its sub-folders)");
+    if (opt.limit > 0 && static_cast<int64_t>(files.size()) > opt.limit) files.resize(static_cast<size_t>(opt.limit));
+    std::vector<torch::Tensor> images;
+    std::vector<int64_t> labels;
+    for (const auto& [file, label] : files) {
+        auto img = decode(file, opt);
+        if (!img) return img.error();
+        if (!images.empty() && img.value().sizes() != images.front().sizes())
+            return invalidInput("image " + file.string() + " has another size than " + set.info.files.front() +
+                                "; give a resize and crop size");
+        images.push_back(img.take());
+        labels.push_back(label);
+        set.info.files.push_back(file.string());
+    }
+    set.images = torch::stack(images);
+    if (opt.normalize) {
+        auto mean = torch::tensor(std::vector<float>(opt.mean.begin(), opt.mean.end())).view({1, 3, 1, 1});
+        auto sd = torch::tensor(std::vector<float>(opt.std.begin(), opt.std.end())).view({1, 3, 1, 1});
+        set.images = (set.images - mean) / sd;
+    }
+    set.labels = torch::tensor(labels, torch::kInt64);
+    return set;
+}
+
+Result<ImageSet> loadSafetensorsImages(const std::string& path, const ImageOptions& opt) {
+    auto file = readSafetensors(path);
+    if (!file) return file.error();
+    auto it = file.value().tensors.find("images");
+    if (it == file.value().tensors.end()) return invalidInput(path + ": no tensor named 'images'");
+    if (it->second.dtype != DType::F32)
+        return invalidInput(path + ": 'images' must be float32, not " + std::string(dtypeName(it->second.dtype)));
+    if (it->second.shape.size() != 4)
+        return invalidInput(path + ": 'images' must be N x C x H x W, got " + std::to_string(it->second.shape.size()) +
+                            " dimensions");
+    auto images = blobToTensor(it->second, path);
+    if (!images) return images.error();
+    ImageSet set;
+    set.images = images.take();
+    if (set.images.size(0) == 0) return invalidInput(path + ": 'images' holds no image");
+    if (opt.limit > 0 && set.images.size(0) > opt.limit) set.images = set.images.slice(0, 0, opt.limit).contiguous();
+    if (!torch::isfinite(set.images).all().item<bool>())
+        return invalidInput(path + ": 'images' contains NaN or infinite values");
+    set.labels = torch::full({set.images.size(0)}, -1, torch::kInt64);
+    auto labels = file.value().tensors.find("labels");
+    if (labels != file.value().tensors.end()) {
+        auto l = blobToTensor(labels->second, path);
+        if (!l) return l.error();
+        if (l.value().dim() != 1 || l.value().size(0) < set.images.size(0))
+            return invalidInput(path + ": 'labels' must be a vector with one label per image");
+        set.labels = l.value().slice(0, 0, set.images.size(0)).to(torch::kInt64);
+    }
+    auto names = file.value().metadata.find("class_names");
+    if (names != file.value().metadata.end()) {
+        std::string s = names->second, item;
+        for (char c : s + ",") {
+            if (c == ',') { if (!item.empty()) set.info.classNames.push_back(item); item.clear(); }
+            else item += c;
+        }
+    }
+    return set;
+}
+
+}  // namespace
+
+Result<ImageSet> loadImages(const std::string& path, const ImageOptions& options) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return invalidInput("image path not found: " + path);
+    auto set = fs::is_directory(path, ec) ? loadFolder(path, options) : loadSafetensorsImages(path, options);
+    if (!set) return set;
+    auto& s = set.value();
+    s.info.source = path;
+    s.info.count = s.images.size(0);
+    s.info.channels = s.images.size(1);
+    s.info.height = s.images.size(2);
+    s.info.width = s.images.size(3);
+    return set;
+}
+
+Status saveImages(const std::string& path, const ImageSet& set) {
+    SafetensorsFile file;
+    file.tensors["images"] = tensorToBlob(set.images.to(torch::kFloat32));
+    if (set.labels.defined()) file.tensors["labels"] = tensorToBlob(set.labels.to(torch::kInt64));
+    std::string names;
+    for (const auto& n : set.info.classNames) names += (names.empty() ? "" : ",") + n;
+    if (!names.empty()) file.metadata["class_names"] = names;
+    file.metadata["format"] = "cx-images/1";
+    return writeSafetensors(path, file);
+}
+
+Status savePng(const std::string& path, const torch::Tensor& image) {
+    auto hwc = (image.detach().to(torch::kCPU).clamp(0, 1) * 255).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+    std::vector<uint8_t> png;
+    auto append = [](void* context, void* data, int size) {
+        auto* out = static_cast<std::vector<uint8_t>*>(context);
+        out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+    };
+    const int ok = stbi_write_png_to_func(append, &png, static_cast<int>(hwc.size(1)), static_cast<int>(hwc.size(0)),
+                                          static_cast<int>(hwc.size(2)), hwc.data_ptr<uint8_t>(), 0);
+    if (!ok) return ioError("cannot encode PNG for " + path);
+    return writeFileAtomic(path, png.data(), png.size());
+}
+
+}  // namespace cx::engine

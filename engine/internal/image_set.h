@@ -1,0 +1,27 @@
+#pragma once
+#include <torch/torch.h>
+
+#include "engine/error.h"
+#include "engine/images.h"
+
+namespace cx::engine {
+
+/// Images as an N x C x H x W float32 CPU tensor, with class labels (-1 when unknown).
+struct ImageSet {
+    ImageSetInfo info;
+    torch::Tensor images;
+    torch::Tensor labels;  // int64, N
+};
+
+/// A folder of PNG/JPEG files (directly, or in class sub-folders), or a safetensors file with
+/// key `images` (N x C x H x W float32, optional `labels` int64). InvalidInput names the file
+/// at fault: unreadable image, mixed sizes without resize/crop, wrong key, dtype or rank, NaN.
+Result<ImageSet> loadImages(const std::string& path, const ImageOptions& options);
+
+/// Writes images (and labels, if any) as a safetensors image file.
+Status saveImages(const std::string& path, const ImageSet& set);
+
+/// Writes one image (C x H x W, values 0..1) as a PNG file.
+Status savePng(const std::string& path, const torch::Tensor& image);
+
+}  // namespace cx::engine

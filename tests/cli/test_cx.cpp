@@ -1,0 +1,124 @@
+// End-to-end tests through the real `cx` binary: output, exit codes and error lines.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Run {
+    int code = -1;
+    std::string out, err;
+};
+
+std::string tempDir() {
+    auto dir = std::filesystem::temp_directory_path() / ("cx_cli_" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir);
+    return dir.string();
+}
+
+Run cx(const std::string& args) {
+    static const std::string dir = tempDir();
+    const std::string errFile = dir + "/stderr.txt";
+    const std::string command = std::string(CX_BINARY) + " " + args + " 2>" + errFile;
+    Run run;
+    FILE* pipe = popen(command.c_str(), "r");
+    std::array<char, 4096> buffer{};
+    size_t n = 0;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
+    const int status = pclose(pipe);
+    run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream in(errFile);
+    run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return run;
+}
+
+std::string model(const std::string& name) { return std::string(CX_TEST_DATA) + "/models/" + name + ".pt"; }
+
+}  // namespace
+
+TEST(Cli, HelpEverywhere) {
+    auto top = cx("--help");
+    EXPECT_EQ(top.code, 0);
+    EXPECT_NE(top.out.find("usage: cx <command>"), std::string::npos);
+    for (const std::string cmd : {"inspect", "demo"}) {
+        auto r = cx(cmd + " --help");
+        EXPECT_EQ(r.code, 0) << cmd;
+        EXPECT_NE(r.out.find("usage: cx " + cmd), std::string::npos) << cmd;
+    }
+}
+
+TEST(Cli, InspectJson) {
+    auto r = cx("inspect " + model("concat") + " --json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["model"], model("concat"));
+    std::map<std::string, nlohmann::json> byName;
+    for (const auto& l : j["layers"]) byName[l["name"]] = l;
+    ASSERT_EQ(byName.size(), 4u);
+    EXPECT_EQ(byName["dead"]["reachable"], false);
+    EXPECT_EQ(byName["merge"]["weight_shape"], nlohmann::json({3, 7, 3, 3}));
+    EXPECT_EQ(byName["merge"]["kind"], "conv2d");
+    EXPECT_EQ(byName["merge"]["bias"], true);
+    const auto& inputs = byName["merge"]["inputs"];
+    ASSERT_EQ(inputs.size(), 2u);
+    EXPECT_EQ(inputs[1]["layer"], "b");
+    EXPECT_EQ(inputs[1]["channel_offset"], 2);
+    EXPECT_EQ(inputs[1]["channels"], 5);
+    EXPECT_EQ(byName["a"]["inputs"][0]["layer"], "input");
+}
+
+TEST(Cli, InspectTable) {
+    auto r = cx("inspect " + model("chain"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("features.0"), std::string::npos);
+    EXPECT_NE(r.out.find("classifier.1"), std::string::npos);
+    EXPECT_NE(r.out.find("(flatten)"), std::string::npos);
+}
+
+TEST(Cli, BadInputExitsWithTwoAndOneErrorLine) {
+    const std::string dir = tempDir();
+    std::ofstream(dir + "/text.pt") << "hello";
+    for (const std::string& args : std::vector<std::string>{"inspect /nonexistent.pt", "inspect " + dir + "/text.pt", "inspect",
+                                   "inspect " + model("chain") + " --bogus", "frobnicate", "demo images --count x --out a"}) {
+        auto r = cx(args);
+        EXPECT_EQ(r.code, 2) << args;
+        EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << args << ": " << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+        EXPECT_TRUE(r.out.empty()) << args;
+    }
+}
+
+TEST(Cli, DemoImagesWritesALoadableFile) {
+    const std::string out = tempDir() + "/shapes.safetensors";
+    auto r = cx("demo images --count 12 --seed 3 --out " + out);
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::ifstream in(out, std::ios::binary);
+    uint64_t n = 0;
+    in.read(reinterpret_cast<char*>(&n), 8);
+    std::string header(n, ' ');
+    in.read(header.data(), static_cast<std::streamsize>(n));
+    auto j = nlohmann::json::parse(header);
+    EXPECT_EQ(j["images"]["shape"], nlohmann::json({12, 3, 64, 64}));
+    EXPECT_EQ(j["images"]["dtype"], "F32");
+    EXPECT_EQ(j["labels"]["dtype"], "I64");
+}
+
+TEST(Cli, HeadlessDemoRun) {
+    if (!std::filesystem::exists(CX_DEMO_MODEL)) GTEST_SKIP() << "demo model not built";
+    const std::string out = tempDir() + "/demo";
+    auto r = cx("demo run --out " + out);
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const std::string f : {"summary.txt", "unit_activations.csv", "shapes_eval.safetensors", "sample_circle.png"})
+        EXPECT_TRUE(std::filesystem::exists(out + "/" + f)) << f;
+    // The shipped model classifies held-out shapes well.
+    const auto pos = r.out.find("held-out shapes: ");
+    ASSERT_NE(pos, std::string::npos);
+    EXPECT_GT(std::stod(r.out.substr(pos + 17)), 0.9);
+}

@@ -1,0 +1,25 @@
+#include "test_util.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
+namespace cx::test {
+
+std::string modelPath(const std::string& name) { return std::string(CX_TEST_DATA) + "/models/" + name + ".pt"; }
+
+std::string tempDir() {
+    namespace fs = std::filesystem;
+    static const fs::path root = [] {
+        auto p = fs::temp_directory_path() / ("cx_test_" + std::to_string(std::random_device{}()));
+        fs::create_directories(p);
+        std::atexit([] { std::error_code ec; fs::remove_all(root, ec); });
+        return p;
+    }();
+    static int counter = 0;
+    auto dir = root / std::to_string(counter++);
+    fs::create_directories(dir);
+    return dir.string();
+}
+
+}  // namespace cx::test
