@@ -31,7 +31,6 @@ void attachTerminalProgress(engine::JobContext& job) {
     };
 }
 
-std::string demoModelPath() { return (std::filesystem::path(resourceDir()) / "demo" / "shapes_cnn.pt").string(); }
 
 int trainCnn(const Args& args) {
     engine::DemoTrainOptions options;

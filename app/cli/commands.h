@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "app/resource_dir.h"
 #include "engine/error.h"
 
 namespace cx::app {
@@ -13,9 +14,5 @@ int runDemo(const std::vector<std::string>& args);
 /// Prints `error: message` on stderr and returns 2 for bad input, 1 otherwise.
 int reportError(const engine::Error& error);
 int usageError(const std::string& message);
-
-/// The resources folder (demo model and metadata): $CX_RESOURCES, the installed share
-/// folder, or the source tree the binary was built from.
-std::string resourceDir();
 
 }  // namespace cx::app

@@ -1,0 +1,55 @@
+// circuit-explorer: the desktop application.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QSettings>
+#include <QTimer>
+
+#include "app/gui/job_runner.h"
+#include "app/gui/main_window.h"
+
+namespace {
+
+// --screenshot: once the first job is done and the window has painted, save it and quit.
+void scheduleScreenshot(cx::app::MainWindow& window, const QString& file) {
+    auto grabAndQuit = [&window, file] {
+        QTimer::singleShot(400, &window, [&window, file] {
+            window.grab().save(file);
+            QApplication::quit();
+        });
+    };
+    QObject::connect(window.jobs(), &cx::app::JobRunner::jobFinished, &window, grabAndQuit);
+    QTimer::singleShot(60000, &window, [] { QApplication::exit(1); });  // never hang a script
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("CircuitExplorer"));
+    QApplication::setApplicationName(QStringLiteral("Circuit Explorer"));
+    QApplication::setApplicationVersion(QStringLiteral(CX_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("circuit-explorer"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Find, inspect and compare circuits in trained neural networks."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("TorchScript model to open."), QStringLiteral("[MODEL]"));
+    QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the built-in demo model."));
+    QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a screenshot to FILE once loaded, then quit."),
+                                  QStringLiteral("FILE"));
+    parser.addOptions({demo, screenshot});
+    parser.process(app);
+
+    cx::app::MainWindow window;
+    window.show();
+    if (parser.isSet(screenshot)) scheduleScreenshot(window, parser.value(screenshot));
+
+    QSettings settings;
+    const QString last = settings.value(QStringLiteral("session/lastModel")).toString();
+    if (!parser.positionalArguments().isEmpty()) window.openModel(parser.positionalArguments().first());
+    else if (parser.isSet(demo) || last.isEmpty()) window.openDemoModel();  // first start: the demo
+    else if (QFileInfo::exists(last)) window.openModel(last);
+    return app.exec();
+}

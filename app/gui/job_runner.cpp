@@ -1,0 +1,99 @@
+#include "app/gui/job_runner.h"
+
+#include <mutex>
+
+#include <QtConcurrent/QtConcurrent>
+
+namespace cx::app {
+
+// Written by the worker on every engine progress call; read by the GUI timer.
+struct JobRunner::ProgressBox {
+    std::mutex mutex;
+    std::string stage;
+    double fraction = 0.0;
+    bool dirty = false;
+};
+
+JobRunner::JobRunner(QObject* parent) : QObject(parent) {
+    m_pool.setMaxThreadCount(1);
+    m_progressTimer.setInterval(33);
+    connect(&m_progressTimer, &QTimer::timeout, this, &JobRunner::flushProgress);
+}
+
+JobRunner::~JobRunner() {
+    cancelAll();
+    m_pool.waitForDone();
+}
+
+int JobRunner::start(const QString& kind, const QString& title, Work work, Done onDone) {
+    for (auto it = m_jobs.begin(); it != m_jobs.end(); ++it)
+        if (it->kind == kind && !it->stale) {
+            it->stale = true;
+            it->token->cancel();
+        }
+    const int id = m_nextId++;
+    Job job;
+    job.kind = kind;
+    job.token = std::make_shared<engine::CancelToken>();
+    job.progress = std::make_shared<ProgressBox>();
+    job.onDone = std::move(onDone);
+    job.watcher = new QFutureWatcher<std::any>(this);
+    connect(job.watcher, &QFutureWatcher<std::any>::finished, this, [this, id] { onFinished(id); });
+    auto token = job.token;
+    auto box = job.progress;
+    m_jobs.insert(id, job);
+    Q_EMIT jobStarted(id, title);
+    job.watcher->setFuture(QtConcurrent::run(&m_pool, [work = std::move(work), token, box]() -> std::any {
+        if (token->cancelled()) return {};
+        engine::JobContext context(token);
+        context.onProgress = [box](const engine::Progress& p) {
+            std::lock_guard<std::mutex> lock(box->mutex);
+            box->stage = p.stage;
+            box->fraction = p.fraction;
+            box->dirty = true;
+        };
+        return work(context);
+    }));
+    if (!m_progressTimer.isActive()) m_progressTimer.start();
+    return id;
+}
+
+void JobRunner::cancel(int id) {
+    auto it = m_jobs.find(id);
+    if (it != m_jobs.end()) it->token->cancel();
+}
+
+void JobRunner::cancelAll() {
+    for (auto& job : m_jobs) job.token->cancel();
+}
+
+void JobRunner::flushProgress() {
+    for (auto it = m_jobs.begin(); it != m_jobs.end(); ++it) {
+        QString stage;
+        double fraction = 0;
+        {
+            std::lock_guard<std::mutex> lock(it->progress->mutex);
+            if (!it->progress->dirty) continue;
+            it->progress->dirty = false;
+            stage = QString::fromStdString(it->progress->stage);
+            fraction = it->progress->fraction;
+        }
+        Q_EMIT jobProgress(it.key(), stage, fraction);
+    }
+    if (m_jobs.isEmpty()) m_progressTimer.stop();
+}
+
+void JobRunner::onFinished(int id) {
+    flushProgress();
+    Job job = m_jobs.take(id);
+    const bool cancelled = job.stale || job.token->cancelled();
+    QString error;
+    if (!cancelled && job.onDone) {
+        std::any result = job.watcher->result();
+        error = job.onDone(result);
+    }
+    job.watcher->deleteLater();
+    Q_EMIT jobFinished(id, cancelled, error);
+}
+
+}  // namespace cx::app

@@ -1,0 +1,63 @@
+#pragma once
+// Runs engine jobs off the GUI thread: one worker thread (one job at a time on the device),
+// progress coalesced to ~30 updates/s, cancellation through the engine's CancelToken, and a
+// newer job of the same kind cancelling the stale one whose late result is then dropped.
+#include <any>
+#include <functional>
+#include <memory>
+
+#include <QFutureWatcher>
+#include <QMap>
+#include <QObject>
+#include <QThreadPool>
+#include <QTimer>
+
+#include "engine/job.h"
+
+namespace cx::app {
+
+class JobRunner : public QObject {
+    Q_OBJECT
+public:
+    using Work = std::function<std::any(engine::JobContext&)>;  // runs on the worker thread
+    /// Runs on the GUI thread with the work's result; returns an error text, empty on success.
+    using Done = std::function<QString(std::any&)>;
+
+    explicit JobRunner(QObject* parent = nullptr);
+    ~JobRunner() override;  // cancels every job and waits for the worker
+
+    /// Queues a job and returns its id. A running or queued job of the same `kind` is cancelled
+    /// and its result dropped. `onDone` is not called for cancelled or stale jobs.
+    int start(const QString& kind, const QString& title, Work work, Done onDone);
+    void cancel(int id);
+    void cancelAll();
+    bool isActive(int id) const { return m_jobs.contains(id); }
+    int activeCount() const { return m_jobs.size(); }
+
+Q_SIGNALS:
+    void jobStarted(int id, const QString& title);
+    void jobProgress(int id, const QString& stage, double fraction);
+    /// After onDone (when it ran). `cancelled` covers stale jobs too; `error` is onDone's text.
+    void jobFinished(int id, bool cancelled, const QString& error);
+
+private:
+    struct ProgressBox;
+    struct Job {
+        QString kind;
+        std::shared_ptr<engine::CancelToken> token;
+        std::shared_ptr<ProgressBox> progress;
+        QFutureWatcher<std::any>* watcher = nullptr;
+        Done onDone;
+        bool stale = false;
+    };
+
+    QThreadPool m_pool;
+    QTimer m_progressTimer;
+    QMap<int, Job> m_jobs;
+    int m_nextId = 1;
+
+    void flushProgress();
+    void onFinished(int id);
+};
+
+}  // namespace cx::app

@@ -1,0 +1,251 @@
+#include "app/gui/main_window.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+
+#include "app/gui/job_runner.h"
+#include "app/resource_dir.h"
+#include "engine/runtime.h"
+#include "widgets/jobs_panel.h"
+#include "widgets/layer_details_view.h"
+#include "widgets/layer_tree_view.h"
+
+namespace cx::app {
+namespace {
+constexpr int kMaxRecent = 8;
+using ModelResult = engine::Result<std::shared_ptr<engine::Model>>;
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setAcceptDrops(true);
+    setWindowIcon(QIcon(QStringLiteral(":/icons/circuit-explorer.svg")));
+    m_jobs = new JobRunner(this);
+    m_central = new QTabWidget(this);
+    m_central->setDocumentMode(true);
+    m_details = new widgets::LayerDetailsView(m_central);
+    m_central->addTab(m_details, tr("Model"));
+    setCentralWidget(m_central);
+    buildDocks();
+    buildMenus();
+    buildStatusBar();
+    wireJobs();
+    QSettings settings;
+    resize(1200, 760);
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    updateTitle();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildDocks() {
+    m_tree = new widgets::LayerTreeView(this);
+    auto* modelDock = new QDockWidget(tr("Model"), this);
+    modelDock->setObjectName(QStringLiteral("modelDock"));
+    modelDock->setWidget(m_tree);
+    addDockWidget(Qt::LeftDockWidgetArea, modelDock);
+    m_jobsPanel = new widgets::JobsPanel(this);
+    auto* jobsDock = new QDockWidget(tr("Jobs"), this);
+    jobsDock->setObjectName(QStringLiteral("jobsDock"));
+    jobsDock->setWidget(m_jobsPanel);
+    addDockWidget(Qt::RightDockWidgetArea, jobsDock);
+    resizeDocks({modelDock, jobsDock}, {420, 260}, Qt::Horizontal);
+    connect(m_tree, &widgets::LayerTreeView::layerSelected, m_details, &widgets::LayerDetailsView::showLayer);
+}
+
+void MainWindow::buildMenus() {
+    auto* file = menuBar()->addMenu(tr("&File"));
+    auto* open = file->addAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open Model\u2026"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open TorchScript Model"), QString(),
+                                                          tr("TorchScript models (*.pt *.pth *.ptl *.zip);;All files (*)"));
+        if (!path.isEmpty()) openModel(path);
+    });
+    open->setShortcut(QKeySequence::Open);
+    open->setStatusTip(tr("Open a model saved with torch.jit.save"));
+    auto* demo = file->addAction(style()->standardIcon(QStyle::SP_ComputerIcon), tr("Open &Demo Model"), this, &MainWindow::openDemoModel);
+    demo->setShortcut(QKeySequence(tr("Ctrl+Shift+D")));
+    demo->setStatusTip(tr("Open the built-in shapes CNN"));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    auto* close = file->addAction(tr("&Close Model"), this, &MainWindow::closeModel);
+    close->setShortcut(QKeySequence::Close);
+    file->addSeparator();
+    auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    auto* view = menuBar()->addMenu(tr("&View"));
+    for (auto* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Circuit Explorer"), this, &MainWindow::showAbout);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+
+    auto* toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(QStringLiteral("mainToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addAction(open);
+    toolbar->addAction(demo);
+}
+
+void MainWindow::buildStatusBar() {
+    m_deviceLabel = new QLabel(QString::fromStdString(engine::deviceDescription()), this);
+    m_memoryLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_memoryLabel);
+    statusBar()->addPermanentWidget(m_deviceLabel);
+    auto* timer = new QTimer(this);
+    connect(timer, &QTimer::timeout, this, &MainWindow::updateMemory);
+    timer->start(2000);
+    updateMemory();
+}
+
+void MainWindow::wireJobs() {
+    connect(m_jobs, &JobRunner::jobStarted, m_jobsPanel, &widgets::JobsPanel::addJob);
+    connect(m_jobs, &JobRunner::jobProgress, m_jobsPanel, &widgets::JobsPanel::setProgress);
+    connect(m_jobs, &JobRunner::jobFinished, this, [this](int id, bool cancelled, const QString& error) {
+        using Outcome = widgets::JobsPanel::Outcome;
+        m_jobsPanel->finishJob(id, cancelled ? Outcome::Cancelled : error.isEmpty() ? Outcome::Succeeded : Outcome::Failed, error);
+    });
+    connect(m_jobsPanel, &widgets::JobsPanel::cancelRequested, m_jobs, &JobRunner::cancel);
+}
+
+void MainWindow::openModel(const QString& path) {
+    const std::string file = path.toStdString();
+    statusBar()->showMessage(tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
+    m_jobs->start(QStringLiteral("load-model"), tr("Load %1").arg(QFileInfo(path).fileName()),
+                  [file](engine::JobContext& job) -> std::any {
+                      job.progress("loading", 0.0);
+                      return ModelResult(engine::Model::load(file));
+                  },
+                  [this, path](std::any& result) -> QString {
+                      auto& loaded = std::any_cast<ModelResult&>(result);
+                      if (!loaded) {
+                          const QString message = QString::fromStdString(loaded.error().message);
+                          statusBar()->clearMessage();
+                          showError(tr("Cannot open model"), message);
+                          Q_EMIT modelLoadFailed(message);
+                          return message;
+                      }
+                      setModel(loaded.value(), path);
+                      return {};
+                  });
+}
+
+void MainWindow::openDemoModel() { openModel(QString::fromStdString(demoModelPath())); }
+
+void MainWindow::closeModel() {
+    m_model.reset();
+    m_modelPath.clear();
+    m_tree->clearModel();
+    m_details->clearModel();
+    updateTitle();
+    Q_EMIT modelChanged();
+}
+
+void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& path) {
+    m_model = std::move(model);
+    m_modelPath = QFileInfo(path).absoluteFilePath();
+    m_tree->setModel(m_model->summary(), QFileInfo(path).fileName());
+    m_details->setModel(m_model->summary());
+    addRecentFile(m_modelPath);
+    QSettings().setValue(QStringLiteral("session/lastModel"), m_modelPath);
+    statusBar()->showMessage(tr("Opened %1: %2 layers").arg(QFileInfo(path).fileName()).arg(m_model->summary().layers.size()), 5000);
+    updateTitle();
+    Q_EMIT modelChanged();
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+    m_lastError = message;
+    if (!m_showErrorDialogs) return;
+    auto* box = new QMessageBox(QMessageBox::Critical, title, message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+QStringList MainWindow::recentFiles() const { return QSettings().value(QStringLiteral("recentFiles")).toStringList(); }
+
+void MainWindow::addRecentFile(const QString& path) {
+    QStringList files = recentFiles();
+    files.removeAll(path);
+    files.prepend(path);
+    while (files.size() > kMaxRecent) files.removeLast();
+    QSettings().setValue(QStringLiteral("recentFiles"), files);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList files = recentFiles();
+    for (int i = 0; i < files.size(); ++i) {
+        auto* action = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(files[i]).fileName()),
+                                               this, [this, path = files[i]] { openModel(path); });
+        action->setStatusTip(files[i]);
+        action->setEnabled(QFile::exists(files[i]));
+    }
+    m_recentMenu->setEnabled(!files.isEmpty());
+    if (!files.isEmpty()) {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("Clear Menu"), this, [this] {
+            QSettings().remove(QStringLiteral("recentFiles"));
+            rebuildRecentMenu();
+        });
+    }
+}
+
+void MainWindow::updateTitle() {
+    setWindowTitle(m_modelPath.isEmpty() ? tr("Circuit Explorer")
+                                         : tr("%1 \u2014 Circuit Explorer").arg(QFileInfo(m_modelPath).fileName()));
+}
+
+void MainWindow::updateMemory() {
+    // Resident set size from /proc (Linux): pages in the second field of statm.
+    QFile statm(QStringLiteral("/proc/self/statm"));
+    if (!statm.open(QIODevice::ReadOnly)) return;
+    const auto fields = statm.readAll().split(' ');
+    if (fields.size() < 2) return;
+    const double mib = fields[1].toDouble() * 4096.0 / (1024.0 * 1024.0);
+    m_memoryLabel->setText(tr("Memory %1 MiB").arg(mib, 0, 'f', 0));
+}
+
+void MainWindow::showAbout() {
+    QMessageBox::about(this, tr("About Circuit Explorer"),
+                       tr("<h3>Circuit Explorer %1</h3><p>Find, inspect and compare the circuits inside trained "
+                          "neural networks.</p><p>Device: %2</p>")
+                           .arg(QStringLiteral(CX_VERSION), QString::fromStdString(engine::deviceDescription())));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    m_jobs->cancelAll();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls() && !event->mimeData()->urls().isEmpty() && event->mimeData()->urls().first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const auto urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile()) openModel(urls.first().toLocalFile());
+    event->acceptProposedAction();
+}
+
+}  // namespace cx::app

@@ -1,0 +1,82 @@
+#pragma once
+// The main window: model panel (layer tree), jobs panel, central views, menus, recent files,
+// drag and drop, persistent settings. Engine work goes through the JobRunner.
+#include <memory>
+
+#include <QMainWindow>
+
+#include "engine/model.h"
+
+class QLabel;
+class QMenu;
+class QTabWidget;
+
+namespace cx::widgets {
+class JobsPanel;
+class LayerDetailsView;
+class LayerTreeView;
+}  // namespace cx::widgets
+
+namespace cx::app {
+
+class JobRunner;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Loads a model in the background; on success it replaces the open one.
+    void openModel(const QString& path);
+    void openDemoModel();
+    void closeModel();
+
+    const std::shared_ptr<engine::Model>& model() const { return m_model; }
+    QString modelPath() const { return m_modelPath; }
+    QString lastError() const { return m_lastError; }
+    QStringList recentFiles() const;
+    JobRunner* jobs() const { return m_jobs; }
+    widgets::LayerTreeView* layerTree() const { return m_tree; }
+    widgets::JobsPanel* jobsPanel() const { return m_jobsPanel; }
+    widgets::LayerDetailsView* details() const { return m_details; }
+    /// Error dialogs are non-modal; tests turn them off and read lastError().
+    void setShowErrorDialogs(bool show) { m_showErrorDialogs = show; }
+
+Q_SIGNALS:
+    void modelChanged();
+    void modelLoadFailed(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    JobRunner* m_jobs = nullptr;
+    widgets::LayerTreeView* m_tree = nullptr;
+    widgets::LayerDetailsView* m_details = nullptr;
+    widgets::JobsPanel* m_jobsPanel = nullptr;
+    QTabWidget* m_central = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QLabel* m_deviceLabel = nullptr;
+    QLabel* m_memoryLabel = nullptr;
+    std::shared_ptr<engine::Model> m_model;
+    QString m_modelPath;
+    QString m_lastError;
+    bool m_showErrorDialogs = true;
+
+    void buildMenus();
+    void buildDocks();
+    void buildStatusBar();
+    void wireJobs();
+    void setModel(std::shared_ptr<engine::Model> model, const QString& path);
+    void showError(const QString& title, const QString& message);
+    void addRecentFile(const QString& path);
+    void rebuildRecentMenu();
+    void updateTitle();
+    void updateMemory();
+    void showAbout();
+};
+
+}  // namespace cx::app

@@ -1,0 +1,12 @@
+#pragma once
+#include <string>
+
+namespace cx::app {
+
+/// The resources folder (demo model and metadata): $CX_RESOURCES, the installed share
+/// folder, or the source tree the binary was built from.
+std::string resourceDir();
+/// The shipped demo CNN (resources/demo/shapes_cnn.pt).
+std::string demoModelPath();
+
+}  // namespace cx::app

@@ -1,0 +1,81 @@
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <QElapsedTimer>
+#include <QThread>
+
+#include <gtest/gtest.h>
+
+#include "app/gui/job_runner.h"
+#include "wait.h"
+
+using cx::app::JobRunner;
+using cx::engine::JobContext;
+
+TEST(JobRunner, ProgressIsMonotonicAndTheResultArrivesOnTheGuiThread) {
+    JobRunner runner;
+    std::vector<double> seen;
+    QObject::connect(&runner, &JobRunner::jobProgress, [&](int, const QString&, double f) { seen.push_back(f); });
+    QThread* doneThread = nullptr;
+    int value = 0;
+    bool finished = false;
+    runner.start("count", "count", [](JobContext& job) -> std::any {
+        for (int i = 1; i <= 100; ++i) {
+            job.progress("counting", i / 100.0);
+            std::this_thread::sleep_for(std::chrono::milliseconds(3));
+        }
+        return 42;
+    }, [&](std::any& r) -> QString {
+        doneThread = QThread::currentThread();
+        value = std::any_cast<int>(r);
+        return {};
+    });
+    QObject::connect(&runner, &JobRunner::jobFinished, [&](int, bool cancelled, const QString&) { finished = !cancelled; });
+    ASSERT_TRUE(waitUntil([&] { return finished; }));
+    EXPECT_EQ(value, 42);
+    EXPECT_EQ(doneThread, QCoreApplication::instance()->thread());
+    ASSERT_FALSE(seen.empty());
+    EXPECT_LT(seen.size(), 100u);  // coalesced, not one signal per engine call
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+    EXPECT_DOUBLE_EQ(seen.back(), 1.0);
+}
+
+TEST(JobRunner, CancelStopsAJobWithinASecond) {
+    JobRunner runner;
+    std::atomic<bool> started{false};
+    bool onDoneCalled = false, cancelledSeen = false;
+    const int id = runner.start("spin", "spin", [&](JobContext& job) -> std::any {
+        started = true;
+        while (!job.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return {};
+    }, [&](std::any&) -> QString { onDoneCalled = true; return {}; });
+    QObject::connect(&runner, &JobRunner::jobFinished, [&](int, bool cancelled, const QString&) { cancelledSeen = cancelled; });
+    ASSERT_TRUE(waitUntil([&] { return started.load(); }));
+    QElapsedTimer t;
+    t.start();
+    runner.cancel(id);
+    ASSERT_TRUE(waitUntil([&] { return !runner.isActive(id); }, 5000));
+    EXPECT_LT(t.elapsed(), 1000);
+    EXPECT_TRUE(cancelledSeen);
+    EXPECT_FALSE(onDoneCalled);
+}
+
+TEST(JobRunner, ANewerJobOfTheSameKindDropsTheStaleResult) {
+    JobRunner runner;
+    std::vector<int> delivered;
+    auto slow = [](int v) {
+        return [v](JobContext& job) -> std::any {
+            for (int i = 0; i < 20 && !job.cancelled(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            return v;
+        };
+    };
+    auto keep = [&](std::any& r) -> QString { delivered.push_back(std::any_cast<int>(r)); return {}; };
+    const int first = runner.start("load", "first", slow(1), keep);
+    const int second = runner.start("load", "second", slow(2), keep);
+    const int other = runner.start("other", "other", slow(3), keep);
+    ASSERT_TRUE(waitUntil([&] { return runner.activeCount() == 0; }));
+    EXPECT_EQ(delivered, (std::vector<int>{2, 3}));
+    EXPECT_NE(first, second);
+    EXPECT_NE(second, other);
+}

@@ -1,0 +1,66 @@
+// The real main window, offscreen: opening models in the background, errors, recent files.
+#include <QFile>
+#include <QSettings>
+#include <QTreeWidgetItem>
+
+#include <gtest/gtest.h>
+
+#include "app/gui/job_runner.h"
+#include "app/gui/main_window.h"
+#include "app/resource_dir.h"
+#include "widgets/jobs_panel.h"
+#include "widgets/layer_details_view.h"
+#include "widgets/layer_tree_view.h"
+#include "wait.h"
+
+using cx::app::MainWindow;
+
+namespace {
+QString testModel(const char* name) { return QStringLiteral(CX_TEST_DATA "/models/%1.pt").arg(name); }
+}  // namespace
+
+TEST(MainWindow, OpensAModelOffTheGuiThreadAndShowsItsLayers) {
+    QSettings().clear();
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.show();
+    w.openModel(testModel("chain"));
+    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr; }));
+    EXPECT_EQ(w.layerTree()->layerCount(), 5);
+    EXPECT_EQ(w.layerTree()->layerItem(0)->text(0), "features.0");
+    EXPECT_EQ(w.layerTree()->layerItem(3)->text(1), "linear");
+    EXPECT_TRUE(w.windowTitle().startsWith("chain.pt"));
+    EXPECT_EQ(w.recentFiles().value(0), testModel("chain"));
+    ASSERT_TRUE(waitUntil([&] { return w.jobsPanel()->runningCount() == 0; }));
+    EXPECT_EQ(w.jobsPanel()->rowCount(), 1);
+    EXPECT_TRUE(w.jobsPanel()->statusText(1).startsWith("done"));
+    // Selecting a layer shows its details.
+    w.layerTree()->selectLayer(1);
+    EXPECT_EQ(w.details()->shownLayer(), 1);
+    EXPECT_TRUE(w.details()->toPlainText().contains("features.3.weight"));
+}
+
+TEST(MainWindow, ABadFileGivesAnErrorAndKeepsTheOpenModel) {
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openModel(testModel("concat"));
+    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr; }));
+    auto before = w.model();
+    w.openModel(QStringLiteral(CX_TEST_DATA "/make_test_models.py"));
+    ASSERT_TRUE(waitUntil([&] { return !w.lastError().isEmpty(); }));
+    EXPECT_TRUE(w.lastError().contains("not a TorchScript model"));
+    EXPECT_EQ(w.model(), before);
+    EXPECT_EQ(w.layerTree()->layerCount(), 4);
+    // The dead branch is shown, greyed, with an explanation.
+    EXPECT_TRUE(w.layerTree()->layerItem(0)->toolTip(0).contains("Dead"));
+}
+
+TEST(MainWindow, OpensTheDemoModel) {
+    if (!QFile::exists(QString::fromStdString(cx::app::demoModelPath()))) GTEST_SKIP() << "demo model not trained";
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openDemoModel();
+    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr; }));
+    EXPECT_EQ(w.layerTree()->layerCount(), 7);
+    EXPECT_TRUE(w.windowTitle().startsWith("shapes_cnn.pt"));
+}
