@@ -26,6 +26,7 @@ void scheduleScreenshot(cx::app::MainWindow& window, const QString& file) {
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
+    Q_INIT_RESOURCE(resources);  // the .qrc lives in the cx_gui static library
     QApplication::setOrganizationName(QStringLiteral("CircuitExplorer"));
     QApplication::setApplicationName(QStringLiteral("Circuit Explorer"));
     QApplication::setApplicationVersion(QStringLiteral(CX_VERSION));
@@ -39,11 +40,18 @@ int main(int argc, char** argv) {
     QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the built-in demo model."));
     QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a screenshot to FILE once loaded, then quit."),
                                   QStringLiteral("FILE"));
-    parser.addOptions({demo, screenshot});
+    QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("Select the layer NAME once the model is open."),
+                             QStringLiteral("NAME"));
+    parser.addOptions({demo, screenshot, layer});
     parser.process(app);
 
     cx::app::MainWindow window;
     window.show();
+    if (parser.isSet(layer)) {
+        QObject::connect(&window, &cx::app::MainWindow::modelChanged, &window, [&window, name = parser.value(layer)] {
+            if (window.model()) window.selectLayer(name);
+        });
+    }
     if (parser.isSet(screenshot)) scheduleScreenshot(window, parser.value(screenshot));
 
     QSettings settings;

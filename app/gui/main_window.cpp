@@ -17,6 +17,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QTreeWidgetItem>
 
 #include "app/gui/job_runner.h"
 #include "app/resource_dir.h"
@@ -155,6 +156,18 @@ void MainWindow::closeModel() {
     m_details->clearModel();
     updateTitle();
     Q_EMIT modelChanged();
+}
+
+bool MainWindow::selectLayer(const QString& name) {
+    if (!m_model) return false;
+    const int index = m_model->summary().indexOf(name.toStdString());
+    if (index < 0) {
+        statusBar()->showMessage(tr("No layer named %1").arg(name), 5000);
+        return false;
+    }
+    m_tree->selectLayer(index);
+    m_tree->layerItem(index)->setExpanded(true);
+    return true;
 }
 
 void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& path) {

@@ -31,6 +31,8 @@ public:
     void openModel(const QString& path);
     void openDemoModel();
     void closeModel();
+    /// Selects and expands a layer by name; false when the open model has no such layer.
+    bool selectLayer(const QString& name);
 
     const std::shared_ptr<engine::Model>& model() const { return m_model; }
     QString modelPath() const { return m_modelPath; }
