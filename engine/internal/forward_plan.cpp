@@ -1,6 +1,5 @@
 #include "engine/internal/forward_plan.h"
 
-#include <mutex>
 #include <unordered_map>
 
 #include <torch/csrc/jit/api/function_impl.h>
@@ -53,15 +52,14 @@ void substituteParams(Graph& g, const std::vector<std::string>& paths) {
 }  // namespace
 
 torch::jit::Module moduleOn(const Model& model, const std::string& device) {
-    if (device == "cpu") return model.impl().module;
-    static std::mutex mutex;
-    static std::unordered_map<const Model*, torch::jit::Module> copies;
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = copies.find(&model);
-    if (it == copies.end()) {
-        auto copy = model.impl().module.deepcopy();
+    auto& impl = model.impl();
+    if (device == "cpu") return impl.module;
+    std::lock_guard<std::mutex> lock(impl.deviceMutex);
+    auto it = impl.deviceCopies.find(device);
+    if (it == impl.deviceCopies.end()) {
+        auto copy = impl.module.deepcopy();
         copy.to(torch::Device(device));
-        it = copies.emplace(&model, copy).first;
+        it = impl.deviceCopies.emplace(device, copy).first;
     }
     return it->second;
 }

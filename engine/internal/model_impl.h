@@ -2,6 +2,7 @@
 // Torch-side state of a loaded model, for engine modules only (never included by Qt code).
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct Model::Impl {
     std::vector<torch::jit::Node*> layerNodes;    // parallel to summary.layers
     std::map<std::string, torch::Tensor> params;  // parameter path -> tensor (shared storage)
     ModelSummary summary;
+    std::mutex deviceMutex;                                  // guards deviceCopies
+    std::map<std::string, torch::jit::Module> deviceCopies;  // "cuda" -> a moved deep copy
 
     /// Position of a node in a depth-first walk of `graph`; identical in any copy of it.
     std::vector<torch::jit::Node*> nodeOrder() const;

@@ -76,6 +76,17 @@ class TinyMlp(nn.Module):
         return self.proj(F.gelu(h))
 
 
+class Seq1d(nn.Module):
+    """conv1d over a sequence, global max over time, linear head."""
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 6, 5, stride=2, padding=2)
+        self.fc = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.conv(x)).amax(2))
+
+
 def save(module, name, example):
     module.eval()
     scripted = torch.jit.script(module)
@@ -94,4 +105,5 @@ if __name__ == "__main__":
     save(res, "residual", torch.randn(2, 3, 16, 16))
     save(Concat(), "concat", torch.randn(2, 3, 8, 8))
     save(TinyMlp(), "tiny_mlp", torch.randn(5, 6))
+    save(Seq1d(), "seq1d", torch.randn(2, 4, 20))
     print("wrote", sorted(os.listdir(OUT)))

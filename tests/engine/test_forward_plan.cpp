@@ -140,3 +140,18 @@ TEST(ForwardPlan, RejectsUnknownParametersAndLayers) {
     ASSERT_FALSE(badLayer.ok());
     EXPECT_EQ(badLayer.error().code, ErrorCode::InvalidInput);
 }
+
+// Runs only where the linked LibTorch has CUDA and a GPU is present.
+TEST(ForwardPlan, ProbesOnTheGpuMatchTheCpu_CUDA) {
+    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+    auto m = load("residual");
+    torch::manual_seed(4);
+    auto x = torch::randn({8, 3, 16, 16});
+    auto cpu = plan(*m, {{3, ProbeSide::Output}}, true).run({x});
+    auto gpuPlan = ForwardPlan::build(*m, {{3, ProbeSide::Output}}, true, {}, "cuda");
+    ASSERT_TRUE(gpuPlan.ok()) << gpuPlan.error().message;
+    auto gpu = gpuPlan.value().run({x.to(torch::kCUDA)});
+    EXPECT_TRUE(gpu.probes[0].is_cuda());
+    EXPECT_TRUE(torch::allclose(gpu.probes[0].cpu(), cpu.probes[0], 1e-4, 1e-5));
+    EXPECT_TRUE(torch::allclose(gpu.modelOutput.toTensor().cpu(), cpu.modelOutput.toTensor(), 1e-4, 1e-5));
+}

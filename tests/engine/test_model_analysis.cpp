@@ -104,6 +104,18 @@ TEST_P(BothExports, TransposedWeightLinear) {
     expectSegment(*m, layer(*m, "proj").inputs.at(0), "c_fc_weight", 0, 8, FlowMode::Identity);
 }
 
+TEST_P(BothExports, Conv1dAndMaxOverTime) {
+    auto m = load("seq1d" + GetParam());
+    ASSERT_TRUE(m);
+    const auto& conv = layer(*m, "conv");
+    EXPECT_EQ(conv.kind, LayerKind::Conv1d);
+    EXPECT_EQ(conv.stride, (std::vector<int64_t>{2}));
+    EXPECT_EQ(conv.weightShape, (std::vector<int64_t>{6, 4, 5}));
+    expectSegment(*m, conv.inputs.at(0), "input", 0, 4, FlowMode::Identity);
+    ASSERT_EQ(layer(*m, "fc").inputs.size(), 1u);
+    expectSegment(*m, layer(*m, "fc").inputs[0], "conv", 0, 6, FlowMode::Identity);
+}
+
 INSTANTIATE_TEST_SUITE_P(Exports, BothExports, ::testing::Values("", "_traced"),
                          [](const auto& info) { return info.param.empty() ? "scripted" : "traced"; });
 
