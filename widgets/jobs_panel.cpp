@@ -77,6 +77,10 @@ void JobsPanel::finishJob(int id, Outcome outcome, const QString& message) {
     const QString prefix = outcome == Outcome::Succeeded ? tr("done") : outcome == Outcome::Failed ? tr("failed") : tr("cancelled");
     it->status->setText(message.isEmpty() ? prefix : prefix + QStringLiteral(": ") + message);
     it->status->setToolTip(message);
+    if (outcome == Outcome::Failed) {  // errors are read, not skimmed: full contrast, red
+        it->status->setEnabled(true);
+        it->status->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    }
     it->status->setWordWrap(true);
     dropOldFinished();
 }
