@@ -25,12 +25,17 @@ bool hasInPlaceUser(const Value* v) {
     return false;
 }
 
-// A later in-place op would change the probed tensor after the fact: return a copy.
-Value* stableCopy(Graph& g, Value* v) {
+// A later in-place op (e.g. relu_ in the untaken branch of scripted F.relu) would change the
+// probed tensor after the fact. Give every later user a copy instead and return the original:
+// it keeps its place in the autograd graph, so gradients at the probe stay exact.
+Value* stableProbe(Graph& g, Value* v) {
     if (!hasInPlaceUser(v)) return v;
     Node* after = v->node()->kind() == c10::prim::Param ? *g.block()->nodes().begin() : v->node()->next();
     torch::jit::WithInsertPoint guard(after);
-    return g.insert(c10::aten::clone, {v});
+    Value* copy = g.insert(c10::aten::clone, {v});
+    v->replaceAllUsesWith(copy);
+    copy->node()->replaceInput(0, v);
+    return v;
 }
 
 void substituteParams(Graph& g, const std::vector<std::string>& paths) {
@@ -88,7 +93,7 @@ Result<ForwardPlan> ForwardPlan::build(const Model& model, const std::vector<Pro
         for (const auto& probe : probes) {
             Node* node = map.at(impl.layerNodes[static_cast<size_t>(probe.layer)]);
             Value* v = probe.side == ProbeSide::Input ? layerDataInput(node) : node->output();
-            outputs.push_back(stableCopy(*g, v));
+            outputs.push_back(stableProbe(*g, v));
         }
         if (keepModelOutput) outputs.push_back(g->outputs()[0]);
         substituteParams(*g, overrideParams);

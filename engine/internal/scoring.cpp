@@ -1,0 +1,143 @@
+#include "engine/internal/scoring.h"
+
+#include "engine/internal/forward_plan.h"
+#include "engine/internal/guard.h"
+#include "engine/internal/kernel_graph.h"
+#include "engine/internal/model_impl.h"
+#include "engine/internal/saliency.h"
+#include "engine/runtime.h"
+
+namespace cx::engine {
+namespace {
+
+torch::Tensor gridTensor(const std::vector<uint8_t>& grid, int64_t out, int64_t ipg) {
+    return torch::from_blob(const_cast<uint8_t*>(grid.data()), {out, ipg}, torch::kUInt8).to(torch::kBool).clone();
+}
+
+}  // namespace
+
+const char* criterionName(Criterion c) {
+    switch (c) {
+        case Criterion::ActGrad: return "actgrad";
+        case Criterion::Snip: return "snip";
+        case Criterion::Magnitude: return "magnitude";
+        case Criterion::Random: return "random";
+    }
+    return "?";
+}
+
+Result<Criterion> parseCriterion(const std::string& text) {
+    for (Criterion c : {Criterion::ActGrad, Criterion::Snip, Criterion::Magnitude, Criterion::Random})
+        if (text == criterionName(c)) return c;
+    return invalidInput("unknown criterion '" + text + "' (actgrad, snip, magnitude, random)");
+}
+
+std::vector<int64_t> targetRows(const TargetSpec& target) {
+    if (target.unit >= 0) return {target.unit};
+    std::vector<int64_t> rows;
+    for (size_t c = 0; c < target.direction.size(); ++c)
+        if (target.direction[c] != 0.0) rows.push_back(int64_t(c));
+    return rows;
+}
+
+torch::Tensor perImageObjective(const LayerInfo& layer, const TargetSpec& target, const torch::Tensor& y) {
+    const int64_t channelDim = layer.isConv() ? 1 : y.dim() - 1;
+    torch::Tensor f;
+    if (target.unit >= 0) {
+        f = y.select(channelDim, target.unit);
+    } else {
+        auto d = torch::tensor(target.direction, y.options());
+        f = torch::tensordot(y, d, {channelDim}, {0});
+    }
+    f = f.reshape({f.size(0), -1});  // N x positions
+    switch (target.objective) {
+        case Objective::SumAbs: return f.abs().sum(1);
+        case Objective::Max: return std::get<0>(f.max(1));
+        case Objective::Mean: return f.mean(1);
+        case Objective::Sum: return f.sum(1);
+        case Objective::Position: {
+            const int64_t width = y.dim() == 4 ? y.size(3) : 1;
+            const int64_t index = target.positionH * width + (y.dim() == 4 ? target.positionW : 0);
+            TORCH_CHECK(index < f.size(1), "position ", target.positionH, ",", target.positionW,
+                        " is outside the target's ", f.size(1), " positions");
+            return f.select(1, index);
+        }
+    }
+    return f.abs().sum(1);
+}
+
+Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
+                                  JobContext& job) {
+    initRuntime();
+    const auto& summary = model.summary();
+    auto target = resolveTarget(summary, options.target);
+    if (!target) return target.error();
+    if (images.size(0) == 0) return invalidInput("the image set is empty");
+    if (options.batchSize < 1) return invalidInput("batch size must be at least 1");
+    return guarded<KernelScores>("scoring", [&]() -> Result<KernelScores> {
+        KernelScores out;
+        out.targetLayer = target.value();
+        out.targetRows = targetRows(options.target);
+        out.images = images.size(0);
+        const KernelGraph graph(summary);
+        const KernelGrid relevant = graph.relevant(out.targetLayer, out.targetRows);
+        std::vector<int> layers;
+        for (size_t l = 0; l < relevant.size(); ++l) {
+            if (relevant[l].empty()) continue;
+            layers.push_back(int(l));
+            out.relevant[int(l)] = gridTensor(relevant[l], graph.outUnits(int(l)), graph.inPerGroup(int(l)));
+            out.relevantCount += out.relevant[int(l)].sum().item<int64_t>();
+        }
+        const auto& impl = model.impl();
+        auto finish = [&](int l, torch::Tensor s) { out.scores[l] = (s.to(torch::kCPU).to(torch::kFloat32) * out.relevant[l]).contiguous(); };
+        if (options.criterion == Criterion::Magnitude || options.criterion == Criterion::Random) {
+            auto gen = at::detail::createCPUGenerator(options.seed);
+            for (int l : layers) {
+                const auto& info = summary.layers[size_t(l)];
+                finish(l, options.criterion == Criterion::Magnitude
+                              ? magnitudeKernelScores(info, impl.param(info.param))
+                              : at::rand({graph.outUnits(l), graph.inPerGroup(l)}, gen));
+            }
+            job.progress("score", 1.0);
+            return out;
+        }
+        std::vector<Probe> probes;
+        std::vector<std::string> params;
+        for (int l : layers) {
+            probes.push_back({l, ProbeSide::Input});
+            probes.push_back({l, ProbeSide::Output});
+            params.push_back(summary.layers[size_t(l)].param);
+        }
+        auto plan = ForwardPlan::build(model, probes, false, params, options.device);
+        if (!plan) return plan.error();
+        const torch::Device device(options.device);
+        std::vector<torch::Tensor> weights;
+        for (const auto& p : params) weights.push_back(impl.param(p).to(device).detach().requires_grad_(true));
+        std::map<int, torch::Tensor> acc;
+        const int64_t n = images.size(0);
+        for (int64_t b = 0; b < n; b += options.batchSize) {
+            if (job.cancelled()) return cancelledError();
+            auto x = images.narrow(0, b, std::min(options.batchSize, n - b)).to(device);
+            auto run = plan.value().run({x}, weights);
+            const auto& y = run.probes[2 * (layers.size() - 1) + 1];
+            auto objective = perImageObjective(summary.layers[size_t(out.targetLayer)], options.target, y).sum();
+            std::vector<torch::Tensor> outputs;
+            for (size_t k = 0; k < layers.size(); ++k) outputs.push_back(run.probes[2 * k + 1]);
+            auto grads = torch::autograd::grad({objective}, outputs, {}, false, false, true);
+            for (size_t k = 0; k < layers.size(); ++k) {
+                const int l = layers[k];
+                const auto& info = summary.layers[size_t(l)];
+                auto g = grads[k].defined() ? grads[k] : torch::zeros_like(outputs[k]);
+                const auto& a = run.probes[2 * k].detach();
+                auto s = options.criterion == Criterion::ActGrad ? actGradKernelScores(info, weights[k], a, g)
+                                                                 : snipKernelScores(info, weights[k], a, g);
+                acc[l] = acc.count(l) ? acc[l] + s : s;
+            }
+            job.progress("score", double(std::min(n, b + options.batchSize)) / double(n));
+        }
+        for (int l : layers) finish(l, acc[l]);
+        return out;
+    });
+}
+
+}  // namespace cx::engine
