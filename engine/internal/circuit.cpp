@@ -1,0 +1,108 @@
+#include "engine/internal/circuit.h"
+
+#include <cmath>
+
+#include "engine/internal/forward_plan.h"
+#include "engine/internal/guard.h"
+#include "engine/internal/model_impl.h"
+#include "engine/internal/saliency.h"
+
+namespace cx::engine {
+namespace {
+
+KernelGrid toGrid(const std::map<int, torch::Tensor>& masks, size_t layers) {
+    KernelGrid grid(layers);
+    for (const auto& [l, m] : masks) {
+        auto u8 = m.to(torch::kUInt8).contiguous();
+        grid[size_t(l)].assign(u8.data_ptr<uint8_t>(), u8.data_ptr<uint8_t>() + u8.numel());
+    }
+    return grid;
+}
+
+}  // namespace
+
+std::map<int, torch::Tensor> minMaxNormalised(const KernelScores& scores) {
+    std::map<int, torch::Tensor> out;
+    for (const auto& [l, s] : scores.scores) {
+        const auto& rel = scores.relevant.at(l);
+        auto values = s.masked_select(rel);
+        if (values.numel() == 0) {
+            out[l] = s;
+            continue;
+        }
+        const float lo = values.min().item<float>(), hi = values.max().item<float>();
+        out[l] = hi > lo ? ((s - lo) / (hi - lo)) * rel : rel.to(torch::kFloat32);
+    }
+    return out;
+}
+
+Result<Circuit> selectCircuit(const Model& model, const KernelScores& scores, const CircuitOptions& options) {
+    if (!(options.sparsity > 0.0 && options.sparsity <= 1.0))
+        return invalidInput("sparsity must be in (0, 1], got " + std::to_string(options.sparsity));
+    if (scores.relevantCount == 0) return invalidInput("the target has no relevant kernels: nothing to prune");
+    return guarded<Circuit>("selecting the circuit", [&]() -> Result<Circuit> {
+        Circuit c;
+        c.targetLayer = scores.targetLayer;
+        c.targetRows = scores.targetRows;
+        c.sparsity = options.sparsity;
+        c.bias = options.bias;
+        c.relevant = scores.relevantCount;
+        c.requested = std::max<int64_t>(1, std::llround(options.sparsity * double(scores.relevantCount)));
+        const auto ranked = options.minmax ? minMaxNormalised(scores) : scores.scores;
+        // Relevant kernels in (layer, flat index) order; a stable descending sort breaks ties
+        // in that order.
+        std::vector<torch::Tensor> values;
+        std::vector<std::pair<int, torch::Tensor>> positions;
+        for (const auto& [l, rel] : scores.relevant) {
+            auto flat = rel.flatten().nonzero().flatten();
+            values.push_back(ranked.at(l).flatten().index_select(0, flat));
+            positions.emplace_back(l, flat);
+        }
+        auto all = torch::cat(values);
+        auto order = std::get<1>(all.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
+        auto keepRanks = order.narrow(0, 0, c.requested);
+        auto keepFlags = torch::zeros({all.numel()}, torch::kBool);
+        keepFlags.index_fill_(0, keepRanks, true);
+        int64_t offset = 0;
+        for (const auto& [l, flat] : positions) {
+            const auto& rel = scores.relevant.at(l);
+            auto mask = torch::zeros({rel.numel()}, torch::kBool);
+            mask.index_put_({flat}, keepFlags.narrow(0, offset, flat.numel()));
+            offset += flat.numel();
+            c.kept[l] = mask.view(rel.sizes());
+        }
+        c.keptCount = c.requested;
+        const KernelGraph graph(model.summary());
+        auto eff = graph.effective(toGrid(c.kept, model.summary().layers.size()), c.targetLayer, c.targetRows);
+        c.disconnected = eff.disconnected;
+        for (const auto& [l, k] : c.kept) {
+            const auto& g = eff.kernels[size_t(l)];
+            auto t = g.empty() ? torch::zeros(k.sizes(), torch::kBool)
+                               : torch::from_blob(const_cast<uint8_t*>(g.data()), k.sizes(), torch::kUInt8).to(torch::kBool).clone();
+            c.effective[l] = t;
+            c.effectiveCount += t.sum().item<int64_t>();
+        }
+        return c;
+    });
+}
+
+Overrides circuitOverrides(const Model& model, const Circuit& circuit, const std::string& device) {
+    Overrides out;
+    const auto& summary = model.summary();
+    for (const auto& [l, kept] : circuit.kept) {
+        const auto& info = summary.layers[size_t(l)];
+        const auto& w = model.impl().param(info.param);
+        auto mask = kept.to(w.dtype());
+        if (info.kind == LayerKind::TransposedLinear) mask = mask.t();
+        out.params.push_back(info.param);
+        out.tensors.push_back(applyUnitMask(w, mask).to(device));
+        if (circuit.bias == BiasMode::Pruned && info.hasBias()) {
+            auto rowAlive = kept.any(1).to(w.dtype());
+            out.params.push_back(info.biasParam);
+            out.tensors.push_back((model.impl().param(info.biasParam) * rowAlive).to(device));
+        }
+    }
+    return out;
+}
+
+}  // namespace cx::engine

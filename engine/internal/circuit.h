@@ -1,0 +1,49 @@
+#pragma once
+// From scores to circuits: exact top-k over the relevant kernels, dead-end removal, bias
+// modes, and the circuit's forward pass as weight overrides.
+#include <map>
+
+#include <torch/torch.h>
+
+#include "engine/error.h"
+#include "engine/internal/kernel_graph.h"
+#include "engine/internal/scoring.h"
+#include "engine/model.h"
+
+namespace cx::engine {
+
+enum class BiasMode { Masked, Pruned };
+
+struct CircuitOptions {
+    double sparsity = 0.1;  // fraction of relevant kernels kept, in (0, 1]
+    bool minmax = false;    // min-max normalise scores within each layer before ranking
+    BiasMode bias = BiasMode::Masked;
+};
+
+struct Circuit {
+    int targetLayer = -1;
+    std::vector<int64_t> targetRows;
+    std::map<int, torch::Tensor> kept;       // layer -> bool O x Ipg
+    std::map<int, torch::Tensor> effective;  // kept kernels on an input-to-target path
+    double sparsity = 0.0;
+    int64_t relevant = 0, requested = 0, keptCount = 0, effectiveCount = 0;
+    bool disconnected = false;
+    BiasMode bias = BiasMode::Masked;
+};
+
+/// Keeps exactly k = round(sparsity * relevant) kernels (at least 1) by global top-k; ties go
+/// to the earlier layer, then the lower (o, i) index, so the result is deterministic.
+Result<Circuit> selectCircuit(const Model& model, const KernelScores& scores, const CircuitOptions& options);
+
+/// Parameter paths and tensors that make the circuit's forward pass (masked weights; biases
+/// of fully masked filters too in Pruned mode).
+struct Overrides {
+    std::vector<std::string> params;
+    std::vector<torch::Tensor> tensors;
+};
+Overrides circuitOverrides(const Model& model, const Circuit& circuit, const std::string& device = "cpu");
+
+/// min-max normalised copy of per-layer scores over their relevant kernels.
+std::map<int, torch::Tensor> minMaxNormalised(const KernelScores& scores);
+
+}  // namespace cx::engine

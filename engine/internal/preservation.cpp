@@ -1,0 +1,56 @@
+#include "engine/internal/preservation.h"
+
+#include "engine/internal/forward_plan.h"
+#include "engine/internal/scoring.h"
+
+namespace cx::engine {
+
+torch::Tensor targetActivations(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+                                const Circuit* circuit, int64_t batchSize, JobContext& job) {
+    const auto& summary = model.summary();
+    const int layer = summary.indexOf(target.layer);
+    const auto& info = summary.layers[size_t(layer)];
+    Overrides overrides;
+    if (circuit) overrides = circuitOverrides(model, *circuit);
+    auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, overrides.params);
+    TORCH_CHECK(plan.ok(), plan.ok() ? "" : plan.error().message);
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> parts;
+    const int64_t n = images.size(0);
+    for (int64_t b = 0; b < n; b += batchSize) {
+        if (job.cancelled()) return {};
+        auto y = plan.value().run({images.narrow(0, b, std::min(batchSize, n - b))}, overrides.tensors).probes[0];
+        const int64_t channelDim = info.isConv() ? 1 : y.dim() - 1;
+        torch::Tensor f = target.unit >= 0 ? y.select(channelDim, target.unit)
+                                           : torch::tensordot(y, torch::tensor(target.direction, y.options()), {channelDim}, {0});
+        parts.push_back(f.reshape({f.size(0), -1}).to(torch::kFloat64));
+    }
+    return torch::cat(parts);
+}
+
+double absPearson(const torch::Tensor& original, const torch::Tensor& circuit, PearsonMode mode) {
+    auto reduce = [mode](const torch::Tensor& f) {
+        switch (mode) {
+            case PearsonMode::Flattened: return f.flatten();
+            case PearsonMode::ImageMean: return f.mean(1);
+            case PearsonMode::ImageMax: return std::get<0>(f.max(1));
+        }
+        return f.flatten();
+    };
+    auto a = reduce(original.to(torch::kFloat64)), b = reduce(circuit.to(torch::kFloat64));
+    a = a - a.mean();
+    b = b - b.mean();
+    const double denom = std::sqrt((a * a).sum().item<double>() * (b * b).sum().item<double>());
+    if (denom == 0.0) return 0.0;
+    return std::abs((a * b).sum().item<double>() / denom);
+}
+
+double deltaFNorm(const torch::Tensor& original, const torch::Tensor& circuit) {
+    auto positions = original.argmax(1, true);
+    auto fo = original.gather(1, positions).to(torch::kFloat64), fc = circuit.gather(1, positions).to(torch::kFloat64);
+    const double denom = fo.abs().mean().item<double>();
+    if (denom == 0.0) return 0.0;
+    return (fc - fo).abs().mean().item<double>() / denom;
+}
+
+}  // namespace cx::engine

@@ -1,0 +1,26 @@
+#pragma once
+// How well a circuit preserves its target: |Pearson r| between original and circuit
+// activations, and delta-f-norm at each image's original arg-max position.
+#include <torch/torch.h>
+
+#include "engine/error.h"
+#include "engine/internal/circuit.h"
+#include "engine/job.h"
+#include "engine/model.h"
+#include "engine/target.h"
+
+namespace cx::engine {
+
+enum class PearsonMode { Flattened, ImageMean, ImageMax };
+
+/// Target activations f (N x positions) of the original model (circuit == nullptr) or of a
+/// circuit, from a truncated forward in batches, without gradients. Throws c10::Error.
+torch::Tensor targetActivations(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+                                const Circuit* circuit, int64_t batchSize, JobContext& job);
+
+/// |Pearson r|; 0 when either side is constant.
+double absPearson(const torch::Tensor& original, const torch::Tensor& circuit, PearsonMode mode);
+/// mean_n |f_circ(p_n) - f_orig(p_n)| / mean_n |f_orig(p_n)|, p_n = arg-max of f_orig for image n.
+double deltaFNorm(const torch::Tensor& original, const torch::Tensor& circuit);
+
+}  // namespace cx::engine

@@ -1,0 +1,143 @@
+// Circuit selection (exact top-k, ties, min-max), bias modes and preservation metrics.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "engine/internal/circuit.h"
+#include "engine/internal/model_impl.h"
+#include "engine/internal/preservation.h"
+#include "engine/model.h"
+#include "test_util.h"
+
+using namespace cx::engine;
+
+namespace {
+
+std::shared_ptr<Model> load(const std::string& name) { return Model::load(cx::test::modelPath(name)).value(); }
+
+KernelScores score(const Model& m, const std::string& target, Criterion c, const torch::Tensor& images) {
+    ScoreOptions opt;
+    opt.target = parseTarget(target).value();
+    opt.criterion = c;
+    JobContext job;
+    return scoreKernels(m, images, opt, job).take();
+}
+
+}  // namespace
+
+TEST(Circuit, KeepsExactlyKOfTheHighestScores) {
+    auto m = load("residual");
+    torch::manual_seed(3);
+    auto s = score(*m, "head:0", Criterion::ActGrad, torch::randn({6, 3, 16, 16}));
+    ASSERT_EQ(s.relevantCount, 84);
+    for (double sparsity : {1.0, 0.5, 0.3, 0.01}) {
+        auto c = selectCircuit(*m, s, {sparsity, false, BiasMode::Masked});
+        ASSERT_TRUE(c.ok()) << c.error().message;
+        const int64_t k = std::max<int64_t>(1, std::llround(sparsity * 84));
+        EXPECT_EQ(c.value().keptCount, k);
+        int64_t kept = 0;
+        double minKept = 1e30, maxDropped = -1;
+        for (const auto& [l, mask] : c.value().kept) {
+            kept += mask.sum().item<int64_t>();
+            EXPECT_FALSE((mask & ~s.relevant.at(l)).any().item<bool>());  // kept is within relevant
+            auto sc = s.scores.at(l);
+            if (mask.any().item<bool>()) minKept = std::min(minKept, sc.masked_select(mask).min().item<double>());
+            auto dropped = s.relevant.at(l) & ~mask;
+            if (dropped.any().item<bool>()) maxDropped = std::max(maxDropped, sc.masked_select(dropped).max().item<double>());
+        }
+        EXPECT_EQ(kept, k);
+        EXPECT_GE(minKept, maxDropped);
+    }
+}
+
+TEST(Circuit, TiesGoToTheEarlierLayerAndIndex) {
+    auto m = load("concat");
+    auto s = score(*m, "merge:1", Criterion::Magnitude, torch::zeros({1, 3, 8, 8}));
+    for (auto& [l, t] : s.scores) t = s.relevant.at(l).to(torch::kFloat32);  // every relevant kernel scores 1
+    auto c = selectCircuit(*m, s, {8.0 / 28.0, false, BiasMode::Masked}).take();
+    const int a = m->summary().indexOf("a"), b = m->summary().indexOf("b");
+    EXPECT_EQ(c.kept.at(a).sum().item<int64_t>(), 6);  // all of a (2 x 3), then the first 2 of b
+    EXPECT_TRUE(c.kept.at(b)[0][0].item<bool>());
+    EXPECT_TRUE(c.kept.at(b)[0][1].item<bool>());
+    EXPECT_EQ(c.kept.at(b).sum().item<int64_t>(), 2);
+    // Nothing in merge is kept: the circuit cannot reach the target.
+    EXPECT_TRUE(c.disconnected);
+    EXPECT_EQ(c.effectiveCount, 0);
+}
+
+TEST(Circuit, MinMaxNormalisationRanksWithinLayers) {
+    auto m = load("chain");
+    auto s = score(*m, "features.5:0", Criterion::Magnitude, torch::zeros({1, 3, 16, 16}));
+    auto norm = minMaxNormalised(s);
+    for (const auto& [l, t] : norm) {
+        auto values = t.masked_select(s.relevant.at(l));
+        EXPECT_FLOAT_EQ(values.max().item<float>(), 1.0f);
+        EXPECT_FLOAT_EQ(values.min().item<float>(), 0.0f);
+    }
+}
+
+TEST(Circuit, FullCircuitPreservesTheTargetExactly) {
+    auto m = load("chain");
+    torch::manual_seed(4);
+    auto images = torch::randn({5, 3, 16, 16});
+    auto s = score(*m, "features.5:3", Criterion::ActGrad, images);
+    auto c = selectCircuit(*m, s, {1.0, false, BiasMode::Masked}).take();
+    EXPECT_EQ(c.effectiveCount, c.relevant);
+    JobContext job;
+    auto target = parseTarget("features.5:3").value();
+    auto original = targetActivations(*m, images, target, nullptr, 2, job);
+    auto circuit = targetActivations(*m, images, target, &c, 3, job);
+    EXPECT_TRUE(torch::allclose(original, circuit, 1e-6, 1e-6));
+    EXPECT_NEAR(absPearson(original, circuit, PearsonMode::Flattened), 1.0, 1e-9);
+    EXPECT_NEAR(deltaFNorm(original, circuit), 0.0, 1e-6);
+}
+
+TEST(Circuit, PrunedBiasModeRemovesBiasesOfFullyMaskedFiltersOnly) {
+    auto m = load("chain");
+    auto s = score(*m, "features.5:0", Criterion::ActGrad, torch::randn({3, 3, 16, 16}));
+    auto masked = selectCircuit(*m, s, {0.05, false, BiasMode::Masked}).take();
+    auto pruned = selectCircuit(*m, s, {0.05, false, BiasMode::Pruned}).take();
+    auto om = circuitOverrides(*m, masked), op = circuitOverrides(*m, pruned);
+    EXPECT_EQ(om.params.size(), 3u);  // weights only
+    ASSERT_EQ(op.params.size(), 6u);  // and the biases
+    for (size_t k = 0; k < op.params.size(); ++k) {
+        if (op.params[k].find(".bias") == std::string::npos) continue;
+        const std::string layer = op.params[k].substr(0, op.params[k].size() - 5);
+        const auto& kept = pruned.kept.at(m->summary().indexOf(layer));
+        const auto bias = m->impl().param(op.params[k]);
+        for (int64_t o = 0; o < kept.size(0); ++o) {
+            const float expected = kept[o].any().item<bool>() ? bias[o].item<float>() : 0.0f;
+            EXPECT_EQ(op.tensors[k][o].item<float>(), expected) << layer << " " << o;
+        }
+    }
+}
+
+TEST(Circuit, SparsityOutOfRange) {
+    auto m = load("chain");
+    auto s = score(*m, "features.5:0", Criterion::Magnitude, torch::zeros({1, 3, 16, 16}));
+    for (double bad : {0.0, -0.1, 1.5}) {
+        auto c = selectCircuit(*m, s, {bad, false, BiasMode::Masked});
+        ASSERT_FALSE(c.ok());
+        EXPECT_NE(c.error().message.find("sparsity must be in (0, 1]"), std::string::npos);
+    }
+}
+
+TEST(Preservation, HandComputedValues) {
+    auto orig = torch::tensor({1.0, 2.0, 3.0, 4.0}, torch::kFloat64).view({2, 2});
+    auto circ = torch::tensor({2.0, 4.0, 6.0, 8.5}, torch::kFloat64).view({2, 2});
+    // r = cov / (sd sd) over the 4 values, computed by hand.
+    const double ma = 2.5, mb = 5.125;
+    double sab = 0, saa = 0, sbb = 0;
+    const double av[] = {1, 2, 3, 4}, bv[] = {2, 4, 6, 8.5};
+    for (int i = 0; i < 4; ++i) {
+        sab += (av[i] - ma) * (bv[i] - mb);
+        saa += (av[i] - ma) * (av[i] - ma);
+        sbb += (bv[i] - mb) * (bv[i] - mb);
+    }
+    EXPECT_NEAR(absPearson(orig, circ, PearsonMode::Flattened), sab / std::sqrt(saa * sbb), 1e-12);
+    EXPECT_NEAR(absPearson(orig, -circ, PearsonMode::Flattened), sab / std::sqrt(saa * sbb), 1e-12);
+    EXPECT_EQ(absPearson(orig, torch::ones_like(orig), PearsonMode::Flattened), 0.0);
+    EXPECT_NEAR(absPearson(orig, circ, PearsonMode::ImageMax), 1.0, 1e-12);  // two points
+    auto o2 = torch::tensor({1.0, 5.0, 2.0, 0.0}, torch::kFloat64).view({2, 2});
+    auto c2 = torch::tensor({0.0, 4.0, 3.0, 1.0}, torch::kFloat64).view({2, 2});
+    EXPECT_NEAR(deltaFNorm(o2, c2), (1.0 + 1.0) / 2.0 / 3.5, 1e-12);
+}
