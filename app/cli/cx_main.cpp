@@ -12,6 +12,8 @@ Find and inspect circuits in trained PyTorch (TorchScript) models.
 
 commands:
   inspect MODEL [--json]     layers (conv / linear) and the channel dependency graph
+  score MODEL ...            kernel saliency for a target feature (ActGrad, SNIP, magnitude, random)
+  prune MODEL ...            the circuit at a sparsity: exact top-k, dead ends removed
   demo train-cnn             train the built-in demo CNN on the procedural shapes set
   demo images                write procedural shapes images (safetensors or PNG folder)
   demo run --out DIR         the headless demo: inspect the demo model, sample images, accuracy
@@ -35,5 +37,7 @@ int main(int argc, char** argv) {
     }
     if (command == "inspect") return cx::app::runInspect(rest);
     if (command == "demo") return cx::app::runDemo(rest);
+    if (command == "score") return cx::app::runScoreCommand(rest);
+    if (command == "prune") return cx::app::runPruneCommand(rest);
     return cx::app::usageError("unknown command '" + command + "' (see cx --help)");
 }

@@ -47,7 +47,7 @@ TEST(Cli, HelpEverywhere) {
     auto top = cx("--help");
     EXPECT_EQ(top.code, 0);
     EXPECT_NE(top.out.find("usage: cx <command>"), std::string::npos);
-    for (const std::string cmd : {"inspect", "demo"}) {
+    for (const std::string cmd : {"inspect", "demo", "score", "prune"}) {
         auto r = cx(cmd + " --help");
         EXPECT_EQ(r.code, 0) << cmd;
         EXPECT_NE(r.out.find("usage: cx " + cmd), std::string::npos) << cmd;
@@ -121,4 +121,60 @@ TEST(Cli, HeadlessDemoRun) {
     const auto pos = r.out.find("held-out shapes: ");
     ASSERT_NE(pos, std::string::npos);
     EXPECT_GT(std::stod(r.out.substr(pos + 17)), 0.9);
+}
+
+namespace {
+
+nlohmann::json header(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    uint64_t n = 0;
+    in.read(reinterpret_cast<char*>(&n), 8);
+    std::string text(n, ' ');
+    in.read(text.data(), static_cast<std::streamsize>(n));
+    return nlohmann::json::parse(text);
+}
+
+}  // namespace
+
+TEST(Cli, ScoreThenPrune) {
+    const std::string dir = tempDir();
+    ASSERT_EQ(cx("demo images --count 10 --seed 2 --out " + dir + "/img.safetensors").code, 0);
+    auto score = cx("score " + model("chain") + " --images " + dir + "/img.safetensors --target features.5:1 --batch-size 4 --json --out " +
+                    dir + "/s.safetensors");
+    ASSERT_EQ(score.code, 0) << score.err;
+    auto sj = nlohmann::json::parse(score.out);
+    EXPECT_EQ(sj["relevant"], 6 + 24 + 12);  // hand count: its row, all of features.3, all of features.0
+    EXPECT_EQ(sj["images"], 10);
+    auto prune = cx("prune " + model("chain") + " --scores " + dir + "/s.safetensors --sparsity 0.5 --json --out " + dir + "/m.safetensors");
+    ASSERT_EQ(prune.code, 0) << prune.err;
+    auto pj = nlohmann::json::parse(prune.out);
+    EXPECT_EQ(pj["kept"], 21);
+    EXPECT_LE(pj["effective_kept"].get<int>(), 21);
+    auto h = header(dir + "/m.safetensors");
+    EXPECT_EQ(h["__metadata__"]["format"], "cx-mask/1");
+    EXPECT_EQ(h["__metadata__"]["target"], "features.5:1");
+    EXPECT_EQ(h["__metadata__"]["method"], "actgrad");
+    EXPECT_EQ(h["__metadata__"]["kept"], "21");
+    EXPECT_EQ(h["mask/features.0.weight"]["dtype"], "U8");
+    EXPECT_EQ(h["mask/features.0.weight"]["shape"], nlohmann::json({4, 3}));
+    EXPECT_EQ(h["score/features.3.weight"]["shape"], nlohmann::json({6, 4}));
+}
+
+TEST(Cli, PruneRefusesScoresOfAnotherModelAndBadSparsity) {
+    const std::string dir = tempDir();
+    ASSERT_EQ(cx("demo images --count 4 --out " + dir + "/img.safetensors").code, 0);
+    ASSERT_EQ(cx("score " + model("chain") + " --images " + dir + "/img.safetensors --target features.3:0 --out " + dir + "/s.safetensors").code, 0);
+    auto other = cx("prune " + model("concat") + " --scores " + dir + "/s.safetensors --sparsity 0.5 --out " + dir + "/m.safetensors");
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("made for another model"), std::string::npos) << other.err;
+    auto bad = cx("prune " + model("chain") + " --scores " + dir + "/s.safetensors --sparsity 0 --out " + dir + "/m.safetensors");
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("sparsity must be in (0, 1]"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir + "/m.safetensors"));  // nothing written on error
+    auto unit = cx("score " + model("chain") + " --images " + dir + "/img.safetensors --target features.3:6 --out " + dir + "/t.safetensors");
+    EXPECT_EQ(unit.code, 2);
+    EXPECT_NE(unit.err.find("units 0..5"), std::string::npos);
+    auto layer = cx("score " + model("chain") + " --images " + dir + "/img.safetensors --target conv9:0 --out " + dir + "/t.safetensors");
+    EXPECT_EQ(layer.code, 2);
+    EXPECT_NE(layer.err.find("layers: features.0, features.3"), std::string::npos);
 }

@@ -1,11 +1,16 @@
 // Circuit selection (exact top-k, ties, min-max), bias modes and preservation metrics.
+#include <chrono>
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "engine/internal/circuit.h"
+#include "engine/internal/image_set.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/preservation.h"
 #include "engine/model.h"
+#include "engine/pruning.h"
 #include "test_util.h"
 
 using namespace cx::engine;
@@ -140,4 +145,30 @@ TEST(Preservation, HandComputedValues) {
     auto o2 = torch::tensor({1.0, 5.0, 2.0, 0.0}, torch::kFloat64).view({2, 2});
     auto c2 = torch::tensor({0.0, 4.0, 3.0, 1.0}, torch::kFloat64).view({2, 2});
     EXPECT_NEAR(deltaFNorm(o2, c2), (1.0 + 1.0) / 2.0 / 3.5, 1e-12);
+}
+
+TEST(ScoreJob, CancelMidwayReturnsPromptlyAndWritesNothing) {
+    const std::string dir = cx::test::tempDir();
+    ImageSet set;
+    set.images = torch::randn({40, 3, 16, 16});
+    ASSERT_TRUE(saveImages(dir + "/img.safetensors", set).ok());
+    ScoreRequest req;
+    req.model = cx::test::modelPath("chain");
+    req.images = dir + "/img.safetensors";
+    req.target = "features.5:1";
+    req.batchSize = 2;
+    req.out = dir + "/scores.safetensors";
+    JobContext job;
+    int batches = 0;
+    job.onProgress = [&](const Progress& p) {
+        if (p.stage == "score" && ++batches == 3) job.token()->cancel();
+    };
+    const auto start = std::chrono::steady_clock::now();
+    auto r = runScore(req, job);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::Cancelled);
+    EXPECT_EQ(batches, 3);  // stopped at the next batch boundary
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
+    EXPECT_FALSE(std::filesystem::exists(req.out));
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 1);
 }

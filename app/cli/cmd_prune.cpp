@@ -1,0 +1,143 @@
+#include <iomanip>
+#include <iostream>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "engine/pruning.h"
+
+namespace cx::app {
+namespace {
+
+const char* kScoreHelp = R"(usage: cx score MODEL --images DIR|FILE.safetensors --target LAYER:UNIT --out SCORES.safetensors [options]
+
+Scores every kernel that can reach the target feature (ActGrad, SNIP, magnitude or random).
+
+  --target LAYER:UNIT      a channel of a conv layer's output, or a linear unit
+  --direction FILE         with --target LAYER: coefficients over the layer's channels
+  --criterion C            actgrad (default), snip, magnitude, random
+  --objective O            sum-abs (default), max, mean, sum, position:H,W
+  --granularity G          kernel (the only one in this version)
+  --batch-size B           images per forward/backward pass (default 32; scores do not depend on it)
+  --seed S                 for the random criterion
+  --limit N                use the first N images
+  --resize N --crop N      image folders: shorter side and centre crop (default 256 / 224; 0: none)
+  --no-normalize           image folders: keep values in 0..1 (no ImageNet mean/std)
+  --json                   print the report as JSON
+)";
+
+const char* kPruneHelp = R"(usage: cx prune MODEL --scores SCORES.safetensors --sparsity S --out MASK.safetensors [options]
+
+Keeps exactly round(S x relevant) kernels with the highest scores, removes dead ends, and writes
+the circuit's mask. Prints requested sparsity, relevant, kept, effective kept, disconnected.
+
+  --sparsity S             fraction of relevant kernels kept, in (0, 1]
+  --bias masked|pruned     pruned: filters with every kernel masked lose their bias too
+  --minmax                 min-max normalise scores within each layer before ranking
+  --json                   print the report as JSON
+)";
+
+void attachProgress(engine::JobContext& job) {
+    if (!isatty(STDERR_FILENO)) return;
+    job.onProgress = [](const engine::Progress& p) {
+        std::cerr << "\r" << p.stage << " " << std::fixed << std::setprecision(0) << 100.0 * p.fraction << "%   " << std::flush;
+    };
+}
+
+nlohmann::json layersJson(const std::vector<engine::LayerCount>& layers, bool withKept) {
+    auto out = nlohmann::json::array();
+    for (const auto& l : layers) {
+        nlohmann::json j = {{"layer", l.layer}, {"relevant", l.relevant}};
+        if (withKept) {
+            j["kept"] = l.kept;
+            j["effective_kept"] = l.effective;
+        }
+        out.push_back(j);
+    }
+    return out;
+}
+
+}  // namespace
+
+int runScoreCommand(const std::vector<std::string>& argv) {
+    Args args(argv, {"images", "target", "direction", "criterion", "objective", "granularity", "batch-size", "seed",
+                     "limit", "resize", "crop", "out"},
+              {"no-normalize", "json", "help"});
+    if (args.has("help")) return std::cout << kScoreHelp, 0;
+    if (!args.ok()) return usageError(args.error());
+    if (args.positional().size() != 1) return usageError("score takes one MODEL file (see cx score --help)");
+    for (const char* required : {"images", "target", "out"})
+        if (!args.value(required)) return usageError(std::string("score needs --") + required);
+    engine::ScoreRequest req;
+    std::string err;
+    req.model = args.positional()[0];
+    req.images = *args.value("images");
+    req.target = *args.value("target");
+    req.out = *args.value("out");
+    req.directionFile = args.value("direction", "");
+    req.criterion = args.value("criterion", req.criterion);
+    req.objective = args.value("objective", req.objective);
+    req.granularity = args.value("granularity", req.granularity);
+    req.batchSize = args.integer("batch-size", req.batchSize, err).value_or(0);
+    req.seed = static_cast<uint64_t>(args.integer("seed", 0, err).value_or(0));
+    req.imageOptions.limit = args.integer("limit", 0, err).value_or(0);
+    req.imageOptions.resize = static_cast<int>(args.integer("resize", req.imageOptions.resize, err).value_or(0));
+    req.imageOptions.crop = static_cast<int>(args.integer("crop", req.imageOptions.crop, err).value_or(0));
+    req.imageOptions.normalize = !args.has("no-normalize");
+    if (!err.empty()) return usageError(err);
+    if (req.batchSize < 1) return usageError("--batch-size must be at least 1");
+    engine::JobContext job;
+    attachProgress(job);
+    auto report = engine::runScore(req, job);
+    if (isatty(STDERR_FILENO)) std::cerr << "\r";
+    if (!report) return reportError(report.error());
+    const auto& r = report.value();
+    if (args.has("json")) {
+        std::cout << nlohmann::json({{"scores", req.out}, {"relevant", r.relevant}, {"images", r.images},
+                                     {"layers", layersJson(r.layers, false)}}).dump(2) << "\n";
+    } else {
+        std::cout << "wrote " << req.out << ": " << r.relevant << " relevant kernels scored over " << r.images << " images\n";
+        for (const auto& l : r.layers) std::cout << "  " << std::left << std::setw(24) << l.layer << l.relevant << "\n";
+    }
+    return 0;
+}
+
+int runPruneCommand(const std::vector<std::string>& argv) {
+    Args args(argv, {"scores", "sparsity", "bias", "out"}, {"minmax", "json", "help"});
+    if (args.has("help")) return std::cout << kPruneHelp, 0;
+    if (!args.ok()) return usageError(args.error());
+    if (args.positional().size() != 1) return usageError("prune takes one MODEL file (see cx prune --help)");
+    for (const char* required : {"scores", "sparsity", "out"})
+        if (!args.value(required)) return usageError(std::string("prune needs --") + required);
+    engine::PruneRequest req;
+    std::string err;
+    req.model = args.positional()[0];
+    req.scores = *args.value("scores");
+    req.out = *args.value("out");
+    req.sparsity = args.real("sparsity", 0.1, err).value_or(0);
+    req.bias = args.value("bias", req.bias);
+    req.minmax = args.has("minmax");
+    if (!err.empty()) return usageError(err);
+    engine::JobContext job;
+    auto report = engine::runPrune(req, job);
+    if (!report) return reportError(report.error());
+    const auto& r = report.value();
+    if (args.has("json")) {
+        std::cout << nlohmann::json({{"mask", req.out}, {"sparsity", r.sparsity}, {"relevant", r.relevant}, {"kept", r.kept},
+                                     {"effective_kept", r.effectiveKept}, {"disconnected", r.disconnected},
+                                     {"layers", layersJson(r.layers, true)}}).dump(2) << "\n";
+        return 0;
+    }
+    std::cout << "wrote " << req.out << "\n  requested sparsity " << r.sparsity << "\n  relevant " << r.relevant
+              << "\n  kept " << r.kept << "\n  effective kept " << r.effectiveKept
+              << "\n  disconnected " << (r.disconnected ? "yes" : "no") << "\n";
+    for (const auto& l : r.layers)
+        std::cout << "  " << std::left << std::setw(24) << l.layer << l.kept << " kept / " << l.relevant << " relevant ("
+                  << l.effective << " effective)\n";
+    return 0;
+}
+
+}  // namespace cx::app

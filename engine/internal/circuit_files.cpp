@@ -1,0 +1,122 @@
+#include "engine/internal/circuit_files.h"
+
+#include <sstream>
+
+#include "engine/internal/kernel_graph.h"
+#include "engine/internal/model_impl.h"
+#include "engine/internal/tensor_io.h"
+#include "engine/safetensors.h"
+
+namespace cx::engine {
+namespace {
+
+constexpr const char* kFormat = "cx-mask/1";
+
+// Kernel grids are output-major; a transposed-weight linear stores its weight as in x out.
+torch::Tensor toFileLayout(const LayerInfo& layer, const torch::Tensor& grid) {
+    return layer.kind == LayerKind::TransposedLinear ? grid.t().contiguous() : grid.contiguous();
+}
+
+std::string joinDirection(const std::vector<double>& d) {
+    std::ostringstream s;
+    s.precision(17);
+    for (size_t i = 0; i < d.size(); ++i) s << (i ? "," : "") << d[i];
+    return s.str();
+}
+
+std::vector<double> splitDirection(const std::string& text) {
+    std::vector<double> out;
+    std::stringstream s(text);
+    std::string item;
+    while (std::getline(s, item, ',')) out.push_back(std::stod(item));
+    return out;
+}
+
+void addCommon(Metadata& m, const Model& model, const KernelScores& scores, const TargetSpec* target) {
+    m["format"] = kFormat;
+    m["granularity"] = "kernel";
+    m["model_sha256"] = model.summary().sha256;
+    m["relevant"] = std::to_string(scores.relevantCount);
+    m["images"] = std::to_string(scores.images);
+    if (target && target->unit < 0) m["direction"] = joinDirection(target->direction);
+}
+
+}  // namespace
+
+Status writeScoresFile(const std::string& path, const Model& model, const KernelScores& scores, Metadata metadata) {
+    addCommon(metadata, model, scores, nullptr);
+    SafetensorsFile file;
+    file.metadata = std::move(metadata);
+    for (const auto& [l, s] : scores.scores) {
+        const auto& layer = model.summary().layers[size_t(l)];
+        file.tensors["score/" + layer.param] = tensorToBlob(toFileLayout(layer, s.to(torch::kFloat32)));
+    }
+    return writeSafetensors(path, file);
+}
+
+Result<LoadedScores> readScoresFile(const std::string& path, const Model& model) {
+    auto file = readSafetensors(path);
+    if (!file) return file.error();
+    const auto& meta = file.value().metadata;
+    auto get = [&](const std::string& key) { auto it = meta.find(key); return it == meta.end() ? std::string() : it->second; };
+    if (get("format") != kFormat) return invalidInput(path + ": not a Circuit Explorer scores file (format '" + get("format") + "')");
+    if (get("model_sha256") != model.summary().sha256)
+        return invalidInput(path + " was made for another model (sha256 " + get("model_sha256").substr(0, 12) +
+                            "..., this model is " + model.summary().sha256.substr(0, 12) + "...)");
+    if (get("granularity") != "kernel") return invalidInput(path + ": granularity '" + get("granularity") + "' is not kernel");
+    LoadedScores out;
+    out.metadata = meta;
+    auto target = parseTarget(get("target"));
+    if (!target) return invalidInput(path + ": " + target.error().message);
+    out.target = target.take();
+    if (meta.count("direction")) out.target.direction = splitDirection(get("direction"));
+    if (meta.count("objective"))
+        if (auto st = parseObjective(get("objective"), out.target); !st) return invalidInput(path + ": " + st.error().message);
+    const auto& summary = model.summary();
+    auto targetLayer = resolveTarget(summary, out.target);
+    if (!targetLayer) return invalidInput(path + ": " + targetLayer.error().message);
+    KernelScores& s = out.scores;
+    s.targetLayer = targetLayer.value();
+    s.targetRows = targetRows(out.target);
+    s.images = std::stoll(get("images").empty() ? "0" : get("images"));
+    const KernelGraph graph(summary);
+    const KernelGrid relevant = graph.relevant(s.targetLayer, s.targetRows);
+    for (size_t l = 0; l < relevant.size(); ++l) {
+        if (relevant[l].empty()) continue;
+        const auto& layer = summary.layers[l];
+        auto it = file.value().tensors.find("score/" + layer.param);
+        if (it == file.value().tensors.end()) return invalidInput(path + ": no scores for parameter " + layer.param);
+        auto t = blobToTensor(it->second, path);
+        if (!t) return t.error();
+        auto grid = t.value().to(torch::kFloat32);
+        if (layer.kind == LayerKind::TransposedLinear) grid = grid.t().contiguous();
+        const std::vector<int64_t> expected = {graph.outUnits(int(l)), graph.inPerGroup(int(l))};
+        if (grid.sizes().vec() != expected)
+            return invalidInput(path + ": scores for " + layer.param + " have another shape than the model's kernel grid");
+        auto rel = torch::from_blob(const_cast<uint8_t*>(relevant[l].data()), expected, torch::kUInt8).to(torch::kBool).clone();
+        s.relevant[int(l)] = rel;
+        s.scores[int(l)] = grid * rel;
+        s.relevantCount += rel.sum().item<int64_t>();
+    }
+    return out;
+}
+
+Status writeMaskFile(const std::string& path, const Model& model, const Circuit& circuit, const KernelScores& scores,
+                     Metadata metadata) {
+    addCommon(metadata, model, scores, nullptr);
+    metadata["sparsity"] = std::to_string(circuit.sparsity);
+    metadata["kept"] = std::to_string(circuit.keptCount);
+    metadata["effective_kept"] = std::to_string(circuit.effectiveCount);
+    metadata["disconnected"] = circuit.disconnected ? "true" : "false";
+    metadata["bias"] = circuit.bias == BiasMode::Pruned ? "pruned" : "masked";
+    SafetensorsFile file;
+    file.metadata = std::move(metadata);
+    for (const auto& [l, kept] : circuit.kept) {
+        const auto& layer = model.summary().layers[size_t(l)];
+        file.tensors["mask/" + layer.param] = tensorToBlob(toFileLayout(layer, kept.to(torch::kUInt8)));
+        file.tensors["score/" + layer.param] = tensorToBlob(toFileLayout(layer, scores.scores.at(l).to(torch::kFloat32)));
+    }
+    return writeSafetensors(path, file);
+}
+
+}  // namespace cx::engine

@@ -1,0 +1,28 @@
+#pragma once
+// Scores and masks as safetensors (DESIGN.md section 6): `score/<param>` float32 and
+// `mask/<param>` uint8 on the kernel grid (O x I_per_group; for a transposed-weight linear the
+// weight's own I x O layout), `__metadata__` with format cx-mask/1 and the provenance.
+#include <map>
+#include <string>
+
+#include "engine/internal/circuit.h"
+#include "engine/internal/scoring.h"
+
+namespace cx::engine {
+
+using Metadata = std::map<std::string, std::string>;
+
+Status writeScoresFile(const std::string& path, const Model& model, const KernelScores& scores, Metadata metadata);
+
+/// Scores read back for `model`: relevance is recomputed from the target in the metadata.
+struct LoadedScores {
+    KernelScores scores;
+    TargetSpec target;
+    Metadata metadata;
+};
+Result<LoadedScores> readScoresFile(const std::string& path, const Model& model);
+
+Status writeMaskFile(const std::string& path, const Model& model, const Circuit& circuit, const KernelScores& scores,
+                     Metadata metadata);
+
+}  // namespace cx::engine

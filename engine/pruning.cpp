@@ -1,0 +1,126 @@
+#include "engine/pruning.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/internal/circuit_files.h"
+#include "engine/internal/guard.h"
+#include "engine/internal/image_set.h"
+#include "engine/internal/model_impl.h"
+#include "engine/model.h"
+#include "engine/runtime.h"
+
+namespace cx::engine {
+namespace {
+
+Result<std::vector<double>> readDirection(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return invalidInput("cannot read direction file " + path);
+    std::vector<double> out;
+    std::string token;
+    while (in >> token) {
+        std::stringstream parts(token);
+        std::string item;
+        while (std::getline(parts, item, ',')) {
+            if (item.empty()) continue;
+            char* end = nullptr;
+            const double v = std::strtod(item.c_str(), &end);
+            if (*end != '\0') return invalidInput("direction file " + path + ": '" + item + "' is not a number");
+            out.push_back(v);
+        }
+    }
+    return out;
+}
+
+// The model input's channel count, where the graph shows it (a layer reading the input directly).
+int64_t inputChannels(const ModelSummary& s) {
+    for (const auto& l : s.layers)
+        for (const auto& seg : l.inputs)
+            if (seg.source == kModelInput && seg.mode == FlowMode::Identity && seg.channels > 0) return seg.channels;
+    return -1;
+}
+
+std::vector<LayerCount> counts(const ModelSummary& s, const std::map<int, torch::Tensor>& relevant,
+                               const Circuit* circuit) {
+    std::vector<LayerCount> out;
+    for (const auto& [l, rel] : relevant) {
+        LayerCount c{s.layers[size_t(l)].name, rel.sum().item<int64_t>(), 0, 0};
+        if (circuit) {
+            c.kept = circuit->kept.at(l).sum().item<int64_t>();
+            c.effective = circuit->effective.at(l).sum().item<int64_t>();
+        }
+        out.push_back(c);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
+    initRuntime();
+    if (req.out.empty()) return invalidInput("no output file given (--out SCORES.safetensors)");
+    if (req.granularity != "kernel")
+        return invalidInput("granularity '" + req.granularity + "': only kernel granularity is available in this version");
+    auto criterion = parseCriterion(req.criterion);
+    if (!criterion) return criterion.error();
+    auto target = parseTarget(req.target);
+    if (!target) return target.error();
+    if (auto st = parseObjective(req.objective, target.value()); !st) return st.error();
+    if (!req.directionFile.empty()) {
+        if (target.value().unit >= 0) return invalidInput("give either LAYER:UNIT or --direction, not both");
+        auto d = readDirection(req.directionFile);
+        if (!d) return d.error();
+        target.value().direction = d.take();
+    }
+    auto model = Model::load(req.model);
+    if (!model) return model.error();
+    if (auto resolved = resolveTarget(model.value()->summary(), target.value()); !resolved) return resolved.error();
+    job.progress("load images", 0.0);
+    auto images = loadImages(req.images, req.imageOptions);
+    if (!images) return images.error();
+    const int64_t expected = inputChannels(model.value()->summary());
+    if (expected > 0 && images.value().info.channels != expected)
+        return invalidInput("the images have " + std::to_string(images.value().info.channels) + " channels but the model expects " +
+                            std::to_string(expected));
+    ScoreOptions options;
+    options.target = target.value();
+    options.criterion = criterion.value();
+    options.batchSize = req.batchSize;
+    options.seed = req.seed;
+    options.device = defaultDevice();
+    auto scores = scoreKernels(*model.value(), images.value().images, options, job);
+    if (!scores) return scores.error();
+    Metadata meta = {{"method", req.criterion}, {"target", target.value().text()},
+                     {"objective", objectiveText(target.value())}, {"images_source", req.images}};
+    if (auto st = writeScoresFile(req.out, *model.value(), scores.value(), meta); !st) return st.error();
+    ScoreReport report;
+    report.relevant = scores.value().relevantCount;
+    report.images = scores.value().images;
+    report.layers = counts(model.value()->summary(), scores.value().relevant, nullptr);
+    return report;
+}
+
+Result<PruneReport> runPrune(const PruneRequest& req, JobContext& job) {
+    initRuntime();
+    if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
+    if (req.bias != "masked" && req.bias != "pruned") return invalidInput("bias mode must be masked or pruned, not '" + req.bias + "'");
+    if (!(req.sparsity > 0.0 && req.sparsity <= 1.0))
+        return invalidInput("sparsity must be in (0, 1], got " + std::to_string(req.sparsity));
+    auto model = Model::load(req.model);
+    if (!model) return model.error();
+    auto loaded = readScoresFile(req.scores, *model.value());
+    if (!loaded) return loaded.error();
+    CircuitOptions options{req.sparsity, req.minmax, req.bias == "pruned" ? BiasMode::Pruned : BiasMode::Masked};
+    auto circuit = selectCircuit(*model.value(), loaded.value().scores, options);
+    if (!circuit) return circuit.error();
+    if (job.cancelled()) return cancelledError();
+    Metadata meta = loaded.value().metadata;
+    meta["minmax"] = req.minmax ? "true" : "false";
+    if (auto st = writeMaskFile(req.out, *model.value(), circuit.value(), loaded.value().scores, meta); !st) return st.error();
+    const auto& c = circuit.value();
+    PruneReport report{c.sparsity, c.relevant, c.keptCount, c.effectiveCount, c.disconnected,
+                       counts(model.value()->summary(), loaded.value().scores.relevant, &c)};
+    return report;
+}
+
+}  // namespace cx::engine

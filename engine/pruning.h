@@ -1,0 +1,58 @@
+#pragma once
+// Circuit pruning as whole jobs on files (what `cx score` and `cx prune` run): plain types in,
+// files and plain reports out.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/images.h"
+#include "engine/job.h"
+
+namespace cx::engine {
+
+struct ScoreRequest {
+    std::string model, images, out;
+    ImageOptions imageOptions;
+    std::string target;               // LAYER:UNIT, or LAYER with directionFile
+    std::string directionFile;        // numbers separated by spaces, commas or newlines
+    std::string objective = "sum-abs";
+    std::string criterion = "actgrad";
+    std::string granularity = "kernel";
+    int64_t batchSize = 32;
+    uint64_t seed = 0;
+};
+
+struct LayerCount {
+    std::string layer;
+    int64_t relevant = 0, kept = 0, effective = 0;
+};
+
+struct ScoreReport {
+    int64_t relevant = 0, images = 0;
+    std::vector<LayerCount> layers;
+};
+
+/// Loads the model and images, scores every relevant kernel, writes SCORES.safetensors
+/// (atomically; nothing is written on error or cancel).
+Result<ScoreReport> runScore(const ScoreRequest& request, JobContext& job);
+
+struct PruneRequest {
+    std::string model, scores, out;
+    double sparsity = 0.1;
+    bool minmax = false;
+    std::string bias = "masked";  // or "pruned"
+};
+
+struct PruneReport {
+    double sparsity = 0.0;
+    int64_t relevant = 0, kept = 0, effectiveKept = 0;
+    bool disconnected = false;
+    std::vector<LayerCount> layers;
+};
+
+/// Reads a scores file made for this model (refused otherwise, naming the mismatch), keeps the
+/// top kernels and writes MASK.safetensors.
+Result<PruneReport> runPrune(const PruneRequest& request, JobContext& job);
+
+}  // namespace cx::engine
