@@ -6,6 +6,7 @@
 #include "engine/internal/circuit_files.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/image_set.h"
+#include "engine/internal/job_inputs.h"
 #include "engine/internal/model_impl.h"
 #include "engine/model.h"
 #include "engine/runtime.h"
@@ -56,13 +57,7 @@ std::vector<LayerCount> counts(const ModelSummary& s, const std::map<int, torch:
 
 }  // namespace
 
-Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
-    initRuntime();
-    if (req.out.empty()) return invalidInput("no output file given (--out SCORES.safetensors)");
-    if (req.granularity != "kernel")
-        return invalidInput("granularity '" + req.granularity + "': only kernel granularity is available in this version");
-    auto criterion = parseCriterion(req.criterion);
-    if (!criterion) return criterion.error();
+Result<TargetSpec> prepareTarget(const ScoreRequest& req) {
     auto target = parseTarget(req.target);
     if (!target) return target.error();
     if (auto st = parseObjective(req.objective, target.value()); !st) return st.error();
@@ -72,16 +67,34 @@ Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
         if (!d) return d.error();
         target.value().direction = d.take();
     }
+    return target;
+}
+
+Result<ImageSet> loadCheckedImages(const Model& model, const std::string& path, const ImageOptions& options) {
+    auto images = loadImages(path, options);
+    if (!images) return images.error();
+    const int64_t expected = inputChannels(model.summary());
+    if (expected > 0 && images.value().info.channels != expected)
+        return invalidInput(path + ": the images have " + std::to_string(images.value().info.channels) +
+                            " channels but the model expects " + std::to_string(expected));
+    return images;
+}
+
+Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
+    initRuntime();
+    if (req.out.empty()) return invalidInput("no output file given (--out SCORES.safetensors)");
+    if (req.granularity != "kernel")
+        return invalidInput("granularity '" + req.granularity + "': only kernel granularity is available in this version");
+    auto criterion = parseCriterion(req.criterion);
+    if (!criterion) return criterion.error();
+    auto target = prepareTarget(req);
+    if (!target) return target.error();
     auto model = Model::load(req.model);
     if (!model) return model.error();
     if (auto resolved = resolveTarget(model.value()->summary(), target.value()); !resolved) return resolved.error();
     job.progress("load images", 0.0);
-    auto images = loadImages(req.images, req.imageOptions);
+    auto images = loadCheckedImages(*model.value(), req.images, req.imageOptions);
     if (!images) return images.error();
-    const int64_t expected = inputChannels(model.value()->summary());
-    if (expected > 0 && images.value().info.channels != expected)
-        return invalidInput("the images have " + std::to_string(images.value().info.channels) + " channels but the model expects " +
-                            std::to_string(expected));
     ScoreOptions options;
     options.target = target.value();
     options.criterion = criterion.value();

@@ -55,4 +55,38 @@ struct PruneReport {
 /// top kernels and writes MASK.safetensors.
 Result<PruneReport> runPrune(const PruneRequest& request, JobContext& job);
 
+struct SweepRequest {
+    std::string model, images, evalImages, out;  // evalImages empty: the scoring images
+    ImageOptions imageOptions;
+    std::string target, directionFile, objective = "sum-abs";
+    std::vector<std::string> criteria = {"actgrad", "snip", "force", "magnitude", "random"};
+    std::vector<double> sparsities;  // empty: the 13 default levels
+    std::string pearson = "flattened";  // or image-mean, image-max
+    bool minmax = false;
+    std::string bias = "masked";
+    int64_t batchSize = 32;
+    uint64_t seed = 0;
+};
+
+struct CurvePoint {
+    std::string criterion;
+    double sparsity = 0.0;
+    int64_t relevant = 0, kept = 0, effectiveKept = 0;
+    bool disconnected = false;
+    double pearson = 0.0, dfnorm = 0.0;
+};
+
+/// Preservation curve over sparsities for several criteria; writes a CSV (atomically) with one
+/// row per criterion x sparsity. Progress payloads are CurvePoints as they are computed.
+Result<std::vector<CurvePoint>> runSweep(const SweepRequest& request, JobContext& job);
+
+struct LayerIoU {
+    std::string param;
+    int64_t onlyA = 0, both = 0, onlyB = 0;
+    double iou = 0.0;  // both / (onlyA + both + onlyB); 1 when both are empty
+};
+
+/// Per-layer IoU of the kept units of two mask files of the same model and granularity.
+Result<std::vector<LayerIoU>> maskIoU(const std::string& maskA, const std::string& maskB);
+
 }  // namespace cx::engine

@@ -12,6 +12,8 @@ int runInspect(const std::vector<std::string>& args);
 int runDemo(const std::vector<std::string>& args);
 int runScoreCommand(const std::vector<std::string>& args);
 int runPruneCommand(const std::vector<std::string>& args);
+int runSweepCommand(const std::vector<std::string>& args);
+int runIouCommand(const std::vector<std::string>& args);
 
 /// Prints `error: message` on stderr and returns 2 for bad input, 1 otherwise.
 int reportError(const engine::Error& error);

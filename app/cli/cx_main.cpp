@@ -14,6 +14,8 @@ commands:
   inspect MODEL [--json]     layers (conv / linear) and the channel dependency graph
   score MODEL ...            kernel saliency for a target feature (ActGrad, SNIP, magnitude, random)
   prune MODEL ...            the circuit at a sparsity: exact top-k, dead ends removed
+  sweep MODEL ...            feature preservation curves over sparsities for several criteria
+  iou MASK_A MASK_B          per-layer IoU of two circuits
   demo train-cnn             train the built-in demo CNN on the procedural shapes set
   demo images                write procedural shapes images (safetensors or PNG folder)
   demo run --out DIR         the headless demo: inspect the demo model, sample images, accuracy
@@ -39,5 +41,7 @@ int main(int argc, char** argv) {
     if (command == "demo") return cx::app::runDemo(rest);
     if (command == "score") return cx::app::runScoreCommand(rest);
     if (command == "prune") return cx::app::runPruneCommand(rest);
+    if (command == "sweep") return cx::app::runSweepCommand(rest);
+    if (command == "iou") return cx::app::runIouCommand(rest);
     return cx::app::usageError("unknown command '" + command + "' (see cx --help)");
 }

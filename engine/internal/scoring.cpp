@@ -7,6 +7,9 @@
 #include "engine/internal/saliency.h"
 #include "engine/runtime.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace cx::engine {
 namespace {
 
@@ -67,7 +70,7 @@ torch::Tensor perImageObjective(const LayerInfo& layer, const TargetSpec& target
 }
 
 Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
-                                  JobContext& job) {
+                                  JobContext& job, const std::map<int, torch::Tensor>* masks) {
     initRuntime();
     const auto& summary = model.summary();
     auto target = resolveTarget(summary, options.target);
@@ -111,14 +114,23 @@ Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& image
         auto plan = ForwardPlan::build(model, probes, false, params, options.device);
         if (!plan) return plan.error();
         const torch::Device device(options.device);
-        std::vector<torch::Tensor> weights;
-        for (const auto& p : params) weights.push_back(impl.param(p).to(device).detach().requires_grad_(true));
+        std::vector<torch::Tensor> weights, effective;  // original weights; what the forward uses
+        for (size_t k = 0; k < params.size(); ++k) {
+            auto w = impl.param(params[k]).to(device).detach();
+            weights.push_back(w);
+            auto it = masks ? masks->find(layers[k]) : decltype(masks->end()){};
+            const bool masked = masks && it != masks->end();
+            auto used = masked ? applyUnitMask(w, summary.layers[size_t(layers[k])].kind == LayerKind::TransposedLinear
+                                                      ? it->second.t().to(device) : it->second.to(device))
+                               : w;
+            effective.push_back(used.detach().requires_grad_(true));
+        }
         std::map<int, torch::Tensor> acc;
         const int64_t n = images.size(0);
         for (int64_t b = 0; b < n; b += options.batchSize) {
             if (job.cancelled()) return cancelledError();
             auto x = images.narrow(0, b, std::min(options.batchSize, n - b)).to(device);
-            auto run = plan.value().run({x}, weights);
+            auto run = plan.value().run({x}, effective);
             const auto& y = run.probes[2 * (layers.size() - 1) + 1];
             auto objective = perImageObjective(summary.layers[size_t(out.targetLayer)], options.target, y).sum();
             std::vector<torch::Tensor> outputs;
@@ -138,6 +150,68 @@ Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& image
         for (int l : layers) finish(l, acc[l]);
         return out;
     });
+}
+
+std::vector<int64_t> forceSchedule(int64_t relevant, int64_t finalCount, int steps) {
+    std::vector<int64_t> counts;
+    for (int t = 1; t <= steps; ++t) {
+        const double f = double(t) / steps;
+        counts.push_back(std::llround(std::exp(f * std::log(double(finalCount)) + (1 - f) * std::log(double(relevant)))));
+    }
+    return counts;
+}
+
+Result<std::vector<KernelScores>> forceScores(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+                                              const std::vector<double>& sparsities, int64_t batchSize,
+                                              const std::string& device, JobContext& job, int steps) {
+    ScoreOptions options;
+    options.target = target;
+    options.criterion = Criterion::Snip;
+    options.batchSize = batchSize;
+    options.device = device;
+    JobContext quiet(job.token());
+    auto first = scoreKernels(model, images, options, quiet);
+    if (!first) return first.error();
+    const int64_t m = first.value().relevantCount;
+    std::vector<int64_t> wanted;
+    for (double s : sparsities) wanted.push_back(std::max<int64_t>(1, std::llround(s * double(m))));
+    const int64_t smallest = *std::min_element(wanted.begin(), wanted.end());
+    const auto schedule = forceSchedule(m, smallest, steps);
+    std::vector<KernelScores> perLevel(sparsities.size());
+    std::vector<bool> done(sparsities.size(), false);
+    KernelScores current = first.take();  // scores of the network masked to the previous count
+    for (int t = 0; t < steps; ++t) {
+        for (size_t j = 0; j < wanted.size(); ++j)
+            if (!done[j] && schedule[size_t(t)] <= wanted[j]) {
+                perLevel[j] = current;
+                done[j] = true;
+            }
+        if (t + 1 == steps || std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
+        // Keep the top k_t of the current scores, then re-score every relevant kernel through that mask.
+        auto all = torch::cat([&] {
+            std::vector<torch::Tensor> v;
+            for (const auto& [l, s] : current.scores) v.push_back(s.masked_select(current.relevant.at(l)));
+            return v;
+        }());
+        auto order = std::get<1>(all.sort(true, 0, true));
+        auto keep = torch::zeros({all.numel()}, torch::kBool).index_fill_(0, order.narrow(0, 0, schedule[size_t(t)]), true);
+        std::map<int, torch::Tensor> masks;
+        int64_t offset = 0;
+        for (const auto& [l, rel] : current.relevant) {
+            const int64_t n = rel.sum().item<int64_t>();
+            auto mask = torch::zeros(rel.sizes(), torch::kBool);
+            mask.masked_scatter_(rel, keep.narrow(0, offset, n));
+            offset += n;
+            masks[l] = mask;
+        }
+        auto next = scoreKernels(model, images, options, quiet, &masks);
+        if (!next) return next.error();
+        current = next.take();
+        job.progress("force", double(t + 1) / steps);
+    }
+    for (size_t j = 0; j < wanted.size(); ++j)
+        if (!done[j]) perLevel[j] = current;
+    return perLevel;
 }
 
 }  // namespace cx::engine

@@ -1,0 +1,15 @@
+#pragma once
+// Input checks shared by the file-level jobs (score, sweep).
+#include "engine/internal/image_set.h"
+#include "engine/model.h"
+#include "engine/pruning.h"
+#include "engine/target.h"
+
+namespace cx::engine {
+
+/// Target, objective and optional direction file of a request, parsed and combined.
+Result<TargetSpec> prepareTarget(const ScoreRequest& request);
+/// Images loaded and checked against the model's input channel count.
+Result<ImageSet> loadCheckedImages(const Model& model, const std::string& path, const ImageOptions& options);
+
+}  // namespace cx::engine

@@ -1,0 +1,125 @@
+#include <sstream>
+
+#include "engine/atomic_file.h"
+#include "engine/internal/image_set.h"
+#include "engine/internal/job_inputs.h"
+#include "engine/internal/sweep.h"
+#include "engine/pruning.h"
+#include "engine/runtime.h"
+#include "engine/safetensors.h"
+
+namespace cx::engine {
+namespace {
+
+Result<PearsonMode> parsePearson(const std::string& text) {
+    if (text == "flattened") return PearsonMode::Flattened;
+    if (text == "image-mean") return PearsonMode::ImageMean;
+    if (text == "image-max") return PearsonMode::ImageMax;
+    return invalidInput("unknown Pearson mode '" + text + "' (flattened, image-mean, image-max)");
+}
+
+std::string curveCsv(const std::vector<CurvePoint>& points) {
+    std::ostringstream csv;
+    csv.precision(9);
+    csv << "criterion,sparsity,relevant,kept,effective_kept,effective_sparsity,disconnected,pearson,dfnorm\n";
+    for (const auto& p : points)
+        csv << p.criterion << "," << p.sparsity << "," << p.relevant << "," << p.kept << "," << p.effectiveKept << ","
+            << double(p.effectiveKept) / double(std::max<int64_t>(1, p.relevant)) << "," << (p.disconnected ? 1 : 0) << ","
+            << p.pearson << "," << p.dfnorm << "\n";
+    return csv.str();
+}
+
+}  // namespace
+
+Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& job) {
+    initRuntime();
+    if (req.out.empty()) return invalidInput("no output file given (--out CURVE.csv)");
+    if (req.bias != "masked" && req.bias != "pruned") return invalidInput("bias mode must be masked or pruned, not '" + req.bias + "'");
+    auto pearson = parsePearson(req.pearson);
+    if (!pearson) return pearson.error();
+    // Target, direction, model and images are checked exactly as for `cx score`.
+    ScoreRequest probe;
+    probe.model = req.model;
+    probe.target = req.target;
+    probe.directionFile = req.directionFile;
+    probe.objective = req.objective;
+    auto target = prepareTarget(probe);
+    if (!target) return target.error();
+    auto model = Model::load(req.model);
+    if (!model) return model.error();
+    if (auto r = resolveTarget(model.value()->summary(), target.value()); !r) return r.error();
+    auto images = loadCheckedImages(*model.value(), req.images, req.imageOptions);
+    if (!images) return images.error();
+    torch::Tensor evalImages = images.value().images;
+    if (!req.evalImages.empty()) {
+        auto eval = loadCheckedImages(*model.value(), req.evalImages, req.imageOptions);
+        if (!eval) return eval.error();
+        evalImages = eval.value().images;
+    }
+    SweepSettings settings;
+    settings.target = target.value();
+    settings.criteria = req.criteria;
+    settings.sparsities = req.sparsities.empty() ? defaultSparsities() : req.sparsities;
+    settings.pearson = pearson.value();
+    settings.minmax = req.minmax;
+    settings.bias = req.bias == "pruned" ? BiasMode::Pruned : BiasMode::Masked;
+    settings.batchSize = req.batchSize;
+    settings.seed = req.seed;
+    settings.device = defaultDevice();
+    JobContext inner(job.token());
+    inner.onProgress = [&job](const Progress& p) {
+        const auto* point = std::any_cast<SweepPoint>(&p.payload);
+        if (!point) return job.progress(p.stage, p.fraction);
+        job.progress(p.stage, p.fraction, CurvePoint{point->criterion, point->sparsity, point->relevant, point->kept,
+                                                     point->effectiveKept, point->disconnected, point->pearson, point->dfnorm});
+    };
+    auto points = sweepCircuits(*model.value(), images.value().images, evalImages, settings, inner);
+    if (!points) return points.error();
+    std::vector<CurvePoint> out;
+    for (const auto& p : points.value())
+        out.push_back({p.criterion, p.sparsity, p.relevant, p.kept, p.effectiveKept, p.disconnected, p.pearson, p.dfnorm});
+    if (auto st = writeFileAtomic(req.out, curveCsv(out)); !st) return st.error();
+    return out;
+}
+
+Result<std::vector<LayerIoU>> maskIoU(const std::string& pathA, const std::string& pathB) {
+    auto a = readSafetensors(pathA);
+    if (!a) return a.error();
+    auto b = readSafetensors(pathB);
+    if (!b) return b.error();
+    auto meta = [](const SafetensorsFile& f, const std::string& k) { auto it = f.metadata.find(k); return it == f.metadata.end() ? std::string() : it->second; };
+    for (const auto* f : {&a.value(), &b.value()})
+        if (meta(*f, "format") != "cx-mask/1") return invalidInput((f == &a.value() ? pathA : pathB) + ": not a cx-mask/1 mask file");
+    if (meta(a.value(), "model_sha256") != meta(b.value(), "model_sha256"))
+        return invalidInput(pathA + " and " + pathB + " were made for different models");
+    if (meta(a.value(), "granularity") != meta(b.value(), "granularity"))
+        return invalidInput("the masks have different granularities (" + meta(a.value(), "granularity") + ", " +
+                            meta(b.value(), "granularity") + ")");
+    std::map<std::string, LayerIoU> layers;  // every parameter masked in either file
+    for (const auto* f : {&a.value(), &b.value()})
+        for (const auto& [key, blob] : f->tensors) {
+            if (key.rfind("mask/", 0) != 0) continue;
+            if (blob.dtype != DType::U8) return invalidInput(key + " is not a uint8 mask");
+            layers[key.substr(5)].param = key.substr(5);
+        }
+    std::vector<LayerIoU> out;
+    for (auto& [param, l] : layers) {
+        const auto ia = a.value().tensors.find("mask/" + param), ib = b.value().tensors.find("mask/" + param);
+        const TensorBlob* ma = ia == a.value().tensors.end() ? nullptr : &ia->second;
+        const TensorBlob* mb = ib == b.value().tensors.end() ? nullptr : &ib->second;
+        if (ma && mb && ma->shape != mb->shape) return invalidInput("mask/" + param + " has different shapes in the two files");
+        const size_t n = ma ? ma->data.size() : mb->data.size();
+        for (size_t i = 0; i < n; ++i) {
+            const bool inA = ma && ma->data[i], inB = mb && mb->data[i];
+            l.both += inA && inB;
+            l.onlyA += inA && !inB;
+            l.onlyB += !inA && inB;
+        }
+        const int64_t uni = l.both + l.onlyA + l.onlyB;
+        l.iou = uni == 0 ? 1.0 : double(l.both) / double(uni);
+        out.push_back(l);
+    }
+    return out;
+}
+
+}  // namespace cx::engine
