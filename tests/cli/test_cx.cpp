@@ -47,7 +47,7 @@ TEST(Cli, HelpEverywhere) {
     auto top = cx("--help");
     EXPECT_EQ(top.code, 0);
     EXPECT_NE(top.out.find("usage: cx <command>"), std::string::npos);
-    for (const std::string cmd : {"inspect", "demo", "score", "prune"}) {
+    for (const std::string cmd : {"inspect", "demo", "score", "prune", "sweep", "iou"}) {
         auto r = cx(cmd + " --help");
         EXPECT_EQ(r.code, 0) << cmd;
         EXPECT_NE(r.out.find("usage: cx " + cmd), std::string::npos) << cmd;
@@ -177,4 +177,45 @@ TEST(Cli, PruneRefusesScoresOfAnotherModelAndBadSparsity) {
     auto layer = cx("score " + model("chain") + " --images " + dir + "/img.safetensors --target conv9:0 --out " + dir + "/t.safetensors");
     EXPECT_EQ(layer.code, 2);
     EXPECT_NE(layer.err.find("layers: features.0, features.3"), std::string::npos);
+}
+
+TEST(Cli, SweepWritesACurveAndIouComparesCircuits) {
+    const std::string dir = tempDir();
+    ASSERT_EQ(cx("demo images --count 8 --seed 4 --out " + dir + "/a.safetensors").code, 0);
+    ASSERT_EQ(cx("demo images --count 8 --seed 5 --out " + dir + "/b.safetensors").code, 0);
+    auto sweep = cx("sweep " + model("chain") + " --images " + dir + "/a.safetensors --eval-images " + dir +
+                    "/b.safetensors --target features.5:1 --criteria actgrad,force --sparsities 1,0.5,0.1 --json --out " +
+                    dir + "/curve.csv");
+    ASSERT_EQ(sweep.code, 0) << sweep.err;
+    auto j = nlohmann::json::parse(sweep.out);
+    ASSERT_EQ(j["points"].size(), 6u);
+    EXPECT_EQ(j["points"][0]["criterion"], "actgrad");
+    EXPECT_NEAR(j["points"][0]["pearson"].get<double>(), 1.0, 1e-9);
+    EXPECT_EQ(j["points"][5]["criterion"], "force");
+    EXPECT_EQ(j["points"][5]["kept"], 4);  // round(0.1 x 42)
+    std::ifstream csv(dir + "/curve.csv");
+    std::string line;
+    std::getline(csv, line);
+    EXPECT_EQ(line, "criterion,sparsity,relevant,kept,effective_kept,effective_sparsity,disconnected,pearson,dfnorm");
+    int rows = 0;
+    while (std::getline(csv, line)) ++rows;
+    EXPECT_EQ(rows, 6);
+
+    ASSERT_EQ(cx("score " + model("chain") + " --images " + dir + "/a.safetensors --target features.5:1 --out " + dir + "/s.safetensors").code, 0);
+    for (const std::string level : {"0.5", "0.2"})
+        ASSERT_EQ(cx("prune " + model("chain") + " --scores " + dir + "/s.safetensors --sparsity " + level + " --out " + dir + "/m" + level + ".safetensors").code, 0);
+    auto self = nlohmann::json::parse(cx("iou " + dir + "/m0.5.safetensors " + dir + "/m0.5.safetensors --json").out);
+    for (const auto& l : self["layers"]) EXPECT_EQ(l["iou"], 1.0);
+    auto iou = cx("iou " + dir + "/m0.5.safetensors " + dir + "/m0.2.safetensors --json");
+    ASSERT_EQ(iou.code, 0) << iou.err;
+    int both = 0, onlyA = 0, onlyB = 0;
+    const auto parsed = nlohmann::json::parse(iou.out);
+    for (const auto& l : parsed["layers"]) {
+        both += l["both"].get<int>();
+        onlyA += l["only_a"].get<int>();
+        onlyB += l["only_b"].get<int>();
+    }
+    EXPECT_EQ(both, 8);    // the 0.2 circuit (8 kernels) is inside the 0.5 one (21)
+    EXPECT_EQ(onlyA, 13);
+    EXPECT_EQ(onlyB, 0);
 }

@@ -1,0 +1,124 @@
+// FORCE schedule and re-scoring, sweeps, and mask IoU.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "engine/internal/circuit_files.h"
+#include "engine/internal/scoring.h"
+#include "engine/internal/sweep.h"
+#include "engine/model.h"
+#include "engine/pruning.h"
+#include "engine/safetensors.h"
+#include "test_util.h"
+
+using namespace cx::engine;
+
+namespace {
+std::shared_ptr<Model> load(const std::string& name) { return Model::load(cx::test::modelPath(name)).value(); }
+}  // namespace
+
+TEST(Force, ScheduleIsExponentialFromRelevantToFinal) {
+    auto k = forceSchedule(1000, 10, 10);
+    ASSERT_EQ(k.size(), 10u);
+    for (int t = 1; t <= 10; ++t)
+        EXPECT_EQ(k[size_t(t - 1)], std::llround(std::exp((t / 10.0) * std::log(10.0) + (1 - t / 10.0) * std::log(1000.0))));
+    EXPECT_EQ(k[0], 631);  // 1000 * 10^-0.2
+    EXPECT_EQ(k[4], 100);
+    EXPECT_EQ(k[9], 10);
+}
+
+TEST(Force, MaskedScoringReScoresMaskedKernels) {
+    auto m = load("chain");
+    torch::manual_seed(6);
+    auto images = torch::randn({4, 3, 16, 16});
+    ScoreOptions opt;
+    opt.target = parseTarget("features.5:2").value();
+    opt.criterion = Criterion::Snip;
+    JobContext job;
+    auto plain = scoreKernels(*m, images, opt, job).take();
+    // An all-ones mask is the plain network.
+    std::map<int, torch::Tensor> ones, half;
+    for (const auto& [l, rel] : plain.relevant) ones[l] = torch::ones(rel.sizes(), torch::kBool);
+    auto same = scoreKernels(*m, images, opt, job, &ones).take();
+    for (const auto& [l, s] : plain.scores) EXPECT_TRUE(torch::allclose(s, same.scores.at(l), 1e-5, 1e-8)) << l;
+    // Masking features.3's first two units changes the gradients, yet the masked kernels still get scores.
+    half = ones;
+    half[1].narrow(0, 0, 2).fill_(false);
+    auto masked = scoreKernels(*m, images, opt, job, &half).take();
+    EXPECT_GT(masked.scores.at(1).narrow(0, 0, 2).abs().sum().item<float>(), 0.0f);
+    EXPECT_FALSE(torch::allclose(masked.scores.at(0), plain.scores.at(0)));
+}
+
+TEST(Force, FullLevelEqualsSnipAndLevelsAreConsistent) {
+    auto m = load("residual");
+    torch::manual_seed(7);
+    auto images = torch::randn({4, 3, 16, 16});
+    auto target = parseTarget("head:1").value();
+    JobContext job;
+    auto levels = forceScores(*m, images, target, {1.0, 0.5, 0.1, 0.02}, 4, "cpu", job).take();
+    ASSERT_EQ(levels.size(), 4u);
+    ScoreOptions opt;
+    opt.target = target;
+    opt.criterion = Criterion::Snip;
+    auto snip = scoreKernels(*m, images, opt, job).take();
+    for (const auto& [l, s] : snip.scores) EXPECT_TRUE(torch::allclose(levels[0].scores.at(l), s)) << l;
+    // Lower levels come from later (masked) steps: their scores differ from plain SNIP.
+    bool differs = false;
+    for (const auto& [l, s] : snip.scores) differs = differs || !torch::allclose(levels[3].scores.at(l), s);
+    EXPECT_TRUE(differs);
+    for (const auto& k : levels) EXPECT_EQ(k.relevantCount, 84);
+}
+
+TEST(Sweep, CurvesForSeveralCriteria) {
+    auto m = load("chain");
+    torch::manual_seed(8);
+    auto images = torch::randn({12, 3, 16, 16});
+    SweepSettings s;
+    s.target = parseTarget("features.5:0").value();
+    s.criteria = {"actgrad", "force", "random"};
+    s.sparsities = {1.0, 0.5, 0.05};
+    s.batchSize = 5;
+    JobContext job;
+    std::vector<double> progress;
+    job.onProgress = [&](const Progress& p) { progress.push_back(p.fraction); };
+    auto points = sweepCircuits(*m, images, images, s, job);
+    ASSERT_TRUE(points.ok()) << points.error().message;
+    ASSERT_EQ(points.value().size(), 9u);
+    for (const auto& p : points.value()) {
+        EXPECT_EQ(p.relevant, 42);
+        EXPECT_EQ(p.kept, std::max<int64_t>(1, std::llround(p.sparsity * 42)));
+        EXPECT_LE(p.effectiveKept, p.kept);
+        if (p.sparsity == 1.0) EXPECT_NEAR(p.pearson, 1.0, 1e-9) << p.criterion;
+        if (p.disconnected) EXPECT_EQ(p.pearson, 0.0);
+        EXPECT_GE(p.pearson, 0.0);
+        EXPECT_LE(p.pearson, 1.0 + 1e-9);
+    }
+    EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+    auto bad = s;
+    bad.criteria = {"actgrad", "telepathy"};
+    EXPECT_NE(sweepCircuits(*m, images, images, bad, job).error().message.find("telepathy"), std::string::npos);
+}
+
+TEST(Iou, HandBuiltMasks) {
+    const std::string dir = cx::test::tempDir();
+    auto write = [&](const std::string& name, std::vector<uint8_t> a, std::vector<uint8_t> b, const std::string& model) {
+        SafetensorsFile f;
+        f.metadata = {{"format", "cx-mask/1"}, {"granularity", "kernel"}, {"model_sha256", model}};
+        f.tensors["mask/l1.weight"] = {DType::U8, {2, 2}, std::move(a)};
+        f.tensors["mask/l2.weight"] = {DType::U8, {3}, std::move(b)};
+        EXPECT_TRUE(writeSafetensors(dir + "/" + name, f).ok());
+        return dir + "/" + name;
+    };
+    auto a = write("a.safetensors", {1, 1, 0, 0}, {0, 0, 0}, "m1");
+    auto b = write("b.safetensors", {1, 0, 1, 0}, {0, 0, 0}, "m1");
+    auto r = maskIoU(a, b);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r.value().size(), 2u);
+    EXPECT_EQ(r.value()[0].param, "l1.weight");
+    EXPECT_EQ(r.value()[0].both, 1);
+    EXPECT_EQ(r.value()[0].onlyA, 1);
+    EXPECT_EQ(r.value()[0].onlyB, 1);
+    EXPECT_DOUBLE_EQ(r.value()[0].iou, 1.0 / 3.0);
+    EXPECT_DOUBLE_EQ(r.value()[1].iou, 1.0);  // both empty
+    auto other = write("c.safetensors", {1, 1, 1, 1}, {1, 1, 1}, "m2");
+    EXPECT_NE(maskIoU(a, other).error().message.find("different models"), std::string::npos);
+}
