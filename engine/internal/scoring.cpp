@@ -17,6 +17,24 @@ torch::Tensor gridTensor(const std::vector<uint8_t>& grid, int64_t out, int64_t 
     return torch::from_blob(const_cast<uint8_t*>(grid.data()), {out, ipg}, torch::kUInt8).to(torch::kBool).clone();
 }
 
+// Scores only the output rows that hold relevant kernels (in the target layer: the target
+// rows), then places them in the full O x Ipg grid.
+torch::Tensor scoreRelevantRows(const LayerInfo& info, const torch::Tensor& weight, const torch::Tensor& a,
+                                const torch::Tensor& g, const torch::Tensor& relevant, Criterion criterion) {
+    auto score = [criterion, &a](const LayerInfo& l, const torch::Tensor& w, const torch::Tensor& g2) {
+        return criterion == Criterion::ActGrad ? actGradKernelScores(l, w, a, g2) : snipKernelScores(l, w, a, g2);
+    };
+    auto rows = relevant.any(1).nonzero().flatten();
+    if (rows.numel() == relevant.size(0) || info.groups != 1) return score(info, weight, g);
+    rows = rows.to(weight.device());
+    LayerInfo sub = info;
+    sub.kind = info.kind == LayerKind::TransposedLinear ? LayerKind::Linear : info.kind;
+    sub.outChannels = rows.numel();
+    auto w = outputMajor(info, weight).index_select(0, rows);
+    auto part = score(sub, w, g.index_select(info.isConv() ? 1 : g.dim() - 1, rows));
+    return torch::zeros({relevant.size(0), relevant.size(1)}, part.options()).index_copy_(0, rows, part);
+}
+
 }  // namespace
 
 const char* criterionName(Criterion c) {
@@ -141,8 +159,7 @@ Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& image
                 const auto& info = summary.layers[size_t(l)];
                 auto g = grads[k].defined() ? grads[k] : torch::zeros_like(outputs[k]);
                 const auto& a = run.probes[2 * k].detach();
-                auto s = options.criterion == Criterion::ActGrad ? actGradKernelScores(info, weights[k], a, g)
-                                                                 : snipKernelScores(info, weights[k], a, g);
+                auto s = scoreRelevantRows(info, weights[k], a, g, out.relevant.at(l), options.criterion);
                 acc[l] = acc.count(l) ? acc[l] + s : s;
             }
             job.progress("score", double(std::min(n, b + options.batchSize)) / double(n));
