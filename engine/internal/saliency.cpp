@@ -76,14 +76,31 @@ torch::Tensor snipKernelScores(const LayerInfo& l, const torch::Tensor& weight, 
         }
         return scores;
     }
-    // Per-image weight gradients from the convolution's own backward kernel, one image at a time.
+    // Per-image weight gradients from the convolution's own backward kernel. For small layers a
+    // chunk of images is folded into the groups of one call (image n's channels form their own
+    // groups) so that each image does not pay a call; large layers run best one image per call
+    // (measured in tests/bench: folding halves SNIP on the demo CNN, doubles it on AlexNet).
     auto scores = torch::zeros({out, ipg}, w.options());
     const std::vector<int64_t> outputPadding(l.stride.size(), 0);
-    for (int64_t n = 0; n < images; ++n) {
-        auto grads = std::get<1>(at::convolution_backward(g.narrow(0, n, 1), a.narrow(0, n, 1), w, c10::nullopt, l.stride,
-                                                           l.padding, l.dilation, false, outputPadding, l.groups,
-                                                           {false, true, false}));
-        scores += grads.mul_(w).abs_().flatten(2).mean(2);
+    const int64_t perImageMacs = w.numel() * g[0][0].numel();
+    constexpr int64_t kFoldBelowMacs = int64_t(20) << 20;
+    const int64_t chunk = perImageMacs < kFoldBelowMacs ? chunkFor(w.numel() + a[0].numel() + g[0].numel(), images) : 1;
+    for (int64_t n0 = 0; n0 < images; n0 += chunk) {
+        const int64_t nc = std::min(chunk, images - n0);
+        auto fold = [nc](const torch::Tensor& t) {
+            auto shape = t.sizes().vec();
+            shape[0] = 1;
+            shape[1] *= nc;
+            return t.reshape(shape);
+        };
+        std::vector<int64_t> repeat(size_t(w.dim()), 1);
+        repeat[0] = nc;
+        auto grads = std::get<1>(at::convolution_backward(fold(g.narrow(0, n0, nc)), fold(a.narrow(0, n0, nc)), w.repeat(repeat),
+                                                           c10::nullopt, l.stride, l.padding, l.dilation, false, outputPadding,
+                                                           l.groups * nc, {false, true, false}));
+        scores += grads.view(w.sizes().vec().size() == 3 ? std::vector<int64_t>{nc, out, ipg, w.size(2)}
+                                                         : std::vector<int64_t>{nc, out, ipg, w.size(2) * w.size(3)})
+                      .mul_(w.reshape({1, out, ipg, -1})).abs_().mean(3).sum(0);
     }
     return scores;
 }
