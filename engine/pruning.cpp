@@ -83,8 +83,8 @@ Result<ImageSet> loadCheckedImages(const Model& model, const std::string& path, 
 Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out SCORES.safetensors)");
-    if (req.granularity != "kernel")
-        return invalidInput("granularity '" + req.granularity + "': only kernel granularity is available in this version");
+    auto granularity = parseGranularity(req.granularity);
+    if (!granularity) return granularity.error();
     auto criterion = parseCriterion(req.criterion);
     if (!criterion) return criterion.error();
     auto target = prepareTarget(req);
@@ -101,6 +101,7 @@ Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
     options.batchSize = req.batchSize;
     options.seed = req.seed;
     options.device = defaultDevice();
+    options.granularity = granularity.value();
     auto scores = scoreKernels(*model.value(), images.value().images, options, job);
     if (!scores) return scores.error();
     Metadata meta = {{"method", req.criterion}, {"target", target.value().text()},

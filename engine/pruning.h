@@ -62,6 +62,7 @@ struct SweepRequest {
     std::vector<std::string> criteria = {"actgrad", "snip", "force", "magnitude", "random"};
     std::vector<double> sparsities;  // empty: the 13 default levels
     std::string pearson = "flattened";  // or image-mean, image-max
+    std::string granularity = "kernel";  // or filter, weight
     bool minmax = false;
     std::string bias = "masked";
     int64_t batchSize = 32;

@@ -37,6 +37,8 @@ Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& jo
     if (req.bias != "masked" && req.bias != "pruned") return invalidInput("bias mode must be masked or pruned, not '" + req.bias + "'");
     auto pearson = parsePearson(req.pearson);
     if (!pearson) return pearson.error();
+    auto granularity = parseGranularity(req.granularity);
+    if (!granularity) return granularity.error();
     // Target, direction, model and images are checked exactly as for `cx score`.
     ScoreRequest probe;
     probe.model = req.model;
@@ -66,6 +68,7 @@ Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& jo
     settings.batchSize = req.batchSize;
     settings.seed = req.seed;
     settings.device = defaultDevice();
+    settings.granularity = granularity.value();
     JobContext inner(job.token());
     inner.onProgress = [&job](const Progress& p) {
         const auto* point = std::any_cast<SweepPoint>(&p.payload);

@@ -20,7 +20,7 @@ Scores every kernel that can reach the target feature (ActGrad, SNIP, magnitude 
   --direction FILE         with --target LAYER: coefficients over the layer's channels
   --criterion C            actgrad (default), snip, magnitude, random
   --objective O            sum-abs (default), max, mean, sum, position:H,W
-  --granularity G          kernel (the only one in this version)
+  --granularity G          kernel (default), filter (conv filters / linear neurons), weight
   --batch-size B           images per forward/backward pass (default 32; scores do not depend on it)
   --seed S                 for the random criterion
   --limit N                use the first N images

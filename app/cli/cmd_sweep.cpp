@@ -25,6 +25,7 @@ preserves the target (|Pearson r| and delta-f-norm). Scores are computed once pe
   --metric pearson|dfnorm  the metric shown in the table (the CSV has both)
   --pearson-mode M         flattened (default: all images x positions), image-mean, image-max
   --objective O            sum-abs (default), max, mean, sum, position:H,W
+  --granularity G          kernel (default), filter (conv filters / linear neurons), weight
   --direction FILE         with --target LAYER: coefficients over the layer's channels
   --bias masked|pruned, --minmax, --batch-size B, --seed S, --limit N,
   --resize N, --crop N, --no-normalize   as for cx score / cx prune
@@ -48,7 +49,7 @@ std::vector<std::string> splitList(const std::string& text) {
 }  // namespace
 
 int runSweepCommand(const std::vector<std::string>& argv) {
-    Args args(argv, {"images", "eval-images", "target", "direction", "criteria", "sparsities", "metric", "pearson-mode",
+    Args args(argv, {"images", "eval-images", "target", "direction", "criteria", "sparsities", "metric", "pearson-mode", "granularity",
                      "objective", "bias", "batch-size", "seed", "limit", "resize", "crop", "out"},
               {"minmax", "no-normalize", "json", "help"});
     if (args.has("help")) return std::cout << kSweepHelp, 0;
@@ -77,6 +78,7 @@ int runSweepCommand(const std::vector<std::string>& argv) {
         }
     }
     req.pearson = args.value("pearson-mode", req.pearson);
+    req.granularity = args.value("granularity", req.granularity);
     req.bias = args.value("bias", req.bias);
     req.minmax = args.has("minmax");
     req.batchSize = args.integer("batch-size", req.batchSize, err).value_or(0);

@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "engine/internal/forward_plan.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/saliency.h"
@@ -21,7 +20,7 @@ KernelGrid toGrid(const std::map<int, torch::Tensor>& masks, size_t layers) {
 
 }  // namespace
 
-std::map<int, torch::Tensor> minMaxNormalised(const KernelScores& scores) {
+std::map<int, torch::Tensor> minMaxNormalised(const UnitScores& scores) {
     std::map<int, torch::Tensor> out;
     for (const auto& [l, s] : scores.scores) {
         const auto& rel = scores.relevant.at(l);
@@ -36,7 +35,7 @@ std::map<int, torch::Tensor> minMaxNormalised(const KernelScores& scores) {
     return out;
 }
 
-Result<Circuit> selectCircuit(const Model& model, const KernelScores& scores, const CircuitOptions& options) {
+Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, const CircuitOptions& options) {
     if (!(options.sparsity > 0.0 && options.sparsity <= 1.0))
         return invalidInput("sparsity must be in (0, 1], got " + std::to_string(options.sparsity));
     if (scores.relevantCount == 0) return invalidInput("the target has no relevant kernels: nothing to prune");
@@ -72,13 +71,19 @@ Result<Circuit> selectCircuit(const Model& model, const KernelScores& scores, co
             c.kept[l] = mask.view(rel.sizes());
         }
         c.keptCount = c.requested;
+        // Dead ends are found on kernels: map kept units to kernels and the effective kernels back.
         const KernelGraph graph(model.summary());
-        auto eff = graph.effective(toGrid(c.kept, model.summary().layers.size()), c.targetLayer, c.targetRows);
+        std::map<int, torch::Tensor> keptKernels;
+        for (const auto& [l, k] : c.kept)
+            keptKernels[l] = kernelsFromUnits(k, graph.inPerGroup(l), scores.granularity) & scores.kernelRelevant.at(l);
+        auto eff = graph.effective(toGrid(keptKernels, model.summary().layers.size()), c.targetLayer, c.targetRows);
         c.disconnected = eff.disconnected;
         for (const auto& [l, k] : c.kept) {
             const auto& g = eff.kernels[size_t(l)];
-            auto t = g.empty() ? torch::zeros(k.sizes(), torch::kBool)
-                               : torch::from_blob(const_cast<uint8_t*>(g.data()), k.sizes(), torch::kUInt8).to(torch::kBool).clone();
+            const auto& rel = scores.kernelRelevant.at(l);
+            auto kernels = g.empty() ? torch::zeros(rel.sizes(), torch::kBool)
+                                     : torch::from_blob(const_cast<uint8_t*>(g.data()), rel.sizes(), torch::kUInt8).to(torch::kBool).clone();
+            auto t = k & unitsFromKernels(kernels, k.sizes().vec(), scores.granularity);
             c.effective[l] = t;
             c.effectiveCount += t.sum().item<int64_t>();
         }
@@ -92,12 +97,10 @@ Overrides circuitOverrides(const Model& model, const Circuit& circuit, const std
     for (const auto& [l, kept] : circuit.kept) {
         const auto& info = summary.layers[size_t(l)];
         const auto& w = model.impl().param(info.param);
-        auto mask = kept.to(w.dtype());
-        if (info.kind == LayerKind::TransposedLinear) mask = mask.t();
         out.params.push_back(info.param);
-        out.tensors.push_back(applyUnitMask(w, mask).to(device));
+        out.tensors.push_back((w * unitMaskForWeight(info, w, kept)).to(device));
         if (circuit.bias == BiasMode::Pruned && info.hasBias()) {
-            auto rowAlive = kept.any(1).to(w.dtype());
+            auto rowAlive = (kept.dim() > 1 ? kept.flatten(1).any(1) : kept).to(w.dtype());
             out.params.push_back(info.biasParam);
             out.tensors.push_back((model.impl().param(info.biasParam) * rowAlive).to(device));
         }

@@ -23,17 +23,17 @@ struct CircuitOptions {
 struct Circuit {
     int targetLayer = -1;
     std::vector<int64_t> targetRows;
-    std::map<int, torch::Tensor> kept;       // layer -> bool O x Ipg
-    std::map<int, torch::Tensor> effective;  // kept kernels on an input-to-target path
+    std::map<int, torch::Tensor> kept;       // layer -> bool unit grid (granularity of the scores)
+    std::map<int, torch::Tensor> effective;  // kept units on an input-to-target path
     double sparsity = 0.0;
     int64_t relevant = 0, requested = 0, keptCount = 0, effectiveCount = 0;
     bool disconnected = false;
     BiasMode bias = BiasMode::Masked;
 };
 
-/// Keeps exactly k = round(sparsity * relevant) kernels (at least 1) by global top-k; ties go
-/// to the earlier layer, then the lower (o, i) index, so the result is deterministic.
-Result<Circuit> selectCircuit(const Model& model, const KernelScores& scores, const CircuitOptions& options);
+/// Keeps exactly k = round(sparsity * relevant) units (at least 1) by global top-k; ties go
+/// to the earlier layer, then the lower index, so the result is deterministic.
+Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, const CircuitOptions& options);
 
 /// Parameter paths and tensors that make the circuit's forward pass (masked weights; biases
 /// of fully masked filters too in Pruned mode).
@@ -44,6 +44,6 @@ struct Overrides {
 Overrides circuitOverrides(const Model& model, const Circuit& circuit, const std::string& device = "cpu");
 
 /// min-max normalised copy of per-layer scores over their relevant kernels.
-std::map<int, torch::Tensor> minMaxNormalised(const KernelScores& scores);
+std::map<int, torch::Tensor> minMaxNormalised(const UnitScores& scores);
 
 }  // namespace cx::engine

@@ -12,9 +12,10 @@ namespace {
 
 constexpr const char* kFormat = "cx-mask/1";
 
-// Kernel grids are output-major; a transposed-weight linear stores its weight as in x out.
+// Unit grids are output-major; a transposed-weight linear stores its weight as in x out, and
+// its 2-d grids (kernel = weight) are written in that layout.
 torch::Tensor toFileLayout(const LayerInfo& layer, const torch::Tensor& grid) {
-    return layer.kind == LayerKind::TransposedLinear ? grid.t().contiguous() : grid.contiguous();
+    return layer.kind == LayerKind::TransposedLinear && grid.dim() == 2 ? grid.t().contiguous() : grid.contiguous();
 }
 
 std::string joinDirection(const std::vector<double>& d) {
@@ -32,9 +33,9 @@ std::vector<double> splitDirection(const std::string& text) {
     return out;
 }
 
-void addCommon(Metadata& m, const Model& model, const KernelScores& scores, const TargetSpec* target) {
+void addCommon(Metadata& m, const Model& model, const UnitScores& scores, const TargetSpec* target) {
     m["format"] = kFormat;
-    m["granularity"] = "kernel";
+    m["granularity"] = granularityName(scores.granularity);
     m["model_sha256"] = model.summary().sha256;
     m["relevant"] = std::to_string(scores.relevantCount);
     m["images"] = std::to_string(scores.images);
@@ -43,7 +44,7 @@ void addCommon(Metadata& m, const Model& model, const KernelScores& scores, cons
 
 }  // namespace
 
-Status writeScoresFile(const std::string& path, const Model& model, const KernelScores& scores, Metadata metadata) {
+Status writeScoresFile(const std::string& path, const Model& model, const UnitScores& scores, Metadata metadata) {
     addCommon(metadata, model, scores, nullptr);
     SafetensorsFile file;
     file.metadata = std::move(metadata);
@@ -63,7 +64,8 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
     if (get("model_sha256") != model.summary().sha256)
         return invalidInput(path + " was made for another model (sha256 " + get("model_sha256").substr(0, 12) +
                             "..., this model is " + model.summary().sha256.substr(0, 12) + "...)");
-    if (get("granularity") != "kernel") return invalidInput(path + ": granularity '" + get("granularity") + "' is not kernel");
+    auto granularity = parseGranularity(get("granularity"));
+    if (!granularity) return invalidInput(path + ": " + granularity.error().message);
     LoadedScores out;
     out.metadata = meta;
     auto target = parseTarget(get("target"));
@@ -75,10 +77,11 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
     const auto& summary = model.summary();
     auto targetLayer = resolveTarget(summary, out.target);
     if (!targetLayer) return invalidInput(path + ": " + targetLayer.error().message);
-    KernelScores& s = out.scores;
+    UnitScores& s = out.scores;
     s.targetLayer = targetLayer.value();
     s.targetRows = targetRows(out.target);
     s.images = std::stoll(get("images").empty() ? "0" : get("images"));
+    s.granularity = granularity.value();
     const KernelGraph graph(summary);
     const KernelGrid relevant = graph.relevant(s.targetLayer, s.targetRows);
     for (size_t l = 0; l < relevant.size(); ++l) {
@@ -89,11 +92,15 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
         auto t = blobToTensor(it->second, path);
         if (!t) return t.error();
         auto grid = t.value().to(torch::kFloat32);
-        if (layer.kind == LayerKind::TransposedLinear) grid = grid.t().contiguous();
-        const std::vector<int64_t> expected = {graph.outUnits(int(l)), graph.inPerGroup(int(l))};
+        if (layer.kind == LayerKind::TransposedLinear && grid.dim() == 2) grid = grid.t().contiguous();
+        const auto expected = unitShape(layer, model.impl().param(layer.param), s.granularity);
         if (grid.sizes().vec() != expected)
-            return invalidInput(path + ": scores for " + layer.param + " have another shape than the model's kernel grid");
-        auto rel = torch::from_blob(const_cast<uint8_t*>(relevant[l].data()), expected, torch::kUInt8).to(torch::kBool).clone();
+            return invalidInput(path + ": scores for " + layer.param + " have another shape than the model's " +
+                                granularityName(s.granularity) + " grid");
+        const std::vector<int64_t> kernelShape = {graph.outUnits(int(l)), graph.inPerGroup(int(l))};
+        auto kernels = torch::from_blob(const_cast<uint8_t*>(relevant[l].data()), kernelShape, torch::kUInt8).to(torch::kBool).clone();
+        auto rel = unitsFromKernels(kernels, expected, s.granularity);
+        s.kernelRelevant[int(l)] = kernels;
         s.relevant[int(l)] = rel;
         s.scores[int(l)] = grid * rel;
         s.relevantCount += rel.sum().item<int64_t>();
@@ -101,7 +108,7 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
     return out;
 }
 
-Status writeMaskFile(const std::string& path, const Model& model, const Circuit& circuit, const KernelScores& scores,
+Status writeMaskFile(const std::string& path, const Model& model, const Circuit& circuit, const UnitScores& scores,
                      Metadata metadata) {
     addCommon(metadata, model, scores, nullptr);
     metadata["sparsity"] = std::to_string(circuit.sparsity);

@@ -12,17 +12,17 @@ namespace cx::engine {
 
 using Metadata = std::map<std::string, std::string>;
 
-Status writeScoresFile(const std::string& path, const Model& model, const KernelScores& scores, Metadata metadata);
+Status writeScoresFile(const std::string& path, const Model& model, const UnitScores& scores, Metadata metadata);
 
 /// Scores read back for `model`: relevance is recomputed from the target in the metadata.
 struct LoadedScores {
-    KernelScores scores;
+    UnitScores scores;
     TargetSpec target;
     Metadata metadata;
 };
 Result<LoadedScores> readScoresFile(const std::string& path, const Model& model);
 
-Status writeMaskFile(const std::string& path, const Model& model, const Circuit& circuit, const KernelScores& scores,
+Status writeMaskFile(const std::string& path, const Model& model, const Circuit& circuit, const UnitScores& scores,
                      Metadata metadata);
 
 }  // namespace cx::engine

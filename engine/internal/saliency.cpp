@@ -20,9 +20,26 @@ torch::Tensor convolve(const LayerInfo& l, const torch::Tensor& x, const torch::
 
 }  // namespace
 
+const char* granularityName(Granularity g) {
+    switch (g) {
+        case Granularity::Kernel: return "kernel";
+        case Granularity::Filter: return "filter";
+        case Granularity::Weight: return "weight";
+    }
+    return "?";
+}
+
+Result<Granularity> parseGranularity(const std::string& text) {
+    for (Granularity g : {Granularity::Kernel, Granularity::Filter, Granularity::Weight})
+        if (text == granularityName(g)) return g;
+    return invalidInput("unknown granularity '" + text + "' (kernel, filter, weight)");
+}
+
 torch::Tensor outputMajor(const LayerInfo& layer, const torch::Tensor& weight) {
     return layer.kind == LayerKind::TransposedLinear ? weight.t() : weight;
 }
+
+namespace {
 
 torch::Tensor actGradKernelScores(const LayerInfo& l, const torch::Tensor& weight, const torch::Tensor& a,
                                   const torch::Tensor& g) {
@@ -59,7 +76,7 @@ torch::Tensor actGradKernelScores(const LayerInfo& l, const torch::Tensor& weigh
     return scores;
 }
 
-torch::Tensor snipKernelScores(const LayerInfo& l, const torch::Tensor& weight, const torch::Tensor& a,
+torch::Tensor snipWeightScores(const LayerInfo& l, const torch::Tensor& weight, const torch::Tensor& a,
                                const torch::Tensor& g) {
     torch::NoGradGuard noGrad;
     const auto w = outputMajor(l, weight).detach();
@@ -80,7 +97,7 @@ torch::Tensor snipKernelScores(const LayerInfo& l, const torch::Tensor& weight, 
     // chunk of images is folded into the groups of one call (image n's channels form their own
     // groups) so that each image does not pay a call; large layers run best one image per call
     // (measured in tests/bench: folding halves SNIP on the demo CNN, doubles it on AlexNet).
-    auto scores = torch::zeros({out, ipg}, w.options());
+    auto scores = torch::zeros_like(w);
     const std::vector<int64_t> outputPadding(l.stride.size(), 0);
     const int64_t perImageMacs = w.numel() * g[0][0].numel();
     constexpr int64_t kFoldBelowMacs = int64_t(20) << 20;
@@ -98,17 +115,90 @@ torch::Tensor snipKernelScores(const LayerInfo& l, const torch::Tensor& weight, 
         auto grads = std::get<1>(at::convolution_backward(fold(g.narrow(0, n0, nc)), fold(a.narrow(0, n0, nc)), w.repeat(repeat),
                                                            c10::nullopt, l.stride, l.padding, l.dilation, false, outputPadding,
                                                            l.groups * nc, {false, true, false}));
-        scores += grads.view(w.sizes().vec().size() == 3 ? std::vector<int64_t>{nc, out, ipg, w.size(2)}
-                                                         : std::vector<int64_t>{nc, out, ipg, w.size(2) * w.size(3)})
-                      .mul_(w.reshape({1, out, ipg, -1})).abs_().mean(3).sum(0);
+        auto shape = w.sizes().vec();
+        shape.insert(shape.begin(), nc);
+        scores += grads.view(shape).mul_(w.unsqueeze(0)).abs_().sum(0);
     }
     return scores;
 }
 
-torch::Tensor magnitudeKernelScores(const LayerInfo& l, const torch::Tensor& weight) {
+// Per-weight values (output-major weight shape) averaged over each unit's weights.
+torch::Tensor reduceToUnits(const torch::Tensor& perWeight, Granularity granularity) {
+    switch (granularity) {
+        case Granularity::Weight: return perWeight;
+        case Granularity::Filter: return perWeight.flatten(1).mean(1);
+        case Granularity::Kernel: return perWeight.dim() > 2 ? perWeight.flatten(2).mean(2) : perWeight;
+    }
+    return perWeight;
+}
+
+torch::Tensor actGradFilterScores(const LayerInfo& l, const torch::Tensor& y, const torch::Tensor& g) {
+    if (l.isConv()) return (y * g).abs_().flatten(2).mean(2).sum(0);
+    return (perImageRows(y) * perImageRows(g)).abs_().mean(1).sum(0);
+}
+
+// sum_n sum_p |w_t| |a_n(p + t)| |g_n(p)| / P: the batch weight gradient of |g| against |a|.
+torch::Tensor actGradWeightScores(const LayerInfo& l, const torch::Tensor& w, const torch::Tensor& a, const torch::Tensor& g) {
+    const int64_t positions = g[0][0].numel();
+    if (!l.isConv()) {
+        auto x = perImageRows(a).abs(), gr = perImageRows(g).abs();
+        return w.abs() * torch::einsum("npo,npi->oi", {gr, x}) / double(x.size(1));
+    }
+    const std::vector<int64_t> outputPadding(l.stride.size(), 0);
+    auto grad = std::get<1>(at::convolution_backward(g.abs(), a.abs(), w, c10::nullopt, l.stride, l.padding, l.dilation,
+                                                      false, outputPadding, l.groups, {false, true, false}));
+    return grad.mul_(w.abs()) / double(positions);
+}
+
+}  // namespace
+
+torch::Tensor actGradScores(const LayerInfo& l, const torch::Tensor& weight, const torch::Tensor& a, const torch::Tensor& y,
+                            const torch::Tensor& g, Granularity granularity) {
     torch::NoGradGuard noGrad;
-    auto w = outputMajor(l, weight).detach().abs();
-    return w.dim() > 2 ? w.flatten(2).mean(2) : w;
+    switch (granularity) {
+        case Granularity::Kernel: return actGradKernelScores(l, weight, a, g);
+        case Granularity::Filter: return actGradFilterScores(l, y.detach(), g);
+        case Granularity::Weight: return actGradWeightScores(l, outputMajor(l, weight).detach(), a, g);
+    }
+    return {};
+}
+
+torch::Tensor snipScores(const LayerInfo& l, const torch::Tensor& weight, const torch::Tensor& a, const torch::Tensor& g,
+                         Granularity granularity) {
+    return reduceToUnits(snipWeightScores(l, weight, a, g), granularity);
+}
+
+torch::Tensor magnitudeScores(const LayerInfo& l, const torch::Tensor& weight, Granularity granularity) {
+    torch::NoGradGuard noGrad;
+    return reduceToUnits(outputMajor(l, weight).detach().abs(), granularity);
+}
+
+std::vector<int64_t> unitShape(const LayerInfo& l, const torch::Tensor& weight, Granularity granularity) {
+    auto shape = outputMajor(l, weight).sizes().vec();
+    if (granularity == Granularity::Filter) return {shape[0]};
+    if (granularity == Granularity::Kernel) return {shape[0], shape[1]};
+    return shape;
+}
+
+torch::Tensor unitsFromKernels(const torch::Tensor& kernels, const std::vector<int64_t>& shape, Granularity granularity) {
+    if (granularity == Granularity::Filter) return kernels.any(1);
+    if (granularity == Granularity::Kernel || shape.size() == 2) return kernels.clone();
+    auto k = kernels;
+    while (k.dim() < int64_t(shape.size())) k = k.unsqueeze(-1);
+    return k.expand(shape).clone();
+}
+
+torch::Tensor kernelsFromUnits(const torch::Tensor& units, int64_t inPerGroup, Granularity granularity) {
+    if (granularity == Granularity::Filter) return units.unsqueeze(1).expand({units.size(0), inPerGroup}).clone();
+    if (granularity == Granularity::Kernel || units.dim() == 2) return units.clone();
+    return units.flatten(2).any(2);
+}
+
+torch::Tensor unitMaskForWeight(const LayerInfo& l, const torch::Tensor& weight, const torch::Tensor& units) {
+    auto m = units.to(weight.dtype());
+    if (l.kind == LayerKind::TransposedLinear) return m.dim() == 1 ? m.unsqueeze(0) : m.t();
+    while (m.dim() < weight.dim()) m = m.unsqueeze(-1);
+    return m;
 }
 
 }  // namespace cx::engine

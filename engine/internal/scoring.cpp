@@ -18,21 +18,25 @@ torch::Tensor gridTensor(const std::vector<uint8_t>& grid, int64_t out, int64_t 
 }
 
 // Scores only the output rows that hold relevant kernels (in the target layer: the target
-// rows), then places them in the full O x Ipg grid.
+// rows), then places them in the full unit grid.
 torch::Tensor scoreRelevantRows(const LayerInfo& info, const torch::Tensor& weight, const torch::Tensor& a,
-                                const torch::Tensor& g, const torch::Tensor& relevant, Criterion criterion) {
-    auto score = [criterion, &a](const LayerInfo& l, const torch::Tensor& w, const torch::Tensor& g2) {
-        return criterion == Criterion::ActGrad ? actGradKernelScores(l, w, a, g2) : snipKernelScores(l, w, a, g2);
+                                const torch::Tensor& y, const torch::Tensor& g, const torch::Tensor& kernelRelevant,
+                                Criterion criterion, Granularity granularity) {
+    auto score = [&](const LayerInfo& l, const torch::Tensor& w, const torch::Tensor& y2, const torch::Tensor& g2) {
+        return criterion == Criterion::ActGrad ? actGradScores(l, w, a, y2, g2, granularity)
+                                               : snipScores(l, w, a, g2, granularity);
     };
-    auto rows = relevant.any(1).nonzero().flatten();
-    if (rows.numel() == relevant.size(0) || info.groups != 1) return score(info, weight, g);
+    auto rows = kernelRelevant.any(1).nonzero().flatten();
+    if (rows.numel() == kernelRelevant.size(0) || info.groups != 1) return score(info, weight, y, g);
     rows = rows.to(weight.device());
     LayerInfo sub = info;
     sub.kind = info.kind == LayerKind::TransposedLinear ? LayerKind::Linear : info.kind;
     sub.outChannels = rows.numel();
-    auto w = outputMajor(info, weight).index_select(0, rows);
-    auto part = score(sub, w, g.index_select(info.isConv() ? 1 : g.dim() - 1, rows));
-    return torch::zeros({relevant.size(0), relevant.size(1)}, part.options()).index_copy_(0, rows, part);
+    const int64_t channelDim = info.isConv() ? 1 : g.dim() - 1;
+    auto part = score(sub, outputMajor(info, weight).index_select(0, rows), y.index_select(channelDim, rows),
+                      g.index_select(channelDim, rows));
+    auto shape = unitShape(info, weight, granularity);
+    return torch::zeros(shape, part.options()).index_copy_(0, rows, part);
 }
 
 }  // namespace
@@ -87,7 +91,7 @@ torch::Tensor perImageObjective(const LayerInfo& layer, const TargetSpec& target
     return f.abs().sum(1);
 }
 
-Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
+Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
                                   JobContext& job, const std::map<int, torch::Tensor>* masks) {
     initRuntime();
     const auto& summary = model.summary();
@@ -95,29 +99,34 @@ Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& image
     if (!target) return target.error();
     if (images.size(0) == 0) return invalidInput("the image set is empty");
     if (options.batchSize < 1) return invalidInput("batch size must be at least 1");
-    return guarded<KernelScores>("scoring", [&]() -> Result<KernelScores> {
-        KernelScores out;
+    return guarded<UnitScores>("scoring", [&]() -> Result<UnitScores> {
+        UnitScores out;
         out.targetLayer = target.value();
         out.targetRows = targetRows(options.target);
         out.images = images.size(0);
         const KernelGraph graph(summary);
         const KernelGrid relevant = graph.relevant(out.targetLayer, out.targetRows);
         std::vector<int> layers;
+        const auto& impl = model.impl();
+        out.granularity = options.granularity;
         for (size_t l = 0; l < relevant.size(); ++l) {
             if (relevant[l].empty()) continue;
             layers.push_back(int(l));
-            out.relevant[int(l)] = gridTensor(relevant[l], graph.outUnits(int(l)), graph.inPerGroup(int(l)));
+            const auto& info = summary.layers[l];
+            auto kernels = gridTensor(relevant[l], graph.outUnits(int(l)), graph.inPerGroup(int(l)));
+            out.kernelRelevant[int(l)] = kernels;
+            out.relevant[int(l)] = unitsFromKernels(kernels, unitShape(info, impl.param(info.param), options.granularity),
+                                                    options.granularity);
             out.relevantCount += out.relevant[int(l)].sum().item<int64_t>();
         }
-        const auto& impl = model.impl();
         auto finish = [&](int l, torch::Tensor s) { out.scores[l] = (s.to(torch::kCPU).to(torch::kFloat32) * out.relevant[l]).contiguous(); };
         if (options.criterion == Criterion::Magnitude || options.criterion == Criterion::Random) {
             auto gen = at::detail::createCPUGenerator(options.seed);
             for (int l : layers) {
                 const auto& info = summary.layers[size_t(l)];
                 finish(l, options.criterion == Criterion::Magnitude
-                              ? magnitudeKernelScores(info, impl.param(info.param))
-                              : at::rand({graph.outUnits(l), graph.inPerGroup(l)}, gen));
+                              ? magnitudeScores(info, impl.param(info.param), options.granularity)
+                              : at::rand(unitShape(info, impl.param(info.param), options.granularity), gen));
             }
             job.progress("score", 1.0);
             return out;
@@ -138,9 +147,7 @@ Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& image
             weights.push_back(w);
             auto it = masks ? masks->find(layers[k]) : decltype(masks->end()){};
             const bool masked = masks && it != masks->end();
-            auto used = masked ? applyUnitMask(w, summary.layers[size_t(layers[k])].kind == LayerKind::TransposedLinear
-                                                      ? it->second.t().to(device) : it->second.to(device))
-                               : w;
+            auto used = masked ? w * unitMaskForWeight(summary.layers[size_t(layers[k])], w, it->second.to(device)) : w;
             effective.push_back(used.detach().requires_grad_(true));
         }
         std::map<int, torch::Tensor> acc;
@@ -159,7 +166,8 @@ Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& image
                 const auto& info = summary.layers[size_t(l)];
                 auto g = grads[k].defined() ? grads[k] : torch::zeros_like(outputs[k]);
                 const auto& a = run.probes[2 * k].detach();
-                auto s = scoreRelevantRows(info, weights[k], a, g, out.relevant.at(l), options.criterion);
+                auto s = scoreRelevantRows(info, weights[k], a, outputs[k].detach(), g, out.kernelRelevant.at(l),
+                                           options.criterion, options.granularity);
                 acc[l] = acc.count(l) ? acc[l] + s : s;
             }
             job.progress("score", double(std::min(n, b + options.batchSize)) / double(n));
@@ -178,10 +186,12 @@ std::vector<int64_t> forceSchedule(int64_t relevant, int64_t finalCount, int ste
     return counts;
 }
 
-Result<std::vector<KernelScores>> forceScores(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+Result<std::vector<UnitScores>> forceScores(const Model& model, const torch::Tensor& images, const TargetSpec& target,
                                               const std::vector<double>& sparsities, int64_t batchSize,
-                                              const std::string& device, JobContext& job, int steps) {
+                                              const std::string& device, JobContext& job, int steps,
+                                              Granularity granularity) {
     ScoreOptions options;
+    options.granularity = granularity;
     options.target = target;
     options.criterion = Criterion::Snip;
     options.batchSize = batchSize;
@@ -194,9 +204,9 @@ Result<std::vector<KernelScores>> forceScores(const Model& model, const torch::T
     for (double s : sparsities) wanted.push_back(std::max<int64_t>(1, std::llround(s * double(m))));
     const int64_t smallest = *std::min_element(wanted.begin(), wanted.end());
     const auto schedule = forceSchedule(m, smallest, steps);
-    std::vector<KernelScores> perLevel(sparsities.size());
+    std::vector<UnitScores> perLevel(sparsities.size());
     std::vector<bool> done(sparsities.size(), false);
-    KernelScores current = first.take();  // scores of the network masked to the previous count
+    UnitScores current = first.take();  // scores of the network masked to the previous count
     for (int t = 0; t < steps; ++t) {
         for (size_t j = 0; j < wanted.size(); ++j)
             if (!done[j] && schedule[size_t(t)] <= wanted[j]) {

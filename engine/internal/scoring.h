@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "engine/error.h"
+#include "engine/internal/saliency.h"
 #include "engine/job.h"
 #include "engine/model.h"
 #include "engine/target.h"
@@ -24,14 +25,19 @@ struct ScoreOptions {
     int64_t batchSize = 32;
     uint64_t seed = 0;  // Random criterion
     std::string device = "cpu";
+    Granularity granularity = Granularity::Kernel;
 };
 
-struct KernelScores {
+/// Scores on the unit grid of a granularity (see saliency.h), for the layers that can reach
+/// the target; relevance in both unit and kernel terms (the kernel graph works on kernels).
+struct UnitScores {
     int targetLayer = -1;
     std::vector<int64_t> targetRows;
-    std::map<int, torch::Tensor> scores;    // layer -> float32 O x Ipg (CPU)
-    std::map<int, torch::Tensor> relevant;  // layer -> bool O x Ipg (CPU)
-    int64_t relevantCount = 0;
+    Granularity granularity = Granularity::Kernel;
+    std::map<int, torch::Tensor> scores;          // layer -> float32 unit grid (CPU), 0 where irrelevant
+    std::map<int, torch::Tensor> relevant;        // layer -> bool unit grid (CPU)
+    std::map<int, torch::Tensor> kernelRelevant;  // layer -> bool O x Ipg (CPU)
+    int64_t relevantCount = 0;                    // relevant units
     int64_t images = 0;
 };
 
@@ -42,10 +48,10 @@ std::vector<int64_t> targetRows(const TargetSpec& target);
 torch::Tensor perImageObjective(const LayerInfo& targetLayer, const TargetSpec& target, const torch::Tensor& y);
 
 /// Scores every relevant kernel. Cancel and progress at batch granularity.
-/// `masks` (layer -> bool O x Ipg) scores the masked network instead, as FORCE does: the
+/// `masks` (layer -> bool unit grid) scores the masked network instead, as FORCE does: the
 /// gradient is taken at the masked weights and multiplied by the original ones, so masked
 /// kernels are re-scored too (SNIP only).
-Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
+Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
                                   JobContext& job, const std::map<int, torch::Tensor>* masks = nullptr);
 
 /// FORCE (de Jorge et al.): T iterations of SNIP on the progressively masked network with the
@@ -53,9 +59,10 @@ Result<KernelScores> scoreKernels(const Model& model, const torch::Tensor& image
 /// down to the smallest requested count k. One run serves every requested sparsity: a level
 /// keeping c kernels uses the scores of the first step whose count k_t <= c.
 /// Returns scores per requested sparsity (same order).
-Result<std::vector<KernelScores>> forceScores(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+Result<std::vector<UnitScores>> forceScores(const Model& model, const torch::Tensor& images, const TargetSpec& target,
                                               const std::vector<double>& sparsities, int64_t batchSize,
-                                              const std::string& device, JobContext& job, int steps = 10);
+                                              const std::string& device, JobContext& job, int steps = 10,
+                                              Granularity granularity = Granularity::Kernel);
 
 /// The FORCE keep counts k_1..k_T (k_0 = m is the full network).
 std::vector<int64_t> forceSchedule(int64_t relevant, int64_t finalCount, int steps);

@@ -29,13 +29,13 @@ Result<std::vector<SweepPoint>> sweepCircuits(const Model& model, const torch::T
         for (size_t ci = 0; ci < s.criteria.size(); ++ci) {
             const std::string& name = s.criteria[ci];
             job.progress("score " + name, ci / total);
-            std::vector<KernelScores> perLevel;
+            std::vector<UnitScores> perLevel;
             if (name == "force") {
-                auto f = forceScores(model, scoreImages, s.target, s.sparsities, s.batchSize, s.device, inner);
+                auto f = forceScores(model, scoreImages, s.target, s.sparsities, s.batchSize, s.device, inner, 10, s.granularity);
                 if (!f) return f.error();
                 perLevel = f.take();
             } else {
-                ScoreOptions options{s.target, parseCriterion(name).value(), s.batchSize, s.seed, s.device};
+                ScoreOptions options{s.target, parseCriterion(name).value(), s.batchSize, s.seed, s.device, s.granularity};
                 auto scores = scoreKernels(model, scoreImages, options, inner);
                 if (!scores) return scores.error();
                 perLevel.assign(s.sparsities.size(), scores.take());

@@ -34,6 +34,7 @@ struct SweepSettings {
     int64_t batchSize = 32;
     uint64_t seed = 0;
     std::string device = "cpu";
+    Granularity granularity = Granularity::Kernel;
 };
 
 /// The 13 levels of DESIGN.md: 0.9 .. 0.001.

@@ -26,7 +26,7 @@ class Dissected(torch.nn.Module):
         super().__init__()
         self.weight, self.bias, self.stride, self.padding = weight, bias, stride, padding
         out, inp, k, _ = weight.shape
-        self.dissected = weight.transpose(0, 1).reshape(inp * out, 1, k, k)
+        self.dissected = weight.transpose(0, 1).reshape(inp * out, 1, k, k)  # differentiable view of the weight
         self.maps = None
 
     def forward(self, x):
@@ -41,7 +41,9 @@ class Dissected(torch.nn.Module):
 def layers_of(path, spec):
     m = torch.jit.load(path)
     params = dict(m.named_parameters())
-    return [(params[name + ".weight"].detach(), params[name + ".bias"].detach(), s, p, pool) for name, s, p, pool in spec]
+    # Trainable parameters, as in the paper's code (gradients reach the dissected maps).
+    return [(params[name + ".weight"].detach().requires_grad_(True), params[name + ".bias"].detach(), s, p, pool)
+            for name, s, p, pool in spec]
 
 
 def forward(layers, x, upto, convs):
@@ -70,6 +72,7 @@ def actgrad(layers, images, upto, unit):
 
 
 def evaluate(layers, images, upto, unit, scores):
+    layers = [(w.detach(), b, s, p, pool) for (w, b, s, p, pool) in layers]
     flat = torch.cat([s.flatten() for s in scores])
     order = flat.argsort(descending=True)
     with torch.no_grad():

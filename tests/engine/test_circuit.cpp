@@ -19,7 +19,7 @@ namespace {
 
 std::shared_ptr<Model> load(const std::string& name) { return Model::load(cx::test::modelPath(name)).value(); }
 
-KernelScores score(const Model& m, const std::string& target, Criterion c, const torch::Tensor& images) {
+UnitScores score(const Model& m, const std::string& target, Criterion c, const torch::Tensor& images) {
     ScoreOptions opt;
     opt.target = parseTarget(target).value();
     opt.criterion = c;
