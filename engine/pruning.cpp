@@ -118,18 +118,21 @@ Result<PruneReport> runPrune(const PruneRequest& req, JobContext& job) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
     if (req.bias != "masked" && req.bias != "pruned") return invalidInput("bias mode must be masked or pruned, not '" + req.bias + "'");
-    if (!(req.sparsity > 0.0 && req.sparsity <= 1.0))
+    if (req.cumulative == 0.0 && !(req.sparsity > 0.0 && req.sparsity <= 1.0))
         return invalidInput("sparsity must be in (0, 1], got " + std::to_string(req.sparsity));
     auto model = Model::load(req.model);
     if (!model) return model.error();
     auto loaded = readScoresFile(req.scores, *model.value());
     if (!loaded) return loaded.error();
-    CircuitOptions options{req.sparsity, req.minmax, req.bias == "pruned" ? BiasMode::Pruned : BiasMode::Masked};
+    CircuitOptions options{req.sparsity, req.minmax, req.bias == "pruned" ? BiasMode::Pruned : BiasMode::Masked,
+                           req.perLayerQuota, req.cumulative};
     auto circuit = selectCircuit(*model.value(), loaded.value().scores, options);
     if (!circuit) return circuit.error();
     if (job.cancelled()) return cancelledError();
     Metadata meta = loaded.value().metadata;
     meta["minmax"] = req.minmax ? "true" : "false";
+    if (req.perLayerQuota) meta["selection"] = "per-layer quota";
+    if (req.cumulative > 0.0) meta["selection"] = "cumulative " + std::to_string(req.cumulative);
     if (auto st = writeMaskFile(req.out, *model.value(), circuit.value(), loaded.value().scores, meta); !st) return st.error();
     const auto& c = circuit.value();
     PruneReport report{c.sparsity, c.relevant, c.keptCount, c.effectiveCount, c.disconnected,

@@ -42,6 +42,8 @@ struct PruneRequest {
     double sparsity = 0.1;
     bool minmax = false;
     std::string bias = "masked";  // or "pruned"
+    bool perLayerQuota = false;   // each layer keeps the same fraction of its relevant units
+    double cumulative = 0.0;      // > 0: keep the top units holding this share of the total score
 };
 
 struct PruneReport {

@@ -29,7 +29,7 @@ Scores every kernel that can reach the target feature (ActGrad, SNIP, magnitude 
   --json                   print the report as JSON
 )";
 
-const char* kPruneHelp = R"(usage: cx prune MODEL --scores SCORES.safetensors --sparsity S --out MASK.safetensors [options]
+const char* kPruneHelp = R"(usage: cx prune MODEL --scores SCORES.safetensors --sparsity S|--cumulative F --out MASK.safetensors [options]
 
 Keeps exactly round(S x relevant) kernels with the highest scores, removes dead ends, and writes
 the circuit's mask. Prints requested sparsity, relevant, kept, effective kept, disconnected.
@@ -37,6 +37,9 @@ the circuit's mask. Prints requested sparsity, relevant, kept, effective kept, d
   --sparsity S             fraction of relevant kernels kept, in (0, 1]
   --bias masked|pruned     pruned: filters with every kernel masked lose their bias too
   --minmax                 min-max normalise scores within each layer before ranking
+  --quota                  every layer keeps the same fraction S of its relevant units
+  --cumulative F           instead of --sparsity: keep the fewest top units that hold the
+                           share F of the total saliency (the resulting sparsity is printed)
   --json                   print the report as JSON
 )";
 
@@ -106,12 +109,13 @@ int runScoreCommand(const std::vector<std::string>& argv) {
 }
 
 int runPruneCommand(const std::vector<std::string>& argv) {
-    Args args(argv, {"scores", "sparsity", "bias", "out"}, {"minmax", "json", "help"});
+    Args args(argv, {"scores", "sparsity", "cumulative", "bias", "out"}, {"minmax", "quota", "json", "help"});
     if (args.has("help")) return std::cout << kPruneHelp, 0;
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 1) return usageError("prune takes one MODEL file (see cx prune --help)");
-    for (const char* required : {"scores", "sparsity", "out"})
+    for (const char* required : {"scores", "out"})
         if (!args.value(required)) return usageError(std::string("prune needs --") + required);
+    if (args.has("sparsity") == args.has("cumulative")) return usageError("prune needs either --sparsity or --cumulative");
     engine::PruneRequest req;
     std::string err;
     req.model = args.positional()[0];
@@ -120,6 +124,8 @@ int runPruneCommand(const std::vector<std::string>& argv) {
     req.sparsity = args.real("sparsity", 0.1, err).value_or(0);
     req.bias = args.value("bias", req.bias);
     req.minmax = args.has("minmax");
+    req.perLayerQuota = args.has("quota");
+    req.cumulative = args.real("cumulative", 0.0, err).value_or(0);
     if (!err.empty()) return usageError(err);
     engine::JobContext job;
     auto report = engine::runPrune(req, job);

@@ -35,9 +35,28 @@ std::map<int, torch::Tensor> minMaxNormalised(const UnitScores& scores) {
     return out;
 }
 
+// Flags of the top `count` values (stable: ties keep their order).
+torch::Tensor topFlags(const torch::Tensor& values, int64_t count) {
+    auto order = std::get<1>(values.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
+    return torch::zeros({values.numel()}, torch::kBool).index_fill_(0, order.narrow(0, 0, count), true);
+}
+
+// Smallest count whose top values hold `share` of the total.
+int64_t cumulativeCount(const torch::Tensor& values, double share) {
+    auto sorted = std::get<0>(values.to(torch::kFloat64).sort(true, 0, true));
+    const double total = sorted.sum().item<double>();
+    if (total <= 0.0) return values.numel();
+    auto reached = (sorted.cumsum(0) >= share * total * (1 - 1e-12)).nonzero();
+    return reached.numel() ? reached[0][0].item<int64_t>() + 1 : values.numel();
+}
+
 Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, const CircuitOptions& options) {
-    if (!(options.sparsity > 0.0 && options.sparsity <= 1.0))
+    const bool byShare = options.cumulative != 0.0;
+    if (byShare && !(options.cumulative > 0.0 && options.cumulative <= 1.0))
+        return invalidInput("cumulative saliency share must be in (0, 1], got " + std::to_string(options.cumulative));
+    if (!byShare && !(options.sparsity > 0.0 && options.sparsity <= 1.0))
         return invalidInput("sparsity must be in (0, 1], got " + std::to_string(options.sparsity));
+    if (byShare && options.perLayerQuota) return invalidInput("choose a per-layer quota or a cumulative threshold, not both");
     if (scores.relevantCount == 0) return invalidInput("the target has no relevant kernels: nothing to prune");
     return guarded<Circuit>("selecting the circuit", [&]() -> Result<Circuit> {
         Circuit c;
@@ -58,10 +77,23 @@ Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, cons
             positions.emplace_back(l, flat);
         }
         auto all = torch::cat(values);
-        auto order = std::get<1>(all.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
-        auto keepRanks = order.narrow(0, 0, c.requested);
-        auto keepFlags = torch::zeros({all.numel()}, torch::kBool);
-        keepFlags.index_fill_(0, keepRanks, true);
+        if (byShare) {
+            c.requested = std::max<int64_t>(1, cumulativeCount(all, options.cumulative));
+            c.sparsity = double(c.requested) / double(scores.relevantCount);
+        }
+        torch::Tensor keepFlags;
+        if (options.perLayerQuota) {
+            std::vector<torch::Tensor> flags;
+            c.requested = 0;
+            for (const auto& v : values) {
+                const int64_t k = std::min<int64_t>(v.numel(), std::max<int64_t>(1, std::llround(options.sparsity * double(v.numel()))));
+                flags.push_back(topFlags(v, k));
+                c.requested += k;
+            }
+            keepFlags = torch::cat(flags);
+        } else {
+            keepFlags = topFlags(all, c.requested);
+        }
         int64_t offset = 0;
         for (const auto& [l, flat] : positions) {
             const auto& rel = scores.relevant.at(l);

@@ -15,9 +15,11 @@ namespace cx::engine {
 enum class BiasMode { Masked, Pruned };
 
 struct CircuitOptions {
-    double sparsity = 0.1;  // fraction of relevant kernels kept, in (0, 1]
+    double sparsity = 0.1;  // fraction of relevant units kept, in (0, 1]
     bool minmax = false;    // min-max normalise scores within each layer before ranking
     BiasMode bias = BiasMode::Masked;
+    bool perLayerQuota = false;  // every layer keeps round(sparsity x its relevant units), ranked within it
+    double cumulative = 0.0;     // in (0, 1]: keep the fewest top units holding this share of the total score
 };
 
 struct Circuit {
@@ -32,7 +34,9 @@ struct Circuit {
 };
 
 /// Keeps exactly k = round(sparsity * relevant) units (at least 1) by global top-k; ties go
-/// to the earlier layer, then the lower index, so the result is deterministic.
+/// to the earlier layer, then the lower index, so the result is deterministic. With a per-layer
+/// quota the top-k runs within each layer; with a cumulative threshold k is the smallest count
+/// whose top scores sum to that share of all relevant scores (the sparsity is then reported).
 Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, const CircuitOptions& options);
 
 /// Parameter paths and tensors that make the circuit's forward pass (masked weights; biases

@@ -172,3 +172,39 @@ TEST(ScoreJob, CancelMidwayReturnsPromptlyAndWritesNothing) {
     EXPECT_FALSE(std::filesystem::exists(req.out));
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 1);
 }
+
+TEST(Circuit, PerLayerQuotaRanksWithinEachLayer) {
+    auto m = load("chain");
+    auto s = score(*m, "features.5:0", Criterion::ActGrad, torch::randn({3, 3, 16, 16}));
+    CircuitOptions options{0.25, false, BiasMode::Masked, true, 0.0};
+    auto c = selectCircuit(*m, s, options).take();
+    int64_t total = 0;
+    for (const auto& [l, kept] : c.kept) {
+        const auto& rel = s.relevant.at(l);
+        const int64_t k = std::max<int64_t>(1, std::llround(0.25 * double(rel.sum().item<int64_t>())));
+        EXPECT_EQ(kept.sum().item<int64_t>(), k) << l;  // features.5: 2 of 6, features.3: 6 of 24, features.0: 3 of 12
+        total += k;
+        auto sc = s.scores.at(l);
+        auto dropped = rel & ~kept;
+        if (dropped.any().item<bool>())
+            EXPECT_GE(sc.masked_select(kept).min().item<float>(), sc.masked_select(dropped).max().item<float>());
+    }
+    EXPECT_EQ(c.keptCount, total);
+}
+
+TEST(Circuit, CumulativeSaliencyThreshold) {
+    auto m = load("concat");
+    auto s = score(*m, "merge:1", Criterion::Magnitude, torch::zeros({1, 3, 8, 8}));
+    // Hand-made scores: merge row 1 gets 5, 3, 1, 1 and zeros; all other relevant kernels 0.
+    for (auto& [l, t] : s.scores) t.zero_();
+    const int merge = m->summary().indexOf("merge");
+    s.scores[merge][1][0] = 5;
+    s.scores[merge][1][1] = 3;
+    s.scores[merge][1][2] = 1;
+    s.scores[merge][1][3] = 1;
+    auto c = selectCircuit(*m, s, {0.0, false, BiasMode::Masked, false, 0.8}).take();
+    EXPECT_EQ(c.keptCount, 2);  // 5 + 3 = 8 of 10
+    EXPECT_DOUBLE_EQ(c.sparsity, 2.0 / 28.0);
+    EXPECT_EQ(selectCircuit(*m, s, {0.0, false, BiasMode::Masked, false, 0.81}).take().keptCount, 3);
+    EXPECT_FALSE(selectCircuit(*m, s, {0.5, false, BiasMode::Masked, true, 0.5}).ok());
+}
