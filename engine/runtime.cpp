@@ -1,5 +1,7 @@
 #include "engine/runtime.h"
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -20,6 +22,12 @@ void initRuntime() {
     std::call_once(once, [] {
         const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         torch::set_num_threads(static_cast<int>(cores));
+        // LibTorch parallelises over its own OpenMP threads and calls the BLAS from each of them;
+        // a multi-threaded OpenBLAS then starts threads of its own on the same cores. Measured
+        // here (2 cores): a truncated forward of the demo CNN takes 0.65 s instead of 0.17 s.
+        // Looked up at run time so that any BLAS (or none) can be linked.
+        using SetThreads = void (*)(int);
+        if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
     });
 }
 

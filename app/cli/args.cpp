@@ -72,4 +72,15 @@ std::optional<double> Args::real(const std::string& name, double fallback, std::
     return v;
 }
 
+void readDataOptions(const Args& args, engine::ImageOptions& images, int64_t& batchSize, uint64_t& seed,
+                     std::string& error) {
+    batchSize = args.integer("batch-size", batchSize, error).value_or(0);
+    seed = static_cast<uint64_t>(args.integer("seed", static_cast<long long>(seed), error).value_or(0));
+    images.limit = args.integer("limit", 0, error).value_or(0);
+    images.resize = static_cast<int>(args.integer("resize", images.resize, error).value_or(0));
+    images.crop = static_cast<int>(args.integer("crop", images.crop, error).value_or(0));
+    images.normalize = !args.has("no-normalize");
+    if (error.empty() && batchSize < 1) error = "--batch-size must be at least 1";
+}
+
 }  // namespace cx::app

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/images.h"
+
 namespace cx::app {
 
 struct UsageError {
@@ -35,5 +37,10 @@ private:
     std::vector<std::string> m_positional;
     std::string m_error;
 };
+
+/// The options every image-reading command shares: --batch-size, --seed, --limit, --resize,
+/// --crop, --no-normalize. Sets `error` for a bad value.
+void readDataOptions(const Args& args, engine::ImageOptions& images, int64_t& batchSize, uint64_t& seed,
+                     std::string& error);
 
 }  // namespace cx::app

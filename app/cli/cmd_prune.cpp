@@ -84,14 +84,8 @@ int runScoreCommand(const std::vector<std::string>& argv) {
     req.criterion = args.value("criterion", req.criterion);
     req.objective = args.value("objective", req.objective);
     req.granularity = args.value("granularity", req.granularity);
-    req.batchSize = args.integer("batch-size", req.batchSize, err).value_or(0);
-    req.seed = static_cast<uint64_t>(args.integer("seed", 0, err).value_or(0));
-    req.imageOptions.limit = args.integer("limit", 0, err).value_or(0);
-    req.imageOptions.resize = static_cast<int>(args.integer("resize", req.imageOptions.resize, err).value_or(0));
-    req.imageOptions.crop = static_cast<int>(args.integer("crop", req.imageOptions.crop, err).value_or(0));
-    req.imageOptions.normalize = !args.has("no-normalize");
+    readDataOptions(args, req.imageOptions, req.batchSize, req.seed, err);
     if (!err.empty()) return usageError(err);
-    if (req.batchSize < 1) return usageError("--batch-size must be at least 1");
     engine::JobContext job;
     attachProgress(job);
     auto report = engine::runScore(req, job);

@@ -19,6 +19,16 @@ bool sourceOf(const InputSegment& s, int64_t ic, int64_t& channel) {
 
 }  // namespace
 
+// The source units that feed a kernel's input channel become needed.
+void KernelGraph::markSources(const std::vector<Source>& sources, std::vector<std::vector<uint8_t>>& needed) {
+    for (const Source& s : sources) {
+        if (s.layer < 0) continue;
+        auto& up = needed[size_t(s.layer)];
+        if (s.channel < 0) std::fill(up.begin(), up.end(), 1);
+        else up[size_t(s.channel)] = 1;
+    }
+}
+
 KernelGraph::KernelGraph(const ModelSummary& summary) {
     for (const auto& info : summary.layers) {
         Layer l;
@@ -50,12 +60,7 @@ KernelGrid KernelGraph::relevant(int targetLayer, const std::vector<int64_t>& ta
             if (grid[size_t(l)].empty()) grid[size_t(l)].assign(size_t(layer.out * layer.inPerGroup), 0);
             for (int64_t i = 0; i < layer.inPerGroup; ++i) {
                 grid[size_t(l)][size_t(o * layer.inPerGroup + i)] = 1;
-                for (const Source& s : layer.sources[size_t(globalInput(layer, o, i))]) {
-                    if (s.layer < 0) continue;
-                    auto& up = needed[size_t(s.layer)];
-                    if (s.channel < 0) std::fill(up.begin(), up.end(), 1);
-                    else up[size_t(s.channel)] = 1;
-                }
+                markSources(layer.sources[size_t(globalInput(layer, o, i))], needed);
             }
         }
     }
@@ -108,12 +113,7 @@ KernelGraph::Effective KernelGraph::effective(const KernelGrid& kept, int target
                 if (!keptAt(size_t(l), k) || !kernelLive(layer, o, i)) continue;
                 if (result.kernels[size_t(l)].empty()) result.kernels[size_t(l)].assign(size_t(gridSize(l)), 0);
                 result.kernels[size_t(l)][size_t(k)] = 1;
-                for (const Source& s : layer.sources[size_t(globalInput(layer, o, i))]) {
-                    if (s.layer < 0) continue;
-                    auto& up = needed[size_t(s.layer)];
-                    if (s.channel < 0) std::fill(up.begin(), up.end(), 1);
-                    else up[size_t(s.channel)] = 1;
-                }
+                markSources(layer.sources[size_t(globalInput(layer, o, i))], needed);
             }
         }
     }

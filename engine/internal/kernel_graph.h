@@ -43,6 +43,7 @@ private:
     };
     std::vector<Layer> m_layers;
 
+    static void markSources(const std::vector<Source>& sources, std::vector<std::vector<uint8_t>>& needed);
     int64_t globalInput(const Layer& l, int64_t o, int64_t i) const {
         return (o / (l.out / l.groups)) * l.inPerGroup + i;
     }
