@@ -58,7 +58,10 @@ torch::Tensor actGradKernelScores(const LayerInfo& l, const torch::Tensor& weigh
     const int64_t groups = l.groups, opg = out / groups;
     const int64_t positions = g[0][0].numel();
     const int64_t images = a.size(0);
-    const int64_t imageChunk = chunkFor(std::min<int64_t>(opg, 256) * positions, images);
+    // Chunks small enough that each map stays in cache for its multiply, |.| and sum (about
+    // 2 MiB): memory traffic, not arithmetic, bounds this loop.
+    constexpr int64_t kCacheElements = int64_t(1) << 19;
+    const int64_t imageChunk = std::max<int64_t>(1, std::min(images, kCacheElements / std::max<int64_t>(1, opg * positions)));
     for (int64_t gr = 0; gr < groups; ++gr)
         for (int64_t n0 = 0; n0 < images; n0 += imageChunk) {
             const int64_t nc = std::min(imageChunk, images - n0);

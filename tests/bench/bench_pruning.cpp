@@ -126,13 +126,15 @@ void run(const Workload& w, bool quick) {
     opt.criterion = Criterion::Snip;
     const double snip = seconds([&] { scoreKernels(*model, w.images, opt, job).take(); }, 2);
     const auto& levels = defaultSparsities();
-    const double evaluation = seconds([&] {
+    const double evaluation = seconds(
+        [&] {
         targetActivations(*model, w.images, target, nullptr, batch, job);
         for (double s : levels) {
             auto c = selectCircuit(*model, scores, {s, false, BiasMode::Masked}).take();
             targetActivations(*model, w.images, target, &c, batch, job);
         }
-    });
+        },
+        2);
     double force = 0;
     if (!quick) force = seconds([&] { forceScores(*model, w.images, target, levels, batch, "cpu", job).take(); });
     std::printf("  plain truncated forward            %8.3f s\n", fwd);
