@@ -96,7 +96,8 @@ int runScoreCommand(const std::vector<std::string>& argv) {
         std::cout << nlohmann::json({{"scores", req.out}, {"relevant", r.relevant}, {"images", r.images},
                                      {"layers", layersJson(r.layers, false)}}).dump(2) << "\n";
     } else {
-        std::cout << "wrote " << req.out << ": " << r.relevant << " relevant kernels scored over " << r.images << " images\n";
+        std::cout << "wrote " << req.out << ": " << r.relevant << " relevant " << req.granularity << " units scored over "
+                  << r.images << " images\n";
         for (const auto& l : r.layers) std::cout << "  " << std::left << std::setw(24) << l.layer << l.relevant << "\n";
     }
     return 0;

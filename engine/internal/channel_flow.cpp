@@ -87,7 +87,7 @@ const std::unordered_set<std::string>& passThroughOps() {
         "aten::detach", "aten::to", "aten::type_as", "aten::neg", "aten::abs", "aten::exp", "aten::sqrt",
         "aten::square", "aten::pow", "aten::constant_pad_nd", "aten::pad", "aten::upsample_nearest2d",
         "aten::upsample_bilinear2d", "aten::clamp", "aten::clamp_min", "aten::clamp_max", "aten::relu_",
-        "aten::dropout_", "aten::hardtanh_", "aten::float", "aten::half", "aten::contiguous"};
+        "aten::dropout_", "aten::hardtanh_", "aten::float", "aten::half"};
     return ops;
 }
 
