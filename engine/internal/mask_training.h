@@ -1,0 +1,78 @@
+#pragma once
+// Learned binary masks over a frozen model (NeuroSurgeon's subnetwork analysis): trainable
+// logits per masked unit, a task loss plus lambda * L0, and a hard mask for evaluation.
+// Continuous sparsification: soft mask sigmoid(T s), T annealed exponentially to a final value,
+// hard mask s > 0, L0 = sum of soft masks. Hard concrete (Louizos et al. 2017): stochastic gates
+// with beta = 2/3 stretched to (-0.1, 1.1) in training, deterministic gates in evaluation,
+// closed-form expected L0.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "engine/error.h"
+#include "engine/internal/saliency.h"
+#include "engine/job.h"
+#include "engine/model.h"
+
+namespace cx::engine {
+
+enum class MaskMethod { ContinuousSparsification, HardConcrete };
+
+struct MaskTrainOptions {
+    MaskMethod method = MaskMethod::ContinuousSparsification;
+    Granularity granularity = Granularity::Weight;  // filter = neuron for linear layers
+    std::vector<int> layers;                        // layer indices to mask
+    double lambda = 1e-8;                           // L0 weight (for a summed cross-entropy)
+    double learningRate = 0.1;
+    int epochs = 10;
+    int64_t batchSize = 64;
+    double initValue = 0.0;         // CS: initial logit; HC: initial log-alpha
+    double finalTemperature = 200;  // CS: T goes 1 -> final over the epochs, T *= final^(1/epochs)
+    uint64_t seed = 0;
+};
+
+/// One training step's numbers, streamed as progress payload.
+struct MaskStep {
+    int epoch = 0;
+    int64_t step = 0;
+    double loss = 0, l0 = 0, fractionKept = 0, temperature = 1;
+};
+
+class MaskSet {
+public:
+    MaskSet(const Model& model, const MaskTrainOptions& options);
+
+    /// Soft (training) or deterministic/hard (evaluation) masks, unit grids per layer.
+    std::map<int, torch::Tensor> trainingMasks(double temperature);
+    std::map<int, torch::Tensor> hardMasks() const;
+    /// Differentiable L0 (CS: sum of soft masks; HC: expected number of non-zero gates).
+    torch::Tensor l0(double temperature) const;
+    int64_t totalUnits() const;
+    std::vector<torch::Tensor> parameters() const;
+    const std::map<int, torch::Tensor>& logits() const { return m_logits; }
+
+private:
+    const Model& m_model;
+    MaskTrainOptions m_options;
+    std::map<int, torch::Tensor> m_logits;
+};
+
+/// Weight overrides for a set of unit masks (the masked model's forward).
+struct MaskedWeights {
+    std::vector<std::string> params;
+    std::vector<torch::Tensor> tensors;
+};
+MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tensor>& masks);
+
+/// Trains masks for a classification task (inputs, integer targets) with cross-entropy summed
+/// over the batch + lambda * L0. Cancel between steps keeps the last consistent masks.
+Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, const torch::Tensor& targets,
+                           const MaskTrainOptions& options, JobContext& job);
+
+/// Accuracy of the model with hard masks (an empty map: the base model).
+double maskedAccuracy(const Model& model, const std::map<int, torch::Tensor>& masks, const torch::Tensor& inputs,
+                      const torch::Tensor& targets, int64_t batchSize = 256);
+
+}  // namespace cx::engine

@@ -1,0 +1,150 @@
+// Learned masks: the overlay with all masks on, L0 bookkeeping, schedules, and a task whose
+// subnetwork is known.
+#include <cmath>
+
+#include <gtest/gtest.h>
+#include <torch/script.h>
+
+#include "engine/internal/forward_plan.h"
+#include "engine/internal/mask_training.h"
+#include "engine/internal/model_impl.h"
+#include "engine/model.h"
+#include "test_util.h"
+
+using namespace cx::engine;
+
+namespace {
+
+// A linear classifier whose class-1 logit reads inputs 0..3 (the task) and 4..7 (noise weights).
+std::shared_ptr<Model> halfUsefulLinear() {
+    torch::jit::Module net("cx_test.HalfUseful");
+    auto w = torch::zeros({2, 8});
+    w[1].narrow(0, 0, 4).fill_(1.0);
+    w[1][4] = 1.5;
+    w[1][5] = -1.5;
+    w[1][6] = 1.5;
+    w[1][7] = -1.5;
+    net.register_parameter("weight", w, false);
+    net.register_parameter("bias", torch::zeros({2}), false);
+    net.define("def forward(self, x):\n    return torch.linear(x, self.weight, self.bias)\n");
+    const std::string path = cx::test::tempDir() + "/half.pt";
+    net.save(path);
+    return Model::load(path).take();
+}
+
+}  // namespace
+
+TEST(MaskTraining, AllOnesHardMaskIsBitForBit) {
+    auto m = Model::load(cx::test::modelPath("chain")).take();
+    torch::manual_seed(1);
+    auto x = torch::randn({4, 3, 16, 16});
+    std::map<int, torch::Tensor> ones;
+    for (int l = 0; l < 5; ++l) {
+        const auto& info = m->summary().layers[size_t(l)];
+        ones[l] = torch::ones(unitShape(info, m->impl().param(info.param), Granularity::Weight), torch::kBool);
+    }
+    auto weights = maskedWeights(*m, ones);
+    auto plan = ForwardPlan::build(*m, {}, true, weights.params).take();
+    torch::NoGradGuard ng;
+    EXPECT_TRUE(torch::equal(plan.run({x}, weights.tensors).modelOutput.toTensor(), m->impl().module.forward({x}).toTensor()));
+}
+
+TEST(MaskTraining, NeuronMasksCountOncePerNeuronAndRemoveTheWholeRow) {
+    auto m = Model::load(cx::test::modelPath("chain")).take();
+    MaskTrainOptions o;
+    o.granularity = Granularity::Filter;
+    o.layers = {3};  // classifier.1: 7 neurons x 80 inputs
+    o.initValue = 20.0;
+    MaskSet set(*m, o);
+    EXPECT_EQ(set.totalUnits(), 7);
+    EXPECT_NEAR(set.l0(1.0).item<double>(), 7.0, 1e-6);
+    auto masks = set.hardMasks();
+    masks[3][2] = false;
+    auto weights = maskedWeights(*m, masks);
+    EXPECT_EQ(weights.tensors[0][2].abs().sum().item<float>(), 0.0f);
+    EXPECT_TRUE(torch::equal(weights.tensors[0][3], m->impl().param("classifier.1.weight")[3]));
+    o.granularity = Granularity::Kernel;
+    o.layers = {1};  // features.3: 6 x 4 kernels
+    EXPECT_EQ(MaskSet(*m, o).totalUnits(), 24);
+}
+
+TEST(MaskTraining, HardConcreteExpectedL0MatchesMonteCarlo) {
+    auto m = Model::load(cx::test::modelPath("chain")).take();
+    MaskTrainOptions o;
+    o.method = MaskMethod::HardConcrete;
+    o.layers = {1};
+    MaskSet set(*m, o);
+    torch::manual_seed(5);
+    {
+        torch::NoGradGuard ng;
+        set.logits().at(1).copy_(torch::randn({6, 4, 3, 3}) * 2);
+    }
+    double nonzero = 0;
+    const int samples = 4000;
+    for (int i = 0; i < samples; ++i) nonzero += (set.trainingMasks(1.0).at(1) > 0).sum().item<double>();
+    const double expected = set.l0(1.0).item<double>();
+    EXPECT_NEAR(nonzero / samples, expected, 0.01 * expected);
+}
+
+TEST(MaskTraining, TemperatureGrowsExponentiallyPerEpoch) {
+    auto m = halfUsefulLinear();
+    torch::manual_seed(2);
+    auto x = torch::randn({64, 8});
+    auto y = (x.narrow(1, 0, 4).sum(1) > 0).to(torch::kInt64);
+    MaskTrainOptions o;
+    o.layers = {0};
+    o.epochs = 4;
+    o.batchSize = 64;
+    o.finalTemperature = 81;
+    JobContext job;
+    std::vector<double> temperatures;
+    job.onProgress = [&](const Progress& p) { temperatures.push_back(std::any_cast<MaskStep>(p.payload).temperature); };
+    ASSERT_TRUE(trainMasks(*m, x, y, o, job).ok());
+    ASSERT_EQ(temperatures.size(), 4u);
+    for (int e = 0; e < 4; ++e) EXPECT_NEAR(temperatures[size_t(e)], std::pow(3.0, e), 1e-9);  // 81^(e/4)
+}
+
+TEST(MaskTraining, FindsTheSubnetworkOfAKnownTask) {
+    auto m = halfUsefulLinear();
+    torch::manual_seed(3);
+    auto x = torch::randn({2000, 8});
+    auto y = (x.narrow(1, 0, 4).sum(1) > 0).to(torch::kInt64);
+    const auto before = m->impl().param("weight").clone();
+    const double baseAccuracy = maskedAccuracy(*m, {}, x, y);
+    for (MaskMethod method : {MaskMethod::ContinuousSparsification, MaskMethod::HardConcrete}) {
+        MaskTrainOptions o;
+        o.method = method;
+        o.layers = {0};
+        o.epochs = 30;
+        o.batchSize = 200;
+        o.lambda = 1.0;
+        o.learningRate = 0.1;
+        o.initValue = method == MaskMethod::HardConcrete ? 2.0 : 0.05;
+        JobContext job;
+        auto trained = trainMasks(*m, x, y, o, job);
+        ASSERT_TRUE(trained.ok()) << trained.error().message;
+        auto mask = trained.value().hardMasks().at(0);
+        // Keeps the four task weights of class 1 and drops the four noise weights.
+        EXPECT_TRUE(mask[1].narrow(0, 0, 4).all().item<bool>()) << int(method) << "\n" << mask;
+        EXPECT_FALSE(mask[1].narrow(0, 4, 4).any().item<bool>()) << int(method) << "\n" << mask;
+        EXPECT_GT(maskedAccuracy(*m, trained.value().hardMasks(), x, y), std::max(0.98, baseAccuracy));
+    }
+    // The base model is frozen and unchanged.
+    EXPECT_TRUE(torch::equal(m->impl().param("weight"), before));
+    EXPECT_FALSE(m->impl().param("weight").grad().defined());
+}
+
+TEST(MaskTraining, BadOptions) {
+    auto m = halfUsefulLinear();
+    auto x = torch::randn({8, 8});
+    auto y = torch::zeros({8}, torch::kInt64);
+    JobContext job;
+    MaskTrainOptions o;
+    EXPECT_NE(trainMasks(*m, x, y, o, job).error().message.find("no layers"), std::string::npos);
+    o.layers = {0};
+    o.epochs = 0;
+    EXPECT_NE(trainMasks(*m, x, y, o, job).error().message.find("epochs"), std::string::npos);
+    o.epochs = 1;
+    o.lambda = -1;
+    EXPECT_NE(trainMasks(*m, x, y, o, job).error().message.find("lambda"), std::string::npos);
+}
