@@ -1,0 +1,112 @@
+#include "engine/internal/ablation.h"
+
+#include <cmath>
+
+#include "engine/internal/model_impl.h"
+
+namespace cx::engine {
+
+const char* ablationName(Ablation a) {
+    switch (a) {
+        case Ablation::None: return "none";
+        case Ablation::ZeroAblate: return "zero_ablate";
+        case Ablation::RandomAblate: return "random_ablate";
+        case Ablation::RandomlySampled: return "randomly_sampled";
+    }
+    return "?";
+}
+
+Result<Ablation> parseAblation(const std::string& text) {
+    for (Ablation a : {Ablation::None, Ablation::ZeroAblate, Ablation::RandomAblate, Ablation::RandomlySampled})
+        if (text == ablationName(a)) return a;
+    return invalidInput("unknown ablation '" + text + "' (none, zero_ablate, random_ablate, randomly_sampled)");
+}
+
+std::map<int, torch::Tensor> sampleFromComplement(const std::map<int, torch::Tensor>& masks, at::Generator& generator) {
+    std::map<int, torch::Tensor> out;
+    for (const auto& [l, m] : masks) {
+        auto flat = m.flatten().to(torch::kBool);
+        auto complement = (~flat).nonzero().flatten();
+        const int64_t count = std::min<int64_t>(flat.sum().item<int64_t>(), complement.numel());
+        auto pick = complement.index_select(0, torch::randperm(complement.numel(), generator, torch::kInt64).narrow(0, 0, count));
+        out[l] = torch::zeros_like(flat).index_fill_(0, pick, true).view(m.sizes());
+    }
+    return out;
+}
+
+MaskedWeights ablatedWeights(const Model& model, const std::map<int, torch::Tensor>& masks, Ablation ablation,
+                             at::Generator& generator) {
+    MaskedWeights out;
+    const auto removed = ablation == Ablation::RandomlySampled ? sampleFromComplement(masks, generator) : masks;
+    for (const auto& [l, mask] : removed) {
+        const auto& info = model.summary().layers[size_t(l)];
+        const auto& w = model.impl().param(info.param);
+        const auto keep = unitMaskForWeight(info, w, mask.to(torch::kBool));  // 1 on the subnetwork / drawn units
+        torch::Tensor value;
+        switch (ablation) {
+            case Ablation::None: value = w * keep; break;
+            case Ablation::ZeroAblate:
+            case Ablation::RandomlySampled: value = w * (1 - keep); break;
+            case Ablation::RandomAblate: {
+                const double bound = 1.0 / std::sqrt(double(info.inChannels / std::max<int64_t>(1, info.groups)) *
+                                                     double(info.isConv() ? w[0][0].numel() : 1));
+                auto fresh = at::empty(w.sizes(), w.options()).uniform_(-bound, bound, generator);
+                value = w * (1 - keep) + fresh * keep;
+                break;
+            }
+        }
+        out.params.push_back(info.param);
+        out.tensors.push_back(value);
+    }
+    return out;
+}
+
+std::map<int, torch::Tensor> magnitudeMasks(const Model& model, const std::vector<int>& layers, double keep,
+                                            Granularity granularity, bool global) {
+    std::map<int, torch::Tensor> scores, out;
+    for (int l : layers) {
+        const auto& info = model.summary().layers[size_t(l)];
+        scores[l] = magnitudeScores(info, model.impl().param(info.param), granularity);
+    }
+    auto topFlags = [](const torch::Tensor& values, double fraction) {
+        const int64_t k = std::max<int64_t>(1, std::llround(fraction * double(values.numel())));
+        auto order = std::get<1>(values.sort(true, 0, true));
+        return torch::zeros({values.numel()}, torch::kBool).index_fill_(0, order.narrow(0, 0, k), true);
+    };
+    if (!global) {
+        for (const auto& [l, s] : scores) out[l] = topFlags(s.flatten(), keep).view(s.sizes());
+        return out;
+    }
+    std::vector<torch::Tensor> flat;
+    for (const auto& [l, s] : scores) flat.push_back(s.flatten());
+    auto flags = topFlags(torch::cat(flat), keep);
+    int64_t offset = 0;
+    for (const auto& [l, s] : scores) {
+        out[l] = flags.narrow(0, offset, s.numel()).view(s.sizes()).clone();
+        offset += s.numel();
+    }
+    return out;
+}
+
+std::vector<OverlapRow> maskOverlap(const Model& model, const std::map<int, torch::Tensor>& a,
+                                    const std::map<int, torch::Tensor>& b) {
+    std::vector<OverlapRow> rows;
+    std::map<int, bool> layers;
+    for (const auto& [l, m] : a) layers[l] = true;
+    for (const auto& [l, m] : b) layers[l] = true;
+    for (const auto& [l, unused] : layers) {
+        const auto& shape = a.count(l) ? a.at(l) : b.at(l);
+        auto ma = a.count(l) ? a.at(l).to(torch::kBool) : torch::ones(shape.sizes(), torch::kBool);
+        auto mb = b.count(l) ? b.at(l).to(torch::kBool) : torch::ones(shape.sizes(), torch::kBool);
+        OverlapRow r;
+        r.name = model.summary().layers[size_t(l)].name;
+        r.both = (ma & mb).sum().item<int64_t>();
+        r.onlyA = (ma & ~mb).sum().item<int64_t>();
+        r.onlyB = (~ma & mb).sum().item<int64_t>();
+        r.neither = (~ma & ~mb).sum().item<int64_t>();
+        rows.push_back(r);
+    }
+    return rows;
+}
+
+}  // namespace cx::engine
