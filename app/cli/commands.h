@@ -14,6 +14,10 @@ int runScoreCommand(const std::vector<std::string>& args);
 int runPruneCommand(const std::vector<std::string>& args);
 int runSweepCommand(const std::vector<std::string>& args);
 int runIouCommand(const std::vector<std::string>& args);
+int runTrainMaskCommand(const std::vector<std::string>& args);
+int runMagnitudeCommand(const std::vector<std::string>& args);
+int runEvaluateCommand(const std::vector<std::string>& args);
+int runOverlapCommand(const std::vector<std::string>& args);
 
 /// Prints `error: message` on stderr and returns 2 for bad input, 1 otherwise.
 int reportError(const engine::Error& error);

@@ -16,6 +16,10 @@ commands:
   prune MODEL ...            the circuit at a sparsity: exact top-k, dead ends removed
   sweep MODEL ...            feature preservation curves over sparsities for several criteria
   iou MASK_A MASK_B          per-layer IoU of two circuits
+  train-mask MODEL ...       learn a subnetwork mask (continuous sparsification, hard concrete)
+  magnitude MODEL ...        magnitude-pruning baseline mask
+  evaluate MODEL ...         task accuracy under a mask and an ablation
+  overlap MODEL ...          per-layer overlap of two masks
   demo train-cnn             train the built-in demo CNN on the procedural shapes set
   demo images                write procedural shapes images (safetensors or PNG folder)
   demo run --out DIR         the headless demo: inspect the demo model, sample images, accuracy
@@ -43,5 +47,9 @@ int main(int argc, char** argv) {
     if (command == "prune") return cx::app::runPruneCommand(rest);
     if (command == "sweep") return cx::app::runSweepCommand(rest);
     if (command == "iou") return cx::app::runIouCommand(rest);
+    if (command == "train-mask") return cx::app::runTrainMaskCommand(rest);
+    if (command == "magnitude") return cx::app::runMagnitudeCommand(rest);
+    if (command == "evaluate") return cx::app::runEvaluateCommand(rest);
+    if (command == "overlap") return cx::app::runOverlapCommand(rest);
     return cx::app::usageError("unknown command '" + command + "' (see cx --help)");
 }

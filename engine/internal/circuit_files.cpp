@@ -126,4 +126,63 @@ Status writeMaskFile(const std::string& path, const Model& model, const Circuit&
     return writeSafetensors(path, file);
 }
 
+Status writeUnitMasks(const std::string& path, const Model& model, Granularity granularity,
+                      const std::map<int, torch::Tensor>& masks, const std::map<int, torch::Tensor>& logits,
+                      Metadata metadata) {
+    metadata["format"] = kFormat;
+    metadata["granularity"] = granularityName(granularity);
+    metadata["model_sha256"] = model.summary().sha256;
+    int64_t kept = 0, total = 0;
+    SafetensorsFile file;
+    for (const auto& [l, m] : masks) {
+        const auto& layer = model.summary().layers[size_t(l)];
+        file.tensors["mask/" + layer.param] = tensorToBlob(toFileLayout(layer, m.to(torch::kUInt8)));
+        if (logits.count(l)) file.tensors["logit/" + layer.param] = tensorToBlob(toFileLayout(layer, logits.at(l).detach().to(torch::kFloat32)));
+        kept += m.to(torch::kBool).sum().item<int64_t>();
+        total += m.numel();
+    }
+    metadata["kept"] = std::to_string(kept);
+    metadata["total"] = std::to_string(total);
+    file.metadata = std::move(metadata);
+    return writeSafetensors(path, file);
+}
+
+Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model) {
+    auto file = readSafetensors(path);
+    if (!file) return file.error();
+    const auto& meta = file.value().metadata;
+    auto get = [&](const std::string& key) { auto it = meta.find(key); return it == meta.end() ? std::string() : it->second; };
+    if (get("format") != kFormat) return invalidInput(path + ": not a Circuit Explorer mask file (format '" + get("format") + "')");
+    if (get("model_sha256") != model.summary().sha256)
+        return invalidInput(path + " was made for another model (sha256 " + get("model_sha256").substr(0, 12) +
+                            "..., this model is " + model.summary().sha256.substr(0, 12) + "...)");
+    auto granularity = parseGranularity(get("granularity"));
+    if (!granularity) return invalidInput(path + ": " + granularity.error().message);
+    LoadedMasks out;
+    out.granularity = granularity.value();
+    out.metadata = meta;
+    const auto& summary = model.summary();
+    for (const auto& [key, blob] : file.value().tensors) {
+        const bool isMask = key.rfind("mask/", 0) == 0, isLogit = key.rfind("logit/", 0) == 0;
+        if (!isMask && !isLogit) continue;
+        const std::string param = key.substr(isMask ? 5 : 6);
+        int layer = -1;
+        for (size_t l = 0; l < summary.layers.size(); ++l)
+            if (summary.layers[l].param == param) layer = int(l);
+        if (layer < 0) return invalidInput(path + ": the model has no layer with parameter " + param);
+        const auto& info = summary.layers[size_t(layer)];
+        auto t = blobToTensor(blob, path);
+        if (!t) return t.error();
+        auto grid = t.value();
+        if (info.kind == LayerKind::TransposedLinear && grid.dim() == 2) grid = grid.t().contiguous();
+        if (grid.sizes().vec() != unitShape(info, model.impl().param(info.param), out.granularity))
+            return invalidInput(path + ": " + key + " does not match the model's " + granularityName(out.granularity) +
+                                " grid for " + param);
+        if (isMask) out.masks[layer] = grid.to(torch::kBool);
+        else out.logits[layer] = grid.to(torch::kFloat32);
+    }
+    if (out.masks.empty()) return invalidInput(path + ": the file holds no masks");
+    return out;
+}
+
 }  // namespace cx::engine

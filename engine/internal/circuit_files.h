@@ -25,4 +25,19 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
 Status writeMaskFile(const std::string& path, const Model& model, const Circuit& circuit, const UnitScores& scores,
                      Metadata metadata);
 
+/// Any unit masks (pruned circuits, learned or magnitude masks): `mask/<param>`, optional
+/// `logit/<param>` (learned masks, for resuming), format, granularity and model hash.
+Status writeUnitMasks(const std::string& path, const Model& model, Granularity granularity,
+                      const std::map<int, torch::Tensor>& masks, const std::map<int, torch::Tensor>& logits,
+                      Metadata metadata);
+
+struct LoadedMasks {
+    Granularity granularity = Granularity::Kernel;
+    std::map<int, torch::Tensor> masks;   // layer -> bool unit grid (output-major)
+    std::map<int, torch::Tensor> logits;  // when the file has them
+    Metadata metadata;
+};
+/// Reads a mask file made for `model`; refuses another model's file or shapes, naming which.
+Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model);
+
 }  // namespace cx::engine

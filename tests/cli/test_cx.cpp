@@ -47,7 +47,7 @@ TEST(Cli, HelpEverywhere) {
     auto top = cx("--help");
     EXPECT_EQ(top.code, 0);
     EXPECT_NE(top.out.find("usage: cx <command>"), std::string::npos);
-    for (const std::string cmd : {"inspect", "demo", "score", "prune", "sweep", "iou"}) {
+    for (const std::string cmd : {"inspect", "demo", "score", "prune", "sweep", "iou", "train-mask", "magnitude", "evaluate", "overlap"}) {
         auto r = cx(cmd + " --help");
         EXPECT_EQ(r.code, 0) << cmd;
         EXPECT_NE(r.out.find("usage: cx " + cmd), std::string::npos) << cmd;
@@ -218,4 +218,67 @@ TEST(Cli, SweepWritesACurveAndIouComparesCircuits) {
     EXPECT_EQ(both, 8);    // the 0.2 circuit (8 kernels) is inside the 0.5 one (21)
     EXPECT_EQ(onlyA, 13);
     EXPECT_EQ(onlyB, 0);
+}
+
+namespace {
+
+// A task file written by hand in the safetensors format: inputs (F32, N x D), targets (I64, N).
+void writeTask(const std::string& path, int64_t n, int64_t d) {
+    std::vector<float> inputs(static_cast<size_t>(n * d));
+    std::vector<int64_t> targets(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+        for (int64_t j = 0; j < d; ++j) inputs[size_t(i * d + j)] = float(((i * 7 + j * 3) % 11) - 5) / 5.0f;
+        targets[size_t(i)] = (i * 5) % 4;
+    }
+    const uint64_t inBytes = inputs.size() * 4, tBytes = targets.size() * 8;
+    nlohmann::json h = {{"inputs", {{"dtype", "F32"}, {"shape", {n, d}}, {"data_offsets", {0, inBytes}}}},
+                        {"targets", {{"dtype", "I64"}, {"shape", {n}}, {"data_offsets", {inBytes, inBytes + tBytes}}}}};
+    const std::string text = h.dump();
+    const uint64_t len = text.size();
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(&len), 8);
+    out << text;
+    out.write(reinterpret_cast<const char*>(inputs.data()), std::streamsize(inBytes));
+    out.write(reinterpret_cast<const char*>(targets.data()), std::streamsize(tBytes));
+}
+
+}  // namespace
+
+TEST(Cli, TrainMaskEvaluateOverlap) {
+    const std::string dir = tempDir();
+    writeTask(dir + "/task.safetensors", 64, 6);
+    auto train = cx("train-mask " + model("tiny_mlp") + " --task " + dir + "/task.safetensors --epochs 2 --batch-size 16 --json --out " +
+                    dir + "/m.safetensors");
+    ASSERT_EQ(train.code, 0) << train.err;
+    auto tj = nlohmann::json::parse(train.out);
+    EXPECT_EQ(tj["total"], 6 * 8 + 8 * 4);  // weight granularity over both layers
+    auto h = header(dir + "/m.safetensors");
+    EXPECT_EQ(h["__metadata__"]["format"], "cx-mask/1");
+    EXPECT_EQ(h["__metadata__"]["method"], "cs");
+    EXPECT_EQ(h["mask/c_fc_weight"]["shape"], nlohmann::json({6, 8}));  // the GPT-2 style weight's own layout
+    EXPECT_EQ(h["logit/proj.weight"]["dtype"], "F32");
+    auto eval = cx("evaluate " + model("tiny_mlp") + " --mask " + dir + "/m.safetensors --task " + dir +
+                   "/task.safetensors --ablation randomly_sampled --repeats 3 --json");
+    ASSERT_EQ(eval.code, 0) << eval.err;
+    EXPECT_EQ(nlohmann::json::parse(eval.out)["repeats"], 3);
+    ASSERT_EQ(cx("magnitude " + model("tiny_mlp") + " --keep 0.5 --out " + dir + "/mag.safetensors").code, 0);
+    auto overlap = cx("overlap " + model("tiny_mlp") + " --mask " + dir + "/mag.safetensors --mask " + dir + "/mag.safetensors --json --out " + dir + "/o.csv");
+    ASSERT_EQ(overlap.code, 0) << overlap.err;
+    const auto oj = nlohmann::json::parse(overlap.out);
+    ASSERT_EQ(oj["layers"].size(), 2u);
+    for (const auto& l : oj["layers"]) {
+        EXPECT_EQ(l["iou"], 1.0);
+        EXPECT_EQ(l["only_a"], 0);
+    }
+    EXPECT_TRUE(std::filesystem::exists(dir + "/o.csv"));
+    // Bad input: a mask for another model, a pattern matching no layer, a negative lambda.
+    auto other = cx("evaluate " + model("chain") + " --mask " + dir + "/m.safetensors --task " + dir + "/task.safetensors");
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("another model"), std::string::npos);
+    auto pattern = cx("train-mask " + model("tiny_mlp") + " --task " + dir + "/task.safetensors --layers 'conv*' --out " + dir + "/x.safetensors");
+    EXPECT_EQ(pattern.code, 2);
+    EXPECT_NE(pattern.err.find("matches no layer"), std::string::npos);
+    auto lambda = cx("train-mask " + model("tiny_mlp") + " --task " + dir + "/task.safetensors --lambda -1 --out " + dir + "/x.safetensors");
+    EXPECT_EQ(lambda.code, 2);
+    EXPECT_FALSE(std::filesystem::exists(dir + "/x.safetensors"));
 }

@@ -1,0 +1,183 @@
+#include <iomanip>
+#include <iostream>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "engine/atomic_file.h"
+#include "engine/subnetworks.h"
+
+namespace cx::app {
+namespace {
+
+const char* kTrainHelp = R"(usage: cx train-mask MODEL --task TASK.safetensors --out MASK.safetensors [options]
+
+Learns a binary mask over the frozen model that keeps the task working with few units
+(task loss + lambda x L0). TASK holds 'inputs' and int64 'targets' (or 'images' and 'labels').
+
+  --method cs|hc           continuous sparsification (default) or hard concrete
+  --granularity G          weight (default), kernel, filter (conv filters / linear neurons)
+  --layers PATTERNS        comma-separated layer names or globs (default: all layers)
+  --lambda L               L0 weight (default 1e-8, for a summed cross-entropy)
+  --epochs E               default 10
+  --batch-size B           default 64
+  --lr R                   Adam learning rate for the mask logits (default 0.1)
+  --init V                 initial logit (cs) or log-alpha (hc); default 0
+  --final-temperature T    cs: temperature 1 -> T over the epochs (default 200)
+  --seed S
+  --json
+)";
+
+const char* kMagnitudeHelp = R"(usage: cx magnitude MODEL --keep F --out MASK.safetensors [--layers PATTERNS] [--granularity G] [--global]
+
+Magnitude baseline: keeps the fraction F of units with the largest |w| (mean |w| for kernels and
+filters), per tensor or, with --global, over all chosen layers together.
+)";
+
+const char* kEvaluateHelp = R"(usage: cx evaluate MODEL --mask MASK.safetensors --task TASK.safetensors [--ablation A] [--repeats R] [--seed S] [--json]
+
+Task accuracy of the model under a mask:
+  none              the subnetwork alone
+  zero_ablate       the model without the subnetwork
+  random_ablate     the subnetwork's weights re-initialised at random (mean over R draws)
+  randomly_sampled  the model without as many random units from outside the subnetwork (mean and spread over R)
+)";
+
+const char* kOverlapHelp = R"(usage: cx overlap MODEL --mask A.safetensors --mask B.safetensors [--json] [--out overlap.csv]
+
+Per layer, the units kept by only A, both, only B and neither, and their IoU.
+)";
+
+void report(const engine::SubnetworkReport& r, bool json, const std::string& extra) {
+    if (json) {
+        std::cout << nlohmann::json({{"kept", r.kept}, {"total", r.total}, {"accuracy", r.accuracy},
+                                     {"base_accuracy", r.baseAccuracy}, {"spread", r.spread}, {"repeats", r.repeats},
+                                     {"cancelled", r.cancelled}}).dump(2) << "\n";
+        return;
+    }
+    std::cout << extra << "kept " << r.kept << " of " << r.total << " units (" << std::fixed << std::setprecision(2)
+              << 100.0 * double(r.kept) / double(std::max<int64_t>(1, r.total)) << "%)\n";
+    if (r.accuracy > 0 || r.baseAccuracy > 0)
+        std::cout << "accuracy " << std::setprecision(4) << r.accuracy
+                  << (r.repeats > 1 ? " +- " + std::to_string(r.spread) + " over " + std::to_string(r.repeats) + " draws" : "")
+                  << " (base model " << r.baseAccuracy << ")\n";
+}
+
+}  // namespace
+
+int runTrainMaskCommand(const std::vector<std::string>& argv) {
+    Args args(argv, {"task", "out", "method", "granularity", "layers", "lambda", "epochs", "batch-size", "lr", "init",
+                     "final-temperature", "seed"},
+              {"json", "help"});
+    if (args.has("help")) return std::cout << kTrainHelp, 0;
+    if (!args.ok()) return usageError(args.error());
+    if (args.positional().size() != 1) return usageError("train-mask takes one MODEL file (see cx train-mask --help)");
+    if (!args.value("task") || !args.value("out")) return usageError("train-mask needs --task and --out");
+    engine::TrainMaskRequest req;
+    std::string err;
+    req.model = args.positional()[0];
+    req.task = *args.value("task");
+    req.out = *args.value("out");
+    req.method = args.value("method", req.method);
+    req.granularity = args.value("granularity", req.granularity);
+    req.layers = args.value("layers", req.layers);
+    req.lambda = args.real("lambda", req.lambda, err).value_or(0);
+    req.epochs = static_cast<int>(args.integer("epochs", req.epochs, err).value_or(0));
+    req.batchSize = args.integer("batch-size", req.batchSize, err).value_or(0);
+    req.learningRate = args.real("lr", req.learningRate, err).value_or(0);
+    req.initValue = args.real("init", req.initValue, err).value_or(0);
+    req.finalTemperature = args.real("final-temperature", req.finalTemperature, err).value_or(0);
+    req.seed = static_cast<uint64_t>(args.integer("seed", 0, err).value_or(0));
+    if (!err.empty()) return usageError(err);
+    if (req.batchSize < 1) return usageError("--batch-size must be at least 1");
+    engine::JobContext job;
+    if (isatty(STDERR_FILENO))
+        job.onProgress = [](const engine::Progress& p) {
+            std::cerr << "\r" << p.stage << " " << std::fixed << std::setprecision(0) << 100.0 * p.fraction << "%   " << std::flush;
+        };
+    auto r = engine::runTrainMask(req, job);
+    if (isatty(STDERR_FILENO)) std::cerr << "\r";
+    if (!r) return reportError(r.error());
+    report(r.value(), args.has("json"), args.has("json") ? "" : "wrote " + req.out + "\n");
+    return 0;
+}
+
+int runMagnitudeCommand(const std::vector<std::string>& argv) {
+    Args args(argv, {"keep", "out", "layers", "granularity"}, {"global", "json", "help"});
+    if (args.has("help")) return std::cout << kMagnitudeHelp, 0;
+    if (!args.ok()) return usageError(args.error());
+    if (args.positional().size() != 1) return usageError("magnitude takes one MODEL file (see cx magnitude --help)");
+    if (!args.value("keep") || !args.value("out")) return usageError("magnitude needs --keep and --out");
+    engine::MagnitudeRequest req;
+    std::string err;
+    req.model = args.positional()[0];
+    req.out = *args.value("out");
+    req.keep = args.real("keep", 0.5, err).value_or(0);
+    req.layers = args.value("layers", req.layers);
+    req.granularity = args.value("granularity", req.granularity);
+    req.global = args.has("global");
+    if (!err.empty()) return usageError(err);
+    auto r = engine::runMagnitude(req);
+    if (!r) return reportError(r.error());
+    report(r.value(), args.has("json"), args.has("json") ? "" : "wrote " + req.out + "\n");
+    return 0;
+}
+
+int runEvaluateCommand(const std::vector<std::string>& argv) {
+    Args args(argv, {"mask", "task", "ablation", "repeats", "seed"}, {"json", "help"});
+    if (args.has("help")) return std::cout << kEvaluateHelp, 0;
+    if (!args.ok()) return usageError(args.error());
+    if (args.positional().size() != 1) return usageError("evaluate takes one MODEL file (see cx evaluate --help)");
+    if (!args.value("mask") || !args.value("task")) return usageError("evaluate needs --mask and --task");
+    engine::EvaluateRequest req;
+    std::string err;
+    req.model = args.positional()[0];
+    req.mask = *args.value("mask");
+    req.task = *args.value("task");
+    req.ablation = args.value("ablation", req.ablation);
+    req.repeats = static_cast<int>(args.integer("repeats", req.repeats, err).value_or(0));
+    req.seed = static_cast<uint64_t>(args.integer("seed", 0, err).value_or(0));
+    if (!err.empty()) return usageError(err);
+    auto r = engine::runEvaluate(req);
+    if (!r) return reportError(r.error());
+    report(r.value(), args.has("json"), "ablation " + req.ablation + ": ");
+    return 0;
+}
+
+int runOverlapCommand(const std::vector<std::string>& argv) {
+    // --mask is given twice: collect both occurrences before the strict parser sees them.
+    std::vector<std::string> masks, rest;
+    for (size_t i = 0; i < argv.size(); ++i) {
+        if (argv[i] == "--mask" && i + 1 < argv.size()) masks.push_back(argv[++i]);
+        else rest.push_back(argv[i]);
+    }
+    Args args(rest, {"out"}, {"json", "help"});
+    if (args.has("help")) return std::cout << kOverlapHelp, 0;
+    if (!args.ok()) return usageError(args.error());
+    if (args.positional().size() != 1 || masks.size() != 2) return usageError("overlap takes one MODEL and two --mask files");
+    auto rows = engine::runOverlap(args.positional()[0], masks[0], masks[1]);
+    if (!rows) return reportError(rows.error());
+    if (args.has("json")) {
+        auto arr = nlohmann::json::array();
+        for (const auto& r : rows.value())
+            arr.push_back({{"layer", r.layer}, {"only_a", r.onlyA}, {"both", r.both}, {"only_b", r.onlyB}, {"neither", r.neither}, {"iou", r.iou}});
+        std::cout << nlohmann::json({{"layers", arr}}).dump(2) << "\n";
+    } else {
+        for (const auto& r : rows.value())
+            std::cout << std::left << std::setw(24) << r.layer << "only A " << r.onlyA << ", both " << r.both << ", only B "
+                      << r.onlyB << ", neither " << r.neither << ", IoU " << std::fixed << std::setprecision(4) << r.iou << "\n";
+    }
+    if (auto out = args.value("out")) {
+        std::string csv = "layer,only_a,both,only_b,neither,iou\n";
+        for (const auto& r : rows.value())
+            csv += r.layer + "," + std::to_string(r.onlyA) + "," + std::to_string(r.both) + "," + std::to_string(r.onlyB) + "," +
+                   std::to_string(r.neither) + "," + std::to_string(r.iou) + "\n";
+        if (auto st = engine::writeFileAtomic(*out, csv); !st) return reportError(st.error());
+    }
+    return 0;
+}
+
+}  // namespace cx::app

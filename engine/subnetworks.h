@@ -1,0 +1,60 @@
+#pragma once
+// Learned subnetworks as whole jobs on files (what `cx train-mask`, `cx magnitude`,
+// `cx evaluate` and `cx overlap` run). Task files are safetensors with `inputs` (the model's
+// input, any dtype) and `targets` (int64 class indices); an image file with `images` and
+// `labels` (as `cx demo images` writes) works as a task too.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/job.h"
+
+namespace cx::engine {
+
+struct TrainMaskRequest {
+    std::string model, task, out;
+    std::string method = "cs";         // cs (continuous sparsification) or hc (hard concrete)
+    std::string granularity = "weight";
+    std::string layers = "*";          // comma-separated names or globs ("features.*")
+    double lambda = 1e-8, learningRate = 0.1, initValue = 0.0, finalTemperature = 200;
+    int epochs = 10;
+    int64_t batchSize = 64;
+    uint64_t seed = 0;
+};
+
+struct SubnetworkReport {
+    int64_t kept = 0, total = 0;
+    double accuracy = 0.0, baseAccuracy = 0.0;  // on the task
+    double spread = 0.0;                        // randomly_sampled: standard deviation over repeats
+    int repeats = 1;
+    bool cancelled = false;                     // training stopped early; the last masks were written
+};
+
+/// Trains masks and writes MASK.safetensors (with logits for resuming). Progress payloads are
+/// the per-step loss, L0, fraction kept and temperature (MaskStep in the engine).
+Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& request, JobContext& job);
+
+struct MagnitudeRequest {
+    std::string model, out, layers = "*", granularity = "weight";
+    double keep = 0.5;   // fraction of units kept
+    bool global = false; // rank over all layers instead of per tensor
+};
+Result<SubnetworkReport> runMagnitude(const MagnitudeRequest& request);
+
+struct EvaluateRequest {
+    std::string model, mask, task, ablation = "none";
+    int repeats = 10;  // randomly_sampled
+    uint64_t seed = 0;
+};
+/// Task accuracy of the model under the mask and ablation (mean over repeats for random ones).
+Result<SubnetworkReport> runEvaluate(const EvaluateRequest& request);
+
+struct OverlapLine {
+    std::string layer;
+    int64_t onlyA = 0, both = 0, onlyB = 0, neither = 0;
+    double iou = 0.0;
+};
+Result<std::vector<OverlapLine>> runOverlap(const std::string& model, const std::string& maskA, const std::string& maskB);
+
+}  // namespace cx::engine
