@@ -231,7 +231,7 @@ void MainWindow::updateMemory() {
     if (!statm.open(QIODevice::ReadOnly)) return;
     const auto fields = statm.readAll().split(' ');
     if (fields.size() < 2) return;
-    const double mib = fields[1].toDouble() * 4096.0 / (1024.0 * 1024.0);
+    const double mib = double(fields[1].toLongLong()) * 4096.0 / (1024.0 * 1024.0);
     m_memoryLabel->setText(tr("Memory %1 MiB").arg(mib, 0, 'f', 0));
 }
 
