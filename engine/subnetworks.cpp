@@ -82,7 +82,18 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     o.initValue = req.initValue;
     o.finalTemperature = req.finalTemperature;
     o.seed = req.seed;
-    auto trained = trainMasks(*model.value(), task.value().inputs, task.value().targets, o, job);
+    std::map<int, torch::Tensor> resumeLogits;
+    if (!req.resume.empty()) {
+        auto saved = readUnitMasks(req.resume, *model.value());
+        if (!saved) return saved.error();
+        if (saved.value().logits.empty()) return invalidInput(req.resume + ": the file has no logits to resume from");
+        if (saved.value().granularity != o.granularity)
+            return invalidInput(req.resume + ": saved at granularity " + granularityName(saved.value().granularity) + ", not " +
+                                granularityName(o.granularity));
+        resumeLogits = saved.value().logits;
+    }
+    auto trained = trainMasks(*model.value(), task.value().inputs, task.value().targets, o, job,
+                              req.resume.empty() ? nullptr : &resumeLogits);
     if (!trained) return trained.error();
     return guarded<SubnetworkReport>("writing masks", [&]() -> Result<SubnetworkReport> {
         auto masks = trained.value().hardMasks();

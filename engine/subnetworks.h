@@ -17,6 +17,7 @@ struct TrainMaskRequest {
     std::string method = "cs";         // cs (continuous sparsification) or hc (hard concrete)
     std::string granularity = "weight";
     std::string layers = "*";          // comma-separated names or globs ("features.*")
+    std::string resume;                // a mask file with logits to continue from
     double lambda = 1e-8, learningRate = 0.1, initValue = 0.0, finalTemperature = 200;
     int epochs = 10;
     int64_t batchSize = 64;

@@ -28,6 +28,7 @@ Learns a binary mask over the frozen model that keeps the task working with few 
   --init V                 initial logit (cs) or log-alpha (hc); default 0
   --final-temperature T    cs: temperature 1 -> T over the epochs (default 200)
   --seed S
+  --resume MASK            continue from the logits saved in an earlier run's mask file
   --json
 )";
 
@@ -70,7 +71,7 @@ void report(const engine::SubnetworkReport& r, bool json, const std::string& ext
 
 int runTrainMaskCommand(const std::vector<std::string>& argv) {
     Args args(argv, {"task", "out", "method", "granularity", "layers", "lambda", "epochs", "batch-size", "lr", "init",
-                     "final-temperature", "seed"},
+                     "final-temperature", "seed", "resume"},
               {"json", "help"});
     if (args.has("help")) return std::cout << kTrainHelp, 0;
     if (!args.ok()) return usageError(args.error());
@@ -84,6 +85,7 @@ int runTrainMaskCommand(const std::vector<std::string>& argv) {
     req.method = args.value("method", req.method);
     req.granularity = args.value("granularity", req.granularity);
     req.layers = args.value("layers", req.layers);
+    req.resume = args.value("resume", "");
     req.lambda = args.real("lambda", req.lambda, err).value_or(0);
     req.epochs = static_cast<int>(args.integer("epochs", req.epochs, err).value_or(0));
     req.batchSize = args.integer("batch-size", req.batchSize, err).value_or(0);

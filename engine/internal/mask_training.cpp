@@ -27,6 +27,18 @@ MaskSet::MaskSet(const Model& model, const MaskTrainOptions& options) : m_model(
     }
 }
 
+Status MaskSet::restore(const std::map<int, torch::Tensor>& logits) {
+    if (logits.size() != m_logits.size()) return invalidInput("the saved logits cover other layers than the ones to train");
+    for (auto& [l, s] : m_logits) {
+        auto it = logits.find(l);
+        if (it == logits.end() || it->second.sizes() != s.sizes())
+            return invalidInput("the saved logits do not match layer " + m_model.summary().layers[size_t(l)].name);
+        torch::NoGradGuard noGrad;
+        s.copy_(it->second);
+    }
+    return Done{};
+}
+
 std::map<int, torch::Tensor> MaskSet::trainingMasks(double temperature) {
     std::map<int, torch::Tensor> out;
     for (const auto& [l, s] : m_logits) {
@@ -82,7 +94,7 @@ MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tenso
 }
 
 Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, const torch::Tensor& targets,
-                           const MaskTrainOptions& options, JobContext& job) {
+                           const MaskTrainOptions& options, JobContext& job, const std::map<int, torch::Tensor>* resumeFrom) {
     initRuntime();
     if (options.layers.empty()) return invalidInput("no layers to mask");
     if (options.epochs < 1) return invalidInput("epochs must be at least 1");
@@ -91,6 +103,8 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
     return guarded<MaskSet>("mask training", [&]() -> Result<MaskSet> {
         torch::manual_seed(options.seed);
         MaskSet set(model, options);
+        if (resumeFrom)
+            if (auto st = set.restore(*resumeFrom); !st) return st.error();
         const auto probe = maskedWeights(model, set.hardMasks());
         auto plan = ForwardPlan::build(model, {}, true, probe.params);
         if (!plan) return plan.error();

@@ -52,6 +52,8 @@ public:
     int64_t totalUnits() const;
     std::vector<torch::Tensor> parameters() const;
     const std::map<int, torch::Tensor>& logits() const { return m_logits; }
+    /// Continues from saved logits; InvalidInput when a layer or a shape differs.
+    Status restore(const std::map<int, torch::Tensor>& logits);
 
 private:
     const Model& m_model;
@@ -68,8 +70,10 @@ MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tenso
 
 /// Trains masks for a classification task (inputs, integer targets) with cross-entropy summed
 /// over the batch + lambda * L0. Cancel between steps keeps the last consistent masks.
+/// `resumeFrom` (layer -> logits of a saved mask file) continues an earlier run.
 Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, const torch::Tensor& targets,
-                           const MaskTrainOptions& options, JobContext& job);
+                           const MaskTrainOptions& options, JobContext& job,
+                           const std::map<int, torch::Tensor>* resumeFrom = nullptr);
 
 /// Accuracy of the model with hard masks (an empty map: the base model).
 double maskedAccuracy(const Model& model, const std::map<int, torch::Tensor>& masks, const torch::Tensor& inputs,

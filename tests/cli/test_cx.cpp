@@ -257,6 +257,13 @@ TEST(Cli, TrainMaskEvaluateOverlap) {
     EXPECT_EQ(h["__metadata__"]["method"], "cs");
     EXPECT_EQ(h["mask/c_fc_weight"]["shape"], nlohmann::json({6, 8}));  // the GPT-2 style weight's own layout
     EXPECT_EQ(h["logit/proj.weight"]["dtype"], "F32");
+    auto resumed = cx("train-mask " + model("tiny_mlp") + " --task " + dir + "/task.safetensors --epochs 1 --resume " + dir +
+                      "/m.safetensors --out " + dir + "/m2.safetensors");
+    EXPECT_EQ(resumed.code, 0) << resumed.err;
+    auto wrongGranularity = cx("train-mask " + model("tiny_mlp") + " --task " + dir + "/task.safetensors --granularity filter --resume " +
+                               dir + "/m.safetensors --out " + dir + "/m3.safetensors");
+    EXPECT_EQ(wrongGranularity.code, 2);
+    EXPECT_NE(wrongGranularity.err.find("granularity"), std::string::npos);
     auto eval = cx("evaluate " + model("tiny_mlp") + " --mask " + dir + "/m.safetensors --task " + dir +
                    "/task.safetensors --ablation randomly_sampled --repeats 3 --json");
     ASSERT_EQ(eval.code, 0) << eval.err;

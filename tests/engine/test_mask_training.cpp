@@ -148,3 +148,24 @@ TEST(MaskTraining, BadOptions) {
     o.lambda = -1;
     EXPECT_NE(trainMasks(*m, x, y, o, job).error().message.find("lambda"), std::string::npos);
 }
+
+TEST(MaskTraining, ResumesFromSavedLogits) {
+    auto m = halfUsefulLinear();
+    torch::manual_seed(4);
+    auto x = torch::randn({128, 8});
+    auto y = (x.narrow(1, 0, 4).sum(1) > 0).to(torch::kInt64);
+    MaskTrainOptions o;
+    o.layers = {0};
+    o.epochs = 2;
+    JobContext job;
+    auto first = trainMasks(*m, x, y, o, job).take();
+    // With a zero learning rate the resumed run keeps exactly the saved logits.
+    o.learningRate = 0.0;
+    auto resumed = trainMasks(*m, x, y, o, job, &first.logits()).take();
+    EXPECT_TRUE(torch::equal(resumed.logits().at(0), first.logits().at(0)));
+    EXPECT_FALSE(torch::equal(first.logits().at(0), torch::zeros_like(first.logits().at(0))));
+    std::map<int, torch::Tensor> wrong = {{0, torch::zeros({3})}};
+    auto bad = trainMasks(*m, x, y, o, job, &wrong);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("do not match"), std::string::npos);
+}
