@@ -57,6 +57,26 @@ Result<std::vector<int>> matchLayers(const ModelSummary& summary, const std::str
     return out;
 }
 
+struct ModelAndLayers {
+    std::shared_ptr<Model> model;
+    std::vector<int> layers;
+};
+
+Result<ModelAndLayers> loadModelAndLayers(const std::string& path, const std::string& patterns) {
+    auto model = Model::load(path);
+    if (!model) return model.error();
+    auto layers = matchLayers(model.value()->summary(), patterns);
+    if (!layers) return layers.error();
+    return ModelAndLayers{model.take(), layers.take()};
+}
+
+void countUnits(const std::map<int, torch::Tensor>& masks, SubnetworkReport& r) {
+    for (const auto& [l, m] : masks) {
+        r.kept += m.to(torch::kBool).sum().item<int64_t>();
+        r.total += m.numel();
+    }
+}
+
 }  // namespace
 
 Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& job) {
@@ -65,16 +85,16 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     if (req.method != "cs" && req.method != "hc") return invalidInput("method must be cs or hc, not '" + req.method + "'");
     auto granularity = parseGranularity(req.granularity);
     if (!granularity) return granularity.error();
-    auto model = Model::load(req.model);
-    if (!model) return model.error();
-    auto layers = matchLayers(model.value()->summary(), req.layers);
-    if (!layers) return layers.error();
+    auto loaded = loadModelAndLayers(req.model, req.layers);
+    if (!loaded) return loaded.error();
+    const auto& model = loaded.value().model;
+    const auto& layers = loaded.value().layers;
     auto task = loadTask(req.task);
     if (!task) return task.error();
     MaskTrainOptions o;
     o.method = req.method == "hc" ? MaskMethod::HardConcrete : MaskMethod::ContinuousSparsification;
     o.granularity = granularity.value();
-    o.layers = layers.value();
+    o.layers = layers;
     o.lambda = req.lambda;
     o.learningRate = req.learningRate;
     o.epochs = req.epochs;
@@ -84,7 +104,7 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     o.seed = req.seed;
     std::map<int, torch::Tensor> resumeLogits;
     if (!req.resume.empty()) {
-        auto saved = readUnitMasks(req.resume, *model.value());
+        auto saved = readUnitMasks(req.resume, *model);
         if (!saved) return saved.error();
         if (saved.value().logits.empty()) return invalidInput(req.resume + ": the file has no logits to resume from");
         if (saved.value().granularity != o.granularity)
@@ -92,22 +112,19 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
                                 granularityName(o.granularity));
         resumeLogits = saved.value().logits;
     }
-    auto trained = trainMasks(*model.value(), task.value().inputs, task.value().targets, o, job,
+    auto trained = trainMasks(*model, task.value().inputs, task.value().targets, o, job,
                               req.resume.empty() ? nullptr : &resumeLogits);
     if (!trained) return trained.error();
     return guarded<SubnetworkReport>("writing masks", [&]() -> Result<SubnetworkReport> {
         auto masks = trained.value().hardMasks();
         Metadata meta = {{"method", req.method}, {"lambda", std::to_string(req.lambda)}, {"epochs", std::to_string(req.epochs)},
                          {"final_temperature", std::to_string(req.finalTemperature)}, {"task", req.task}};
-        if (auto st = writeUnitMasks(req.out, *model.value(), o.granularity, masks, trained.value().logits(), meta); !st)
+        if (auto st = writeUnitMasks(req.out, *model, o.granularity, masks, trained.value().logits(), meta); !st)
             return st.error();
         SubnetworkReport r;
-        for (const auto& [l, m] : masks) {
-            r.kept += m.sum().item<int64_t>();
-            r.total += m.numel();
-        }
-        r.accuracy = maskedAccuracy(*model.value(), masks, task.value().inputs, task.value().targets);
-        r.baseAccuracy = maskedAccuracy(*model.value(), {}, task.value().inputs, task.value().targets);
+        countUnits(masks, r);
+        r.accuracy = maskedAccuracy(*model, masks, task.value().inputs, task.value().targets);
+        r.baseAccuracy = maskedAccuracy(*model, {}, task.value().inputs, task.value().targets);
         r.cancelled = job.cancelled();
         return r;
     });
@@ -119,19 +136,16 @@ Result<SubnetworkReport> runMagnitude(const MagnitudeRequest& req) {
     if (!(req.keep > 0.0 && req.keep <= 1.0)) return invalidInput("the kept fraction must be in (0, 1], got " + std::to_string(req.keep));
     auto granularity = parseGranularity(req.granularity);
     if (!granularity) return granularity.error();
-    auto model = Model::load(req.model);
-    if (!model) return model.error();
-    auto layers = matchLayers(model.value()->summary(), req.layers);
-    if (!layers) return layers.error();
+    auto loaded = loadModelAndLayers(req.model, req.layers);
+    if (!loaded) return loaded.error();
+    const auto& model = loaded.value().model;
+    const auto& layers = loaded.value().layers;
     return guarded<SubnetworkReport>("magnitude masks", [&]() -> Result<SubnetworkReport> {
-        auto masks = magnitudeMasks(*model.value(), layers.value(), req.keep, granularity.value(), req.global);
+        auto masks = magnitudeMasks(*model, layers, req.keep, granularity.value(), req.global);
         Metadata meta = {{"method", "magnitude"}, {"keep", std::to_string(req.keep)}, {"scope", req.global ? "global" : "per tensor"}};
-        if (auto st = writeUnitMasks(req.out, *model.value(), granularity.value(), masks, {}, meta); !st) return st.error();
+        if (auto st = writeUnitMasks(req.out, *model, granularity.value(), masks, {}, meta); !st) return st.error();
         SubnetworkReport r;
-        for (const auto& [l, m] : masks) {
-            r.kept += m.sum().item<int64_t>();
-            r.total += m.numel();
-        }
+        countUnits(masks, r);
         return r;
     });
 }
@@ -141,9 +155,10 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
     auto ablation = parseAblation(req.ablation);
     if (!ablation) return ablation.error();
     if (req.repeats < 1) return invalidInput("repeats must be at least 1");
-    auto model = Model::load(req.model);
-    if (!model) return model.error();
-    auto masks = readUnitMasks(req.mask, *model.value());
+    auto loaded = Model::load(req.model);
+    if (!loaded) return loaded.error();
+    const auto model = loaded.take();
+    auto masks = readUnitMasks(req.mask, *model);
     if (!masks) return masks.error();
     auto task = loadTask(req.task);
     if (!task) return task.error();
@@ -155,8 +170,8 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
         const auto& x = task.value().inputs;
         const auto& y = task.value().targets;
         for (int k = 0; k < repeats; ++k) {
-            auto weights = ablatedWeights(*model.value(), masks.value().masks, ablation.value(), gen);
-            auto plan = ForwardPlan::build(*model.value(), {}, true, weights.params).take();
+            auto weights = ablatedWeights(*model, masks.value().masks, ablation.value(), gen);
+            auto plan = ForwardPlan::build(*model, {}, true, weights.params).take();
             torch::NoGradGuard noGrad;
             int64_t correct = 0;
             for (int64_t b = 0; b < x.size(0); b += 256) {
@@ -171,28 +186,26 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
         r.accuracy = mean;
         r.spread = std::sqrt(var);
         r.repeats = repeats;
-        r.baseAccuracy = maskedAccuracy(*model.value(), {}, x, y);
-        for (const auto& [l, m] : masks.value().masks) {
-            r.kept += m.sum().item<int64_t>();
-            r.total += m.numel();
-        }
+        r.baseAccuracy = maskedAccuracy(*model, {}, x, y);
+        countUnits(masks.value().masks, r);
         return r;
     });
 }
 
 Result<std::vector<OverlapLine>> runOverlap(const std::string& modelPath, const std::string& maskA, const std::string& maskB) {
     initRuntime();
-    auto model = Model::load(modelPath);
-    if (!model) return model.error();
-    auto a = readUnitMasks(maskA, *model.value());
+    auto loaded = Model::load(modelPath);
+    if (!loaded) return loaded.error();
+    const auto model = loaded.take();
+    auto a = readUnitMasks(maskA, *model);
     if (!a) return a.error();
-    auto b = readUnitMasks(maskB, *model.value());
+    auto b = readUnitMasks(maskB, *model);
     if (!b) return b.error();
     if (a.value().granularity != b.value().granularity)
         return invalidInput(std::string("the masks have different granularities (") + granularityName(a.value().granularity) +
                             ", " + granularityName(b.value().granularity) + ")");
     std::vector<OverlapLine> out;
-    for (const auto& r : maskOverlap(*model.value(), a.value().masks, b.value().masks))
+    for (const auto& r : maskOverlap(*model, a.value().masks, b.value().masks))
         out.push_back({r.name, r.onlyA, r.both, r.onlyB, r.neither, r.iou()});
     return out;
 }

@@ -33,6 +33,27 @@ std::vector<double> splitDirection(const std::string& text) {
     return out;
 }
 
+struct CheckedFile {
+    SafetensorsFile file;
+    Granularity granularity = Granularity::Kernel;
+};
+
+// A cx-mask/1 file made for this model (format, model hash and granularity checked).
+Result<CheckedFile> readForModel(const std::string& path, const Model& model, const std::string& kind) {
+    auto file = readSafetensors(path);
+    if (!file) return file.error();
+    const auto& meta = file.value().metadata;
+    auto get = [&](const std::string& key) { auto it = meta.find(key); return it == meta.end() ? std::string() : it->second; };
+    if (get("format") != kFormat)
+        return invalidInput(path + ": not a Circuit Explorer " + kind + " file (format '" + get("format") + "')");
+    if (get("model_sha256") != model.summary().sha256)
+        return invalidInput(path + " was made for another model (sha256 " + get("model_sha256").substr(0, 12) +
+                            "..., this model is " + model.summary().sha256.substr(0, 12) + "...)");
+    auto granularity = parseGranularity(get("granularity"));
+    if (!granularity) return invalidInput(path + ": " + granularity.error().message);
+    return CheckedFile{file.take(), granularity.value()};
+}
+
 void addCommon(Metadata& m, const Model& model, const UnitScores& scores, const TargetSpec* target) {
     m["format"] = kFormat;
     m["granularity"] = granularityName(scores.granularity);
@@ -56,16 +77,12 @@ Status writeScoresFile(const std::string& path, const Model& model, const UnitSc
 }
 
 Result<LoadedScores> readScoresFile(const std::string& path, const Model& model) {
-    auto file = readSafetensors(path);
-    if (!file) return file.error();
-    const auto& meta = file.value().metadata;
+    auto checked = readForModel(path, model, "scores");
+    if (!checked) return checked.error();
+    const auto& file = checked.value().file;
+    const auto& meta = file.metadata;
     auto get = [&](const std::string& key) { auto it = meta.find(key); return it == meta.end() ? std::string() : it->second; };
-    if (get("format") != kFormat) return invalidInput(path + ": not a Circuit Explorer scores file (format '" + get("format") + "')");
-    if (get("model_sha256") != model.summary().sha256)
-        return invalidInput(path + " was made for another model (sha256 " + get("model_sha256").substr(0, 12) +
-                            "..., this model is " + model.summary().sha256.substr(0, 12) + "...)");
-    auto granularity = parseGranularity(get("granularity"));
-    if (!granularity) return invalidInput(path + ": " + granularity.error().message);
+    const Granularity granularity = checked.value().granularity;
     LoadedScores out;
     out.metadata = meta;
     auto target = parseTarget(get("target"));
@@ -81,14 +98,14 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
     s.targetLayer = targetLayer.value();
     s.targetRows = targetRows(out.target);
     s.images = std::stoll(get("images").empty() ? "0" : get("images"));
-    s.granularity = granularity.value();
+    s.granularity = granularity;
     const KernelGraph graph(summary);
     const KernelGrid relevant = graph.relevant(s.targetLayer, s.targetRows);
     for (size_t l = 0; l < relevant.size(); ++l) {
         if (relevant[l].empty()) continue;
         const auto& layer = summary.layers[l];
-        auto it = file.value().tensors.find("score/" + layer.param);
-        if (it == file.value().tensors.end()) return invalidInput(path + ": no scores for parameter " + layer.param);
+        auto it = file.tensors.find("score/" + layer.param);
+        if (it == file.tensors.end()) return invalidInput(path + ": no scores for parameter " + layer.param);
         auto t = blobToTensor(it->second, path);
         if (!t) return t.error();
         auto grid = t.value().to(torch::kFloat32);
@@ -148,21 +165,17 @@ Status writeUnitMasks(const std::string& path, const Model& model, Granularity g
 }
 
 Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model) {
-    auto file = readSafetensors(path);
-    if (!file) return file.error();
-    const auto& meta = file.value().metadata;
+    auto checked = readForModel(path, model, "mask");
+    if (!checked) return checked.error();
+    const auto& file = checked.value().file;
+    const auto& meta = file.metadata;
     auto get = [&](const std::string& key) { auto it = meta.find(key); return it == meta.end() ? std::string() : it->second; };
-    if (get("format") != kFormat) return invalidInput(path + ": not a Circuit Explorer mask file (format '" + get("format") + "')");
-    if (get("model_sha256") != model.summary().sha256)
-        return invalidInput(path + " was made for another model (sha256 " + get("model_sha256").substr(0, 12) +
-                            "..., this model is " + model.summary().sha256.substr(0, 12) + "...)");
-    auto granularity = parseGranularity(get("granularity"));
-    if (!granularity) return invalidInput(path + ": " + granularity.error().message);
+    const Granularity granularity = checked.value().granularity;
     LoadedMasks out;
-    out.granularity = granularity.value();
+    out.granularity = granularity;
     out.metadata = meta;
     const auto& summary = model.summary();
-    for (const auto& [key, blob] : file.value().tensors) {
+    for (const auto& [key, blob] : file.tensors) {
         const bool isMask = key.rfind("mask/", 0) == 0, isLogit = key.rfind("logit/", 0) == 0;
         if (!isMask && !isLogit) continue;
         const std::string param = key.substr(isMask ? 5 : 6);
