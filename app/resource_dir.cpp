@@ -14,4 +14,8 @@ std::string resourceDir() {
 
 std::string demoModelPath() { return (std::filesystem::path(resourceDir()) / "demo" / "shapes_cnn.pt").string(); }
 
+std::string demoTransformerPath() {
+    return (std::filesystem::path(resourceDir()) / "demo" / "arithmetic_gpt.pt").string();
+}
+
 }  // namespace cx::app

@@ -8,5 +8,7 @@ namespace cx::app {
 std::string resourceDir();
 /// The shipped demo CNN (resources/demo/shapes_cnn.pt).
 std::string demoModelPath();
+/// The shipped demo transformer (two-digit addition and multiplication mod 100).
+std::string demoTransformerPath();
 
 }  // namespace cx::app

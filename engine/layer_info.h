@@ -47,6 +47,10 @@ struct LayerInfo {
     bool reachable = true;         // output reaches the model output
     bool inControlFlow = false;    // inside an if/loop block: cannot be probed
     std::vector<InputSegment> inputs;
+    // Attention projections: set when the layer sits in a module with an integer `num_heads`
+    // attribute (nn.MultiheadAttention, the demo transformer, many GPT-2 ports).
+    int64_t heads = 0;             // 0: not known to be an attention projection
+    std::string attention;         // that module's path
 
     bool hasBias() const { return !biasParam.empty(); }
     bool isConv() const { return kind == LayerKind::Conv1d || kind == LayerKind::Conv2d; }

@@ -9,6 +9,7 @@
 #include "engine/internal/channel_flow.h"
 #include "engine/internal/graph_layers.h"
 #include "engine/internal/guard.h"
+#include "engine/internal/heads.h"
 #include "engine/internal/model_impl.h"
 #include "engine/runtime.h"
 #include "engine/sha256.h"
@@ -63,6 +64,20 @@ Status checkReadable(const std::string& path) {
     return Done{};
 }
 
+// Layers inside a module with an integer `num_heads` attribute are that block's projections.
+void markAttentionHeads(const torch::jit::Module& module, std::vector<LayerInfo>& layers) {
+    for (const auto& child : module.named_modules()) {
+        if (child.name.empty() || !child.value.hasattr("num_heads")) continue;
+        const auto value = child.value.attr("num_heads");
+        if (!value.isInt() || value.toInt() < 1) continue;
+        for (auto& l : layers)
+            if (l.param.rfind(child.name + ".", 0) == 0 && headRole(l, value.toInt())) {
+                l.heads = value.toInt();
+                l.attention = child.name;
+            }
+    }
+}
+
 std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::string& path) {
     auto impl = std::make_unique<Model::Impl>();
     module.eval();
@@ -86,6 +101,7 @@ std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::strin
         impl->layerNodes.push_back(layer.node);
         summary.layers.push_back(std::move(layer.info));
     }
+    markAttentionHeads(module, summary.layers);
     return impl;
 }
 

@@ -85,6 +85,7 @@ Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
     if (req.out.empty()) return invalidInput("no output file given (--out SCORES.safetensors)");
     auto granularity = parseGranularity(req.granularity);
     if (!granularity) return granularity.error();
+    if (granularity.value() == Granularity::Head) return invalidInput(kHeadsAreForMasks);
     auto criterion = parseCriterion(req.criterion);
     if (!criterion) return criterion.error();
     auto target = prepareTarget(req);

@@ -13,8 +13,11 @@
 namespace cx::engine {
 
 std::string firstLine(const std::string& text) {
-    auto end = text.find('\n');
-    return end == std::string::npos ? text : text.substr(0, end);
+    // TorchScript compiler messages start with an empty line.
+    const auto start = text.find_first_not_of("\n \t");
+    if (start == std::string::npos) return {};
+    const auto end = text.find('\n', start);
+    return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
 void initRuntime() {

@@ -3,14 +3,19 @@
 #include <fnmatch.h>
 
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "engine/internal/ablation.h"
 #include "engine/internal/circuit_files.h"
 #include "engine/internal/forward_plan.h"
+#include "engine/internal/arithmetic_data.h"
 #include "engine/internal/guard.h"
+#include "engine/internal/heads.h"
 #include "engine/internal/mask_training.h"
 #include "engine/internal/model_impl.h"
+#include "engine/internal/overlap.h"
+#include "engine/internal/preservation.h"
 #include "engine/internal/tensor_io.h"
 #include "engine/model.h"
 #include "engine/runtime.h"
@@ -23,21 +28,38 @@ struct Task {
     torch::Tensor inputs, targets;
 };
 
-Result<Task> loadTask(const std::string& path) {
+// `needTargets` false: inputs alone are enough (feature preservation makes its own targets).
+Result<Task> loadTask(const std::string& path, ArithmeticSplit split, bool needTargets = true) {
+    if (auto op = parseArithmeticOp(path)) {
+        auto t = arithmeticTask(*op, split);
+        return Task{t.inputs, t.targets};
+    }
     auto file = readSafetensors(path);
     if (!file) return file.error();
     const auto& t = file.value().tensors;
-    const bool images = t.count("images") && t.count("labels");
-    if (!images && !(t.count("inputs") && t.count("targets")))
-        return invalidInput(path + ": a task file needs tensors 'inputs' and 'targets' (or 'images' and 'labels')");
-    auto inputs = blobToTensor(t.at(images ? "images" : "inputs"), path);
+    const bool images = t.count("images") > 0;
+    const char* inputKey = images ? "images" : "inputs";
+    const char* targetKey = images ? "labels" : "targets";
+    if (!t.count(inputKey) || (needTargets && !t.count(targetKey)))
+        return invalidInput(path + ": a task file needs tensors 'inputs' and 'targets' (or 'images' and 'labels'), or is "
+                                   "one of the built-in tasks addition, multiplication");
+    auto inputs = blobToTensor(t.at(inputKey), path);
     if (!inputs) return inputs.error();
-    auto targets = blobToTensor(t.at(images ? "labels" : "targets"), path);
+    if (inputs.value().size(0) == 0) return invalidInput(path + ": the task has no inputs");
+    if (!needTargets) return Task{inputs.take(), {}};
+    auto targets = blobToTensor(t.at(targetKey), path);
     if (!targets) return targets.error();
-    if (targets.value().dim() != 1 || targets.value().size(0) != inputs.value().size(0) || inputs.value().size(0) == 0)
-        return invalidInput(path + ": targets must be one class index per input, and there must be inputs");
-    if (targets.value().lt(0).any().item<bool>()) return invalidInput(path + ": targets has labels below 0 (unlabelled data?)");
+    const auto& y = targets.value();
+    if (y.dim() < 1 || y.dim() > 2 || y.size(0) != inputs.value().size(0))
+        return invalidInput(path + ": targets must be one class index per input (N) or one token per position (N x T)");
+    if (y.dim() == 1 && y.lt(0).any().item<bool>()) return invalidInput(path + ": targets has labels below 0 (unlabelled data?)");
+    if (y.dim() == 2 && y.lt(-1).any().item<bool>()) return invalidInput(path + ": token targets must be -1 (ignored) or a token id");
     return Task{inputs.take(), targets.take().to(torch::kInt64)};
+}
+
+MaskScheme schemeOf(const LoadedMasks& masks) {
+    auto it = masks.metadata.find("mask_bias");
+    return {masks.granularity, it != masks.metadata.end() && it->second == "true"};
 }
 
 Result<std::vector<int>> matchLayers(const ModelSummary& summary, const std::string& patterns) {
@@ -70,8 +92,11 @@ Result<ModelAndLayers> loadModelAndLayers(const std::string& path, const std::st
     return ModelAndLayers{model.take(), layers.take()};
 }
 
-void countUnits(const std::map<int, torch::Tensor>& masks, SubnetworkReport& r) {
+// A head counts once for its attention block, whichever projections carry its mask.
+void countUnits(const std::map<int, torch::Tensor>& masks, Granularity granularity, const Model& model, SubnetworkReport& r) {
+    std::set<std::string> counted;
     for (const auto& [l, m] : masks) {
+        if (granularity == Granularity::Head && !counted.insert(attentionGroup(model.summary().layers[size_t(l)])).second) continue;
         r.kept += m.to(torch::kBool).sum().item<int64_t>();
         r.total += m.numel();
     }
@@ -89,8 +114,6 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     if (!loaded) return loaded.error();
     const auto& model = loaded.value().model;
     const auto& layers = loaded.value().layers;
-    auto task = loadTask(req.task);
-    if (!task) return task.error();
     MaskTrainOptions o;
     o.method = req.method == "hc" ? MaskMethod::HardConcrete : MaskMethod::ContinuousSparsification;
     o.granularity = granularity.value();
@@ -102,6 +125,18 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     o.initValue = req.initValue;
     o.finalTemperature = req.finalTemperature;
     o.seed = req.seed;
+    o.maskBias = req.maskBias;
+    o.heads = req.heads;
+    o.targetKept = req.targetKept;
+    if (!req.preserve.empty()) {
+        auto target = parseTarget(req.preserve);
+        if (!target) return target.error();
+        if (target.value().unit < 0) return invalidInput("feature preservation needs a target unit (LAYER:UNIT)");
+        if (auto idx = resolveTarget(model->summary(), target.value()); !idx) return idx.error();
+        o.preserve = target.value();
+    }
+    auto task = loadTask(req.task, ArithmeticSplit::Train, !o.preserve);
+    if (!task) return task.error();
     std::map<int, torch::Tensor> resumeLogits;
     if (!req.resume.empty()) {
         auto saved = readUnitMasks(req.resume, *model);
@@ -112,19 +147,38 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
                                 granularityName(o.granularity));
         resumeLogits = saved.value().logits;
     }
-    auto trained = trainMasks(*model, task.value().inputs, task.value().targets, o, job,
-                              req.resume.empty() ? nullptr : &resumeLogits);
+    torch::Tensor original;  // feature preservation: the target's activations in the whole model
+    if (o.preserve) {
+        auto computed = guarded<torch::Tensor>("target activations", [&]() -> Result<torch::Tensor> {
+            return targetActivations(*model, task.value().inputs, *o.preserve, nullptr, 256, job).to(torch::kFloat32);
+        });
+        if (!computed) return computed.error();
+        original = computed.take();
+    }
+    const auto& targets = o.preserve ? original : task.value().targets;
+    auto trained = trainMasks(*model, task.value().inputs, targets, o, job, req.resume.empty() ? nullptr : &resumeLogits);
     if (!trained) return trained.error();
     return guarded<SubnetworkReport>("writing masks", [&]() -> Result<SubnetworkReport> {
         auto masks = trained.value().hardMasks();
         Metadata meta = {{"method", req.method}, {"lambda", std::to_string(req.lambda)}, {"epochs", std::to_string(req.epochs)},
-                         {"final_temperature", std::to_string(req.finalTemperature)}, {"task", req.task}};
+                         {"final_temperature", std::to_string(req.finalTemperature)}, {"task", req.task},
+                         {"mask_bias", req.maskBias ? "true" : "false"}, {"layers", req.layers}};
+        if (req.targetKept > 0) meta["target_kept"] = std::to_string(req.targetKept);
+        if (o.preserve) meta["target"] = o.preserve->text();
         if (auto st = writeUnitMasks(req.out, *model, o.granularity, masks, trained.value().logits(), meta); !st)
             return st.error();
         SubnetworkReport r;
-        countUnits(masks, r);
-        r.accuracy = maskedAccuracy(*model, masks, task.value().inputs, task.value().targets);
-        r.baseAccuracy = maskedAccuracy(*model, {}, task.value().inputs, task.value().targets);
+        countUnits(masks, o.granularity, *model, r);
+        if (o.preserve) {
+            const auto weights = maskedWeights(*model, masks, o.scheme());
+            r.preservation = absPearson(original, targetActivationsWith(*model, task.value().inputs, *o.preserve, weights.params,
+                                                                        weights.tensors),
+                                        PearsonMode::Flattened);
+        } else {
+            auto heldOut = parseArithmeticOp(req.task) ? loadTask(req.task, ArithmeticSplit::HeldOut).take() : task.value();
+            r.accuracy = maskedAccuracy(*model, masks, heldOut.inputs, heldOut.targets, o.scheme());
+            r.baseAccuracy = maskedAccuracy(*model, {}, heldOut.inputs, heldOut.targets);
+        }
         r.cancelled = job.cancelled();
         return r;
     });
@@ -140,12 +194,17 @@ Result<SubnetworkReport> runMagnitude(const MagnitudeRequest& req) {
     if (!loaded) return loaded.error();
     const auto& model = loaded.value().model;
     const auto& layers = loaded.value().layers;
+    if (granularity.value() == Granularity::Head)
+        for (int l : layers)
+            if (model->summary().layers[size_t(l)].heads == 0)
+                return invalidInput("layer " + model->summary().layers[size_t(l)].name +
+                                    " has no detected attention heads (magnitude masks at head granularity need num_heads)");
     return guarded<SubnetworkReport>("magnitude masks", [&]() -> Result<SubnetworkReport> {
         auto masks = magnitudeMasks(*model, layers, req.keep, granularity.value(), req.global);
         Metadata meta = {{"method", "magnitude"}, {"keep", std::to_string(req.keep)}, {"scope", req.global ? "global" : "per tensor"}};
         if (auto st = writeUnitMasks(req.out, *model, granularity.value(), masks, {}, meta); !st) return st.error();
         SubnetworkReport r;
-        countUnits(masks, r);
+        countUnits(masks, granularity.value(), *model, r);
         return r;
     });
 }
@@ -160,26 +219,18 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
     const auto model = loaded.take();
     auto masks = readUnitMasks(req.mask, *model);
     if (!masks) return masks.error();
-    auto task = loadTask(req.task);
+    auto task = loadTask(req.task, ArithmeticSplit::HeldOut);
     if (!task) return task.error();
     return guarded<SubnetworkReport>("evaluation", [&]() -> Result<SubnetworkReport> {
         SubnetworkReport r;
         auto gen = at::detail::createCPUGenerator(req.seed);
         const int repeats = ablation.value() == Ablation::RandomlySampled || ablation.value() == Ablation::RandomAblate ? req.repeats : 1;
+        const auto scheme = schemeOf(masks.value());
         std::vector<double> accuracies;
         const auto& x = task.value().inputs;
         const auto& y = task.value().targets;
-        for (int k = 0; k < repeats; ++k) {
-            auto weights = ablatedWeights(*model, masks.value().masks, ablation.value(), gen);
-            auto plan = ForwardPlan::build(*model, {}, true, weights.params).take();
-            torch::NoGradGuard noGrad;
-            int64_t correct = 0;
-            for (int64_t b = 0; b < x.size(0); b += 256) {
-                auto logits = plan.run({x.slice(0, b, std::min(x.size(0), b + 256))}, weights.tensors).modelOutput.toTensor();
-                correct += logits.argmax(-1).eq(y.slice(0, b, std::min(x.size(0), b + 256))).sum().item<int64_t>();
-            }
-            accuracies.push_back(double(correct) / double(x.size(0)));
-        }
+        for (int k = 0; k < repeats; ++k)
+            accuracies.push_back(weightsAccuracy(*model, ablatedWeights(*model, masks.value().masks, ablation.value(), gen, scheme), x, y));
         double mean = 0, var = 0;
         for (double a : accuracies) mean += a / double(accuracies.size());
         for (double a : accuracies) var += (a - mean) * (a - mean) / double(accuracies.size());
@@ -187,13 +238,16 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
         r.spread = std::sqrt(var);
         r.repeats = repeats;
         r.baseAccuracy = maskedAccuracy(*model, {}, x, y);
-        countUnits(masks.value().masks, r);
+        countUnits(masks.value().masks, masks.value().granularity, *model, r);
         return r;
     });
 }
 
-Result<std::vector<OverlapLine>> runOverlap(const std::string& modelPath, const std::string& maskA, const std::string& maskB) {
+Result<std::vector<OverlapLine>> runOverlap(const std::string& modelPath, const std::string& maskA, const std::string& maskB,
+                                            const std::string& by) {
     initRuntime();
+    auto level = parseOverlapBy(by);
+    if (!level) return level.error();
     auto loaded = Model::load(modelPath);
     if (!loaded) return loaded.error();
     const auto model = loaded.take();
@@ -205,7 +259,7 @@ Result<std::vector<OverlapLine>> runOverlap(const std::string& modelPath, const 
         return invalidInput(std::string("the masks have different granularities (") + granularityName(a.value().granularity) +
                             ", " + granularityName(b.value().granularity) + ")");
     std::vector<OverlapLine> out;
-    for (const auto& r : maskOverlap(*model, a.value().masks, b.value().masks))
+    for (const auto& r : maskOverlapBy(*model, a.value().masks, b.value().masks, a.value().granularity, level.value()))
         out.push_back({r.name, r.onlyA, r.both, r.onlyB, r.neither, r.iou()});
     return out;
 }

@@ -1,8 +1,10 @@
 #pragma once
 // Learned subnetworks as whole jobs on files (what `cx train-mask`, `cx magnitude`,
-// `cx evaluate` and `cx overlap` run). Task files are safetensors with `inputs` (the model's
-// input, any dtype) and `targets` (int64 class indices); an image file with `images` and
-// `labels` (as `cx demo images` writes) works as a task too.
+// `cx evaluate` and `cx overlap` run). A task is a safetensors file with `inputs` (the model's
+// input, any dtype) and `targets` (int64: class indices N, or next tokens N x T with -1 where
+// nothing is predicted); an image file with `images` and `labels` (as `cx demo images` writes)
+// works as a task too. The names `addition` and `multiplication` are the demo transformer's
+// tasks: masks train on their training problems and are evaluated on the held-out ones.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +20,10 @@ struct TrainMaskRequest {
     std::string granularity = "weight";
     std::string layers = "*";          // comma-separated names or globs ("features.*")
     std::string resume;                // a mask file with logits to continue from
+    std::string preserve;              // "LAYER:UNIT": feature preservation instead of the task loss
+    bool maskBias = false;
+    int64_t heads = 0;                 // head granularity on layers without a detected num_heads
+    double targetKept = 0.0;           // > 0: adapt lambda to keep this fraction of units
     double lambda = 1e-8, learningRate = 0.1, initValue = 0.0, finalTemperature = 200;
     int epochs = 10;
     int64_t batchSize = 64;
@@ -28,6 +34,7 @@ struct SubnetworkReport {
     int64_t kept = 0, total = 0;
     double accuracy = 0.0, baseAccuracy = 0.0;  // on the task
     double spread = 0.0;                        // randomly_sampled: standard deviation over repeats
+    double preservation = -1.0;                 // feature preservation: |Pearson r| of the target (-1: task)
     int repeats = 1;
     bool cancelled = false;                     // training stopped early; the last masks were written
 };
@@ -56,6 +63,8 @@ struct OverlapLine {
     int64_t onlyA = 0, both = 0, onlyB = 0, neither = 0;
     double iou = 0.0;
 };
-Result<std::vector<OverlapLine>> runOverlap(const std::string& model, const std::string& maskA, const std::string& maskB);
+/// Overlap rows `by` "layer", "block" (attention heads, MLPs) or "tensor".
+Result<std::vector<OverlapLine>> runOverlap(const std::string& model, const std::string& maskA, const std::string& maskB,
+                                            const std::string& by = "layer");
 
 }  // namespace cx::engine

@@ -39,6 +39,7 @@ Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& jo
     if (!pearson) return pearson.error();
     auto granularity = parseGranularity(req.granularity);
     if (!granularity) return granularity.error();
+    if (granularity.value() == Granularity::Head) return invalidInput(kHeadsAreForMasks);
     // Target, direction, model and images are checked exactly as for `cx score`.
     ScoreRequest probe;
     probe.model = req.model;

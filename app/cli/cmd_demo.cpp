@@ -12,7 +12,7 @@
 namespace cx::app {
 namespace {
 
-const char* kHelp = R"(usage: cx demo <train-cnn|images|run> [options]
+const char* kHelp = R"(usage: cx demo <train-cnn|images|run|train-transformer|subnetworks> [options]
 
   train-cnn [--out FILE.pt] [--epochs N] [--train-images N] [--test-images N] [--seed S]
       Trains the demo CNN (5 conv + 2 linear, AlexNet-style) on procedural shapes and saves it as
@@ -21,7 +21,17 @@ const char* kHelp = R"(usage: cx demo <train-cnn|images|run> [options]
       Writes shapes images: a safetensors image file, or PNGs in class sub-folders.
   run --out DIR [--model FILE.pt]
       The headless demo: accuracy, sample images, per-unit activations of every conv layer.
+  train-transformer [--out FILE.pt] [--steps N] [--width D] [--seed S]
+      Trains the demo transformer (2 layers, 4 heads, GPT-2 style) on two-digit addition and
+      multiplication mod 100 and saves it as TorchScript (default: the shipped
+      resources/demo/arithmetic_gpt.pt). Prints held-out exact-answer accuracy per task.
+  subnetworks --out DIR [--model FILE.pt] [--epochs N] [--lambda L] [--method cs|hc]
+      Trains one weight mask for addition and one for multiplication over all attention and MLP
+      weights, evaluates each on both tasks under every ablation, and writes both masks, the
+      overlap table (per layer, head and MLP) and a summary into DIR.
 )";
+
+}  // namespace
 
 void attachTerminalProgress(engine::JobContext& job) {
     if (!isatty(STDERR_FILENO)) return;
@@ -30,6 +40,8 @@ void attachTerminalProgress(engine::JobContext& job) {
                   << std::flush;
     };
 }
+
+namespace {
 
 
 int trainCnn(const Args& args) {
@@ -88,18 +100,20 @@ int run(const Args& args) {
 }  // namespace
 
 int runDemo(const std::vector<std::string>& argv) {
-    Args args(argv, {"out", "epochs", "train-images", "test-images", "seed", "count", "model"}, {"help"});
+    Args args(argv, {"out", "epochs", "train-images", "test-images", "seed", "count", "model", "steps", "width", "lambda", "method"}, {"help"});
     if (args.has("help") || argv.empty()) {
         std::cout << kHelp;
         return argv.empty() ? 2 : 0;
     }
     if (!args.ok()) return usageError(args.error());
     const std::string sub = args.positional().empty() ? "" : args.positional()[0];
-    if (args.positional().size() != 1) return usageError("demo takes one subcommand: train-cnn, images or run");
+    if (args.positional().size() != 1) return usageError("demo takes one subcommand: train-cnn, images, run, train-transformer or subnetworks");
     if (sub == "train-cnn") return trainCnn(args);
     if (sub == "images") return images(args);
     if (sub == "run") return run(args);
-    return usageError("unknown demo subcommand '" + sub + "' (train-cnn, images, run)");
+    if (sub == "train-transformer") return demoTrainTransformer(args);
+    if (sub == "subnetworks") return demoSubnetworks(args);
+    return usageError("unknown demo subcommand '" + sub + "' (train-cnn, images, run, train-transformer, subnetworks)");
 }
 
 }  // namespace cx::app

@@ -13,15 +13,25 @@
 namespace cx::app {
 namespace {
 
-const char* kTrainHelp = R"(usage: cx train-mask MODEL --task TASK.safetensors --out MASK.safetensors [options]
+const char* kTrainHelp = R"(usage: cx train-mask MODEL --task TASK --out MASK.safetensors [options]
 
 Learns a binary mask over the frozen model that keeps the task working with few units
-(task loss + lambda x L0). TASK holds 'inputs' and int64 'targets' (or 'images' and 'labels').
+(task loss + lambda x L0). TASK is a safetensors file with 'inputs' and int64 'targets' (N class
+indices, or N x T next tokens with -1 where nothing is predicted; or 'images' and 'labels'), or
+a built-in task of the demo transformer: addition, multiplication (trained on the training
+problems; the accuracy printed is on the held-out ones).
 
   --method cs|hc           continuous sparsification (default) or hard concrete
-  --granularity G          weight (default), kernel, filter (conv filters / linear neurons)
+  --granularity G          weight (default), kernel, filter or neuron (conv filters / linear
+                           neurons, with their bias), head (attention heads: q, k, v and output
+                           projection slices together)
+  --heads N                head count for attention layers without a num_heads attribute
   --layers PATTERNS        comma-separated layer names or globs (default: all layers)
+  --mask-bias              weight/kernel granularity: drop a bias entry with its last weight
   --lambda L               L0 weight (default 1e-8, for a summed cross-entropy)
+  --target-kept F          adapt lambda each step until the fraction F of units is kept
+  --preserve LAYER:UNIT    feature preservation: squared error to the unit's original
+                           activations instead of the task loss (TASK needs inputs only)
   --epochs E               default 10
   --batch-size B           default 64
   --lr R                   Adam learning rate for the mask logits (default 0.1)
@@ -47,16 +57,20 @@ Task accuracy of the model under a mask:
   randomly_sampled  the model without as many random units from outside the subnetwork (mean and spread over R)
 )";
 
-const char* kOverlapHelp = R"(usage: cx overlap MODEL --mask A.safetensors --mask B.safetensors [--json] [--out overlap.csv]
+const char* kOverlapHelp = R"(usage: cx overlap MODEL --mask A.safetensors --mask B.safetensors [--by layer|block|tensor] [--json] [--out overlap.csv]
 
-Per layer, the units kept by only A, both, only B and neither, and their IoU.
+The units kept by only A, both, only B and neither, and their IoU: per layer (default), per
+tensor (parameter path), or per block: one row per attention head (its slices of the q, k, v and
+output projections) and one per other module, e.g. an MLP.
 )";
 
 void report(const engine::SubnetworkReport& r, bool json, const std::string& extra) {
     if (json) {
-        std::cout << nlohmann::json({{"kept", r.kept}, {"total", r.total}, {"accuracy", r.accuracy},
-                                     {"base_accuracy", r.baseAccuracy}, {"spread", r.spread}, {"repeats", r.repeats},
-                                     {"cancelled", r.cancelled}}).dump(2) << "\n";
+        nlohmann::json out = {{"kept", r.kept},         {"total", r.total},     {"accuracy", r.accuracy},
+                              {"base_accuracy", r.baseAccuracy}, {"spread", r.spread}, {"repeats", r.repeats},
+                              {"cancelled", r.cancelled}};
+        if (r.preservation >= 0) out["preservation_abs_pearson"] = r.preservation;
+        std::cout << out.dump(2) << "\n";
         return;
     }
     std::cout << extra << "kept " << r.kept << " of " << r.total << " units (" << std::fixed << std::setprecision(2)
@@ -65,14 +79,15 @@ void report(const engine::SubnetworkReport& r, bool json, const std::string& ext
         std::cout << "accuracy " << std::setprecision(4) << r.accuracy
                   << (r.repeats > 1 ? " +- " + std::to_string(r.spread) + " over " + std::to_string(r.repeats) + " draws" : "")
                   << " (base model " << r.baseAccuracy << ")\n";
+    if (r.preservation >= 0) std::cout << "target preserved: |Pearson r| " << std::setprecision(4) << r.preservation << "\n";
 }
 
 }  // namespace
 
 int runTrainMaskCommand(const std::vector<std::string>& argv) {
     Args args(argv, {"task", "out", "method", "granularity", "layers", "lambda", "epochs", "batch-size", "lr", "init",
-                     "final-temperature", "seed", "resume"},
-              {"json", "help"});
+                     "final-temperature", "seed", "resume", "heads", "target-kept", "preserve"},
+              {"json", "help", "mask-bias"});
     if (args.has("help")) return std::cout << kTrainHelp, 0;
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 1) return usageError("train-mask takes one MODEL file (see cx train-mask --help)");
@@ -93,8 +108,15 @@ int runTrainMaskCommand(const std::vector<std::string>& argv) {
     req.initValue = args.real("init", req.initValue, err).value_or(0);
     req.finalTemperature = args.real("final-temperature", req.finalTemperature, err).value_or(0);
     req.seed = static_cast<uint64_t>(args.integer("seed", 0, err).value_or(0));
+    req.heads = args.integer("heads", 0, err).value_or(0);
+    req.targetKept = args.real("target-kept", 0.0, err).value_or(0);
+    req.preserve = args.value("preserve", "");
+    req.maskBias = args.has("mask-bias");
     if (!err.empty()) return usageError(err);
     if (req.batchSize < 1) return usageError("--batch-size must be at least 1");
+    if (args.value("heads") && req.heads < 1) return usageError("--heads must be at least 1");
+    if (args.value("target-kept") && !(req.targetKept > 0 && req.targetKept < 1))
+        return usageError("--target-kept must be a fraction between 0 and 1");
     engine::JobContext job;
     if (isatty(STDERR_FILENO))
         job.onProgress = [](const engine::Progress& p) {
@@ -156,24 +178,25 @@ int runOverlapCommand(const std::vector<std::string>& argv) {
         if (argv[i] == "--mask" && i + 1 < argv.size()) masks.push_back(argv[++i]);
         else rest.push_back(argv[i]);
     }
-    Args args(rest, {"out"}, {"json", "help"});
+    Args args(rest, {"out", "by"}, {"json", "help"});
     if (args.has("help")) return std::cout << kOverlapHelp, 0;
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 1 || masks.size() != 2) return usageError("overlap takes one MODEL and two --mask files");
-    auto rows = engine::runOverlap(args.positional()[0], masks[0], masks[1]);
+    const std::string by = args.value("by", "layer");
+    auto rows = engine::runOverlap(args.positional()[0], masks[0], masks[1], by);
     if (!rows) return reportError(rows.error());
     if (args.has("json")) {
         auto arr = nlohmann::json::array();
         for (const auto& r : rows.value())
-            arr.push_back({{"layer", r.layer}, {"only_a", r.onlyA}, {"both", r.both}, {"only_b", r.onlyB}, {"neither", r.neither}, {"iou", r.iou}});
-        std::cout << nlohmann::json({{"layers", arr}}).dump(2) << "\n";
+            arr.push_back({{by, r.layer}, {"only_a", r.onlyA}, {"both", r.both}, {"only_b", r.onlyB}, {"neither", r.neither}, {"iou", r.iou}});
+        std::cout << nlohmann::json({{"rows", arr}, {"by", by}}).dump(2) << "\n";
     } else {
         for (const auto& r : rows.value())
-            std::cout << std::left << std::setw(24) << r.layer << "only A " << r.onlyA << ", both " << r.both << ", only B "
+            std::cout << std::left << std::setw(28) << r.layer << "only A " << r.onlyA << ", both " << r.both << ", only B "
                       << r.onlyB << ", neither " << r.neither << ", IoU " << std::fixed << std::setprecision(4) << r.iou << "\n";
     }
     if (auto out = args.value("out")) {
-        std::string csv = "layer,only_a,both,only_b,neither,iou\n";
+        std::string csv = by + ",only_a,both,only_b,neither,iou\n";
         for (const auto& r : rows.value())
             csv += r.layer + "," + std::to_string(r.onlyA) + "," + std::to_string(r.both) + "," + std::to_string(r.onlyB) + "," +
                    std::to_string(r.neither) + "," + std::to_string(r.iou) + "\n";

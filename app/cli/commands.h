@@ -5,6 +5,7 @@
 
 #include "app/resource_dir.h"
 #include "engine/error.h"
+#include "engine/job.h"
 
 namespace cx::app {
 
@@ -18,6 +19,14 @@ int runTrainMaskCommand(const std::vector<std::string>& args);
 int runMagnitudeCommand(const std::vector<std::string>& args);
 int runEvaluateCommand(const std::vector<std::string>& args);
 int runOverlapCommand(const std::vector<std::string>& args);
+
+class Args;
+/// `cx demo train-transformer` and `cx demo subnetworks` (cmd_demo_transformer.cpp).
+int demoTrainTransformer(const Args& args);
+int demoSubnetworks(const Args& args);
+
+/// Shows a job's progress on stderr when it is a terminal.
+void attachTerminalProgress(engine::JobContext& job);
 
 /// Prints `error: message` on stderr and returns 2 for bad input, 1 otherwise.
 int reportError(const engine::Error& error);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/internal/heads.h"
 #include "engine/internal/model_impl.h"
 
 namespace cx::engine {
@@ -34,29 +35,51 @@ std::map<int, torch::Tensor> sampleFromComplement(const std::map<int, torch::Ten
     return out;
 }
 
+namespace {
+
+// One tensor under an ablation; `keep` is 1 on the subnetwork (or on the drawn units).
+torch::Tensor ablate(const torch::Tensor& value, const torch::Tensor& keep, Ablation ablation, double bound,
+                     at::Generator& generator) {
+    switch (ablation) {
+        case Ablation::None: return value * keep;
+        case Ablation::ZeroAblate:
+        case Ablation::RandomlySampled: return value * (1 - keep);
+        case Ablation::RandomAblate: {
+            auto fresh = at::empty(value.sizes(), value.options()).uniform_(-bound, bound, generator);
+            return value * (1 - keep) + fresh * keep;
+        }
+    }
+    return value;
+}
+
+// The layers of one attention block take the first layer's head mask (one draw per block).
+void shareHeadsPerBlock(const Model& model, std::map<int, torch::Tensor>& masks) {
+    std::map<std::string, torch::Tensor> first;
+    for (auto& [l, m] : masks) {
+        auto [it, fresh] = first.emplace(attentionGroup(model.summary().layers[size_t(l)]), m);
+        if (!fresh) m = it->second;
+    }
+}
+
+}  // namespace
+
 MaskedWeights ablatedWeights(const Model& model, const std::map<int, torch::Tensor>& masks, Ablation ablation,
-                             at::Generator& generator) {
+                             at::Generator& generator, MaskScheme scheme) {
     MaskedWeights out;
-    const auto removed = ablation == Ablation::RandomlySampled ? sampleFromComplement(masks, generator) : masks;
+    auto removed = ablation == Ablation::RandomlySampled ? sampleFromComplement(masks, generator) : masks;
+    if (scheme.granularity == Granularity::Head) shareHeadsPerBlock(model, removed);
     for (const auto& [l, mask] : removed) {
         const auto& info = model.summary().layers[size_t(l)];
         const auto& w = model.impl().param(info.param);
-        const auto keep = unitMaskForWeight(info, w, mask.to(torch::kBool));  // 1 on the subnetwork / drawn units
-        torch::Tensor value;
-        switch (ablation) {
-            case Ablation::None: value = w * keep; break;
-            case Ablation::ZeroAblate:
-            case Ablation::RandomlySampled: value = w * (1 - keep); break;
-            case Ablation::RandomAblate: {
-                const double bound = 1.0 / std::sqrt(double(info.inChannels / std::max<int64_t>(1, info.groups)) *
-                                                     double(info.isConv() ? w[0][0].numel() : 1));
-                auto fresh = at::empty(w.sizes(), w.options()).uniform_(-bound, bound, generator);
-                value = w * (1 - keep) + fresh * keep;
-                break;
-            }
-        }
+        // PyTorch's default initialisation bound for the layer's kind: 1 / sqrt(fan_in).
+        const double bound = 1.0 / std::sqrt(double(info.inChannels / std::max<int64_t>(1, info.groups)) *
+                                             double(info.isConv() ? w[0][0].numel() : 1));
         out.params.push_back(info.param);
-        out.tensors.push_back(value);
+        out.tensors.push_back(ablate(w, unitMaskForWeight(info, w, mask.to(torch::kBool), scheme.granularity), ablation, bound, generator));
+        if (auto b = biasMaskFor(info, mask, scheme); b.defined()) {
+            out.params.push_back(info.biasParam);
+            out.tensors.push_back(ablate(model.impl().param(info.biasParam), b, ablation, bound, generator));
+        }
     }
     return out;
 }
@@ -67,6 +90,15 @@ std::map<int, torch::Tensor> magnitudeMasks(const Model& model, const std::vecto
     for (int l : layers) {
         const auto& info = model.summary().layers[size_t(l)];
         scores[l] = magnitudeScores(info, model.impl().param(info.param), granularity);
+    }
+    if (granularity == Granularity::Head) {  // a head's score: its mean over the block's layers
+        std::map<std::string, std::vector<int>> blocks;
+        for (const auto& [l, sc] : scores) blocks[attentionGroup(model.summary().layers[size_t(l)])].push_back(l);
+        for (const auto& [name, members] : blocks) {
+            auto mean = torch::zeros_like(scores[members[0]]);
+            for (int l : members) mean += scores[l] / double(members.size());
+            for (int l : members) scores[l] = mean;
+        }
     }
     auto topFlags = [](const torch::Tensor& values, double fraction) {
         const int64_t k = std::max<int64_t>(1, std::llround(fraction * double(values.numel())));

@@ -25,7 +25,7 @@ Result<Ablation> parseAblation(const std::string& text);
 /// Weight overrides for evaluating `masks` (bool unit grids) under an ablation. Random draws use
 /// `generator` (RandomAblate: PyTorch's default uniform(+-1/sqrt(fan_in)) initialisation).
 MaskedWeights ablatedWeights(const Model& model, const std::map<int, torch::Tensor>& masks, Ablation ablation,
-                             at::Generator& generator);
+                             at::Generator& generator, MaskScheme scheme = {});
 
 /// The units of one random draw for RandomlySampled: as many per layer as `masks` keeps, from
 /// the units it does not keep.

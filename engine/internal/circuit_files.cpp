@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "engine/internal/heads.h"
 #include "engine/internal/kernel_graph.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/tensor_io.h"
@@ -164,6 +165,14 @@ Status writeUnitMasks(const std::string& path, const Model& model, Granularity g
     return writeSafetensors(path, file);
 }
 
+// Head grids carry their head count: a count given at training time (no `num_heads` in the
+// model) is read back from the grid's length.
+static bool gridFits(const LayerInfo& info, const torch::Tensor& weight, Granularity granularity, const torch::Tensor& grid) {
+    if (granularity == Granularity::Head && info.heads == 0)
+        return grid.dim() == 1 && headRole(info, grid.size(0)).has_value();
+    return grid.sizes().vec() == unitShape(info, weight, granularity);
+}
+
 Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model) {
     auto checked = readForModel(path, model, "mask");
     if (!checked) return checked.error();
@@ -188,7 +197,7 @@ Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model) {
         if (!t) return t.error();
         auto grid = t.value();
         if (info.kind == LayerKind::TransposedLinear && grid.dim() == 2) grid = grid.t().contiguous();
-        if (grid.sizes().vec() != unitShape(info, model.impl().param(info.param), out.granularity))
+        if (!gridFits(info, model.impl().param(info.param), out.granularity, grid))
             return invalidInput(path + ": " + key + " does not match the model's " + granularityName(out.granularity) +
                                 " grid for " + param);
         if (isMask) out.masks[layer] = grid.to(torch::kBool);

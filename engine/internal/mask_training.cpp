@@ -1,10 +1,14 @@
 #include "engine/internal/mask_training.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/guard.h"
+#include "engine/internal/heads.h"
 #include "engine/internal/model_impl.h"
+#include "engine/internal/preservation.h"
+#include "engine/internal/task_loss.h"
 #include "engine/runtime.h"
 
 namespace cx::engine {
@@ -20,11 +24,38 @@ torch::Tensor stretchedGate(const torch::Tensor& logAlpha) {
 }  // namespace
 
 MaskSet::MaskSet(const Model& model, const MaskTrainOptions& options) : m_model(model), m_options(options) {
+    const auto heads = options.granularity == Granularity::Head ? headCounts(model, options).take() : std::map<int, int64_t>{};
+    std::map<std::string, torch::Tensor> blockLogits;  // attention block -> its shared head logits
     for (int l : options.layers) {
         const auto& info = model.summary().layers[size_t(l)];
+        if (options.granularity == Granularity::Head) {
+            auto& shared = blockLogits[attentionGroup(info)];
+            if (!shared.defined()) shared = torch::full({heads.at(l)}, options.initValue, torch::kFloat32).requires_grad_(true);
+            m_logits[l] = shared;
+            continue;
+        }
         const auto shape = unitShape(info, model.impl().param(info.param), options.granularity);
         m_logits[l] = torch::full(shape, options.initValue, torch::kFloat32).requires_grad_(true);
     }
+}
+
+Result<std::map<int, int64_t>> MaskSet::headCounts(const Model& model, const MaskTrainOptions& options) {
+    std::map<int, int64_t> out;
+    std::map<std::string, int64_t> perBlock;
+    for (int l : options.layers) {
+        const auto& info = model.summary().layers[size_t(l)];
+        const int64_t h = info.heads > 0 ? info.heads : options.heads;
+        if (h < 1)
+            return invalidInput("layer " + info.name + " has no detected attention heads; give the head count (--heads N) "
+                                "or choose attention layers only");
+        if (!headRole(info, h))
+            return invalidInput("layer " + info.name + " (" + std::to_string(info.outChannels) + " x " +
+                                std::to_string(info.inChannels) + ") does not split into " + std::to_string(h) + " heads");
+        auto [it, fresh] = perBlock.emplace(attentionGroup(info), h);
+        if (!fresh && it->second != h) return invalidInput("attention block " + it->first + " has layers with different head counts");
+        out[l] = h;
+    }
+    return out;
 }
 
 Status MaskSet::restore(const std::map<int, torch::Tensor>& logits) {
@@ -40,8 +71,15 @@ Status MaskSet::restore(const std::map<int, torch::Tensor>& logits) {
 }
 
 std::map<int, torch::Tensor> MaskSet::trainingMasks(double temperature) {
+    // One draw per distinct logit tensor: the layers of an attention block share a head's gate.
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> drawn;
     std::map<int, torch::Tensor> out;
     for (const auto& [l, s] : m_logits) {
+        auto same = std::find_if(drawn.begin(), drawn.end(), [&](const auto& d) { return d.first.is_same(s); });
+        if (same != drawn.end()) {
+            out[l] = same->second;
+            continue;
+        }
         if (m_options.method == MaskMethod::ContinuousSparsification) {
             out[l] = torch::sigmoid(temperature * s);
         } else {
@@ -49,6 +87,7 @@ std::map<int, torch::Tensor> MaskSet::trainingMasks(double temperature) {
             out[l] = (torch::sigmoid((torch::log(u) - torch::log(1 - u) + s) / kBeta) * (kZeta - kGamma) + kGamma)
                          .clamp(0.0, 1.0);
         }
+        drawn.emplace_back(s, out[l]);
     }
     return out;
 }
@@ -63,7 +102,7 @@ std::map<int, torch::Tensor> MaskSet::hardMasks() const {
 
 torch::Tensor MaskSet::l0(double temperature) const {
     torch::Tensor total = torch::zeros({});
-    for (const auto& [l, s] : m_logits)
+    for (const auto& s : parameters())
         total = total + (m_options.method == MaskMethod::ContinuousSparsification
                              ? torch::sigmoid(temperature * s).sum()
                              : torch::sigmoid(s - kBeta * std::log(-kGamma / kZeta)).sum());
@@ -72,26 +111,62 @@ torch::Tensor MaskSet::l0(double temperature) const {
 
 int64_t MaskSet::totalUnits() const {
     int64_t n = 0;
-    for (const auto& [l, s] : m_logits) n += s.numel();
+    for (const auto& s : parameters()) n += s.numel();
+    return n;
+}
+
+int64_t MaskSet::keptUnits() const {
+    torch::NoGradGuard noGrad;
+    int64_t n = 0;
+    for (const auto& s : parameters())
+        n += (m_options.method == MaskMethod::ContinuousSparsification ? s > 0 : stretchedGate(s) > 0.5).sum().item<int64_t>();
     return n;
 }
 
 std::vector<torch::Tensor> MaskSet::parameters() const {
     std::vector<torch::Tensor> out;
-    for (const auto& [l, s] : m_logits) out.push_back(s);
+    for (const auto& [l, s] : m_logits)
+        if (std::none_of(out.begin(), out.end(), [&](const torch::Tensor& t) { return t.is_same(s); })) out.push_back(s);
     return out;
 }
 
-MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tensor>& masks) {
+torch::Tensor biasMaskFor(const LayerInfo& info, const torch::Tensor& units, MaskScheme scheme) {
+    if (!info.hasBias()) return {};
+    const auto m = units.to(torch::kFloat32);
+    switch (scheme.granularity) {
+        case Granularity::Filter: return m;
+        case Granularity::Head: return headMaskForBias(info, m);
+        case Granularity::Kernel:
+        case Granularity::Weight: return scheme.maskBias ? std::get<0>(m.flatten(1).max(1)) : torch::Tensor{};
+    }
+    return {};
+}
+
+MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tensor>& masks, MaskScheme scheme) {
     MaskedWeights out;
     for (const auto& [l, mask] : masks) {
         const auto& info = model.summary().layers[size_t(l)];
         const auto& w = model.impl().param(info.param);
         out.params.push_back(info.param);
-        out.tensors.push_back(w * unitMaskForWeight(info, w, mask));
+        out.tensors.push_back(w * unitMaskForWeight(info, w, mask, scheme.granularity));
+        if (auto b = biasMaskFor(info, mask, scheme); b.defined()) {
+            out.params.push_back(info.biasParam);
+            out.tensors.push_back(model.impl().param(info.biasParam) * b);
+        }
     }
     return out;
 }
+
+namespace {
+
+// Target-kept mode: lambda grows while more than the target fraction is kept and shrinks
+// while less is, by at most 10% per step (a multiplicative controller on the hard count).
+double adaptLambda(double lambda, double kept, double target) {
+    const double error = std::clamp((kept - target) / std::max(target, 1e-3), -1.0, 1.0);
+    return std::clamp(lambda * std::exp(0.1 * error), 1e-12, 1e6);
+}
+
+}  // namespace
 
 Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, const torch::Tensor& targets,
                            const MaskTrainOptions& options, JobContext& job, const std::map<int, torch::Tensor>* resumeFrom) {
@@ -99,31 +174,48 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
     if (options.layers.empty()) return invalidInput("no layers to mask");
     if (options.epochs < 1) return invalidInput("epochs must be at least 1");
     if (options.lambda < 0) return invalidInput("lambda must not be negative");
+    if (options.targetKept < 0 || options.targetKept >= 1) return invalidInput("the target kept fraction must be in (0, 1)");
     if (inputs.size(0) == 0 || inputs.size(0) != targets.size(0)) return invalidInput("inputs and targets must be non-empty and of equal count");
+    if (options.granularity == Granularity::Head)
+        if (auto heads = MaskSet::headCounts(model, options); !heads) return heads.error();
+    int targetLayer = -1;
+    if (options.preserve) {
+        auto resolved = resolveTarget(model.summary(), *options.preserve);
+        if (!resolved) return resolved.error();
+        targetLayer = resolved.value();
+    }
     return guarded<MaskSet>("mask training", [&]() -> Result<MaskSet> {
         torch::manual_seed(options.seed);
         MaskSet set(model, options);
         if (resumeFrom)
             if (auto st = set.restore(*resumeFrom); !st) return st.error();
-        const auto probe = maskedWeights(model, set.hardMasks());
-        auto plan = ForwardPlan::build(model, {}, true, probe.params);
+        const auto probe = maskedWeights(model, set.hardMasks(), options.scheme());
+        std::vector<Probe> probes;
+        if (targetLayer >= 0) probes.push_back({targetLayer, ProbeSide::Output});
+        auto plan = ForwardPlan::build(model, probes, targetLayer < 0, probe.params);
         if (!plan) return plan.error();
         torch::optim::Adam optimizer(set.parameters(), torch::optim::AdamOptions(options.learningRate));
         const int64_t n = inputs.size(0);
         const int64_t batches = (n + options.batchSize - 1) / options.batchSize;
         const double growth = std::pow(options.finalTemperature, 1.0 / options.epochs);
-        double temperature = 1.0;
+        double temperature = 1.0, lambda = options.targetKept > 0 ? std::max(options.lambda, 1e-6) : options.lambda;
         int64_t step = 0;
         for (int epoch = 0; epoch < options.epochs; ++epoch) {
             auto order = torch::randperm(n, torch::kInt64);
             for (int64_t b = 0; b < batches; ++b) {
                 if (job.cancelled()) return set;  // the masks of the last completed step
                 auto idx = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));
-                auto weights = maskedWeights(model, set.trainingMasks(temperature));
-                auto logits = plan.value().run({inputs.index_select(0, idx)}, weights.tensors).modelOutput.toTensor();
+                auto weights = maskedWeights(model, set.trainingMasks(temperature), options.scheme());
+                auto out = plan.value().run({inputs.index_select(0, idx)}, weights.tensors);
+                torch::Tensor taskPart;
+                if (targetLayer >= 0) {
+                    auto f = targetFeature(out.probes[0], model.summary().layers[size_t(targetLayer)], *options.preserve);
+                    taskPart = (f - targets.index_select(0, idx).to(f.dtype())).pow(2).mean(1).sum();
+                } else {
+                    taskPart = taskLoss(out.modelOutput.toTensor(), targets.index_select(0, idx), true);
+                }
                 auto l0 = set.l0(temperature);
-                auto loss = torch::nll_loss(torch::log_softmax(logits, -1), targets.index_select(0, idx), {},
-                                            at::Reduction::Sum) + options.lambda * l0;
+                auto loss = taskPart + lambda * l0;
                 if (!std::isfinite(loss.item<double>()))
                     return Error{ErrorCode::Backend, "the loss became NaN or infinite at epoch " + std::to_string(epoch + 1) +
                                                          ", step " + std::to_string(step) + "; no masks were kept"};
@@ -131,7 +223,9 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                 loss.backward();
                 optimizer.step();
                 MaskStep report{epoch, step++, loss.item<double>(), l0.item<double>(), l0.item<double>() / double(set.totalUnits()),
-                                temperature};
+                                temperature, lambda};
+                if (options.targetKept > 0)
+                    lambda = adaptLambda(lambda, double(set.keptUnits()) / double(set.totalUnits()), options.targetKept);
                 job.progress("train", (epoch + double(b + 1) / batches) / options.epochs, report);
             }
             if (options.method == MaskMethod::ContinuousSparsification) temperature *= growth;
@@ -140,18 +234,22 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
     });
 }
 
-double maskedAccuracy(const Model& model, const std::map<int, torch::Tensor>& masks, const torch::Tensor& inputs,
-                      const torch::Tensor& targets, int64_t batchSize) {
+double weightsAccuracy(const Model& model, const MaskedWeights& weights, const torch::Tensor& inputs,
+                       const torch::Tensor& targets, int64_t batchSize) {
     torch::NoGradGuard noGrad;
-    const auto weights = maskedWeights(model, masks);
     auto plan = ForwardPlan::build(model, {}, true, weights.params).take();
     int64_t correct = 0;
     for (int64_t b = 0; b < inputs.size(0); b += batchSize) {
         const int64_t end = std::min(inputs.size(0), b + batchSize);
         auto logits = plan.run({inputs.slice(0, b, end)}, weights.tensors).modelOutput.toTensor();
-        correct += logits.argmax(-1).eq(targets.slice(0, b, end)).sum().item<int64_t>();
+        correct += exactCorrect(logits, targets.slice(0, b, end)).sum().item<int64_t>();
     }
     return double(correct) / double(inputs.size(0));
+}
+
+double maskedAccuracy(const Model& model, const std::map<int, torch::Tensor>& masks, const torch::Tensor& inputs,
+                      const torch::Tensor& targets, MaskScheme scheme, int64_t batchSize) {
+    return weightsAccuracy(model, maskedWeights(model, masks, scheme), inputs, targets, batchSize);
 }
 
 }  // namespace cx::engine

@@ -6,6 +6,7 @@
 // with beta = 2/3 stretched to (-0.1, 1.1) in training, deterministic gates in evaluation,
 // closed-form expected L0.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,19 @@
 #include "engine/internal/saliency.h"
 #include "engine/job.h"
 #include "engine/model.h"
+#include "engine/target.h"
 
 namespace cx::engine {
 
 enum class MaskMethod { ContinuousSparsification, HardConcrete };
+
+/// How unit masks act on a layer. Filters/neurons and heads always take their bias entries
+/// with them; at weight and kernel granularity `maskBias` removes a bias entry once every
+/// weight of its output unit is removed (soft masks: the row's largest mask value).
+struct MaskScheme {
+    Granularity granularity = Granularity::Weight;
+    bool maskBias = false;
+};
 
 struct MaskTrainOptions {
     MaskMethod method = MaskMethod::ContinuousSparsification;
@@ -31,6 +41,15 @@ struct MaskTrainOptions {
     double initValue = 0.0;         // CS: initial logit; HC: initial log-alpha
     double finalTemperature = 200;  // CS: T goes 1 -> final over the epochs, T *= final^(1/epochs)
     uint64_t seed = 0;
+    bool maskBias = false;
+    int64_t heads = 0;        // head granularity: head count for layers without a detected num_heads
+    double targetKept = 0.0;  // > 0: lambda adapts each step towards this fraction of units kept
+    // Feature preservation instead of the task loss: the training targets are the target's
+    // original activations (N x positions) and the loss is their squared error, summed over
+    // examples and averaged over positions.
+    std::optional<TargetSpec> preserve;
+
+    MaskScheme scheme() const { return {granularity, maskBias}; }
 };
 
 /// One training step's numbers, streamed as progress payload.
@@ -38,6 +57,7 @@ struct MaskStep {
     int epoch = 0;
     int64_t step = 0;
     double loss = 0, l0 = 0, fractionKept = 0, temperature = 1;
+    double lambda = 0;  // the current L0 weight (changes in target-kept mode)
 };
 
 class MaskSet {
@@ -49,8 +69,13 @@ public:
     std::map<int, torch::Tensor> hardMasks() const;
     /// Differentiable L0 (CS: sum of soft masks; HC: expected number of non-zero gates).
     torch::Tensor l0(double temperature) const;
+    /// Units, counting a head once for its whole attention block.
     int64_t totalUnits() const;
+    int64_t keptUnits() const;
+    /// The distinct trainable tensors (layers of one attention block share their head logits).
     std::vector<torch::Tensor> parameters() const;
+    /// Head count of each attention layer, or a message naming a layer that has none.
+    static Result<std::map<int, int64_t>> headCounts(const Model& model, const MaskTrainOptions& options);
     const std::map<int, torch::Tensor>& logits() const { return m_logits; }
     /// Continues from saved logits; InvalidInput when a layer or a shape differs.
     Status restore(const std::map<int, torch::Tensor>& logits);
@@ -66,17 +91,24 @@ struct MaskedWeights {
     std::vector<std::string> params;
     std::vector<torch::Tensor> tensors;
 };
-MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tensor>& masks);
+MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tensor>& masks, MaskScheme scheme = {});
 
-/// Trains masks for a classification task (inputs, integer targets) with cross-entropy summed
-/// over the batch + lambda * L0. Cancel between steps keeps the last consistent masks.
+/// The bias factor of a unit mask under a scheme; undefined when the bias stays as it is.
+torch::Tensor biasMaskFor(const LayerInfo& layer, const torch::Tensor& units, MaskScheme scheme);
+
+/// Trains masks for a task (inputs, integer targets: N classes, or N x T tokens with -1 where
+/// nothing is predicted) with cross-entropy summed over the batch + lambda * L0; or, with
+/// options.preserve, for feature preservation (targets: original activations). Cancel between steps keeps the last consistent masks.
 /// `resumeFrom` (layer -> logits of a saved mask file) continues an earlier run.
 Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, const torch::Tensor& targets,
                            const MaskTrainOptions& options, JobContext& job,
                            const std::map<int, torch::Tensor>* resumeFrom = nullptr);
 
-/// Accuracy of the model with hard masks (an empty map: the base model).
+/// Exact-answer accuracy of the model with hard masks (an empty map: the base model).
 double maskedAccuracy(const Model& model, const std::map<int, torch::Tensor>& masks, const torch::Tensor& inputs,
-                      const torch::Tensor& targets, int64_t batchSize = 256);
+                      const torch::Tensor& targets, MaskScheme scheme = {}, int64_t batchSize = 256);
+/// The same for already masked weights (ablations).
+double weightsAccuracy(const Model& model, const MaskedWeights& weights, const torch::Tensor& inputs,
+                       const torch::Tensor& targets, int64_t batchSize = 256);
 
 }  // namespace cx::engine

@@ -5,27 +5,47 @@
 
 namespace cx::engine {
 
-torch::Tensor targetActivations(const Model& model, const torch::Tensor& images, const TargetSpec& target,
-                                const Circuit* circuit, int64_t batchSize, JobContext& job) {
+torch::Tensor targetFeature(const torch::Tensor& y, const LayerInfo& info, const TargetSpec& target) {
+    const int64_t channelDim = info.isConv() ? 1 : y.dim() - 1;
+    torch::Tensor f = target.unit >= 0 ? y.select(channelDim, target.unit)
+                                       : torch::tensordot(y, torch::tensor(target.direction, y.options()), {channelDim}, {0});
+    return f.reshape({f.size(0), -1});
+}
+
+namespace {
+
+torch::Tensor activationsUnder(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+                                const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
+                                int64_t batchSize, JobContext* job) {
     const auto& summary = model.summary();
     const int layer = summary.indexOf(target.layer);
     const auto& info = summary.layers[size_t(layer)];
-    Overrides overrides;
-    if (circuit) overrides = circuitOverrides(model, *circuit);
-    auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, overrides.params);
+    auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, params);
     TORCH_CHECK(plan.ok(), plan.ok() ? "" : plan.error().message);
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> parts;
     const int64_t n = images.size(0);
     for (int64_t b = 0; b < n; b += batchSize) {
-        if (job.cancelled()) return {};
-        auto y = plan.value().run({images.narrow(0, b, std::min(batchSize, n - b))}, overrides.tensors).probes[0];
-        const int64_t channelDim = info.isConv() ? 1 : y.dim() - 1;
-        torch::Tensor f = target.unit >= 0 ? y.select(channelDim, target.unit)
-                                           : torch::tensordot(y, torch::tensor(target.direction, y.options()), {channelDim}, {0});
-        parts.push_back(f.reshape({f.size(0), -1}).to(torch::kFloat64));
+        if (job && job->cancelled()) return {};
+        auto y = plan.value().run({images.narrow(0, b, std::min(batchSize, n - b))}, tensors).probes[0];
+        parts.push_back(targetFeature(y, info, target).to(torch::kFloat64));
     }
     return torch::cat(parts);
+}
+
+}  // namespace
+
+torch::Tensor targetActivationsWith(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+                                    const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
+                                    int64_t batchSize) {
+    return activationsUnder(model, images, target, params, tensors, batchSize, nullptr);
+}
+
+torch::Tensor targetActivations(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+                                const Circuit* circuit, int64_t batchSize, JobContext& job) {
+    Overrides overrides;
+    if (circuit) overrides = circuitOverrides(model, *circuit);
+    return activationsUnder(model, images, target, overrides.params, overrides.tensors, batchSize, &job);
 }
 
 double absPearson(const torch::Tensor& original, const torch::Tensor& circuit, PearsonMode mode) {

@@ -18,6 +18,14 @@ enum class PearsonMode { Flattened, ImageMean, ImageMax };
 torch::Tensor targetActivations(const Model& model, const torch::Tensor& images, const TargetSpec& target,
                                 const Circuit* circuit, int64_t batchSize, JobContext& job);
 
+/// The same with any substituted parameters (a learned mask's weights): params[i] -> tensors[i].
+torch::Tensor targetActivationsWith(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+                                    const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
+                                    int64_t batchSize = 256);
+
+/// The target's value (N x positions) from its layer's output y; differentiable.
+torch::Tensor targetFeature(const torch::Tensor& y, const LayerInfo& layer, const TargetSpec& target);
+
 /// |Pearson r|; 0 when either side is constant.
 double absPearson(const torch::Tensor& original, const torch::Tensor& circuit, PearsonMode mode);
 /// mean_n |f_circ(p_n) - f_orig(p_n)| / mean_n |f_orig(p_n)|, p_n = arg-max of f_orig for image n.

@@ -1,5 +1,7 @@
 #include "engine/internal/saliency.h"
 
+#include "engine/internal/heads.h"
+
 namespace cx::engine {
 namespace {
 
@@ -25,14 +27,16 @@ const char* granularityName(Granularity g) {
         case Granularity::Kernel: return "kernel";
         case Granularity::Filter: return "filter";
         case Granularity::Weight: return "weight";
+        case Granularity::Head: return "head";
     }
     return "?";
 }
 
 Result<Granularity> parseGranularity(const std::string& text) {
-    for (Granularity g : {Granularity::Kernel, Granularity::Filter, Granularity::Weight})
+    for (Granularity g : {Granularity::Kernel, Granularity::Filter, Granularity::Weight, Granularity::Head})
         if (text == granularityName(g)) return g;
-    return invalidInput("unknown granularity '" + text + "' (kernel, filter, weight)");
+    if (text == "neuron") return Granularity::Filter;  // a linear layer's filter
+    return invalidInput("unknown granularity '" + text + "' (kernel, filter, neuron, weight, head)");
 }
 
 torch::Tensor outputMajor(const LayerInfo& layer, const torch::Tensor& weight) {
@@ -173,13 +177,22 @@ torch::Tensor snipScores(const LayerInfo& l, const torch::Tensor& weight, const 
 
 torch::Tensor magnitudeScores(const LayerInfo& l, const torch::Tensor& weight, Granularity granularity) {
     torch::NoGradGuard noGrad;
-    return reduceToUnits(outputMajor(l, weight).detach().abs(), granularity);
+    auto magnitude = outputMajor(l, weight).detach().abs();
+    if (granularity == Granularity::Head) {
+        const auto role = headRole(l, l.heads);
+        TORCH_CHECK(role, "layer ", l.name, " has no attention heads");
+        auto perSlice = *role == HeadRole::Merge ? magnitude.mean(0) : magnitude.mean(1);
+        auto sums = torch::zeros({l.heads}, perSlice.options()).index_add_(0, headOfSlice(l, *role, l.heads), perSlice);
+        return sums / double(perSlice.numel() / l.heads);
+    }
+    return reduceToUnits(magnitude, granularity);
 }
 
 std::vector<int64_t> unitShape(const LayerInfo& l, const torch::Tensor& weight, Granularity granularity) {
     auto shape = outputMajor(l, weight).sizes().vec();
     if (granularity == Granularity::Filter) return {shape[0]};
     if (granularity == Granularity::Kernel) return {shape[0], shape[1]};
+    if (granularity == Granularity::Head) return {l.heads};
     return shape;
 }
 
@@ -202,6 +215,12 @@ torch::Tensor unitMaskForWeight(const LayerInfo& l, const torch::Tensor& weight,
     if (l.kind == LayerKind::TransposedLinear) return m.dim() == 1 ? m.unsqueeze(0) : m.t();
     while (m.dim() < weight.dim()) m = m.unsqueeze(-1);
     return m;
+}
+
+torch::Tensor unitMaskForWeight(const LayerInfo& l, const torch::Tensor& weight, const torch::Tensor& units,
+                                Granularity granularity) {
+    if (granularity == Granularity::Head) return headMaskForWeight(l, units.to(weight.dtype()));
+    return unitMaskForWeight(l, weight, units);
 }
 
 }  // namespace cx::engine

@@ -7,6 +7,7 @@
 //   kernel  O x Ipg          (conv: one 2-d kernel; linear: one weight)
 //   filter  O                (conv: a filter; linear: a neuron)
 //   weight  the weight's shape in output-major order (O x Ipg x kh x kw, or O x I)
+//   head    H (attention projections; the layer's detected head count)
 #include <string>
 #include <vector>
 
@@ -17,8 +18,11 @@
 
 namespace cx::engine {
 
-enum class Granularity { Kernel, Filter, Weight };
+// Head: one unit per attention head (learned masks only; see heads.h).
+enum class Granularity { Kernel, Filter, Weight, Head };
 const char* granularityName(Granularity g);
+constexpr const char* kHeadsAreForMasks =
+    "head granularity is for learned and magnitude masks (cx train-mask, cx magnitude), not for saliency pruning";
 Result<Granularity> parseGranularity(const std::string& text);
 
 /// Elements of the largest temporary tensor a scoring step may create (256 MiB of floats).
@@ -50,5 +54,7 @@ torch::Tensor unitsFromKernels(const torch::Tensor& kernels, const std::vector<i
 torch::Tensor kernelsFromUnits(const torch::Tensor& units, int64_t inPerGroup, Granularity granularity);
 /// A unit mask, broadcastable against the weight in its storage layout.
 torch::Tensor unitMaskForWeight(const LayerInfo& layer, const torch::Tensor& weight, const torch::Tensor& units);
+torch::Tensor unitMaskForWeight(const LayerInfo& layer, const torch::Tensor& weight, const torch::Tensor& units,
+                                Granularity granularity);
 
 }  // namespace cx::engine

@@ -272,8 +272,8 @@ TEST(Cli, TrainMaskEvaluateOverlap) {
     auto overlap = cx("overlap " + model("tiny_mlp") + " --mask " + dir + "/mag.safetensors --mask " + dir + "/mag.safetensors --json --out " + dir + "/o.csv");
     ASSERT_EQ(overlap.code, 0) << overlap.err;
     const auto oj = nlohmann::json::parse(overlap.out);
-    ASSERT_EQ(oj["layers"].size(), 2u);
-    for (const auto& l : oj["layers"]) {
+    ASSERT_EQ(oj["rows"].size(), 2u);
+    for (const auto& l : oj["rows"]) {
         EXPECT_EQ(l["iou"], 1.0);
         EXPECT_EQ(l["only_a"], 0);
     }

@@ -1,0 +1,43 @@
+#pragma once
+// Seed 000, Figure 1 on the demo transformer: one learned weight mask for addition and one for
+// multiplication over every attention and MLP weight, each evaluated on both tasks under every
+// ablation, and the two masks' overlap per layer and per block (attention head, MLP).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/job.h"
+#include "engine/subnetworks.h"
+
+namespace cx::engine {
+
+struct DemoSubnetworksRequest {
+    std::string model;   // the demo transformer (or any model trained on the same tokens)
+    std::string outDir;  // receives addition.safetensors, multiplication.safetensors, evaluation.csv,
+                         // overlap_layers.csv, overlap_blocks.csv, summary.md
+    std::string method = "cs";
+    std::string layers = "block*.attn.*,block*.mlp.*";
+    double lambda = 1e-4;
+    int epochs = 6;
+    int repeats = 5;     // random ablations
+    uint64_t seed = 0;
+};
+
+struct DemoEvaluation {
+    std::string mask, task, ablation;
+    double accuracy = 0.0, spread = 0.0;
+};
+
+struct DemoSubnetworksReport {
+    SubnetworkReport addition, multiplication;  // the trained masks on their own held-out task
+    std::vector<DemoEvaluation> evaluations;
+    std::vector<OverlapLine> layerOverlap, blockOverlap;
+    std::vector<std::string> files;
+};
+
+/// Runs the whole demo as one job (progress: "train addition", "train multiplication",
+/// "evaluate"); cancel between steps (Cancelled; masks written so far stay).
+Result<DemoSubnetworksReport> runDemoSubnetworks(const DemoSubnetworksRequest& request, JobContext& job);
+
+}  // namespace cx::engine
