@@ -95,6 +95,17 @@ std::map<int, torch::Tensor> MaskSet::trainingMasks(double temperature) {
 std::map<int, torch::Tensor> MaskSet::hardMasks() const {
     torch::NoGradGuard noGrad;
     std::map<int, torch::Tensor> out;
+    if (m_options.targetKept > 0) {
+        // Target-kept mode ends on exactly the requested count: the units with the largest
+        // logits (both methods' gates grow with the logit), ties kept together.
+        std::vector<torch::Tensor> flat;
+        for (const auto& s : parameters()) flat.push_back(s.detach().flatten());
+        auto all = torch::cat(flat);
+        const int64_t k = std::clamp<int64_t>(std::llround(m_options.targetKept * double(all.numel())), 1, all.numel());
+        const double threshold = std::get<0>(all.topk(k)).min().item<double>();
+        for (const auto& [l, s] : m_logits) out[l] = s >= threshold;
+        return out;
+    }
     for (const auto& [l, s] : m_logits)
         out[l] = m_options.method == MaskMethod::ContinuousSparsification ? s > 0 : stretchedGate(s) > 0.5;
     return out;
@@ -160,7 +171,9 @@ MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tenso
 namespace {
 
 // Target-kept mode: lambda grows while more than the target fraction is kept and shrinks
-// while less is, by at most 10% per step (a multiplicative controller on the hard count).
+// while less is, by at most a factor e^0.1 per step (a multiplicative controller on the
+// differentiable L0, which starts at one half for logits at zero while the hard count is 0).
+// It starts where the L0 term weighs as much as the first batch's task loss.
 double adaptLambda(double lambda, double kept, double target) {
     const double error = std::clamp((kept - target) / std::max(target, 1e-3), -1.0, 1.0);
     return std::clamp(lambda * std::exp(0.1 * error), 1e-12, 1e6);
@@ -222,10 +235,12 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
+                if (options.targetKept > 0 && step == 0)
+                    lambda = std::max(lambda, taskPart.item<double>() / double(set.totalUnits()));
                 MaskStep report{epoch, step++, loss.item<double>(), l0.item<double>(), l0.item<double>() / double(set.totalUnits()),
                                 temperature, lambda};
                 if (options.targetKept > 0)
-                    lambda = adaptLambda(lambda, double(set.keptUnits()) / double(set.totalUnits()), options.targetKept);
+                    lambda = adaptLambda(lambda, report.fractionKept, options.targetKept);
                 job.progress("train", (epoch + double(b + 1) / batches) / options.epochs, report);
             }
             if (options.method == MaskMethod::ContinuousSparsification) temperature *= growth;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -287,5 +288,43 @@ TEST(Cli, TrainMaskEvaluateOverlap) {
     EXPECT_NE(pattern.err.find("matches no layer"), std::string::npos);
     auto lambda = cx("train-mask " + model("tiny_mlp") + " --task " + dir + "/task.safetensors --lambda -1 --out " + dir + "/x.safetensors");
     EXPECT_EQ(lambda.code, 2);
+    EXPECT_FALSE(std::filesystem::exists(dir + "/x.safetensors"));
+}
+
+TEST(Cli, TransformerHeadsAndBuiltInTasks) {
+    const std::string dir = tempDir();
+    // A small demo transformer through the real command (two steps, width 8).
+    auto trained = cx("demo train-transformer --steps 2 --width 8 --out " + dir + "/gpt.pt");
+    ASSERT_EQ(trained.code, 0) << trained.err;
+    EXPECT_NE(trained.out.find("held-out exact-answer accuracy"), std::string::npos);
+    const std::string gpt = dir + "/gpt.pt";
+    auto info = nlohmann::json::parse(cx("inspect " + gpt + " --json").out);
+    ASSERT_EQ(info["layers"].size(), 13u);
+    // Head masks on the built-in addition task, then overlap per head and per MLP.
+    auto head = cx("train-mask " + gpt + " --task addition --granularity head --layers 'block*.attn.*' --epochs 1 --json --out " +
+                   dir + "/heads.safetensors");
+    ASSERT_EQ(head.code, 0) << head.err;
+    EXPECT_EQ(nlohmann::json::parse(head.out)["total"], 8);  // 2 blocks x 4 heads, each counted once
+    ASSERT_EQ(cx("magnitude " + gpt + " --keep 0.5 --layers 'block*' --out " + dir + "/mag.safetensors").code, 0);
+    auto blocks = cx("overlap " + gpt + " --mask " + dir + "/mag.safetensors --mask " + dir + "/mag.safetensors --by block --json");
+    ASSERT_EQ(blocks.code, 0) << blocks.err;
+    std::set<std::string> names;
+    const auto parsedBlocks = nlohmann::json::parse(blocks.out);
+    for (const auto& r : parsedBlocks["rows"]) names.insert(r["block"].get<std::string>());
+    EXPECT_EQ(names, (std::set<std::string>{"block0.attn head 0", "block0.attn head 1", "block0.attn head 2", "block0.attn head 3",
+                                            "block0.mlp", "block1.attn head 0", "block1.attn head 1", "block1.attn head 2",
+                                            "block1.attn head 3", "block1.mlp"}));
+    auto eval = cx("evaluate " + gpt + " --mask " + dir + "/mag.safetensors --task multiplication --ablation zero_ablate --json");
+    ASSERT_EQ(eval.code, 0) << eval.err;
+    EXPECT_LE(nlohmann::json::parse(eval.out)["accuracy"].get<double>(), 1.0);
+    // Bad input: head granularity on layers that are not attention projections; an unknown level.
+    auto notHeads = cx("train-mask " + gpt + " --task addition --granularity head --layers 'block0.mlp.*' --out " + dir + "/x.safetensors");
+    EXPECT_EQ(notHeads.code, 2);
+    EXPECT_NE(notHeads.err.find("no detected attention heads"), std::string::npos);
+    auto level = cx("overlap " + gpt + " --mask " + dir + "/mag.safetensors --mask " + dir + "/mag.safetensors --by head");
+    EXPECT_EQ(level.code, 2);
+    EXPECT_NE(level.err.find("unknown overlap level"), std::string::npos);
+    auto score = cx("score " + gpt + " --images " + dir + "/none.safetensors --target head:1 --granularity head --out " + dir + "/s.safetensors");
+    EXPECT_EQ(score.code, 2);
     EXPECT_FALSE(std::filesystem::exists(dir + "/x.safetensors"));
 }

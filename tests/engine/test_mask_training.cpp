@@ -8,6 +8,7 @@
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/mask_training.h"
 #include "engine/internal/model_impl.h"
+#include "engine/internal/preservation.h"
 #include "engine/model.h"
 #include "test_util.h"
 
@@ -168,4 +169,81 @@ TEST(MaskTraining, ResumesFromSavedLogits) {
     auto bad = trainMasks(*m, x, y, o, job, &wrong);
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().message.find("do not match"), std::string::npos);
+}
+
+TEST(MaskTraining, TargetKeptModeAdaptsLambdaToTheRequestedFraction) {
+    auto m = Model::load(cx::test::modelPath("tiny_mlp")).take();
+    torch::manual_seed(4);
+    const auto& info = m->summary().layers[0];
+    auto x = torch::randn({512, info.inChannels});
+    auto y = m->impl().module.forward({x}).toTensor().argmax(-1);
+    MaskTrainOptions o;
+    o.layers = {0, 1};
+    o.epochs = 8;
+    o.batchSize = 64;
+    o.targetKept = 0.3;
+    std::vector<double> lambdas;
+    JobContext job;
+    job.onProgress = [&](const Progress& p) { lambdas.push_back(std::any_cast<MaskStep>(p.payload).lambda); };
+    auto trained = trainMasks(*m, x, y, o, job);
+    ASSERT_TRUE(trained.ok()) << trained.error().message;
+    int64_t kept = 0;
+    for (const auto& [l, mask] : trained.value().hardMasks()) kept += mask.sum().item<int64_t>();
+    EXPECT_EQ(kept, std::llround(0.3 * double(trained.value().totalUnits())));  // ends on exactly the target
+    // The L0 term only pushes gates closed: the controller keeps the open ones from exceeding it.
+    EXPECT_LE(double(trained.value().keptUnits()) / double(trained.value().totalUnits()), 0.3 + 0.05);
+    EXPECT_NE(lambdas.back(), lambdas.front());  // lambda adapted on the way
+}
+
+TEST(MaskTraining, FeaturePreservationObjectiveKeepsTheTarget) {
+    auto m = Model::load(cx::test::modelPath("chain")).take();
+    torch::manual_seed(6);
+    auto x = torch::rand({256, 3, 16, 16});
+    TargetSpec target;
+    target.layer = m->summary().layers[2].name;
+    target.unit = 1;
+    JobContext job;
+    auto original = targetActivations(*m, x, target, nullptr, 64, job).to(torch::kFloat32);
+    MaskTrainOptions o;
+    o.layers = {0, 1, 2};
+    o.granularity = Granularity::Kernel;
+    o.lambda = 1e-4;
+    o.epochs = 12;
+    o.learningRate = 0.1;
+    o.preserve = target;
+    std::vector<double> losses;
+    job.onProgress = [&](const Progress& p) { losses.push_back(std::any_cast<MaskStep>(p.payload).loss); };
+    auto trained = trainMasks(*m, x, original, o, job);
+    ASSERT_TRUE(trained.ok()) << trained.error().message;
+    auto masks = trained.value().hardMasks();
+    auto w = maskedWeights(*m, masks, o.scheme());
+    auto after = targetActivationsWith(*m, x, target, w.params, w.tensors);
+    EXPECT_GT(absPearson(original, after, PearsonMode::Flattened), 0.9);
+    EXPECT_LT(trained.value().keptUnits(), trained.value().totalUnits());  // it did prune
+    // A target that does not exist is refused before training.
+    o.preserve->layer = "nope";
+    EXPECT_FALSE(trainMasks(*m, x, original, o, job).ok());
+}
+
+TEST(MaskTraining, BiasFollowsNeuronsAndOptionallyFullyRemovedRows) {
+    auto m = Model::load(cx::test::modelPath("chain")).take();
+    const auto& info = m->summary().layers[3];  // classifier.1: 7 x 80, with bias
+    ASSERT_TRUE(info.hasBias());
+    const auto& bias = m->impl().param(info.biasParam);
+    auto neurons = torch::ones({7}, torch::kBool);
+    neurons[2] = false;
+    auto w = maskedWeights(*m, {{3, neurons}}, {Granularity::Filter, false});
+    ASSERT_EQ(w.params.size(), 2u);
+    EXPECT_EQ(w.params[1], info.biasParam);
+    EXPECT_EQ(w.tensors[1][2].item<float>(), 0.0f);
+    EXPECT_EQ(w.tensors[1][3].item<float>(), bias[3].item<float>());
+    // Weight level: the bias stays unless mask_bias; then a row with no weight left loses it.
+    auto weights = torch::ones({7, 80}, torch::kBool);
+    weights[4].fill_(false);
+    weights[5][0] = false;
+    EXPECT_EQ(maskedWeights(*m, {{3, weights}}).params.size(), 1u);
+    auto withBias = maskedWeights(*m, {{3, weights}}, {Granularity::Weight, true});
+    ASSERT_EQ(withBias.params.size(), 2u);
+    EXPECT_EQ(withBias.tensors[1][4].item<float>(), 0.0f);
+    EXPECT_EQ(withBias.tensors[1][5].item<float>(), bias[5].item<float>());
 }
