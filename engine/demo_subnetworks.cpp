@@ -36,7 +36,8 @@ std::string percent(double fraction) {
 std::string summaryMarkdown(const DemoSubnetworksRequest& req, const DemoSubnetworksReport& r) {
     std::ostringstream md;
     md << "# Subnetworks of the demo transformer\n\nModel: " << req.model << "  \nMasks: weight level, layers `" << req.layers
-       << "`, method " << req.method << ", lambda " << req.lambda << ", " << req.epochs << " epochs\n\n";
+       << "`, method " << req.method << ", lambda " << req.lambda << ", initial logit " << req.initValue << ", " << req.epochs
+       << " epochs\n\n";
     md << "| mask | kept | of | on its own task (held out) | base model |\n|---|---|---|---|---|\n";
     for (const auto* m : {&r.addition, &r.multiplication})
         md << "| " << (m == &r.addition ? "addition" : "multiplication") << " | " << m->kept << " (" << percent(double(m->kept) / double(m->total))
@@ -70,6 +71,7 @@ Result<DemoSubnetworksReport> runDemoSubnetworks(const DemoSubnetworksRequest& r
         t.granularity = "weight";
         t.layers = req.layers;
         t.lambda = req.lambda;
+        t.initValue = req.initValue;
         t.epochs = req.epochs;
         t.seed = req.seed;
         auto child = stageJob(job, "train " + task);

@@ -25,7 +25,7 @@ const char* kHelp = R"(usage: cx demo <train-cnn|images|run|train-transformer|su
       Trains the demo transformer (2 layers, 4 heads, GPT-2 style) on two-digit addition and
       multiplication mod 100 and saves it as TorchScript (default: the shipped
       resources/demo/arithmetic_gpt.pt). Prints held-out exact-answer accuracy per task.
-  subnetworks --out DIR [--model FILE.pt] [--epochs N] [--lambda L] [--method cs|hc]
+  subnetworks --out DIR [--model FILE.pt] [--epochs N] [--lambda L] [--method cs|hc] [--seed S]
       Trains one weight mask for addition and one for multiplication over all attention and MLP
       weights, evaluates each on both tasks under every ablation, and writes both masks, the
       overlap table (per layer, head and MLP) and a summary into DIR.
