@@ -70,6 +70,11 @@ Result<std::vector<int>> matchLayers(const ModelSummary& summary, const std::str
         bool any = false;
         for (size_t l = 0; l < summary.layers.size(); ++l)
             if (fnmatch(pattern.c_str(), summary.layers[l].name.c_str(), 0) == 0) {
+                // "name#2" is a second use of a weight already masked through its first use.
+                if (summary.layers[l].name.find('#') != std::string::npos) {
+                    any = true;
+                    continue;
+                }
                 any = true;
                 if (std::find(out.begin(), out.end(), int(l)) == out.end()) out.push_back(int(l));
             }
@@ -126,6 +131,7 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     o.finalTemperature = req.finalTemperature;
     o.seed = req.seed;
     o.maskBias = req.maskBias;
+    o.temperaturePerStep = req.temperaturePerStep;
     o.heads = req.heads;
     o.targetKept = req.targetKept;
     if (!req.preserve.empty()) {
@@ -162,7 +168,9 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
         auto masks = trained.value().hardMasks();
         Metadata meta = {{"method", req.method}, {"lambda", std::to_string(req.lambda)}, {"epochs", std::to_string(req.epochs)},
                          {"final_temperature", std::to_string(req.finalTemperature)}, {"task", req.task},
-                         {"mask_bias", req.maskBias ? "true" : "false"}, {"layers", req.layers}};
+                         {"mask_bias", req.maskBias ? "true" : "false"}, {"layers", req.layers},
+                         {"temperature_schedule", req.temperaturePerStep ? "step" : "epoch"}, {"heads", std::to_string(req.heads)},
+                         {"init", std::to_string(req.initValue)}, {"learning_rate", std::to_string(req.learningRate)}};
         if (req.targetKept > 0) meta["target_kept"] = std::to_string(req.targetKept);
         if (o.preserve) meta["target"] = o.preserve->text();
         if (auto st = writeUnitMasks(req.out, *model, o.granularity, masks, trained.value().logits(), meta); !st)

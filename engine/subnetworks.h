@@ -22,6 +22,7 @@ struct TrainMaskRequest {
     std::string resume;                // a mask file with logits to continue from
     std::string preserve;              // "LAYER:UNIT": feature preservation instead of the task loss
     bool maskBias = false;
+    bool temperaturePerStep = false;   // cs: anneal the temperature every step instead of every epoch
     int64_t heads = 0;                 // head granularity on layers without a detected num_heads
     double targetKept = 0.0;           // > 0: adapt lambda to keep this fraction of units
     double lambda = 1e-8, learningRate = 0.1, initValue = 0.0, finalTemperature = 200;

@@ -37,6 +37,7 @@ problems; the accuracy printed is on the held-out ones).
   --lr R                   Adam learning rate for the mask logits (default 0.1)
   --init V                 initial logit (cs) or log-alpha (hc); default 0
   --final-temperature T    cs: temperature 1 -> T over the epochs (default 200)
+  --temperature-schedule S cs: epoch (default: T grows once per epoch) or step (every step)
   --seed S
   --resume MASK            continue from the logits saved in an earlier run's mask file
   --json
@@ -86,7 +87,7 @@ void report(const engine::SubnetworkReport& r, bool json, const std::string& ext
 
 int runTrainMaskCommand(const std::vector<std::string>& argv) {
     Args args(argv, {"task", "out", "method", "granularity", "layers", "lambda", "epochs", "batch-size", "lr", "init",
-                     "final-temperature", "seed", "resume", "heads", "target-kept", "preserve"},
+                     "final-temperature", "seed", "resume", "heads", "target-kept", "preserve", "temperature-schedule"},
               {"json", "help", "mask-bias"});
     if (args.has("help")) return std::cout << kTrainHelp, 0;
     if (!args.ok()) return usageError(args.error());
@@ -112,6 +113,9 @@ int runTrainMaskCommand(const std::vector<std::string>& argv) {
     req.targetKept = args.real("target-kept", 0.0, err).value_or(0);
     req.preserve = args.value("preserve", "");
     req.maskBias = args.has("mask-bias");
+    const std::string schedule = args.value("temperature-schedule", "epoch");
+    if (schedule != "epoch" && schedule != "step") return usageError("--temperature-schedule must be epoch or step");
+    req.temperaturePerStep = schedule == "step";
     if (!err.empty()) return usageError(err);
     if (req.batchSize < 1) return usageError("--batch-size must be at least 1");
     if (args.value("heads") && req.heads < 1) return usageError("--heads must be at least 1");

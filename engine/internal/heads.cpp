@@ -3,7 +3,8 @@
 namespace cx::engine {
 namespace {
 
-bool isOutputProjectionName(const std::string& name) {
+bool isOutputProjectionName(std::string name) {
+    name = name.substr(0, name.find('#'));  // "attn.out_proj#2": a second use of the same weight
     const auto dot = name.rfind('.');
     const std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
     for (const char* n : {"o", "out", "out_proj", "o_proj", "c_proj", "dense"})

@@ -210,7 +210,9 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
         torch::optim::Adam optimizer(set.parameters(), torch::optim::AdamOptions(options.learningRate));
         const int64_t n = inputs.size(0);
         const int64_t batches = (n + options.batchSize - 1) / options.batchSize;
-        const double growth = std::pow(options.finalTemperature, 1.0 / options.epochs);
+        const bool cs = options.method == MaskMethod::ContinuousSparsification;
+        const double growth = std::pow(options.finalTemperature, 1.0 / double(options.epochs));
+        const double stepGrowth = std::pow(options.finalTemperature, 1.0 / double(options.epochs * batches));
         double temperature = 1.0, lambda = options.targetKept > 0 ? std::max(options.lambda, 1e-6) : options.lambda;
         int64_t step = 0;
         for (int epoch = 0; epoch < options.epochs; ++epoch) {
@@ -242,8 +244,9 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                 if (options.targetKept > 0)
                     lambda = adaptLambda(lambda, report.fractionKept, options.targetKept);
                 job.progress("train", (epoch + double(b + 1) / batches) / options.epochs, report);
+                if (cs && options.temperaturePerStep) temperature *= stepGrowth;
             }
-            if (options.method == MaskMethod::ContinuousSparsification) temperature *= growth;
+            if (cs && !options.temperaturePerStep) temperature *= growth;
         }
         return set;
     });

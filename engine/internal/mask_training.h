@@ -40,6 +40,7 @@ struct MaskTrainOptions {
     int64_t batchSize = 64;
     double initValue = 0.0;         // CS: initial logit; HC: initial log-alpha
     double finalTemperature = 200;  // CS: T goes 1 -> final over the epochs, T *= final^(1/epochs)
+    bool temperaturePerStep = false;  // CS: grow T after every step instead (T *= final^(1/steps))
     uint64_t seed = 0;
     bool maskBias = false;
     int64_t heads = 0;        // head granularity: head count for layers without a detected num_heads

@@ -87,6 +87,18 @@ class Seq1d(nn.Module):
         return self.fc(torch.relu(self.conv(x)).amax(2))
 
 
+class Mha(nn.Module):
+    """nn.MultiheadAttention (2 heads, packed in_proj) and a linear head."""
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        y, _ = self.attn(x, x, x, need_weights=False)
+        return self.fc(y)
+
+
 def save(module, name, example):
     module.eval()
     scripted = torch.jit.script(module)
@@ -106,4 +118,6 @@ if __name__ == "__main__":
     save(Concat(), "concat", torch.randn(2, 3, 8, 8))
     save(TinyMlp(), "tiny_mlp", torch.randn(5, 6))
     save(Seq1d(), "seq1d", torch.randn(2, 4, 20))
+    # Scripted only: tracing in eval mode records the fused _native_multi_head_attention op.
+    torch.jit.script(Mha().eval()).save(os.path.join(OUT, "mha.pt"))
     print("wrote", sorted(os.listdir(OUT)))

@@ -103,6 +103,15 @@ TEST(MaskTraining, TemperatureGrowsExponentiallyPerEpoch) {
     ASSERT_TRUE(trainMasks(*m, x, y, o, job).ok());
     ASSERT_EQ(temperatures.size(), 4u);
     for (int e = 0; e < 4; ++e) EXPECT_NEAR(temperatures[size_t(e)], std::pow(3.0, e), 1e-9);  // 81^(e/4)
+    // Per step: 2 epochs x 4 batches, 256^(1/8) = 2 per step.
+    o.epochs = 2;
+    o.batchSize = 16;
+    o.finalTemperature = 256;
+    o.temperaturePerStep = true;
+    temperatures.clear();
+    ASSERT_TRUE(trainMasks(*m, x, y, o, job).ok());
+    ASSERT_EQ(temperatures.size(), 8u);
+    for (int s = 0; s < 8; ++s) EXPECT_NEAR(temperatures[size_t(s)], std::pow(2.0, s), 1e-9);
 }
 
 TEST(MaskTraining, FindsTheSubnetworkOfAKnownTask) {

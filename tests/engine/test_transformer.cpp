@@ -220,3 +220,30 @@ TEST(DemoTransformer, ShippedModelAnswersHeldOutProblems) {
         EXPECT_GE(acc.value(), 0.95) << arithmeticOpName(op);
     }
 }
+
+TEST(Heads, MultiheadAttentionHeadsAreDetectedAndMaskedAsTheirSlices) {
+    auto m = Model::load(cx::test::modelPath("mha")).take();
+    const auto& s = m->summary();
+    const int inProj = s.indexOf("attn"), outProj = s.indexOf("attn.out_proj");
+    ASSERT_GE(inProj, 0);
+    ASSERT_GE(outProj, 0);
+    EXPECT_EQ(s.layers[size_t(inProj)].heads, 2);
+    EXPECT_EQ(*headRole(s.layers[size_t(inProj)], 2), HeadRole::Packed);
+    EXPECT_EQ(*headRole(s.layers[size_t(outProj)], 2), HeadRole::Merge);
+    EXPECT_EQ(*headRole(s.layers[size_t(s.indexOf("attn.out_proj#2"))], 2), HeadRole::Merge);
+    // Head 0 removed: rows 0..3, 8..11 and 16..19 of in_proj (and their bias), columns 0..3 of out_proj.
+    std::map<int, torch::Tensor> masks = {{inProj, torch::tensor({false, true})}, {outProj, torch::tensor({false, true})}};
+    auto w = maskedWeights(*m, masks, {Granularity::Head, false});
+    auto net = m->impl().module.clone();
+    torch::NoGradGuard ng;
+    auto attn = net.attr("attn").toModule();
+    for (int64_t third = 0; third < 3; ++third) {
+        attn.attr("in_proj_weight").toTensor().narrow(0, third * 8, 4).zero_();
+        attn.attr("in_proj_bias").toTensor().narrow(0, third * 8, 4).zero_();
+    }
+    attn.attr("out_proj").toModule().attr("weight").toTensor().narrow(1, 0, 4).zero_();
+    torch::manual_seed(8);
+    auto x = torch::randn({3, 5, 8});
+    auto plan = ForwardPlan::build(*m, {}, true, w.params).take();
+    EXPECT_TRUE(torch::allclose(plan.run({x}, w.tensors).modelOutput.toTensor(), net.forward({x}).toTensor(), 1e-5, 1e-6));
+}
