@@ -19,6 +19,7 @@ int runTrainMaskCommand(const std::vector<std::string>& args);
 int runMagnitudeCommand(const std::vector<std::string>& args);
 int runEvaluateCommand(const std::vector<std::string>& args);
 int runOverlapCommand(const std::vector<std::string>& args);
+int runDiagramCommand(const std::vector<std::string>& args);
 
 class Args;
 /// `cx demo train-transformer` and `cx demo subnetworks` (cmd_demo_transformer.cpp).

@@ -16,13 +16,16 @@ commands:
   prune MODEL ...            the circuit at a sparsity: exact top-k, dead ends removed
   sweep MODEL ...            feature preservation curves over sparsities for several criteria
   iou MASK_A MASK_B          per-layer IoU of two circuits
+  diagram MODEL ...          the extended circuit diagram of a mask (SVG, PNG, PDF, DOT)
   train-mask MODEL ...       learn a subnetwork mask (continuous sparsification, hard concrete)
   magnitude MODEL ...        magnitude-pruning baseline mask
   evaluate MODEL ...         task accuracy under a mask and an ablation
-  overlap MODEL ...          per-layer overlap of two masks
+  overlap MODEL ...          overlap of two masks per layer, tensor, attention head or MLP
   demo train-cnn             train the built-in demo CNN on the procedural shapes set
   demo images                write procedural shapes images (safetensors or PNG folder)
   demo run --out DIR         the headless demo: inspect the demo model, sample images, accuracy
+  demo train-transformer     train the built-in demo transformer (addition, multiplication)
+  demo subnetworks --out DIR addition and multiplication subnetworks of the demo transformer
 
 Run `cx <command> --help` for a command's options.
 Exit codes: 0 success, 1 failure, 2 bad input (one `error: ...` line on stderr).
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
     if (command == "prune") return cx::app::runPruneCommand(rest);
     if (command == "sweep") return cx::app::runSweepCommand(rest);
     if (command == "iou") return cx::app::runIouCommand(rest);
+    if (command == "diagram") return cx::app::runDiagramCommand(rest);
     if (command == "train-mask") return cx::app::runTrainMaskCommand(rest);
     if (command == "magnitude") return cx::app::runMagnitudeCommand(rest);
     if (command == "evaluate") return cx::app::runEvaluateCommand(rest);

@@ -185,9 +185,10 @@ Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model) {
     out.metadata = meta;
     const auto& summary = model.summary();
     for (const auto& [key, blob] : file.tensors) {
-        const bool isMask = key.rfind("mask/", 0) == 0, isLogit = key.rfind("logit/", 0) == 0;
-        if (!isMask && !isLogit) continue;
-        const std::string param = key.substr(isMask ? 5 : 6);
+        const bool isMask = key.rfind("mask/", 0) == 0, isLogit = key.rfind("logit/", 0) == 0,
+                   isScore = key.rfind("score/", 0) == 0;
+        if (!isMask && !isLogit && !isScore) continue;
+        const std::string param = key.substr(key.find('/') + 1);
         int layer = -1;
         for (size_t l = 0; l < summary.layers.size(); ++l)
             if (summary.layers[l].param == param) layer = int(l);
@@ -201,7 +202,8 @@ Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model) {
             return invalidInput(path + ": " + key + " does not match the model's " + granularityName(out.granularity) +
                                 " grid for " + param);
         if (isMask) out.masks[layer] = grid.to(torch::kBool);
-        else out.logits[layer] = grid.to(torch::kFloat32);
+        else if (isLogit) out.logits[layer] = grid.to(torch::kFloat32);
+        else out.scores[layer] = grid.to(torch::kFloat32);
     }
     if (out.masks.empty()) return invalidInput(path + ": the file holds no masks");
     return out;

@@ -35,6 +35,7 @@ struct LoadedMasks {
     Granularity granularity = Granularity::Kernel;
     std::map<int, torch::Tensor> masks;   // layer -> bool unit grid (output-major)
     std::map<int, torch::Tensor> logits;  // when the file has them
+    std::map<int, torch::Tensor> scores;  // pruned circuits: the saliency each unit was ranked by
     Metadata metadata;
 };
 /// Reads a mask file made for `model`; refuses another model's file or shapes, naming which.

@@ -32,11 +32,17 @@ public:
     /// Removes dead ends from a kept set (a subset of the relevant kernels).
     Effective effective(const KernelGrid& kept, int targetLayer, const std::vector<int64_t>& targetRows) const;
 
-private:
     struct Source {
         int layer;        // kModelInput or a layer index
         int64_t channel;  // -1: every channel of that source
     };
+    /// Where kernel (o, i) of a layer reads from.
+    const std::vector<Source>& sourcesOf(int layer, int64_t o, int64_t i) const {
+        const Layer& l = m_layers[size_t(layer)];
+        return l.sources[size_t(globalInput(l, o, i))];
+    }
+
+private:
     struct Layer {
         int64_t out = 0, inPerGroup = 0, groups = 1, inChannels = 0;
         std::vector<std::vector<Source>> sources;  // per global input channel

@@ -159,6 +159,20 @@ TEST(Cli, ScoreThenPrune) {
     EXPECT_EQ(h["mask/features.0.weight"]["dtype"], "U8");
     EXPECT_EQ(h["mask/features.0.weight"]["shape"], nlohmann::json({4, 3}));
     EXPECT_EQ(h["score/features.3.weight"]["shape"], nlohmann::json({6, 4}));
+    // The circuit's diagram: the live edges are the effective kernels, and every format is written.
+    auto diagram = cx("diagram " + model("chain") + " --mask " + dir + "/m.safetensors --json --out " + dir + "/c.svg");
+    ASSERT_EQ(diagram.code, 0) << diagram.err;
+    auto dj = nlohmann::json::parse(diagram.out);
+    EXPECT_EQ(dj["edges"], pj["effective_kept"]);
+    EXPECT_EQ(dj["dead_edges"], 0);
+    for (const std::string ext : {"png", "pdf", "dot"})
+        EXPECT_EQ(cx("diagram " + model("chain") + " --mask " + dir + "/m.safetensors --out " + dir + "/c." + ext).code, 0) << ext;
+    auto all = nlohmann::json::parse(cx("diagram " + model("chain") + " --mask " + dir + "/m.safetensors --show-dead --json --out " + dir + "/d.dot").out);
+    EXPECT_EQ(all["edges"], pj["kept"]);
+    auto format = cx("diagram " + model("chain") + " --mask " + dir + "/m.safetensors --out " + dir + "/c.bmp");
+    EXPECT_EQ(format.code, 2);
+    EXPECT_NE(format.err.find("unknown diagram format"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir + "/c.bmp"));
 }
 
 TEST(Cli, PruneRefusesScoresOfAnotherModelAndBadSparsity) {
