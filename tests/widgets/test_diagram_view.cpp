@@ -1,0 +1,111 @@
+// The diagram view on a known small circuit: item counts, highlight sets through a unit and
+// through a kernel, search, dead ends hidden, and a click on a unit.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QGraphicsItem>
+#include <QMouseEvent>
+
+#include "widgets/diagram_view.h"
+
+using cx::engine::CircuitDiagram;
+using cx::engine::DiagramEdge;
+using cx::engine::DiagramNode;
+
+namespace {
+
+// in:0 -> a:0 -> b:0 -> t:0 (target), in:1 -> a:1 -> b:0, a:1 -> b:1 (b:1 is a dead end)
+CircuitDiagram smallCircuit() {
+    CircuitDiagram d;
+    d.layers = {"input", "a", "b", "t"};
+    auto node = [&](const std::string& rank, int64_t unit, double x, double y) {
+        DiagramNode n;
+        n.rank = rank;
+        n.unit = unit;
+        n.id = rank + ":" + std::to_string(unit);
+        n.x = x;
+        n.y = y;
+        n.width = n.height = 20;
+        d.nodes.push_back(n);
+    };
+    node("input", 0, 10, 100);
+    node("input", 1, 10, 50);
+    node("a", 0, 110, 100);
+    node("a", 1, 110, 50);
+    node("b", 0, 210, 100);
+    node("b", 1, 210, 50);
+    node("t", 0, 310, 75);
+    d.nodes[6].target = true;
+    d.nodes[5].dead = true;
+    auto edge = [&](size_t from, size_t to, double s, bool dead = false) {
+        d.edges.push_back(DiagramEdge{from, to, s, 0.5, 1, dead, {}});
+    };
+    edge(0, 2, 1.0);
+    edge(1, 3, 2.0);
+    edge(2, 4, 3.0);
+    edge(3, 4, 1.5);
+    edge(3, 5, 0.5, true);
+    edge(4, 6, 4.0);
+    d.width = 330;
+    d.height = 120;
+    d.laidOut = true;
+    return d;
+}
+
+}  // namespace
+
+TEST(DiagramView, DrawsEveryUnitAndKernel) {
+    cx::widgets::DiagramView view;
+    view.setDiagram(smallCircuit());
+    EXPECT_EQ(view.nodeItemCount(), 7);
+    EXPECT_EQ(view.edgeItemCount(), 6);
+    view.clear();
+    EXPECT_EQ(view.nodeItemCount(), 0);
+}
+
+TEST(DiagramView, HighlightsAllPathsThroughAUnitOrAKernel) {
+    cx::widgets::DiagramView view;
+    view.setDiagram(smallCircuit());
+    view.highlightNode(2);  // a:0: upstream in:0, downstream b:0 and the target
+    EXPECT_EQ(view.highlightedNodes(), (std::set<size_t>{0, 2, 4, 6}));
+    EXPECT_EQ(view.highlightedEdges(), (std::set<size_t>{0, 2, 5}));
+    view.highlightNode(4);  // b:0: both branches upstream
+    EXPECT_EQ(view.highlightedNodes(), (std::set<size_t>{0, 1, 2, 3, 4, 6}));
+    EXPECT_EQ(view.highlightedEdges(), (std::set<size_t>{0, 1, 2, 3, 5}));
+    view.highlightEdge(3);  // a:1 -> b:0
+    EXPECT_EQ(view.highlightedNodes(), (std::set<size_t>{1, 3, 4, 6}));
+    EXPECT_EQ(view.highlightedEdges(), (std::set<size_t>{1, 3, 5}));
+    view.clearHighlight();
+    EXPECT_TRUE(view.highlightedNodes().empty());
+}
+
+TEST(DiagramView, FindsUnitsAndHidesDeadEnds) {
+    cx::widgets::DiagramView view;
+    view.setDiagram(smallCircuit());
+    EXPECT_TRUE(view.findUnit("B:1"));
+    EXPECT_EQ(view.highlightedNodes(), (std::set<size_t>{1, 3, 5}));
+    EXPECT_FALSE(view.findUnit("c:9"));
+    view.setDeadEndsVisible(false);
+    int hidden = 0;
+    for (auto* item : view.scene()->items())
+        if (!item->isVisible()) ++hidden;
+    EXPECT_EQ(hidden, 2 + 1);  // the dead unit (with its label) and the dead kernel
+}
+
+TEST(DiagramView, ClickingAUnitHighlightsItAndSaysWhichOne) {
+    cx::widgets::DiagramView view;
+    view.resize(500, 300);
+    view.show();
+    view.setDiagram(smallCircuit());
+    QStringList clicked;
+    QObject::connect(&view, &cx::widgets::DiagramView::unitClicked, [&](const QString& id) { clicked << id; });
+    const QPointF at = view.mapFromScene(QPointF(310, 120 - 75));  // the target's centre (y flipped)
+    const QPointF global = view.viewport()->mapToGlobal(at);
+    QMouseEvent press(QEvent::MouseButtonPress, at, global, Qt::LeftButton, Qt::LeftButton, Qt::NoModifier);
+    QMouseEvent release(QEvent::MouseButtonRelease, at, global, Qt::LeftButton, Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(view.viewport(), &press);
+    QApplication::sendEvent(view.viewport(), &release);
+    ASSERT_EQ(clicked.size(), 1);
+    EXPECT_EQ(clicked.at(0), QStringLiteral("t:0"));
+    EXPECT_EQ(view.highlightedNodes().size(), 6u);  // everything but the dead end reaches the target
+}

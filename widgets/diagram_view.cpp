@@ -1,0 +1,221 @@
+#include "widgets/diagram_view.h"
+
+#include <QGraphicsEllipseItem>
+#include <QGraphicsPathItem>
+#include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
+#include <QMouseEvent>
+#include <QWheelEvent>
+#include <QtMath>
+#include <map>
+
+namespace cx::widgets {
+namespace {
+
+enum ItemRole { kRoleKind = 0, kRoleIndex = 1 };
+enum ItemKind { kNode = 1, kEdge = 2 };
+constexpr double kFaded = 0.12;
+
+QString edgeTip(const engine::CircuitDiagram& d, const engine::DiagramEdge& e) {
+    return QStringLiteral("%1 \u2192 %2\nsaliency %3\nsign balance %4%5%6")
+        .arg(QString::fromStdString(d.nodes[e.from].id), QString::fromStdString(d.nodes[e.to].id))
+        .arg(e.saliency, 0, 'g', 4)
+        .arg(e.signBalance, 0, 'f', 2)
+        .arg(e.kernels > 1 ? QStringLiteral("\n%1 weights (a flattened map)").arg(e.kernels) : QString())
+        .arg(e.dead ? QStringLiteral("\ndead end") : QString());
+}
+
+}  // namespace
+
+DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent) {
+    setScene(new QGraphicsScene(this));
+    setRenderHint(QPainter::Antialiasing);
+    setDragMode(QGraphicsView::ScrollHandDrag);
+    setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+    setViewportUpdateMode(QGraphicsView::BoundingRectViewportUpdate);
+    setBackgroundBrush(palette().base());
+}
+
+void DiagramView::clear() {
+    scene()->clear();
+    m_nodeItems.clear();
+    m_edgeItems.clear();
+    m_litNodes.clear();
+    m_litEdges.clear();
+    m_diagram = {};
+}
+
+void DiagramView::setDiagram(const engine::CircuitDiagram& diagram) {
+    clear();
+    m_diagram = diagram;
+    const double height = diagram.height;
+    auto flip = [height](double x, double y) { return QPointF(x, height - y); };  // Graphviz y grows upwards
+    double maxSaliency = 0;
+    for (const auto& e : diagram.edges) maxSaliency = std::max(maxSaliency, e.saliency);
+    const QColor text = palette().text().color();
+    for (size_t i = 0; i < diagram.edges.size(); ++i) {
+        const auto& e = diagram.edges[i];
+        QPainterPath path;
+        if (e.points.size() >= 8) {
+            path.moveTo(flip(e.points[0], e.points[1]));
+            for (size_t p = 2; p + 5 < e.points.size(); p += 6)
+                path.cubicTo(flip(e.points[p], e.points[p + 1]), flip(e.points[p + 2], e.points[p + 3]),
+                             flip(e.points[p + 4], e.points[p + 5]));
+        } else {
+            const auto& a = diagram.nodes[e.from];
+            const auto& b = diagram.nodes[e.to];
+            path.moveTo(flip(a.x, a.y));
+            path.lineTo(flip(b.x, b.y));
+        }
+        auto* item = scene()->addPath(path);
+        const double width = maxSaliency > 0 ? 0.4 + 3.6 * e.saliency / maxSaliency : 1.0;
+        QPen pen(e.dead ? QColor(0xdd, 0xdd, 0xdd) : QColor(QString::fromStdString(engine::signColour(e.signBalance))), width);
+        if (e.dead) pen.setStyle(Qt::DashLine);
+        pen.setCosmetic(false);
+        item->setPen(pen);
+        item->setToolTip(edgeTip(diagram, e));
+        item->setData(kRoleKind, kEdge);
+        item->setData(kRoleIndex, qulonglong(i));
+        item->setZValue(0);
+        m_edgeItems.push_back(item);
+    }
+    std::map<std::string, std::pair<double, double>> rankSpan;  // rank -> (x sum, count) for captions
+    double lowest = 0;
+    for (size_t i = 0; i < diagram.nodes.size(); ++i) {
+        const auto& n = diagram.nodes[i];
+        const QPointF c = flip(n.x, n.y);
+        const double w = n.width > 0 ? n.width : 23, h = n.height > 0 ? n.height : 23;
+        auto* item = scene()->addEllipse(c.x() - w / 2, c.y() - h / 2, w, h);
+        QColor fill = n.target ? QColor(0xff, 0xe0, 0x8a) : QColor(0xf4, 0xf4, 0xf4);
+        item->setBrush(fill);
+        item->setPen(QPen(n.dead ? QColor(0xbd, 0xbd, 0xbd) : QColor(0x4d, 0x4d, 0x4d), n.target ? 1.6 : 0.8));
+        item->setToolTip(QStringLiteral("%1\nscore %2%3%4")
+                             .arg(QString::fromStdString(n.id))
+                             .arg(n.score, 0, 'g', 4)
+                             .arg(n.target ? QStringLiteral("\ntarget") : QString())
+                             .arg(n.dead ? QStringLiteral("\ndead end") : QString()));
+        item->setData(kRoleKind, kNode);
+        item->setData(kRoleIndex, qulonglong(i));
+        item->setZValue(1);
+        auto* label = new QGraphicsSimpleTextItem(QString::number(n.unit), item);
+        QFont font = label->font();
+        font.setPointSizeF(6.5);
+        label->setFont(font);
+        label->setBrush(QColor(0x30, 0x30, 0x30));
+        label->setPos(c - label->boundingRect().center());
+        label->setAcceptedMouseButtons(Qt::NoButton);
+        m_nodeItems.push_back(item);
+        rankSpan[n.rank].first += c.x();
+        rankSpan[n.rank].second += 1;
+        lowest = std::max(lowest, c.y() + h / 2);
+    }
+    for (const auto& [rank, span] : rankSpan) {
+        auto* caption = scene()->addSimpleText(QString::fromStdString(rank));
+        caption->setBrush(text);
+        const QRectF r = caption->boundingRect();
+        caption->setPos(span.first / span.second - r.width() / 2, lowest + 12);
+    }
+    scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20));
+    fitAll();
+}
+
+void DiagramView::fitAll() {
+    if (!scene()->items().isEmpty()) fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
+}
+
+void DiagramView::walk(size_t start, bool downstream, std::set<size_t>& nodes, std::set<size_t>& edges) const {
+    std::vector<size_t> stack = {start};
+    std::set<size_t> seen = {start};
+    while (!stack.empty()) {
+        const size_t n = stack.back();
+        stack.pop_back();
+        nodes.insert(n);
+        for (size_t i = 0; i < m_diagram.edges.size(); ++i) {
+            const auto& e = m_diagram.edges[i];
+            if ((downstream ? e.from : e.to) != n) continue;
+            edges.insert(i);
+            const size_t next = downstream ? e.to : e.from;
+            if (seen.insert(next).second) stack.push_back(next);
+        }
+    }
+}
+
+void DiagramView::highlightNode(size_t node) {
+    m_litNodes.clear();
+    m_litEdges.clear();
+    if (node >= m_diagram.nodes.size()) return applyHighlight();
+    walk(node, false, m_litNodes, m_litEdges);
+    walk(node, true, m_litNodes, m_litEdges);
+    applyHighlight();
+}
+
+void DiagramView::highlightEdge(size_t edge) {
+    m_litNodes.clear();
+    m_litEdges.clear();
+    if (edge >= m_diagram.edges.size()) return applyHighlight();
+    walk(m_diagram.edges[edge].from, false, m_litNodes, m_litEdges);
+    walk(m_diagram.edges[edge].to, true, m_litNodes, m_litEdges);
+    m_litEdges.insert(edge);
+    applyHighlight();
+}
+
+void DiagramView::clearHighlight() {
+    m_litNodes.clear();
+    m_litEdges.clear();
+    applyHighlight();
+}
+
+void DiagramView::applyHighlight() {
+    const bool all = m_litNodes.empty() && m_litEdges.empty();
+    for (size_t i = 0; i < m_nodeItems.size(); ++i) m_nodeItems[i]->setOpacity(all || m_litNodes.count(i) ? 1.0 : kFaded);
+    for (size_t i = 0; i < m_edgeItems.size(); ++i) m_edgeItems[i]->setOpacity(all || m_litEdges.count(i) ? 1.0 : kFaded);
+}
+
+bool DiagramView::findUnit(const QString& text) {
+    const QString wanted = text.trimmed();
+    if (wanted.isEmpty()) return false;
+    for (size_t i = 0; i < m_diagram.nodes.size(); ++i) {
+        const QString id = QString::fromStdString(m_diagram.nodes[i].id);
+        if (id.compare(wanted, Qt::CaseInsensitive) == 0 || id.endsWith(QLatin1Char('.') + wanted, Qt::CaseInsensitive)) {
+            highlightNode(i);
+            centerOn(m_nodeItems[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
+void DiagramView::setDeadEndsVisible(bool visible) {
+    for (size_t i = 0; i < m_edgeItems.size(); ++i)
+        if (m_diagram.edges[i].dead) m_edgeItems[i]->setVisible(visible);
+    for (size_t i = 0; i < m_nodeItems.size(); ++i)
+        if (m_diagram.nodes[i].dead) m_nodeItems[i]->setVisible(visible);
+}
+
+void DiagramView::wheelEvent(QWheelEvent* event) {
+    const double factor = qPow(1.0015, event->angleDelta().y());
+    scale(factor, factor);
+    event->accept();
+}
+
+void DiagramView::mousePressEvent(QMouseEvent* event) {
+    m_pressPos = event->pos();
+    QGraphicsView::mousePressEvent(event);
+}
+
+void DiagramView::mouseReleaseEvent(QMouseEvent* event) {
+    QGraphicsView::mouseReleaseEvent(event);
+    if (event->button() != Qt::LeftButton || (event->pos() - m_pressPos).manhattanLength() > 4) return;  // a drag
+    QGraphicsItem* item = itemAt(event->pos());
+    while (item && item->parentItem()) item = item->parentItem();
+    if (!item || !item->data(kRoleKind).isValid()) return clearHighlight();
+    const size_t index = item->data(kRoleIndex).toULongLong();
+    if (item->data(kRoleKind).toInt() == kNode) {
+        highlightNode(index);
+        Q_EMIT unitClicked(QString::fromStdString(m_diagram.nodes[index].id));
+    } else {
+        highlightEdge(index);
+    }
+}
+
+}  // namespace cx::widgets

@@ -1,0 +1,61 @@
+#pragma once
+// The extended circuit diagram: a laid-out engine::CircuitDiagram drawn in a QGraphicsScene.
+// Zoom with the wheel, pan by dragging, hover for details, click a unit or kernel to highlight
+// every path through it (all upstream and downstream units and kernels), search a unit by name.
+#include <set>
+
+#include <QGraphicsView>
+
+#include "engine/diagram.h"
+
+class QGraphicsItem;
+
+namespace cx::widgets {
+
+class DiagramView : public QGraphicsView {
+    Q_OBJECT
+public:
+    explicit DiagramView(QWidget* parent = nullptr);
+
+    /// Shows a diagram that has been laid out (engine::layoutDiagram); replaces the current one.
+    void setDiagram(const engine::CircuitDiagram& diagram);
+    void clear();
+    const engine::CircuitDiagram& diagram() const { return m_diagram; }
+
+    int nodeItemCount() const { return int(m_nodeItems.size()); }
+    int edgeItemCount() const { return int(m_edgeItems.size()); }
+
+    /// Highlights a node with all its upstream and downstream paths (or an edge with the paths
+    /// through it); everything else fades. An empty selection shows everything again.
+    void highlightNode(size_t node);
+    void highlightEdge(size_t edge);
+    void clearHighlight();
+    const std::set<size_t>& highlightedNodes() const { return m_litNodes; }
+    const std::set<size_t>& highlightedEdges() const { return m_litEdges; }
+
+    /// Finds a unit by id ("features.conv3:12", or "conv3:12", case-insensitive), highlights it
+    /// and centres it; false when there is none.
+    bool findUnit(const QString& text);
+    /// Dead-end kernels and units (present when the diagram was built with them) shown greyed or hidden.
+    void setDeadEndsVisible(bool visible);
+    void fitAll();
+
+Q_SIGNALS:
+    void unitClicked(const QString& id);
+
+protected:
+    void wheelEvent(QWheelEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+
+private:
+    engine::CircuitDiagram m_diagram;
+    std::vector<QGraphicsItem*> m_nodeItems, m_edgeItems;
+    std::set<size_t> m_litNodes, m_litEdges;
+    QPoint m_pressPos;
+
+    void applyHighlight();
+    void walk(size_t start, bool downstream, std::set<size_t>& nodes, std::set<size_t>& edges) const;
+};
+
+}  // namespace cx::widgets
