@@ -25,8 +25,8 @@ LayerTreeView::LayerTreeView(QWidget* parent) : QTreeWidget(parent) {
     setHeaderLabels({tr("Layer"), tr("Kind"), tr("Weight"), tr("Channels")});
     setUniformRowHeights(true);
     setAlternatingRowColors(true);
-    header()->setSectionResizeMode(0, QHeaderView::Stretch);
-    for (int c = 1; c < 4; ++c) header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    // Every column as wide as its contents (names are never clipped); scroll sideways if needed.
+    for (int c = 0; c < 4; ++c) header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     header()->setStretchLastSection(false);
     connect(this, &QTreeWidget::itemSelectionChanged, this, &LayerTreeView::onSelectionChanged);
 }

@@ -10,16 +10,18 @@
 
 namespace {
 
-// --screenshot: once the first job is done and the window has painted, save it and quit.
+// --screenshot: once no job is left running (the model, and the demo's first circuit) and the
+// window has painted, save it and quit.
 void scheduleScreenshot(cx::app::MainWindow& window, const QString& file) {
     auto grabAndQuit = [&window, file] {
+        if (window.jobs()->activeCount() > 0) return;
         QTimer::singleShot(400, &window, [&window, file] {
             window.grab().save(file);
             QApplication::quit();
         });
     };
     QObject::connect(window.jobs(), &cx::app::JobRunner::jobFinished, &window, grabAndQuit);
-    QTimer::singleShot(60000, &window, [] { QApplication::exit(1); });  // never hang a script
+    QTimer::singleShot(120000, &window, [] { QApplication::exit(1); });  // never hang a script
 }
 
 }  // namespace

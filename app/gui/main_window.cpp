@@ -15,6 +15,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <QToolBar>
 #include <QTreeWidgetItem>
@@ -22,6 +23,7 @@
 #include "app/gui/job_runner.h"
 #include "app/resource_dir.h"
 #include "engine/runtime.h"
+#include "widgets/circuit_panel.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
@@ -41,6 +43,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_details = new widgets::LayerDetailsView(m_central);
     m_central->addTab(m_details, tr("Model"));
     setCentralWidget(m_central);
+    buildCircuitTab();
     buildDocks();
     buildMenus();
     buildStatusBar();
@@ -65,7 +68,7 @@ void MainWindow::buildDocks() {
     jobsDock->setObjectName(QStringLiteral("jobsDock"));
     jobsDock->setWidget(m_jobsPanel);
     addDockWidget(Qt::RightDockWidgetArea, jobsDock);
-    resizeDocks({modelDock, jobsDock}, {420, 260}, Qt::Horizontal);
+    resizeDocks({modelDock, jobsDock}, {330, 230}, Qt::Horizontal);
     connect(m_tree, &widgets::LayerTreeView::layerSelected, m_details, &widgets::LayerDetailsView::showLayer);
 }
 
@@ -83,6 +86,19 @@ void MainWindow::buildMenus() {
     demo->setStatusTip(tr("Open the built-in shapes CNN"));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
+    file->addSeparator();
+    auto* mask = file->addAction(style()->standardIcon(QStyle::SP_FileDialogContentsView), tr("Open &Mask…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Circuit Mask"), QString(), tr("Masks (*.safetensors)"));
+        if (!path.isEmpty()) openMask(path);
+    });
+    mask->setShortcut(QKeySequence(tr("Ctrl+M")));
+    mask->setStatusTip(tr("Draw the circuit of a mask file made for the open model"));
+    auto* exportAction = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Export Diagram…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export Diagram"), QStringLiteral("circuit.svg"),
+                                                          tr("SVG (*.svg);;PNG (*.png);;PDF (*.pdf);;Graphviz DOT (*.dot)"));
+        if (!path.isEmpty()) exportDiagram(path);
+    });
+    exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
     file->addSeparator();
     auto* close = file->addAction(tr("&Close Model"), this, &MainWindow::closeModel);
     close->setShortcut(QKeySequence::Close);
@@ -102,6 +118,8 @@ void MainWindow::buildMenus() {
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     toolbar->addAction(open);
     toolbar->addAction(demo);
+    toolbar->addAction(mask);
+    toolbar->addAction(exportAction);
 }
 
 void MainWindow::buildStatusBar() {
@@ -180,6 +198,11 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
     statusBar()->showMessage(tr("Opened %1: %2 layers").arg(QFileInfo(path).fileName()).arg(m_model->summary().layers.size()), 5000);
     updateTitle();
     Q_EMIT modelChanged();
+    // The demo opens straight onto a circuit: features.conv4:27 (a curve detector), 10% kept.
+    if (m_modelPath == QFileInfo(QString::fromStdString(demoModelPath())).absoluteFilePath()) {
+        m_circuit->setTarget(QStringLiteral("features.conv4:27"));
+        findCircuit(m_circuit->target(), m_circuit->sparsity());
+    }
 }
 
 void MainWindow::showError(const QString& title, const QString& message) {

@@ -11,7 +11,10 @@ class QLabel;
 class QMenu;
 class QTabWidget;
 
+class QTemporaryDir;
+
 namespace cx::widgets {
+class CircuitPanel;
 class JobsPanel;
 class LayerDetailsView;
 class LayerTreeView;
@@ -42,6 +45,15 @@ public:
     widgets::LayerTreeView* layerTree() const { return m_tree; }
     widgets::JobsPanel* jobsPanel() const { return m_jobsPanel; }
     widgets::LayerDetailsView* details() const { return m_details; }
+    widgets::CircuitPanel* circuitPanel() const { return m_circuit; }
+
+    /// Scores, prunes and draws the circuit of `target` ("layer:unit") in the background, on the
+    /// demo shapes images (circuit_actions.cpp).
+    void findCircuit(const QString& target, double sparsity);
+    /// Draws a mask file's circuit (from cx prune, or any kernel/filter/weight mask).
+    void openMask(const QString& path);
+    /// Writes the shown diagram as SVG, PNG, PDF or DOT (by extension), in the background.
+    void exportDiagram(const QString& path, double dpi = 150);
     /// Error dialogs are non-modal; tests turn them off and read lastError().
     void setShowErrorDialogs(bool show) { m_showErrorDialogs = show; }
 
@@ -60,6 +72,9 @@ private:
     widgets::LayerDetailsView* m_details = nullptr;
     widgets::JobsPanel* m_jobsPanel = nullptr;
     QTabWidget* m_central = nullptr;
+    widgets::CircuitPanel* m_circuit = nullptr;
+    std::unique_ptr<QTemporaryDir> m_workDir;  // scores and masks of circuits found in this session
+    int m_circuitRuns = 0;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;
@@ -71,6 +86,7 @@ private:
     void buildMenus();
     void buildDocks();
     void buildStatusBar();
+    void buildCircuitTab();
     void wireJobs();
     void setModel(std::shared_ptr<engine::Model> model, const QString& path);
     void showError(const QString& title, const QString& message);

@@ -1,4 +1,5 @@
 // The real main window, offscreen: opening models in the background, errors, recent files.
+#include <QDir>
 #include <QFile>
 #include <QSettings>
 #include <QTreeWidgetItem>
@@ -8,6 +9,8 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "app/resource_dir.h"
+#include "widgets/circuit_panel.h"
+#include "widgets/diagram_view.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
@@ -63,4 +66,27 @@ TEST(MainWindow, OpensTheDemoModel) {
     ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr; }));
     EXPECT_EQ(w.layerTree()->layerCount(), 7);
     EXPECT_TRUE(w.windowTitle().startsWith("shapes_cnn.pt"));
+    // The first screen already shows a circuit: features.conv4:27 at 10% kept, found in the background.
+    EXPECT_EQ(w.circuitPanel()->target(), QStringLiteral("features.conv4:27"));
+    ASSERT_TRUE(waitUntil([&] { return w.circuitPanel()->view()->nodeItemCount() > 0; }, 60000)) << w.lastError().toStdString();
+    const auto& d = w.circuitPanel()->view()->diagram();
+    EXPECT_TRUE(d.laidOut);
+    EXPECT_EQ(w.circuitPanel()->view()->edgeItemCount(), int(d.edges.size()));
+    int targets = 0;
+    for (const auto& n : d.nodes) targets += n.target && n.id == "features.conv4:27";
+    EXPECT_EQ(targets, 1);
+    // Export from the window: a real SVG file, written in the background.
+    const QString svg = QDir::temp().filePath(QStringLiteral("cx_main_window_test.svg"));
+    QFile::remove(svg);
+    w.exportDiagram(svg);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    QFile file(svg);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(file.read(400).contains("<svg"));
+    file.close();
+    QFile::remove(svg);
+    // A bad target is refused with a message, and the shown circuit stays.
+    w.findCircuit(QStringLiteral("features.conv4"), 0.1);
+    EXPECT_TRUE(w.lastError().contains("layer:unit"));
+    EXPECT_GT(w.circuitPanel()->view()->nodeItemCount(), 0);
 }

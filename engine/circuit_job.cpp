@@ -1,0 +1,59 @@
+#include "engine/circuit_job.h"
+
+#include <filesystem>
+
+#include "engine/demo_run.h"
+
+namespace cx::engine {
+
+Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job) {
+    if (req.workDir.empty()) return invalidInput("no working folder for the circuit's files");
+    std::error_code ec;
+    std::filesystem::create_directories(req.workDir, ec);
+    if (ec) return invalidInput("cannot create " + req.workDir + ": " + ec.message());
+    const auto in = [&](const char* name) { return (std::filesystem::path(req.workDir) / name).string(); };
+    FoundCircuit out;
+    std::string images = req.images;
+    if (images.empty()) {
+        job.progress("images", 0.0);
+        images = in("images.safetensors");
+        if (auto st = writeShapesImages(images, 256, 5); !st) return st.error();
+    }
+    if (job.cancelled()) return cancelledError();
+    ScoreRequest score;
+    score.model = req.model;
+    score.images = images;
+    score.target = req.target;
+    score.criterion = req.criterion;
+    score.out = out.scoresFile = in("scores.safetensors");
+    JobContext scoring(job.token());
+    scoring.onProgress = [&job](const Progress& p) { job.progress("score", p.fraction); };
+    if (auto r = runScore(score, scoring); !r) return r.error();
+    if (job.cancelled()) return cancelledError();
+    job.progress("prune", 0.0);
+    PruneRequest prune;
+    prune.model = req.model;
+    prune.scores = out.scoresFile;
+    prune.sparsity = req.sparsity;
+    prune.out = out.maskFile = in("mask.safetensors");
+    auto pruned = runPrune(prune, job);
+    if (!pruned) return pruned.error();
+    out.prune = pruned.take();
+    auto diagram = loadDiagram(req.model, out.maskFile, req.diagram, job);
+    if (!diagram) return diagram.error();
+    out.diagram = diagram.take();
+    return out;
+}
+
+Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& mask, const DiagramOptions& options,
+                                   JobContext& job) {
+    auto diagram = buildDiagram(model, mask, "", options);
+    if (!diagram) return diagram.error();
+    if (job.cancelled()) return cancelledError();
+    job.progress("layout", 0.0);
+    if (auto st = layoutDiagram(diagram.value(), options, job); !st) return st.error();
+    job.progress("layout", 1.0);
+    return diagram;
+}
+
+}  // namespace cx::engine
