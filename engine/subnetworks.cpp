@@ -87,14 +87,18 @@ Result<std::vector<int>> matchLayers(const ModelSummary& summary, const std::str
 struct ModelAndLayers {
     std::shared_ptr<Model> model;
     std::vector<int> layers;
+    Granularity granularity = Granularity::Weight;
 };
 
-Result<ModelAndLayers> loadModelAndLayers(const std::string& path, const std::string& patterns) {
+// What every mask-making job checks first: the granularity, the model and the layer patterns.
+Result<ModelAndLayers> loadModelAndLayers(const std::string& path, const std::string& patterns, const std::string& granularity) {
+    auto parsed = parseGranularity(granularity);
+    if (!parsed) return parsed.error();
     auto model = Model::load(path);
     if (!model) return model.error();
     auto layers = matchLayers(model.value()->summary(), patterns);
     if (!layers) return layers.error();
-    return ModelAndLayers{model.take(), layers.take()};
+    return ModelAndLayers{model.take(), layers.take(), parsed.value()};
 }
 
 // A head counts once for its attention block, whichever projections carry its mask.
@@ -113,15 +117,14 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
     if (req.method != "cs" && req.method != "hc") return invalidInput("method must be cs or hc, not '" + req.method + "'");
-    auto granularity = parseGranularity(req.granularity);
-    if (!granularity) return granularity.error();
-    auto loaded = loadModelAndLayers(req.model, req.layers);
+    auto loaded = loadModelAndLayers(req.model, req.layers, req.granularity);
     if (!loaded) return loaded.error();
     const auto& model = loaded.value().model;
     const auto& layers = loaded.value().layers;
+    const Granularity granularity = loaded.value().granularity;
     MaskTrainOptions o;
     o.method = req.method == "hc" ? MaskMethod::HardConcrete : MaskMethod::ContinuousSparsification;
-    o.granularity = granularity.value();
+    o.granularity = granularity;
     o.layers = layers;
     o.lambda = req.lambda;
     o.learningRate = req.learningRate;
@@ -196,23 +199,22 @@ Result<SubnetworkReport> runMagnitude(const MagnitudeRequest& req) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
     if (!(req.keep > 0.0 && req.keep <= 1.0)) return invalidInput("the kept fraction must be in (0, 1], got " + std::to_string(req.keep));
-    auto granularity = parseGranularity(req.granularity);
-    if (!granularity) return granularity.error();
-    auto loaded = loadModelAndLayers(req.model, req.layers);
+    auto loaded = loadModelAndLayers(req.model, req.layers, req.granularity);
     if (!loaded) return loaded.error();
     const auto& model = loaded.value().model;
     const auto& layers = loaded.value().layers;
-    if (granularity.value() == Granularity::Head)
+    const Granularity granularity = loaded.value().granularity;
+    if (granularity == Granularity::Head)
         for (int l : layers)
             if (model->summary().layers[size_t(l)].heads == 0)
                 return invalidInput("layer " + model->summary().layers[size_t(l)].name +
                                     " has no detected attention heads (magnitude masks at head granularity need num_heads)");
     return guarded<SubnetworkReport>("magnitude masks", [&]() -> Result<SubnetworkReport> {
-        auto masks = magnitudeMasks(*model, layers, req.keep, granularity.value(), req.global);
+        auto masks = magnitudeMasks(*model, layers, req.keep, granularity, req.global);
         Metadata meta = {{"method", "magnitude"}, {"keep", std::to_string(req.keep)}, {"scope", req.global ? "global" : "per tensor"}};
-        if (auto st = writeUnitMasks(req.out, *model, granularity.value(), masks, {}, meta); !st) return st.error();
+        if (auto st = writeUnitMasks(req.out, *model, granularity, masks, {}, meta); !st) return st.error();
         SubnetworkReport r;
-        countUnits(masks, granularity.value(), *model, r);
+        countUnits(masks, granularity, *model, r);
         return r;
     });
 }

@@ -1,5 +1,6 @@
 // MainWindow's circuit work: finding a circuit for a target, opening a mask, exporting the
 // diagram. The engine runs in the JobRunner; the CircuitPanel only shows results.
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -31,10 +32,13 @@ void MainWindow::buildCircuitTab() {
     m_circuit = new widgets::CircuitPanel(m_central);
     m_central->addTab(m_circuit, tr("Circuit"));
     connect(m_circuit, &widgets::CircuitPanel::findRequested, this, &MainWindow::findCircuit);
-    connect(m_circuit, &widgets::CircuitPanel::exportRequested, this, [this] {
-        for (auto* action : findChildren<QAction*>())
-            if (action->shortcut() == QKeySequence(tr("Ctrl+E"))) return action->trigger();
-    });
+    connect(m_circuit, &widgets::CircuitPanel::exportRequested, this, &MainWindow::chooseDiagramExport);
+}
+
+void MainWindow::chooseDiagramExport() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Diagram"), QStringLiteral("circuit.svg"),
+                                                      tr("SVG (*.svg);;PNG (*.png);;PDF (*.pdf);;Graphviz DOT (*.dot)"));
+    if (!path.isEmpty()) exportDiagram(path);
 }
 
 void MainWindow::findCircuit(const QString& target, double sparsity) {

@@ -93,11 +93,8 @@ void MainWindow::buildMenus() {
     });
     mask->setShortcut(QKeySequence(tr("Ctrl+M")));
     mask->setStatusTip(tr("Draw the circuit of a mask file made for the open model"));
-    auto* exportAction = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Export Diagram…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export Diagram"), QStringLiteral("circuit.svg"),
-                                                          tr("SVG (*.svg);;PNG (*.png);;PDF (*.pdf);;Graphviz DOT (*.dot)"));
-        if (!path.isEmpty()) exportDiagram(path);
-    });
+    auto* exportAction = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Export Diagram…"), this,
+                                         &MainWindow::chooseDiagramExport);
     exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
     file->addSeparator();
     auto* close = file->addAction(tr("&Close Model"), this, &MainWindow::closeModel);

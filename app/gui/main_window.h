@@ -87,6 +87,7 @@ private:
     void buildDocks();
     void buildStatusBar();
     void buildCircuitTab();
+    void chooseDiagramExport();  // asks for a file, then exportDiagram()
     void wireJobs();
     void setModel(std::shared_ptr<engine::Model> model, const QString& path);
     void showError(const QString& title, const QString& message);
