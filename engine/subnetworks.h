@@ -40,8 +40,16 @@ struct SubnetworkReport {
     bool cancelled = false;                     // training stopped early; the last masks were written
 };
 
+/// One training step's numbers, streamed as progress payload.
+struct MaskStep {
+    int epoch = 0;
+    int64_t step = 0;
+    double loss = 0, l0 = 0, fractionKept = 0, temperature = 1;
+    double lambda = 0;  // the current L0 weight (changes in target-kept mode)
+};
+
 /// Trains masks and writes MASK.safetensors (with logits for resuming). Progress payloads are
-/// the per-step loss, L0, fraction kept and temperature (MaskStep in the engine).
+/// the per-step loss, L0, fraction kept and temperature (MaskStep).
 Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& request, JobContext& job);
 
 struct MagnitudeRequest {

@@ -12,6 +12,7 @@ struct JobRunner::ProgressBox {
     std::string stage;
     double fraction = 0.0;
     bool dirty = false;
+    std::vector<std::any> payloads;  // partial results not yet handed to the GUI
 };
 
 JobRunner::JobRunner(QObject* parent) : QObject(parent) {
@@ -25,7 +26,7 @@ JobRunner::~JobRunner() {
     m_pool.waitForDone();
 }
 
-int JobRunner::start(const QString& kind, const QString& title, Work work, Done onDone) {
+int JobRunner::start(const QString& kind, const QString& title, Work work, Done onDone, Partial onPartial) {
     for (auto it = m_jobs.begin(); it != m_jobs.end(); ++it)
         if (it->kind == kind && !it->stale) {
             it->stale = true;
@@ -37,6 +38,7 @@ int JobRunner::start(const QString& kind, const QString& title, Work work, Done 
     job.token = std::make_shared<engine::CancelToken>();
     job.progress = std::make_shared<ProgressBox>();
     job.onDone = std::move(onDone);
+    job.onPartial = std::move(onPartial);
     job.watcher = new QFutureWatcher<std::any>(this);
     connect(job.watcher, &QFutureWatcher<std::any>::finished, this, [this, id] { onFinished(id); });
     auto token = job.token;
@@ -51,6 +53,7 @@ int JobRunner::start(const QString& kind, const QString& title, Work work, Done 
             box->stage = p.stage;
             box->fraction = p.fraction;
             box->dirty = true;
+            if (p.payload.has_value()) box->payloads.push_back(p.payload);
         };
         return work(context);
     }));
@@ -71,13 +74,16 @@ void JobRunner::flushProgress() {
     for (auto it = m_jobs.begin(); it != m_jobs.end(); ++it) {
         QString stage;
         double fraction = 0;
+        std::vector<std::any> payloads;
         {
             std::lock_guard<std::mutex> lock(it->progress->mutex);
             if (!it->progress->dirty) continue;
             it->progress->dirty = false;
             stage = QString::fromStdString(it->progress->stage);
             fraction = it->progress->fraction;
+            payloads.swap(it->progress->payloads);
         }
+        if (!payloads.empty() && it->onPartial && !it->stale) it->onPartial(payloads);
         Q_EMIT jobProgress(it.key(), stage, fraction);
     }
     if (m_jobs.isEmpty()) m_progressTimer.stop();

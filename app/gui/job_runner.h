@@ -1,10 +1,11 @@
 #pragma once
 // Runs engine jobs off the GUI thread: one worker thread (one job at a time on the device),
-// progress coalesced to ~30 updates/s, cancellation through the engine's CancelToken, and a
+// progress and streamed partial results coalesced to ~30 updates/s, cancellation through the engine's CancelToken, and a
 // newer job of the same kind cancelling the stale one whose late result is then dropped.
 #include <any>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include <QFutureWatcher>
 #include <QMap>
@@ -22,13 +23,16 @@ public:
     using Work = std::function<std::any(engine::JobContext&)>;  // runs on the worker thread
     /// Runs on the GUI thread with the work's result; returns an error text, empty on success.
     using Done = std::function<QString(std::any&)>;
+    /// Runs on the GUI thread with the progress payloads that arrived since the last call, in order.
+    using Partial = std::function<void(std::vector<std::any>&)>;
 
     explicit JobRunner(QObject* parent = nullptr);
     ~JobRunner() override;  // cancels every job and waits for the worker
 
     /// Queues a job and returns its id. A running or queued job of the same `kind` is cancelled
-    /// and its result dropped. `onDone` is not called for cancelled or stale jobs.
-    int start(const QString& kind, const QString& title, Work work, Done onDone);
+    /// and its result dropped. `onDone` is not called for cancelled or stale jobs; `onPartial`
+    /// (optional) gets the engine's progress payloads at most ~30 times a second, never for stale jobs.
+    int start(const QString& kind, const QString& title, Work work, Done onDone, Partial onPartial = {});
     void cancel(int id);
     void cancelAll();
     bool isActive(int id) const { return m_jobs.contains(id); }
@@ -48,6 +52,7 @@ private:
         std::shared_ptr<ProgressBox> progress;
         QFutureWatcher<std::any>* watcher = nullptr;
         Done onDone;
+        Partial onPartial;
         bool stale = false;
     };
 

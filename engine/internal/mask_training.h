@@ -16,6 +16,7 @@
 #include "engine/internal/saliency.h"
 #include "engine/job.h"
 #include "engine/model.h"
+#include "engine/subnetworks.h"  // MaskStep
 #include "engine/target.h"
 
 namespace cx::engine {
@@ -51,14 +52,6 @@ struct MaskTrainOptions {
     std::optional<TargetSpec> preserve;
 
     MaskScheme scheme() const { return {granularity, maskBias}; }
-};
-
-/// One training step's numbers, streamed as progress payload.
-struct MaskStep {
-    int epoch = 0;
-    int64_t step = 0;
-    double loss = 0, l0 = 0, fractionKept = 0, temperature = 1;
-    double lambda = 0;  // the current L0 weight (changes in target-kept mode)
 };
 
 class MaskSet {

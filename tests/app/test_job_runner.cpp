@@ -79,3 +79,34 @@ TEST(JobRunner, ANewerJobOfTheSameKindDropsTheStaleResult) {
     EXPECT_NE(first, second);
     EXPECT_NE(second, other);
 }
+
+TEST(JobRunner, PartialResultsArriveInOrderCoalescedOnTheGuiThreadBeforeTheResult) {
+    JobRunner runner;
+    std::vector<int> received;
+    int calls = 0;
+    bool wrongThread = false;
+    size_t receivedAtDone = 0;
+    bool finished = false;
+    runner.start("stream", "stream", [](JobContext& job) -> std::any {
+        for (int i = 0; i < 200; ++i) {
+            job.progress("step", i / 200.0, i);
+            if (i % 20 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        job.progress("step", 1.0);  // no payload: nothing extra is delivered
+        return 0;
+    }, [&](std::any&) -> QString {
+        receivedAtDone = received.size();
+        return {};
+    }, [&](std::vector<std::any>& payloads) {
+        ++calls;
+        wrongThread |= QThread::currentThread() != QCoreApplication::instance()->thread();
+        for (auto& p : payloads) received.push_back(std::any_cast<int>(p));
+    });
+    QObject::connect(&runner, &JobRunner::jobFinished, [&](int, bool, const QString&) { finished = true; });
+    ASSERT_TRUE(waitUntil([&] { return finished; }));
+    ASSERT_EQ(received.size(), 200u);
+    EXPECT_EQ(receivedAtDone, 200u);  // every partial result lands before the final one
+    for (int i = 0; i < 200; ++i) EXPECT_EQ(received[size_t(i)], i);
+    EXPECT_LT(calls, 50);  // coalesced, not one call per payload
+    EXPECT_FALSE(wrongThread);
+}
