@@ -20,25 +20,38 @@ Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job)
         if (auto st = writeShapesImages(images, 256, 5); !st) return st.error();
     }
     if (job.cancelled()) return cancelledError();
-    ScoreRequest score;
-    score.model = req.model;
-    score.images = images;
-    score.target = req.target;
-    score.criterion = req.criterion;
-    score.out = out.scoresFile = in("scores.safetensors");
-    JobContext scoring(job.token());
-    scoring.onProgress = [&job](const Progress& p) { job.progress("score", p.fraction); };
-    if (auto r = runScore(score, scoring); !r) return r.error();
+    out.imagesFile = images;
+    if (!req.reuseScores.empty() && std::filesystem::exists(req.reuseScores)) {
+        out.scoresFile = req.reuseScores;
+    } else {
+        ScoreRequest score;
+        score.model = req.model;
+        score.images = images;
+        score.target = req.target;
+        score.criterion = req.criterion;
+        score.granularity = req.granularity;
+        score.objective = req.objective;
+        score.out = out.scoresFile = in("scores.safetensors");
+        JobContext scoring(job.token());
+        scoring.onProgress = [&job](const Progress& p) { job.progress("score", p.fraction); };
+        if (auto r = runScore(score, scoring); !r) return r.error();
+    }
     if (job.cancelled()) return cancelledError();
     job.progress("prune", 0.0);
     PruneRequest prune;
     prune.model = req.model;
     prune.scores = out.scoresFile;
     prune.sparsity = req.sparsity;
+    prune.minmax = req.minmax;
+    prune.bias = req.bias;
     prune.out = out.maskFile = in("mask.safetensors");
     auto pruned = runPrune(prune, job);
     if (!pruned) return pruned.error();
     out.prune = pruned.take();
+    job.progress("activations", 0.0);
+    auto activations = circuitActivations(req.model, images, out.maskFile, req.target, job);
+    if (!activations) return activations.error();
+    out.activations = activations.take();
     auto diagram = loadDiagram(req.model, out.maskFile, req.diagram, job);
     if (!diagram) return diagram.error();
     out.diagram = diagram.take();

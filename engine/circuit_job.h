@@ -16,19 +16,38 @@ struct FindCircuitRequest {
     std::string images;          // an image folder or safetensors file; empty: 256 demo shapes
     std::string target;          // LAYER:UNIT
     std::string criterion = "actgrad";
+    std::string granularity = "kernel";  // or filter, weight
+    std::string objective = "sum-abs";
     double sparsity = 0.1;
+    bool minmax = false;
+    std::string bias = "masked";       // or "pruned"
+    std::string reuseScores;           // a scores file of an earlier run with the same target and
+                                       // criterion: only prune again (a new sparsity is then instant)
     std::string workDir;         // receives images.safetensors (demo shapes), scores.safetensors, mask.safetensors
     DiagramOptions diagram;
+};
+
+/// The target's activations over the images (flattened images x positions, subsampled evenly to
+/// at most `maxPoints`) in the original model and in the circuit, for the activation scatter.
+struct ActivationPairs {
+    std::vector<float> original, circuit;
+    double pearson = 0.0;  // |Pearson r| over all values (before subsampling)
 };
 
 struct FoundCircuit {
     CircuitDiagram diagram;      // laid out
     PruneReport prune;
-    std::string scoresFile, maskFile;
+    ActivationPairs activations;
+    std::string scoresFile, maskFile, imagesFile;
 };
 
-/// Progress stages: "images", "score", "prune", "layout". Cancel between and within stages.
+/// Progress stages: "images", "score", "prune", "activations", "layout". Cancel between and within stages.
 Result<FoundCircuit> findCircuit(const FindCircuitRequest& request, JobContext& job);
+
+/// Activations of `target` (LAYER:UNIT) over the images, in the model and under the mask (any
+/// granularity; pruned circuits use the bias mode recorded in the file).
+Result<ActivationPairs> circuitActivations(const std::string& model, const std::string& images, const std::string& mask,
+                                           const std::string& target, JobContext& job, size_t maxPoints = 20000);
 
 /// A mask file's diagram, laid out (the GUI's "Open Mask").
 Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& mask, const DiagramOptions& options,

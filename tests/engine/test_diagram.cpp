@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "engine/circuit_job.h"
+#include "engine/demo_run.h"
 #include "engine/diagram.h"
 #include "engine/internal/circuit_files.h"
 #include "engine/internal/model_impl.h"
@@ -122,4 +124,58 @@ TEST(Diagram, FlattenedConvMapsJoinIntoOneEdgePerChannel) {
     for (const auto& e : d.edges) kernels[d.nodes[e.from].id] = e.kernels;
     EXPECT_EQ(kernels["features.5:3"], 16);
     EXPECT_EQ(kernels["features.5:1"], 1);
+}
+
+// findCircuit's activation scatter: |r| equals an independent sweep at the same criterion and
+// sparsity, a reused scores file gives the same mask, and an all-kept mask reproduces the model.
+TEST(FindCircuit, ActivationsMatchTheSweepAndReusedScoresPruneTheSame) {
+    const std::string demo = std::string(CX_TEST_DATA) + "/../../resources/demo/shapes_cnn.pt";
+    const std::string dir = cx::test::tempDir();
+    const std::string images = dir + "/images.safetensors";
+    ASSERT_TRUE(writeShapesImages(images, 48, 3).ok());
+    FindCircuitRequest req;
+    req.model = demo;
+    req.images = images;
+    req.target = "features.conv3:5";
+    req.sparsity = 0.2;
+    req.workDir = dir + "/first";
+    JobContext job;
+    auto found = findCircuit(req, job);
+    ASSERT_TRUE(found.ok()) << found.error().message;
+    const auto& act = found.value().activations;
+    ASSERT_EQ(act.original.size(), act.circuit.size());
+    EXPECT_GT(act.original.size(), 48u);  // images x positions
+
+    SweepRequest sweep;
+    sweep.model = demo;
+    sweep.images = images;
+    sweep.target = req.target;
+    sweep.criteria = {"actgrad"};
+    sweep.sparsities = {0.2};
+    sweep.out = dir + "/curve.csv";
+    auto curve = runSweep(sweep, job);
+    ASSERT_TRUE(curve.ok()) << curve.error().message;
+    EXPECT_NEAR(act.pearson, curve.value()[0].pearson, 1e-5);
+    EXPECT_EQ(found.value().prune.kept, curve.value()[0].kept);
+
+    req.reuseScores = found.value().scoresFile;
+    req.workDir = dir + "/second";
+    auto again = findCircuit(req, job);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again.value().scoresFile, req.reuseScores);
+    EXPECT_EQ(again.value().prune.kept, found.value().prune.kept);
+    EXPECT_EQ(again.value().activations.circuit, act.circuit);
+
+    auto model = Model::load(demo).take();
+    std::map<int, torch::Tensor> all;
+    for (int l : {0, 1, 2}) {
+        const auto& w = model->summary().layers[size_t(l)].weightShape;
+        all[l] = torch::ones({w[0], w[1]}, torch::kBool);
+    }
+    const std::string full = dir + "/all.safetensors";
+    ASSERT_TRUE(writeUnitMasks(full, *model, Granularity::Kernel, all, {}, {}).ok());
+    auto same = circuitActivations(demo, images, full, req.target, job);
+    ASSERT_TRUE(same.ok()) << same.error().message;
+    EXPECT_EQ(same.value().original, same.value().circuit);
+    EXPECT_NEAR(same.value().pearson, 1.0, 1e-6);
 }
