@@ -79,6 +79,11 @@ struct CurvePoint {
     double pearson = 0.0, dfnorm = 0.0;
 };
 
+/// effectiveKept / relevant.
+double effectiveSparsity(const CurvePoint& point);
+/// One CSV row per point (with a header): what `cx sweep --out` writes and the GUI exports.
+std::string curveCsv(const std::vector<CurvePoint>& points);
+
 /// Preservation curve over sparsities for several criteria; writes a CSV (atomically) with one
 /// row per criterion x sparsity. Progress payloads are CurvePoints as they are computed.
 Result<std::vector<CurvePoint>> runSweep(const SweepRequest& request, JobContext& job);

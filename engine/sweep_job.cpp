@@ -18,17 +18,6 @@ Result<PearsonMode> parsePearson(const std::string& text) {
     return invalidInput("unknown Pearson mode '" + text + "' (flattened, image-mean, image-max)");
 }
 
-std::string curveCsv(const std::vector<CurvePoint>& points) {
-    std::ostringstream csv;
-    csv.precision(9);
-    csv << "criterion,sparsity,relevant,kept,effective_kept,effective_sparsity,disconnected,pearson,dfnorm\n";
-    for (const auto& p : points)
-        csv << p.criterion << "," << p.sparsity << "," << p.relevant << "," << p.kept << "," << p.effectiveKept << ","
-            << double(p.effectiveKept) / double(std::max<int64_t>(1, p.relevant)) << "," << (p.disconnected ? 1 : 0) << ","
-            << p.pearson << "," << p.dfnorm << "\n";
-    return csv.str();
-}
-
 }  // namespace
 
 Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& job) {

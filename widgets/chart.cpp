@@ -48,9 +48,11 @@ void Chart::applyPalette() {
             axis->grid()->setSubGridPen(Qt::NoPen);
             axis->grid()->setZeroLinePen(Qt::NoPen);
         }
-    legend->setBrush(pal.brush(QPalette::Base));
+    QColor legendFill = pal.color(QPalette::Base);
+    legendFill.setAlpha(215);  // data under the legend stays visible
+    legend->setBrush(legendFill);
     legend->setTextColor(text);
-    legend->setBorderPen(QPen(grid));
+    if (legend->borderPen().style() != Qt::NoPen) legend->setBorderPen(QPen(grid));
     replot(rpQueuedReplot);
 }
 

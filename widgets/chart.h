@@ -3,7 +3,17 @@
 // PNG, SVG, PDF or CSV, always atomically. Every chart view in the app is one of these.
 #include <QString>
 
+// qcustomplot.h spells Qt's keyword macros, which this project turns off (QT_NO_KEYWORDS) so
+// that Qt and torch headers never clash; they are defined for this one header only.
+#define signals Q_SIGNALS
+#define slots Q_SLOTS
+#define emit Q_EMIT
+#define foreach Q_FOREACH
 #include <qcustomplot.h>
+#undef signals
+#undef slots
+#undef emit
+#undef foreach
 
 namespace cx::widgets {
 

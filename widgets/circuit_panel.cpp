@@ -1,70 +1,196 @@
 #include "widgets/circuit_panel.h"
 
+#include <cmath>
+
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QSlider>
+#include <QSplitter>
 #include <QStyle>
 #include <QVBoxLayout>
 
+#include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
+#include "widgets/scatter_view.h"
 
 namespace cx::widgets {
+namespace {
+
+// The sparsity slider is logarithmic: 0 .. 300 maps to 0.1% .. 100% kept.
+constexpr int kSliderSteps = 300;
+int sliderFor(double fraction) { return int(std::lround((std::log10(fraction) + 3.0) * 100.0)); }
+double fractionFor(int slider) { return std::pow(10.0, slider / 100.0 - 3.0); }
+
+QComboBox* combo(QWidget* parent, const QList<std::pair<QString, QString>>& items, const QString& tip) {
+    auto* box = new QComboBox(parent);
+    for (const auto& [label, value] : items) box->addItem(label, value);
+    box->setToolTip(tip);
+    return box;
+}
+
+void selectData(QComboBox* box, const QString& value) {
+    const int i = box->findData(value);
+    if (i >= 0) box->setCurrentIndex(i);
+}
+
+}  // namespace
 
 CircuitPanel::CircuitPanel(QWidget* parent) : QWidget(parent) {
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(buildControls());
+    splitter->addWidget(buildDiagramArea());
+    auto* charts = new QSplitter(Qt::Vertical, splitter);
+    m_curves = new CurveView(charts);
+    m_scatter = new ScatterView(charts);
+    charts->addWidget(m_curves);
+    charts->addWidget(m_scatter);
+    splitter->addWidget(charts);
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 3);
+    splitter->setStretchFactor(2, 2);
+    splitter->setSizes({210, 470, 400});
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(splitter);
+    updateKept();
+}
+
+QWidget* CircuitPanel::buildControls() {
     m_target = new QLineEdit(this);
     m_target->setPlaceholderText(tr("layer:unit"));
-    m_target->setToolTip(tr("The feature to explain: a layer and one of its output units, e.g. features.conv4:27"));
-    m_target->setMinimumWidth(180);
+    m_target->setToolTip(tr("The feature to explain: a layer and one of its output units, e.g. features.conv4:27. "
+                            "Double-click a unit in the Units list to pick one."));
+    m_criterion = combo(this, {{tr("ActGrad"), "actgrad"}, {tr("SNIP"), "snip"}, {tr("FORCE"), "force"},
+                               {tr("Magnitude"), "magnitude"}, {tr("Random"), "random"}},
+                        tr("How kernels are ranked: ActGrad |a \u00b7 \u2202f/\u2202a|, SNIP |w \u00b7 \u2202f/\u2202w|, FORCE "
+                           "(iterative SNIP), weight magnitude, or random (the baseline)"));
+    m_granularity = combo(this, {{tr("Kernel"), "kernel"}, {tr("Filter / neuron"), "filter"}, {tr("Weight"), "weight"}},
+                          tr("The unit a circuit keeps or removes: one input-output kernel, one whole filter, or one weight"));
+    m_objective = combo(this, {{tr("Sum |f|"), "sum-abs"}, {tr("Max"), "max"}, {tr("Mean"), "mean"}, {tr("Sum"), "sum"}},
+                        tr("How the target's feature map is reduced to the number whose gradient scores kernels"));
+    m_slider = new QSlider(Qt::Horizontal, this);
+    m_slider->setRange(0, kSliderSteps);
+    m_slider->setToolTip(tr("Fraction of the relevant units kept (logarithmic). Releasing it prunes again from the same scores."));
     m_sparsity = new QDoubleSpinBox(this);
     m_sparsity->setRange(0.1, 100.0);
     m_sparsity->setDecimals(1);
     m_sparsity->setSuffix(tr(" % kept"));
-    m_sparsity->setValue(10.0);
-    m_sparsity->setToolTip(tr("Fraction of the relevant kernels the circuit keeps (ActGrad, exact top-k)"));
+    m_sparsity->setToolTip(tr("Fraction of the relevant units the circuit keeps (exact top-k)"));
+    m_kept = new QLabel(this);
+    m_kept->setWordWrap(true);
+    m_bias = combo(this, {{tr("Masked (kept)"), "masked"}, {tr("Pruned with filter"), "pruned"}},
+                   tr("Biases stay (masked) or go with filters whose every kernel was pruned"));
+    m_minmax = new QCheckBox(tr("Min-max per layer"), this);
+    m_minmax->setToolTip(tr("Normalise scores within each layer before the global ranking"));
     m_find = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Find Circuit"), this);
-    m_find->setToolTip(tr("Score the kernels for the target and prune to the chosen sparsity (runs in the background)"));
+    m_find->setToolTip(tr("Score the kernels for the target and prune to the chosen sparsity (Ctrl+Return)"));
+    m_find->setShortcut(QKeySequence(tr("Ctrl+Return")));
+    m_find->setDefault(true);
+
+    auto* pruning = new QGroupBox(tr("Circuit pruning"), this);
+    auto* form = new QFormLayout(pruning);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->addRow(tr("Target"), m_target);
+    form->addRow(tr("Criterion"), m_criterion);
+    form->addRow(tr("Unit"), m_granularity);
+    form->addRow(tr("Objective"), m_objective);
+    form->addRow(tr("Keep"), m_sparsity);
+    form->addRow(m_slider);
+    form->addRow(m_kept);
+    form->addRow(tr("Bias"), m_bias);
+    form->addRow(m_minmax);
+    form->addRow(m_find);
+
+    auto* sweep = new QGroupBox(tr("Sweep"), this);
+    auto* sweepLayout = new QVBoxLayout(sweep);
+    for (const auto& [label, value] : QList<std::pair<QString, QString>>{
+             {tr("ActGrad"), "actgrad"}, {tr("SNIP"), "snip"}, {tr("FORCE"), "force"}, {tr("Magnitude"), "magnitude"}, {tr("Random"), "random"}}) {
+        auto* box = new QCheckBox(label, sweep);
+        box->setProperty("criterion", value);
+        box->setChecked(true);
+        sweepLayout->addWidget(box);
+        m_sweepBoxes << box;
+    }
+    m_sweep = new QPushButton(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Sweep"), sweep);
+    m_sweep->setToolTip(tr("Preservation curves: every ticked criterion at 13 sparsities from 90% to 0.1% kept"));
+    sweepLayout->addWidget(m_sweep);
+
+    auto* column = new QWidget(this);
+    auto* layout = new QVBoxLayout(column);
+    layout->setContentsMargins(0, 0, 4, 0);
+    layout->addWidget(pruning);
+    layout->addWidget(sweep);
+    layout->addStretch(1);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(column);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(column->sizeHint().width() + 12);
+
+    const auto find = [this] { Q_EMIT findRequested(settings()); };
+    connect(m_find, &QPushButton::clicked, this, find);
+    connect(m_target, &QLineEdit::returnPressed, this, find);
+    connect(m_slider, &QSlider::sliderReleased, this, find);
+    connect(m_slider, &QSlider::valueChanged, this, [this](int v) {
+        if (m_slider->isSliderDown()) {
+            const QSignalBlocker block(m_sparsity);
+            m_sparsity->setValue(100.0 * fractionFor(v));
+        }
+        updateKept();
+    });
+    connect(m_sparsity, &QDoubleSpinBox::valueChanged, this, [this](double percent) {
+        const QSignalBlocker block(m_slider);
+        m_slider->setValue(sliderFor(percent / 100.0));
+        updateKept();
+    });
+    connect(m_granularity, &QComboBox::currentIndexChanged, this, [this] { setRelevantCount(0); });
+    connect(m_target, &QLineEdit::textEdited, this, [this] { setRelevantCount(0); });
+    connect(m_sweep, &QPushButton::clicked, this, [this] { Q_EMIT sweepRequested(settings(), sweepCriteria()); });
+    setSparsity(0.1);
+    return scroll;
+}
+
+QWidget* CircuitPanel::buildDiagramArea() {
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Find unit\u2026"));
     m_search->setClearButtonEnabled(true);
     m_search->setToolTip(tr("Highlight a unit and every path through it, e.g. conv3:12"));
+    m_search->setMinimumWidth(110);
     m_dead = new QCheckBox(tr("Dead ends"), this);
     m_dead->setToolTip(tr("Show kernels that lie on no input-to-target path (when the diagram has them)"));
     m_dead->setChecked(true);
     auto* fit = new QPushButton(tr("Fit"), this);
     fit->setToolTip(tr("Fit the whole circuit in the view"));
     m_export = new QPushButton(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("Export\u2026"), this);
-    m_export->setToolTip(tr("Export the diagram as SVG, PNG, PDF or DOT"));
+    m_export->setToolTip(tr("Export the diagram as SVG, PNG, PDF or DOT (Ctrl+E)"));
     m_export->setEnabled(false);
-
-    m_search->setMinimumWidth(150);
-    m_target->setMinimumWidth(150);
     m_summary = new QLabel(tr("No circuit yet: choose a target unit and press Find Circuit."), this);
     m_summary->setWordWrap(true);
     m_summary->setMinimumWidth(120);
-    auto* bar = new QHBoxLayout;  // what to find
-    bar->addWidget(new QLabel(tr("Target"), this));
-    bar->addWidget(m_target, 1);
-    bar->addWidget(m_sparsity);
-    bar->addWidget(m_find);
-    bar->addStretch(1);
-    bar->addWidget(m_export);
-    auto* tools = new QHBoxLayout;  // what was found, and how to look at it
-    tools->addWidget(m_summary, 1);
-    tools->addWidget(m_search);
+    m_view = new DiagramView(this);
+
+    auto* tools = new QHBoxLayout;
+    tools->addWidget(m_search, 1);
     tools->addWidget(m_dead);
     tools->addWidget(fit);
-    m_view = new DiagramView(this);
-    auto* layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
+    tools->addWidget(m_export);
+    auto* area = new QWidget(this);
+    auto* layout = new QVBoxLayout(area);
+    layout->setContentsMargins(4, 0, 4, 0);
+    layout->addWidget(m_summary);
     layout->addLayout(tools);
     layout->addWidget(m_view, 1);
 
-    auto find = [this] { Q_EMIT findRequested(target(), sparsity()); };
-    connect(m_find, &QPushButton::clicked, this, find);
-    connect(m_target, &QLineEdit::returnPressed, this, find);
     connect(m_search, &QLineEdit::returnPressed, this, [this] {
         if (!m_view->findUnit(m_search->text())) m_summary->setText(tr("No unit %1 in this circuit.").arg(m_search->text()));
     });
@@ -74,11 +200,65 @@ CircuitPanel::CircuitPanel(QWidget* parent) : QWidget(parent) {
     connect(m_dead, &QCheckBox::toggled, m_view, &DiagramView::setDeadEndsVisible);
     connect(fit, &QPushButton::clicked, m_view, &DiagramView::fitAll);
     connect(m_export, &QPushButton::clicked, this, &CircuitPanel::exportRequested);
+    return area;
 }
 
-void CircuitPanel::setTarget(const QString& target) { m_target->setText(target); }
+CircuitSettings CircuitPanel::settings() const {
+    CircuitSettings s;
+    s.target = target();
+    s.criterion = m_criterion->currentData().toString();
+    s.granularity = m_granularity->currentData().toString();
+    s.objective = m_objective->currentData().toString();
+    s.sparsity = sparsity();
+    s.bias = m_bias->currentData().toString();
+    s.minmax = m_minmax->isChecked();
+    return s;
+}
+
+void CircuitPanel::setSettings(const CircuitSettings& s) {
+    setTarget(s.target);
+    selectData(m_criterion, s.criterion);
+    selectData(m_granularity, s.granularity);
+    selectData(m_objective, s.objective);
+    selectData(m_bias, s.bias);
+    m_minmax->setChecked(s.minmax);
+    setSparsity(s.sparsity);
+}
+
+void CircuitPanel::setTarget(const QString& target) {
+    if (target.trimmed() != this->target()) setRelevantCount(0);
+    m_target->setText(target);
+}
 QString CircuitPanel::target() const { return m_target->text().trimmed(); }
 double CircuitPanel::sparsity() const { return m_sparsity->value() / 100.0; }
+void CircuitPanel::setSparsity(double fraction) { m_sparsity->setValue(100.0 * fraction); }
+
+QStringList CircuitPanel::sweepCriteria() const {
+    QStringList out;
+    for (auto* box : m_sweepBoxes)
+        if (box->isChecked()) out << box->property("criterion").toString();
+    return out;
+}
+
+void CircuitPanel::setRelevantCount(int64_t relevant) {
+    m_relevant = relevant;
+    updateKept();
+}
+
+QString CircuitPanel::keptText() const { return m_kept->text(); }
+
+void CircuitPanel::updateKept() {
+    const QString unit = m_granularity->currentData().toString() == QLatin1String("filter") ? tr("filters") :
+                         m_granularity->currentData().toString() == QLatin1String("weight") ? tr("weights") : tr("kernels");
+    const QLocale locale;
+    if (m_relevant <= 0) {
+        m_kept->setText(tr("%1% of the relevant %2").arg(m_sparsity->value(), 0, 'g', 3).arg(unit));
+        return;
+    }
+    // The engine keeps exactly round(sparsity x relevant), at least one.
+    const int64_t kept = std::max<int64_t>(1, std::llround(sparsity() * double(m_relevant)));
+    m_kept->setText(tr("%1 of %2 relevant %3").arg(locale.toString(qlonglong(kept)), locale.toString(qlonglong(m_relevant)), unit));
+}
 
 void CircuitPanel::showDiagram(const engine::CircuitDiagram& diagram, const QString& summary) {
     m_view->setDiagram(diagram);

@@ -1,19 +1,41 @@
 #pragma once
-// The Circuit tab: a target and sparsity to search for, the diagram, and its tools (search a
-// unit, fit, dead ends, export). It only emits intent; the app runs the jobs and calls back.
+// The Circuit tab: the circuit-pruning controls (target, criterion, granularity, objective,
+// sparsity with the kept count, bias mode, min-max, sweep criteria), the diagram with its tools
+// (search, fit, dead ends, export), and beside it the preservation curves and the activation
+// scatter. It only emits intent; the app runs the jobs and calls back.
+#include <cstdint>
+
+#include <QStringList>
 #include <QWidget>
 
 #include "engine/diagram.h"
 
 class QCheckBox;
+class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSlider;
 
 namespace cx::widgets {
 
+class CurveView;
 class DiagramView;
+class ScatterView;
+
+/// What the pruning controls ask for (the names are the engine's and the CLI's).
+struct CircuitSettings {
+    QString target;                      // LAYER:UNIT
+    QString criterion = QStringLiteral("actgrad");
+    QString granularity = QStringLiteral("kernel");
+    QString objective = QStringLiteral("sum-abs");
+    double sparsity = 0.1;               // fraction of relevant units kept
+    QString bias = QStringLiteral("masked");
+    bool minmax = false;
+    /// Everything but the sparsity, bias and min-max: equal keys can share one scores file.
+    QString scoringKey() const { return target + QLatin1Char('|') + criterion + QLatin1Char('|') + granularity + QLatin1Char('|') + objective; }
+};
 
 class CircuitPanel : public QWidget {
     Q_OBJECT
@@ -21,26 +43,55 @@ public:
     explicit CircuitPanel(QWidget* parent = nullptr);
 
     DiagramView* view() const { return m_view; }
+    CurveView* curves() const { return m_curves; }
+    ScatterView* scatter() const { return m_scatter; }
+
+    CircuitSettings settings() const;
+    void setSettings(const CircuitSettings& settings);
     void setTarget(const QString& target);
     QString target() const;
     double sparsity() const;
+    void setSparsity(double fraction);
+    /// Criteria ticked for a sweep.
+    QStringList sweepCriteria() const;
+    /// The target's relevant unit count once known (0: unknown), for the live kept count.
+    void setRelevantCount(int64_t relevant);
+    QString keptText() const;
+
     /// Shows a laid-out diagram with a one-line summary above it.
     void showDiagram(const engine::CircuitDiagram& diagram, const QString& summary);
     void setBusy(bool busy);
 
 Q_SIGNALS:
-    void findRequested(const QString& target, double sparsity);
+    void findRequested(const cx::widgets::CircuitSettings& settings);
+    void sweepRequested(const cx::widgets::CircuitSettings& settings, const QStringList& criteria);
     void exportRequested();
 
 private:
     QLineEdit* m_target = nullptr;
+    QComboBox* m_criterion = nullptr;
+    QComboBox* m_granularity = nullptr;
+    QComboBox* m_objective = nullptr;
+    QSlider* m_slider = nullptr;
     QDoubleSpinBox* m_sparsity = nullptr;
+    QLabel* m_kept = nullptr;
+    QComboBox* m_bias = nullptr;
+    QCheckBox* m_minmax = nullptr;
+    QList<QCheckBox*> m_sweepBoxes;
     QPushButton* m_find = nullptr;
+    QPushButton* m_sweep = nullptr;
     QPushButton* m_export = nullptr;
     QLineEdit* m_search = nullptr;
     QCheckBox* m_dead = nullptr;
     QLabel* m_summary = nullptr;
     DiagramView* m_view = nullptr;
+    CurveView* m_curves = nullptr;
+    ScatterView* m_scatter = nullptr;
+    int64_t m_relevant = 0;
+
+    QWidget* buildControls();
+    QWidget* buildDiagramArea();
+    void updateKept();
 };
 
 }  // namespace cx::widgets

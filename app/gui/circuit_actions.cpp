@@ -1,5 +1,7 @@
-// MainWindow's circuit work: finding a circuit for a target, opening a mask, exporting the
-// diagram. The engine runs in the JobRunner; the CircuitPanel only shows results.
+// MainWindow's circuit work: finding a circuit for a target, preservation sweeps, opening a
+// mask, exporting the diagram. The engine runs in the JobRunner; the CircuitPanel only shows results.
+#include <filesystem>
+
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QStatusBar>
@@ -9,15 +11,21 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "engine/circuit_job.h"
-#include "widgets/circuit_panel.h"
+#include "engine/demo_run.h"
+#include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/layer_tree_view.h"
+#include "widgets/scatter_view.h"
 
 namespace cx::app {
 namespace {
 
 using FoundResult = engine::Result<engine::FoundCircuit>;
 using DiagramResult = engine::Result<engine::CircuitDiagram>;
+using SweepResult = engine::Result<std::vector<engine::CurvePoint>>;
+
+constexpr int kDemoImages = 256;
+constexpr uint64_t kDemoImageSeed = 5;
 
 QString countsText(const engine::CircuitDiagram& d) {
     int64_t dead = 0;
@@ -26,13 +34,28 @@ QString countsText(const engine::CircuitDiagram& d) {
         .arg(dead ? QObject::tr(" (+%1 dead ends)").arg(dead) : QString());
 }
 
+/// On the worker: the demo shapes file is written the first time a job needs it.
+engine::Status ensureImages(const std::string& path, bool demo) {
+    if (!demo || std::filesystem::exists(path)) return engine::Done{};
+    return engine::writeShapesImages(path, kDemoImages, kDemoImageSeed);
+}
+
 }  // namespace
 
 void MainWindow::buildCircuitTab() {
     m_circuit = new widgets::CircuitPanel(m_central);
     m_central->addTab(m_circuit, tr("Circuit"));
-    connect(m_circuit, &widgets::CircuitPanel::findRequested, this, &MainWindow::findCircuit);
+    connect(m_circuit, &widgets::CircuitPanel::findRequested, this,
+            qOverload<const widgets::CircuitSettings&>(&MainWindow::findCircuit));
+    connect(m_circuit, &widgets::CircuitPanel::sweepRequested, this, &MainWindow::runSweep);
     connect(m_circuit, &widgets::CircuitPanel::exportRequested, this, &MainWindow::chooseDiagramExport);
+    connect(m_circuit->curves(), &widgets::CurveView::pointClicked, this, [this](const QString& criterion, double sparsity) {
+        auto settings = m_sweepSettings;
+        settings.criterion = criterion;
+        settings.sparsity = sparsity;
+        m_circuit->setSettings(settings);
+        findCircuit(settings);
+    });
 }
 
 void MainWindow::chooseDiagramExport() {
@@ -41,21 +64,46 @@ void MainWindow::chooseDiagramExport() {
     if (!path.isEmpty()) exportDiagram(path);
 }
 
-void MainWindow::findCircuit(const QString& target, double sparsity) {
-    if (!m_model) return showError(tr("No model"), tr("Open a model before searching for a circuit."));
-    if (!target.contains(QLatin1Char(':')))
-        return showError(tr("No target unit"), tr("Give the target as layer:unit, e.g. features.conv4:27."));
+QString MainWindow::imagesForJobs() {
+    if (!m_dataPath.isEmpty()) return m_dataPath;
     if (!m_workDir) m_workDir = std::make_unique<QTemporaryDir>();
+    return m_workDir->filePath(QStringLiteral("shapes.safetensors"));
+}
+
+void MainWindow::findCircuit(const QString& target, double sparsity) {
+    auto settings = m_circuit->settings();
+    settings.target = target;
+    settings.sparsity = sparsity;
+    findCircuit(settings);
+}
+
+void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
+    if (!m_model) return showError(tr("No model"), tr("Open a model before searching for a circuit."));
+    if (!settings.target.contains(QLatin1Char(':')))
+        return showError(tr("No target unit"), tr("Give the target as layer:unit, e.g. features.conv4:27."));
+    const QString images = imagesForJobs();
+    const QString scoresKey = settings.scoringKey() + QLatin1Char('|') + images;
     engine::FindCircuitRequest request;
     request.model = m_modelPath.toStdString();
-    request.target = target.toStdString();
-    request.sparsity = sparsity;
-    request.workDir = (m_workDir->path() + QStringLiteral("/circuit%1").arg(++m_circuitRuns)).toStdString();
+    request.images = images.toStdString();
+    request.target = settings.target.toStdString();
+    request.criterion = settings.criterion.toStdString();
+    request.granularity = settings.granularity.toStdString();
+    request.objective = settings.objective.toStdString();
+    request.sparsity = settings.sparsity;
+    request.bias = settings.bias.toStdString();
+    request.minmax = settings.minmax;
+    request.reuseScores = m_scoresByKey.value(scoresKey).toStdString();
+    request.workDir = m_workDir->filePath(QStringLiteral("circuit%1").arg(++m_circuitRuns)).toStdString();
+    const bool demoImages = m_dataPath.isEmpty();
     m_circuit->setBusy(true);
     m_central->setCurrentWidget(m_circuit);
-    m_jobs->start(QStringLiteral("circuit"), tr("Circuit of %1").arg(target),
-                  [request](engine::JobContext& job) -> std::any { return FoundResult(engine::findCircuit(request, job)); },
-                  [this, target, sparsity](std::any& result) -> QString {
+    m_jobs->start(QStringLiteral("circuit"), tr("Circuit of %1").arg(settings.target),
+                  [request, demoImages](engine::JobContext& job) -> std::any {
+                      if (auto st = ensureImages(request.images, demoImages); !st) return FoundResult(st.error());
+                      return FoundResult(engine::findCircuit(request, job));
+                  },
+                  [this, settings, scoresKey](std::any& result) -> QString {
                       m_circuit->setBusy(false);
                       auto& found = std::any_cast<FoundResult&>(result);
                       if (!found) {
@@ -64,14 +112,71 @@ void MainWindow::findCircuit(const QString& target, double sparsity) {
                           return message;
                       }
                       const auto& f = found.value();
+                      m_scoresByKey.insert(scoresKey, QString::fromStdString(f.scoresFile));
+                      m_circuit->setRelevantCount(f.prune.relevant);
+                      const QString how = widgets::CurveView::criterionLabel(settings.criterion);
                       m_circuit->showDiagram(
-                          f.diagram, tr("%1 \u2014 ActGrad, %2% of %3 relevant kernels kept (%4 effective): %5")
-                                         .arg(target)
-                                         .arg(100.0 * sparsity, 0, 'g', 3)
+                          f.diagram, tr("%1 \u2014 %2, %3% of %4 relevant kept (%5 effective): %6")
+                                         .arg(settings.target, how)
+                                         .arg(100.0 * settings.sparsity, 0, 'g', 3)
                                          .arg(f.prune.relevant)
                                          .arg(f.prune.effectiveKept)
                                          .arg(f.prune.disconnected ? tr("disconnected") : countsText(f.diagram)));
+                      m_circuit->scatter()->setData(f.activations.original, f.activations.circuit, f.activations.pearson,
+                                                    tr("%1 at %2%").arg(how).arg(100.0 * settings.sparsity, 0, 'g', 3));
+                      m_circuit->curves()->setCurrent(settings.criterion, settings.sparsity);
                       return {};
+                  });
+}
+
+void MainWindow::runSweep(const widgets::CircuitSettings& settings, const QStringList& criteria) {
+    if (!m_model) return showError(tr("No model"), tr("Open a model before sweeping."));
+    if (!settings.target.contains(QLatin1Char(':')))
+        return showError(tr("No target unit"), tr("Give the target as layer:unit, e.g. features.conv4:27."));
+    if (criteria.isEmpty()) return showError(tr("No criteria"), tr("Tick at least one criterion to sweep."));
+    engine::SweepRequest request;
+    request.model = m_modelPath.toStdString();
+    request.images = imagesForJobs().toStdString();
+    request.target = settings.target.toStdString();
+    request.objective = settings.objective.toStdString();
+    request.granularity = settings.granularity.toStdString();
+    request.bias = settings.bias.toStdString();
+    request.minmax = settings.minmax;
+    request.criteria.clear();
+    for (const auto& c : criteria) request.criteria.push_back(c.toStdString());
+    request.out = m_workDir->filePath(QStringLiteral("sweep%1.csv").arg(++m_circuitRuns)).toStdString();
+    const bool demoImages = m_dataPath.isEmpty();
+    m_sweepSettings = settings;
+    auto* curves = m_circuit->curves();
+    curves->clear();
+    curves->setCaption(tr("Sweeping %1\u2026").arg(settings.target));
+    m_jobs->start(QStringLiteral("sweep"), tr("Sweep %1").arg(settings.target),
+                  [request, demoImages](engine::JobContext& job) -> std::any {
+                      if (auto st = ensureImages(request.images, demoImages); !st) return SweepResult(st.error());
+                      return SweepResult(engine::runSweep(request, job));
+                  },
+                  [this, curves, settings, criteria](std::any& result) -> QString {
+                      auto& points = std::any_cast<SweepResult&>(result);
+                      if (!points) {
+                          const QString message = QString::fromStdString(points.error().message);
+                          curves->setCaption(tr("Sweep failed"));
+                          showError(tr("Cannot sweep"), message);
+                          return message;
+                      }
+                      curves->addPoints(points.value());
+                      curves->setCaption(tr("%1: %2 criteria \u00d7 %3 sparsities. Hollow: effective sparsity; ringed: the circuit shown. Click a point to open its circuit.")
+                                             .arg(settings.target)
+                                             .arg(criteria.size())
+                                             .arg(points.value().size() / size_t(std::max<qsizetype>(1, criteria.size()))));
+                      const auto shown = m_circuit->settings();
+                      curves->setCurrent(shown.criterion, shown.sparsity);
+                      return {};
+                  },
+                  [curves](std::vector<std::any>& partial) {
+                      std::vector<engine::CurvePoint> points;
+                      for (auto& p : partial)
+                          if (const auto* point = std::any_cast<engine::CurvePoint>(&p)) points.push_back(*point);
+                      if (!points.empty()) curves->addPoints(points);
                   });
 }
 
@@ -93,6 +198,8 @@ void MainWindow::openMask(const QString& path) {
                           return message;
                       }
                       m_circuit->showDiagram(loaded.value(), tr("%1: %2").arg(QFileInfo(path).fileName(), countsText(loaded.value())));
+                      m_circuit->scatter()->clear();
+                      m_circuit->curves()->setCurrent({}, -1);
                       return {};
                   });
 }

@@ -11,6 +11,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -23,7 +24,6 @@
 #include "app/gui/job_runner.h"
 #include "app/resource_dir.h"
 #include "engine/runtime.h"
-#include "widgets/circuit_panel.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
@@ -49,7 +49,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     buildStatusBar();
     wireJobs();
     QSettings settings;
-    resize(1200, 760);
+    // First start: fill a laptop-sized screen, leave a large one some room.
+    const QSize screen = QGuiApplication::primaryScreen() ? QGuiApplication::primaryScreen()->availableSize() : QSize(1280, 800);
+    resize(screen.width() <= 1440 ? screen : QSize(1400, 900));
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     updateTitle();
@@ -67,8 +69,9 @@ void MainWindow::buildDocks() {
     auto* jobsDock = new QDockWidget(tr("Jobs"), this);
     jobsDock->setObjectName(QStringLiteral("jobsDock"));
     jobsDock->setWidget(m_jobsPanel);
-    addDockWidget(Qt::RightDockWidgetArea, jobsDock);
-    resizeDocks({modelDock, jobsDock}, {330, 230}, Qt::Horizontal);
+    addDockWidget(Qt::BottomDockWidgetArea, jobsDock);
+    resizeDocks({modelDock}, {250}, Qt::Horizontal);
+    resizeDocks({jobsDock}, {110}, Qt::Vertical);
     connect(m_tree, &widgets::LayerTreeView::layerSelected, m_details, &widgets::LayerDetailsView::showLayer);
 }
 
@@ -197,8 +200,11 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
     Q_EMIT modelChanged();
     // The demo opens straight onto a circuit: features.conv4:27 (a curve detector), 10% kept.
     if (m_modelPath == QFileInfo(QString::fromStdString(demoModelPath())).absoluteFilePath()) {
-        m_circuit->setTarget(QStringLiteral("features.conv4:27"));
-        findCircuit(m_circuit->target(), m_circuit->sparsity());
+        auto settings = m_circuit->settings();
+        settings.target = QStringLiteral("features.conv4:27");
+        m_circuit->setSettings(settings);
+        findCircuit(settings);
+        runSweep(settings, {QStringLiteral("actgrad"), QStringLiteral("snip"), QStringLiteral("magnitude"), QStringLiteral("random")});
     }
 }
 

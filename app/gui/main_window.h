@@ -3,9 +3,12 @@
 // drag and drop, persistent settings. Engine work goes through the JobRunner.
 #include <memory>
 
+#include <QMap>
+
 #include <QMainWindow>
 
 #include "engine/model.h"
+#include "widgets/circuit_panel.h"  // CircuitSettings
 
 class QLabel;
 class QMenu;
@@ -14,7 +17,6 @@ class QTabWidget;
 class QTemporaryDir;
 
 namespace cx::widgets {
-class CircuitPanel;
 class JobsPanel;
 class LayerDetailsView;
 class LayerTreeView;
@@ -47,9 +49,16 @@ public:
     widgets::LayerDetailsView* details() const { return m_details; }
     widgets::CircuitPanel* circuitPanel() const { return m_circuit; }
 
-    /// Scores, prunes and draws the circuit of `target` ("layer:unit") in the background, on the
-    /// demo shapes images (circuit_actions.cpp).
+    /// Scores, prunes and draws a circuit in the background (circuit_actions.cpp), on the chosen
+    /// images (the demo shapes by default). Scores are reused when only the sparsity, bias or
+    /// min-max changed, so moving the sparsity slider re-prunes at once.
+    void findCircuit(const widgets::CircuitSettings& settings);
+    /// The same with the panel's other settings.
     void findCircuit(const QString& target, double sparsity);
+    /// Preservation curves for several criteria, streamed into the curve view as they come.
+    void runSweep(const widgets::CircuitSettings& settings, const QStringList& criteria);
+    /// The image file jobs score on: the chosen data, or the demo shapes written once per session.
+    QString imagesForJobs();
     /// Draws a mask file's circuit (from cx prune, or any kernel/filter/weight mask).
     void openMask(const QString& path);
     /// Writes the shown diagram as SVG, PNG, PDF or DOT (by extension), in the background.
@@ -75,6 +84,9 @@ private:
     widgets::CircuitPanel* m_circuit = nullptr;
     std::unique_ptr<QTemporaryDir> m_workDir;  // scores and masks of circuits found in this session
     int m_circuitRuns = 0;
+    QMap<QString, QString> m_scoresByKey;    // CircuitSettings::scoringKey() + images -> scores file
+    widgets::CircuitSettings m_sweepSettings;  // what a click on a curve point opens
+    QString m_dataPath;                      // chosen images; empty: the demo shapes
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;
