@@ -267,6 +267,8 @@ void CircuitPanel::showDiagram(const engine::CircuitDiagram& diagram, const QStr
     m_export->setEnabled(true);
 }
 
+QString CircuitPanel::summaryText() const { return m_summary->text(); }
+
 void CircuitPanel::setBusy(bool busy) {
     m_find->setEnabled(!busy);
     if (busy) m_summary->setText(tr("Finding the circuit\u2026"));

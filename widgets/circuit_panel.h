@@ -61,6 +61,7 @@ public:
     /// Shows a laid-out diagram with a one-line summary above it.
     void showDiagram(const engine::CircuitDiagram& diagram, const QString& summary);
     void setBusy(bool busy);
+    QString summaryText() const;
 
 Q_SIGNALS:
     void findRequested(const cx::widgets::CircuitSettings& settings);

@@ -9,11 +9,14 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "app/resource_dir.h"
+#include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
+#include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
+#include "widgets/scatter_view.h"
 #include "wait.h"
 
 using cx::app::MainWindow;
@@ -85,6 +88,22 @@ TEST(MainWindow, OpensTheDemoModel) {
     EXPECT_TRUE(file.read(400).contains("<svg"));
     file.close();
     QFile::remove(svg);
+    // The demo also sweeps four criteria for the first curve (all jobs are done by now).
+    auto* curves = w.circuitPanel()->curves();
+    EXPECT_EQ(curves->points().size(), 4u * 13u);
+    EXPECT_EQ(curves->criteria(), QStringList({"actgrad", "snip", "magnitude", "random"}));
+    EXPECT_EQ(curves->chart()->graphCount(), 4 * 2 + 1);  // lines, effective markers, the ringed circuit
+    EXPECT_EQ(w.circuitPanel()->scatter()->pointCount(), 256 * 64);  // 256 images x 8 x 8 positions of conv4
+    // A click on a curve point opens that circuit: criterion and sparsity follow.
+    Q_EMIT curves->pointClicked(QStringLiteral("magnitude"), 0.2);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_TRUE(w.circuitPanel()->summaryText().contains("Magnitude, 20%")) << w.circuitPanel()->summaryText().toStdString();
+    EXPECT_EQ(w.circuitPanel()->settings().criterion, QStringLiteral("magnitude"));
+    EXPECT_TRUE(w.circuitPanel()->scatter()->caption().startsWith("Magnitude at 20%"));
+    double sweptPearson = -1;
+    for (const auto& p : curves->points())
+        if (p.criterion == "magnitude" && p.sparsity == 0.2) sweptPearson = p.pearson;
+    EXPECT_TRUE(w.circuitPanel()->scatter()->caption().contains(QStringLiteral("|r| = %1").arg(sweptPearson, 0, 'f', 3)));
     // A bad target is refused with a message, and the shown circuit stays.
     w.findCircuit(QStringLiteral("features.conv4"), 0.1);
     EXPECT_TRUE(w.lastError().contains("layer:unit"));
