@@ -1,17 +1,15 @@
 // MainWindow's circuit work: finding a circuit for a target, preservation sweeps, opening a
 // mask, exporting the diagram. The engine runs in the JobRunner; the CircuitPanel only shows results.
-#include <filesystem>
-
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 
+#include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "engine/circuit_job.h"
-#include "engine/demo_run.h"
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/layer_tree_view.h"
@@ -24,9 +22,6 @@ using FoundResult = engine::Result<engine::FoundCircuit>;
 using DiagramResult = engine::Result<engine::CircuitDiagram>;
 using SweepResult = engine::Result<std::vector<engine::CurvePoint>>;
 
-constexpr int kDemoImages = 256;
-constexpr uint64_t kDemoImageSeed = 5;
-
 QString countsText(const engine::CircuitDiagram& d) {
     int64_t dead = 0;
     for (const auto& e : d.edges) dead += e.dead;
@@ -34,11 +29,7 @@ QString countsText(const engine::CircuitDiagram& d) {
         .arg(dead ? QObject::tr(" (+%1 dead ends)").arg(dead) : QString());
 }
 
-/// On the worker: the demo shapes file is written the first time a job needs it.
-engine::Status ensureImages(const std::string& path, bool demo) {
-    if (!demo || std::filesystem::exists(path)) return engine::Done{};
-    return engine::writeShapesImages(path, kDemoImages, kDemoImageSeed);
-}
+engine::Status ensureImages(const std::string& path, bool demo) { return demo ? ensureDemoImages(path) : engine::Done{}; }
 
 }  // namespace
 
@@ -66,7 +57,6 @@ void MainWindow::chooseDiagramExport() {
 
 QString MainWindow::imagesForJobs() {
     if (!m_dataPath.isEmpty()) return m_dataPath;
-    if (!m_workDir) m_workDir = std::make_unique<QTemporaryDir>();
     return m_workDir->filePath(QStringLiteral("shapes.safetensors"));
 }
 

@@ -66,8 +66,18 @@ void JobRunner::cancel(int id) {
     if (it != m_jobs.end()) it->token->cancel();
 }
 
+void JobRunner::stop(int id) {
+    auto it = m_jobs.find(id);
+    if (it == m_jobs.end()) return;
+    it->stopped = true;
+    it->token->cancel();
+}
+
 void JobRunner::cancelAll() {
-    for (auto& job : m_jobs) job.token->cancel();
+    for (auto& job : m_jobs) {
+        job.stopped = false;
+        job.token->cancel();
+    }
 }
 
 void JobRunner::flushProgress() {
@@ -92,7 +102,7 @@ void JobRunner::flushProgress() {
 void JobRunner::onFinished(int id) {
     flushProgress();
     Job job = m_jobs.take(id);
-    const bool cancelled = job.stale || job.token->cancelled();
+    const bool cancelled = job.stale || (job.token->cancelled() && !job.stopped);
     QString error;
     if (!cancelled && job.onDone) {
         std::any result = job.watcher->result();

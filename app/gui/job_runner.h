@@ -34,6 +34,9 @@ public:
     /// (optional) gets the engine's progress payloads at most ~30 times a second, never for stale jobs.
     int start(const QString& kind, const QString& title, Work work, Done onDone, Partial onPartial = {});
     void cancel(int id);
+    /// Asks a job to stop early but keep what it made: its result is still delivered (a mask
+    /// training job writes the masks of its last step).
+    void stop(int id);
     void cancelAll();
     bool isActive(int id) const { return m_jobs.contains(id); }
     int activeCount() const { return m_jobs.size(); }
@@ -54,6 +57,7 @@ private:
         Done onDone;
         Partial onPartial;
         bool stale = false;
+        bool stopped = false;  // cancelled through stop(): the result still counts
     };
 
     QThreadPool m_pool;

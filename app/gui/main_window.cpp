@@ -27,6 +27,7 @@
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
+#include "widgets/training_panel.h"
 
 namespace cx::app {
 namespace {
@@ -38,12 +39,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setAcceptDrops(true);
     setWindowIcon(QIcon(QStringLiteral(":/icons/circuit-explorer.svg")));
     m_jobs = new JobRunner(this);
+    m_workDir = std::make_unique<QTemporaryDir>();
     m_central = new QTabWidget(this);
     m_central->setDocumentMode(true);
     m_details = new widgets::LayerDetailsView(m_central);
     m_central->addTab(m_details, tr("Model"));
     setCentralWidget(m_central);
     buildCircuitTab();
+    buildTrainingTab();
     buildDocks();
     buildMenus();
     buildStatusBar();
@@ -87,6 +90,8 @@ void MainWindow::buildMenus() {
     auto* demo = file->addAction(style()->standardIcon(QStyle::SP_ComputerIcon), tr("Open &Demo Model"), this, &MainWindow::openDemoModel);
     demo->setShortcut(QKeySequence(tr("Ctrl+Shift+D")));
     demo->setStatusTip(tr("Open the built-in shapes CNN"));
+    file->addAction(tr("Open Demo &Transformer"), this, [this] { openModel(QString::fromStdString(demoTransformerPath())); })
+        ->setStatusTip(tr("Open the built-in 2-layer transformer trained on two-digit addition and multiplication"));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     file->addSeparator();
@@ -197,12 +202,15 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
     QSettings().setValue(QStringLiteral("session/lastModel"), m_modelPath);
     statusBar()->showMessage(tr("Opened %1: %2 layers").arg(QFileInfo(path).fileName()).arg(m_model->summary().layers.size()), 5000);
     updateTitle();
+    const bool transformer = m_modelPath == QFileInfo(QString::fromStdString(demoTransformerPath())).absoluteFilePath();
+    m_training->setBuiltInTasks(transformer ? QStringList{QStringLiteral("addition"), QStringLiteral("multiplication")} : QStringList{});
     Q_EMIT modelChanged();
     // The demo opens straight onto a circuit: features.conv4:27 (a curve detector), 10% kept.
     if (m_modelPath == QFileInfo(QString::fromStdString(demoModelPath())).absoluteFilePath()) {
         auto settings = m_circuit->settings();
         settings.target = QStringLiteral("features.conv4:27");
         m_circuit->setSettings(settings);
+        m_training->setDefaultPreserve(settings.target);
         findCircuit(settings);
         runSweep(settings, {QStringLiteral("actgrad"), QStringLiteral("snip"), QStringLiteral("magnitude"), QStringLiteral("random")});
     }

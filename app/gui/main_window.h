@@ -18,6 +18,8 @@ class QTemporaryDir;
 
 namespace cx::widgets {
 class JobsPanel;
+class TrainingPanel;
+struct TrainSettings;
 class LayerDetailsView;
 class LayerTreeView;
 }  // namespace cx::widgets
@@ -59,6 +61,9 @@ public:
     void runSweep(const widgets::CircuitSettings& settings, const QStringList& criteria);
     /// The image file jobs score on: the chosen data, or the demo shapes written once per session.
     QString imagesForJobs();
+    /// Trains a learned mask in the background with live plots (training_actions.cpp).
+    void trainMask(const widgets::TrainSettings& settings);
+    widgets::TrainingPanel* trainingPanel() const { return m_training; }
     /// Draws a mask file's circuit (from cx prune, or any kernel/filter/weight mask).
     void openMask(const QString& path);
     /// Writes the shown diagram as SVG, PNG, PDF or DOT (by extension), in the background.
@@ -69,6 +74,8 @@ public:
 Q_SIGNALS:
     void modelChanged();
     void modelLoadFailed(const QString& message);
+    /// A mask training job finished and wrote this file.
+    void maskTrained(const QString& path);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -82,6 +89,8 @@ private:
     widgets::JobsPanel* m_jobsPanel = nullptr;
     QTabWidget* m_central = nullptr;
     widgets::CircuitPanel* m_circuit = nullptr;
+    widgets::TrainingPanel* m_training = nullptr;
+    int m_trainJob = 0;
     std::unique_ptr<QTemporaryDir> m_workDir;  // scores and masks of circuits found in this session
     int m_circuitRuns = 0;
     QMap<QString, QString> m_scoresByKey;    // CircuitSettings::scoringKey() + images -> scores file
@@ -99,6 +108,7 @@ private:
     void buildDocks();
     void buildStatusBar();
     void buildCircuitTab();
+    void buildTrainingTab();
     void chooseDiagramExport();  // asks for a file, then exportDiagram()
     void wireJobs();
     void setModel(std::shared_ptr<engine::Model> model, const QString& path);

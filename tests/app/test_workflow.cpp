@@ -1,0 +1,115 @@
+// The main workflow end to end on a real display (Xvfb in CI, see tests/app/CMakeLists.txt):
+// open the demo, see its first circuit and curves, open another circuit from a curve point,
+// re-prune from the slider's scores, train a mask with live plots, stop one early. With
+// CX_SCREENSHOT_DIR set it saves a screenshot of every view there (the README's pictures).
+#include <QApplication>
+#include <QDir>
+#include <QPushButton>
+#include <QTabWidget>
+
+#include <gtest/gtest.h>
+
+#include "app/gui/job_runner.h"
+#include "app/gui/main_window.h"
+#include "app/resource_dir.h"
+#include "widgets/chart.h"
+#include "widgets/circuit_panel.h"
+#include "widgets/curve_view.h"
+#include "widgets/diagram_view.h"
+#include "widgets/scatter_view.h"
+#include "widgets/training_panel.h"
+#include "wait.h"
+
+using cx::app::MainWindow;
+
+namespace {
+
+QPushButton* button(QWidget* root, const QString& text) {
+    for (auto* b : root->findChildren<QPushButton*>())
+        if (b->text() == text) return b;
+    return nullptr;
+}
+
+void screenshot(MainWindow& w, const QString& name) {
+    const QString dir = qEnvironmentVariable("CX_SCREENSHOT_DIR");
+    if (dir.isEmpty()) return;
+    waitUntil([] { return false; }, 300);  // let the last results paint
+    EXPECT_TRUE(w.grab().save(QDir(dir).filePath(name)));
+}
+
+void showTab(MainWindow& w, QWidget* page) {
+    auto* tabs = qobject_cast<QTabWidget*>(w.centralWidget());
+    ASSERT_NE(tabs, nullptr);
+    tabs->setCurrentWidget(page);
+}
+
+}  // namespace
+
+TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
+    if (!QFile::exists(QString::fromStdString(cx::app::demoModelPath()))) GTEST_SKIP() << "demo model not trained";
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.resize(1280, 800);
+    w.show();
+    w.openDemoModel();
+    ASSERT_TRUE(waitUntil([&] { return w.model() && w.jobs()->activeCount() == 0; }, 120000)) << w.lastError().toStdString();
+    auto* circuit = w.circuitPanel();
+    ASSERT_GT(circuit->view()->nodeItemCount(), 0);
+    ASSERT_EQ(circuit->curves()->points().size(), 52u);
+    screenshot(w, "circuit-tab.png");
+
+    // A curve point, clicked where it is drawn, opens that circuit.
+    auto* curves = circuit->curves();
+    int snipAt5 = -1;
+    for (size_t i = 0; i < curves->points().size(); ++i)
+        if (curves->points()[i].criterion == "snip" && curves->points()[i].sparsity == 0.05) snipAt5 = int(i);
+    ASSERT_GE(snipAt5, 0);
+    const QPointF at = curves->pixelOf(snipAt5);
+    ASSERT_EQ(curves->pointNear(at), snipAt5);
+    QMouseEvent press(QEvent::MouseButtonPress, at, curves->chart()->mapToGlobal(at), Qt::LeftButton, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(curves->chart(), &press);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_TRUE(circuit->summaryText().contains("SNIP, 5%")) << circuit->summaryText().toStdString();
+    EXPECT_EQ(circuit->settings().criterion, QStringLiteral("snip"));
+
+    // Another sparsity with the same scores: pruned again without scoring (well under the scoring time).
+    auto s = circuit->settings();
+    s.sparsity = 0.02;
+    circuit->setSettings(s);
+    QElapsedTimer t;
+    t.start();
+    button(circuit, QStringLiteral("Find Circuit"))->click();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_TRUE(circuit->summaryText().contains("SNIP, 2%")) << circuit->summaryText().toStdString();
+    EXPECT_TRUE(circuit->keptText().startsWith("43 of 2,144")) << circuit->keptText().toStdString();  // round(0.02 x 2144)
+
+    // Mask training with live plots: every step arrives, in order.
+    auto* training = w.trainingPanel();
+    showTab(w, training);
+    cx::widgets::TrainSettings ts;
+    ts.granularity = "kernel";
+    ts.layers = "features.*";
+    ts.preserve = "features.conv4:27";
+    ts.lambda = 1e-2;
+    ts.epochs = 6;
+    training->setSettings(ts);
+    button(training, QStringLiteral("Train Mask"))->click();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }, 120000));
+    EXPECT_TRUE(training->resultText().startsWith("Kept")) << training->resultText().toStdString();
+    EXPECT_TRUE(training->resultText().contains("|Pearson r|"));
+    ASSERT_EQ(training->steps().size(), 6u * 4u);  // 256 images in batches of 64
+    for (size_t i = 0; i < training->steps().size(); ++i) EXPECT_EQ(training->steps()[i].step, int64_t(i));
+    EXPECT_EQ(training->lossChart()->graph(0)->dataCount(), 24);
+    EXPECT_LT(training->steps().back().fractionKept, training->steps().front().fractionKept);
+    screenshot(w, "training-tab.png");
+
+    // Stop keeps the masks of the last step.
+    ts.epochs = 200;
+    training->setSettings(ts);
+    button(training, QStringLiteral("Train Mask"))->click();
+    ASSERT_TRUE(waitUntil([&] { return training->steps().size() >= 3; }));
+    button(training, QStringLiteral("Stop"))->click();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }, 5000));
+    EXPECT_TRUE(training->resultText().contains("Stopped early")) << training->resultText().toStdString();
+    EXPECT_LT(training->steps().size(), 200u * 4u);
+}
