@@ -13,6 +13,7 @@
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/layer_tree_view.h"
+#include "widgets/mask_list.h"
 #include "widgets/scatter_view.h"
 
 namespace cx::app {
@@ -115,6 +116,9 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
                       m_circuit->scatter()->setData(f.activations.original, f.activations.circuit, f.activations.pearson,
                                                     tr("%1 at %2%").arg(how).arg(100.0 * settings.sparsity, 0, 'g', 3));
                       m_circuit->curves()->setCurrent(settings.criterion, settings.sparsity);
+                      m_masks->addMask({tr("%1 %2% %3").arg(how).arg(100.0 * settings.sparsity, 0, 'g', 3).arg(settings.target),
+                                        QString::fromStdString(f.maskFile), QStringLiteral("circuit"),
+                                        tr("%1 of %2").arg(f.prune.kept).arg(f.prune.relevant), QString::fromStdString(f.scoresFile)});
                       return {};
                   });
 }
@@ -170,7 +174,7 @@ void MainWindow::runSweep(const widgets::CircuitSettings& settings, const QStrin
                   });
 }
 
-void MainWindow::openMask(const QString& path) {
+void MainWindow::openMask(const QString& path, bool addToList) {
     if (!m_model) return showError(tr("No model"), tr("Open the model the mask was made for first."));
     const std::string model = m_modelPath.toStdString(), mask = path.toStdString();
     m_central->setCurrentWidget(m_circuit);
@@ -180,7 +184,7 @@ void MainWindow::openMask(const QString& path) {
                       options.showDeadEnds = true;
                       return DiagramResult(engine::loadDiagram(model, mask, options, job));
                   },
-                  [this, path](std::any& result) -> QString {
+                  [this, path, addToList](std::any& result) -> QString {
                       auto& loaded = std::any_cast<DiagramResult&>(result);
                       if (!loaded) {
                           const QString message = QString::fromStdString(loaded.error().message);
@@ -190,6 +194,8 @@ void MainWindow::openMask(const QString& path) {
                       m_circuit->showDiagram(loaded.value(), tr("%1: %2").arg(QFileInfo(path).fileName(), countsText(loaded.value())));
                       m_circuit->scatter()->clear();
                       m_circuit->curves()->setCurrent({}, -1);
+                      if (addToList && m_masks->nameOf(path).isEmpty())
+                          m_masks->addMask({QFileInfo(path).completeBaseName(), path, QStringLiteral("opened"), countsText(loaded.value()), {}});
                       return {};
                   });
 }

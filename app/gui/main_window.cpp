@@ -48,6 +48,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     buildCircuitTab();
     buildTrainingTab();
     buildDocks();
+    buildMaskViews();
     buildMenus();
     buildStatusBar();
     wireJobs();

@@ -18,6 +18,8 @@ class QTemporaryDir;
 
 namespace cx::widgets {
 class JobsPanel;
+class MaskList;
+class OverlapView;
 class TrainingPanel;
 struct TrainSettings;
 class LayerDetailsView;
@@ -64,8 +66,15 @@ public:
     /// Trains a learned mask in the background with live plots (training_actions.cpp).
     void trainMask(const widgets::TrainSettings& settings);
     widgets::TrainingPanel* trainingPanel() const { return m_training; }
-    /// Draws a mask file's circuit (from cx prune, or any kernel/filter/weight mask).
-    void openMask(const QString& path);
+    /// Draws a mask file's circuit (from cx prune, or any kernel/filter/weight mask); a file
+    /// not listed yet joins the Masks panel.
+    void openMask(const QString& path, bool addToList = true);
+    /// Layer-wise overlap of two masks (pathB empty: one mask, kept vs removed) in the Overlap tab.
+    void compareMasks(const QString& pathA, const QString& pathB, const QString& by);
+    /// Copies a session mask to `target` atomically; false (with a message) on failure.
+    bool saveMask(const QString& path, const QString& target);
+    widgets::MaskList* maskList() const { return m_masks; }
+    widgets::OverlapView* overlapView() const { return m_overlap; }
     /// Writes the shown diagram as SVG, PNG, PDF or DOT (by extension), in the background.
     void exportDiagram(const QString& path, double dpi = 150);
     /// Error dialogs are non-modal; tests turn them off and read lastError().
@@ -75,7 +84,7 @@ Q_SIGNALS:
     void modelChanged();
     void modelLoadFailed(const QString& message);
     /// A mask training job finished and wrote this file.
-    void maskTrained(const QString& path);
+    void maskTrained(const QString& path, const QString& name, const QString& summary);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -91,6 +100,8 @@ private:
     widgets::CircuitPanel* m_circuit = nullptr;
     widgets::TrainingPanel* m_training = nullptr;
     int m_trainJob = 0;
+    widgets::MaskList* m_masks = nullptr;
+    widgets::OverlapView* m_overlap = nullptr;
     std::unique_ptr<QTemporaryDir> m_workDir;  // scores and masks of circuits found in this session
     int m_circuitRuns = 0;
     QMap<QString, QString> m_scoresByKey;    // CircuitSettings::scoringKey() + images -> scores file
@@ -109,6 +120,8 @@ private:
     void buildStatusBar();
     void buildCircuitTab();
     void buildTrainingTab();
+    void buildMaskViews();
+    void chooseMaskSave(const QString& path, const QString& name);  // asks for a file, then saveMask()
     void chooseDiagramExport();  // asks for a file, then exportDiagram()
     void wireJobs();
     void setModel(std::shared_ptr<engine::Model> model, const QString& path);

@@ -86,8 +86,12 @@ void MainWindow::trainMask(const widgets::TrainSettings& settings) {
                 showError(tr("Cannot train the mask"), message);
                 return message;
             }
-            m_training->setResult(reportText(report.value(), settings.granularity, out));
-            Q_EMIT maskTrained(out);
+            const auto& r = report.value();
+            m_training->setResult(reportText(r, settings.granularity, out));
+            const QString what = settings.preserve.isEmpty() ? (settings.task.isEmpty() ? tr("images task") : QFileInfo(settings.task).fileName())
+                                                             : settings.preserve;
+            Q_EMIT maskTrained(out, tr("%1 %2 mask, %3").arg(settings.method.toUpper(), settings.granularity, what),
+                               tr("%1 of %2").arg(r.kept).arg(r.total));
             return {};
         },
         [this](std::vector<std::any>& partial) {

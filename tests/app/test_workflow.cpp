@@ -12,10 +12,13 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "app/resource_dir.h"
+#include "engine/subnetworks.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
+#include "widgets/mask_list.h"
+#include "widgets/overlap_view.h"
 #include "widgets/scatter_view.h"
 #include "widgets/training_panel.h"
 #include "wait.h"
@@ -112,4 +115,42 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }, 5000));
     EXPECT_TRUE(training->resultText().contains("Stopped early")) << training->resultText().toStdString();
     EXPECT_LT(training->steps().size(), 200u * 4u);
+
+    // Every circuit and mask of the session is listed; two circuits compared layer by layer.
+    auto* masks = w.maskList();
+    ASSERT_EQ(masks->count(), 5);  // ActGrad 10%, SNIP 5%, SNIP 2%, and two learned masks
+    const auto listed = masks->masks();
+    EXPECT_EQ(listed[0].name, QStringLiteral("ActGrad 10% features.conv4:27"));
+    EXPECT_EQ(listed[3].kind, QStringLiteral("learned"));
+    masks->select({listed[0].path, listed[1].path});
+    button(masks, QStringLiteral("Compare"))->click();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    const auto& rows = w.overlapView()->rows();
+    ASSERT_EQ(rows.size(), 4u);  // conv1 .. conv4 hold the relevant kernels
+    int64_t keptA = 0, keptB = 0;
+    for (const auto& r : rows) {
+        keptA += r.onlyA + r.both;
+        keptB += r.onlyB + r.both;
+    }
+    EXPECT_EQ(keptA, 214);  // round(10% x 2144)
+    EXPECT_EQ(keptB, 107);  // round(5% x 2144)
+    EXPECT_TRUE(w.overlapView()->describe(3).contains("features.conv4"));
+    screenshot(w, "overlap-tab.png");
+
+    // Saving writes the same bytes; a mask of another model is refused with the reason.
+    const QString saved = QDir::temp().filePath(QStringLiteral("cx_workflow_mask.safetensors"));
+    ASSERT_TRUE(w.saveMask(listed[0].path, saved));
+    QFile a(listed[0].path), b(saved);
+    ASSERT_TRUE(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    EXPECT_EQ(a.readAll(), b.readAll());
+    QFile::remove(saved);
+    cx::engine::MagnitudeRequest other;
+    other.model = CX_TEST_DATA "/models/chain.pt";
+    other.out = QDir::temp().filePath(QStringLiteral("cx_workflow_chain_mask.safetensors")).toStdString();
+    ASSERT_TRUE(cx::engine::runMagnitude(other).ok());
+    w.openMask(QString::fromStdString(other.out));
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_TRUE(w.lastError().contains("was made for another model")) << w.lastError().toStdString();
+    EXPECT_EQ(masks->count(), 5);
+    QFile::remove(QString::fromStdString(other.out));
 }
