@@ -1,0 +1,40 @@
+#pragma once
+// What the GUI shows about data before any circuit: a few thumbnails of an image set, and the
+// mean activation of every unit of a layer (to pick a target unit). Plain types, no torch.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/images.h"
+#include "engine/job.h"
+
+namespace cx::engine {
+
+struct Thumbnail {
+    int width = 0, height = 0;
+    std::vector<uint8_t> rgb;  // width x height x 3, row-major; each image stretched to 0..255
+    std::string label;         // class name when the set has labels
+};
+
+struct DataPreview {
+    ImageSetInfo info;
+    std::vector<Thumbnail> thumbnails;
+};
+
+/// The image set's description and its first `count` images for display (1- and 3-channel
+/// images; others show their first channel as grey).
+Result<DataPreview> previewImages(const std::string& path, int count, const ImageOptions& options = {});
+
+struct UnitActivations {
+    std::string layer;
+    std::vector<double> mean;  // per output unit: mean of ReLU(output) over images and positions
+    int64_t images = 0;
+};
+
+/// Mean activation of every output unit of `layer` over the images: one truncated forward pass
+/// in batches (nothing after the layer is computed). Cancelable between batches.
+Result<UnitActivations> unitMeanActivations(const std::string& model, const std::string& images, const std::string& layer,
+                                            JobContext& job, const ImageOptions& options = {});
+
+}  // namespace cx::engine

@@ -1,0 +1,67 @@
+// Data previews for the GUI: thumbnails of an image set, and per-unit mean activations of a
+// layer checked against the target activations the scoring code uses, unit by unit.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "engine/data_preview.h"
+#include "engine/demo_run.h"
+#include "engine/internal/image_set.h"
+#include "engine/internal/preservation.h"
+#include "engine/model.h"
+#include "engine/shapes_dataset.h"
+#include "test_util.h"
+
+using namespace cx::engine;
+
+TEST(DataPreview, ThumbnailsAreStretchedRgbWithClassNames) {
+    const std::string images = cx::test::tempDir() + "/shapes.safetensors";
+    ASSERT_TRUE(writeShapesImages(images, 5, 2).ok());
+    auto preview = previewImages(images, 3);
+    ASSERT_TRUE(preview.ok()) << preview.error().message;
+    EXPECT_EQ(preview.value().info.count, 5);
+    ASSERT_EQ(preview.value().thumbnails.size(), 3u);
+    auto set = loadImages(images, {}).take();
+    for (size_t i = 0; i < 3; ++i) {
+        const auto& t = preview.value().thumbnails[i];
+        EXPECT_EQ(t.width, 64);
+        EXPECT_EQ(t.height, 64);
+        ASSERT_EQ(t.rgb.size(), 64u * 64u * 3u);
+        EXPECT_EQ(*std::min_element(t.rgb.begin(), t.rgb.end()), 0);
+        EXPECT_EQ(*std::max_element(t.rgb.begin(), t.rgb.end()), 255);
+        EXPECT_EQ(t.label, shapeClassNames()[size_t(set.labels[int64_t(i)].item<int64_t>())]);
+        // Pixel (row 10, column 20), green channel, stretched from the image's own range.
+        const auto img = set.images[int64_t(i)];
+        const double lo = img.min().item<double>(), hi = img.max().item<double>();
+        const double expected = std::round((img[1][10][20].item<double>() - lo) / (hi - lo) * 255.0);
+        EXPECT_NEAR(double(t.rgb[(10 * 64 + 20) * 3 + 1]), expected, 1.0);
+    }
+    EXPECT_FALSE(previewImages(cx::test::tempDir() + "/missing.safetensors", 3).ok());
+}
+
+TEST(DataPreview, UnitMeansEqualTheTargetActivationsOfEachUnit) {
+    const std::string modelPath = cx::test::modelPath("chain");
+    auto model = Model::load(modelPath).take();
+    torch::manual_seed(3);
+    ImageSet set;
+    set.images = torch::randn({70, 3, 16, 16});  // more than one batch of 64
+    const std::string images = cx::test::tempDir() + "/random.safetensors";
+    ASSERT_TRUE(saveImages(images, set).ok());
+    for (const std::string layer : {"features.3", "classifier.1"}) {
+        JobContext job;
+        auto means = unitMeanActivations(modelPath, images, layer, job);
+        ASSERT_TRUE(means.ok()) << means.error().message;
+        const int index = model->summary().indexOf(layer);
+        const auto units = model->summary().layers[size_t(index)].weightShape[0];
+        ASSERT_EQ(means.value().mean.size(), size_t(units));
+        EXPECT_EQ(means.value().images, 70);
+        for (int64_t u = 0; u < units; ++u) {
+            auto target = parseTarget(layer + ":" + std::to_string(u)).take();
+            const auto f = targetActivations(*model, set.images, target, nullptr, 16, job);
+            EXPECT_NEAR(means.value().mean[size_t(u)], torch::relu(f).mean().item<double>(), 1e-5) << layer << ":" << u;
+        }
+    }
+    JobContext job;
+    auto missing = unitMeanActivations(modelPath, images, "features.9", job);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message.find("no layer 'features.9'"), std::string::npos);
+}
