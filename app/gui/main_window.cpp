@@ -24,6 +24,7 @@
 #include "app/gui/job_runner.h"
 #include "app/resource_dir.h"
 #include "engine/runtime.h"
+#include "widgets/data_panel.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
@@ -205,6 +206,9 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
     updateTitle();
     const bool transformer = m_modelPath == QFileInfo(QString::fromStdString(demoTransformerPath())).absoluteFilePath();
     m_training->setBuiltInTasks(transformer ? QStringList{QStringLiteral("addition"), QStringLiteral("multiplication")} : QStringList{});
+    m_data->clearUnits();
+    m_unitsLayer.clear();
+    if (!transformer) setData(m_dataPath);  // thumbnails of the images circuits will use
     Q_EMIT modelChanged();
     // The demo opens straight onto a circuit: features.conv4:27 (a curve detector), 10% kept.
     if (m_modelPath == QFileInfo(QString::fromStdString(demoModelPath())).absoluteFilePath()) {

@@ -14,9 +14,11 @@ class QLabel;
 class QMenu;
 class QTabWidget;
 
+class QDockWidget;
 class QTemporaryDir;
 
 namespace cx::widgets {
+class DataPanel;
 class JobsPanel;
 class MaskList;
 class OverlapView;
@@ -61,6 +63,12 @@ public:
     void findCircuit(const QString& target, double sparsity);
     /// Preservation curves for several criteria, streamed into the curve view as they come.
     void runSweep(const widgets::CircuitSettings& settings, const QStringList& criteria);
+    /// Chooses the images jobs run on: a folder or safetensors file; empty: the demo shapes.
+    void setData(const QString& path);
+    QString dataPath() const { return m_dataPath; }
+    /// Lists the units of `layer` with their mean activation on the chosen images.
+    void showUnits(const QString& layer);
+    widgets::DataPanel* dataPanel() const { return m_data; }
     /// The image file jobs score on: the chosen data, or the demo shapes written once per session.
     QString imagesForJobs();
     /// Trains a learned mask in the background with live plots (training_actions.cpp).
@@ -101,6 +109,8 @@ private:
     widgets::TrainingPanel* m_training = nullptr;
     int m_trainJob = 0;
     widgets::MaskList* m_masks = nullptr;
+    widgets::DataPanel* m_data = nullptr;
+    QString m_unitsLayer;
     widgets::OverlapView* m_overlap = nullptr;
     std::unique_ptr<QTemporaryDir> m_workDir;  // scores and masks of circuits found in this session
     int m_circuitRuns = 0;
@@ -121,6 +131,7 @@ private:
     void buildCircuitTab();
     void buildTrainingTab();
     void buildMaskViews();
+    void buildDataDock(QDockWidget* below);
     void chooseMaskSave(const QString& path, const QString& name);  // asks for a file, then saveMask()
     void chooseDiagramExport();  // asks for a file, then exportDiagram()
     void wireJobs();

@@ -26,6 +26,7 @@ void MainWindow::buildMaskViews() {
     dock->setObjectName(QStringLiteral("masksDock"));
     dock->setWidget(m_masks);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
+    buildDataDock(dock);
     m_overlap = new widgets::OverlapView(m_central);
     m_central->addTab(m_overlap, tr("Overlap"));
 

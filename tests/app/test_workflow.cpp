@@ -16,6 +16,7 @@
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
+#include "widgets/data_panel.h"
 #include "widgets/diagram_view.h"
 #include "widgets/mask_list.h"
 #include "widgets/overlap_view.h"
@@ -59,7 +60,24 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     auto* circuit = w.circuitPanel();
     ASSERT_GT(circuit->view()->nodeItemCount(), 0);
     ASSERT_EQ(circuit->curves()->points().size(), 52u);
+    EXPECT_EQ(w.dataPanel()->thumbnailCount(), 24);
+    EXPECT_TRUE(w.dataPanel()->sourceText().startsWith("Demo shapes: 256 images, 3 \u00d7 64 \u00d7 64, 6 classes"))
+        << w.dataPanel()->sourceText().toStdString();
     screenshot(w, "circuit-tab.png");
+
+    // Picking a target: a layer's units with their mean activations; a double-click sets the target.
+    ASSERT_TRUE(w.selectLayer(QStringLiteral("features.conv3")));
+    ASSERT_TRUE(waitUntil([&] { return w.dataPanel()->unitCount() == 48; }));
+    w.dataPanel()->filterUnits(QStringLiteral("1"));
+    EXPECT_EQ(w.dataPanel()->visibleUnitCount(), 14);  // 1, 10-19, 21, 31, 41
+    w.dataPanel()->filterUnits(QString());
+    QString picked;
+    QObject::connect(w.dataPanel(), &cx::widgets::DataPanel::unitPicked, [&](const QString& t) { picked = t; });
+    w.dataPanel()->pickRow(0);  // sorted by mean activation: the most active unit first
+    EXPECT_TRUE(picked.startsWith("features.conv3:"));
+    EXPECT_EQ(circuit->target(), picked);
+    screenshot(w, "units.png");
+    circuit->setTarget(QStringLiteral("features.conv4:27"));
 
     // A curve point, clicked where it is drawn, opens that circuit.
     auto* curves = circuit->curves();
