@@ -36,6 +36,19 @@ DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent) {
     setBackgroundBrush(palette().base());
 }
 
+void DiagramView::changeEvent(QEvent* event) {
+    QGraphicsView::changeEvent(event);
+    if (event->type() != QEvent::PaletteChange) return;
+    setBackgroundBrush(palette().base());
+    if (m_diagram.nodes.empty()) return;
+    const auto nodes = m_litNodes;  // captions take the new text colour; the highlight stays
+    const auto edges = m_litEdges;
+    setDiagram(engine::CircuitDiagram(m_diagram));
+    m_litNodes = nodes;
+    m_litEdges = edges;
+    applyHighlight();
+}
+
 void DiagramView::clear() {
     scene()->clear();
     m_nodeItems.clear();

@@ -44,6 +44,7 @@ Q_SIGNALS:
     void unitClicked(const QString& id);
 
 protected:
+    void changeEvent(QEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;

@@ -115,6 +115,12 @@ void MainWindow::buildMenus() {
 
     auto* view = menuBar()->addMenu(tr("&View"));
     for (auto* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+    view->addSeparator();
+    auto* dark = view->addAction(tr("&Dark Theme"), this, &MainWindow::setDarkTheme);
+    dark->setCheckable(true);
+    dark->setShortcut(QKeySequence(tr("Ctrl+Shift+T")));
+    dark->setChecked(QSettings().value(QStringLiteral("view/dark")).toBool());
+    if (dark->isChecked()) setDarkTheme(true);
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Circuit Explorer"), this, &MainWindow::showAbout);
@@ -272,6 +278,36 @@ void MainWindow::updateMemory() {
     if (fields.size() < 2) return;
     const double mib = double(fields[1].toLongLong()) * 4096.0 / (1024.0 * 1024.0);
     m_memoryLabel->setText(tr("Memory %1 MiB").arg(mib, 0, 'f', 0));
+}
+
+void MainWindow::setDarkTheme(bool dark) {
+    QSettings().setValue(QStringLiteral("view/dark"), dark);
+    static const QPalette original = qApp->palette();
+    if (!dark) return qApp->setPalette(original);
+    // Fusion's roles, darkened; every view (charts and the diagram too) follows palette changes.
+    QPalette p;
+    const QColor window(45, 47, 50), base(30, 31, 34), text(225, 225, 225), mid(95, 98, 104);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, window);
+    p.setColor(QPalette::ToolTipBase, window);
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, window);
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, Qt::white);
+    p.setColor(QPalette::Mid, mid);
+    p.setColor(QPalette::Dark, QColor(20, 20, 22));
+    p.setColor(QPalette::Light, QColor(70, 72, 76));
+    p.setColor(QPalette::Highlight, QColor(42, 130, 218));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Link, QColor(90, 170, 255));
+    p.setColor(QPalette::PlaceholderText, QColor(140, 140, 140));
+    p.setColor(QPalette::Disabled, QPalette::Text, QColor(120, 120, 120));
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(120, 120, 120));
+    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(120, 120, 120));
+    qApp->setPalette(p);
 }
 
 void MainWindow::showAbout() {

@@ -85,6 +85,8 @@ public:
     widgets::OverlapView* overlapView() const { return m_overlap; }
     /// Writes the shown diagram as SVG, PNG, PDF or DOT (by extension), in the background.
     void exportDiagram(const QString& path, double dpi = 150);
+    /// A dark palette for the whole application (remembered); false restores the system one.
+    void setDarkTheme(bool dark);
     /// Error dialogs are non-modal; tests turn them off and read lastError().
     void setShowErrorDialogs(bool show) { m_showErrorDialogs = show; }
 

@@ -12,6 +12,7 @@
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
+#include "widgets/data_panel.h"
 #include "widgets/diagram_view.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
@@ -38,8 +39,10 @@ TEST(MainWindow, OpensAModelOffTheGuiThreadAndShowsItsLayers) {
     EXPECT_TRUE(w.windowTitle().startsWith("chain.pt"));
     EXPECT_EQ(w.recentFiles().value(0), testModel("chain"));
     ASSERT_TRUE(waitUntil([&] { return w.jobsPanel()->runningCount() == 0; }));
-    EXPECT_EQ(w.jobsPanel()->rowCount(), 1);
+    EXPECT_EQ(w.jobsPanel()->rowCount(), 2);  // the model, then thumbnails of the images jobs will use
     EXPECT_TRUE(w.jobsPanel()->statusText(1).startsWith("done"));
+    EXPECT_TRUE(w.jobsPanel()->statusText(2).startsWith("done"));
+    EXPECT_EQ(w.dataPanel()->thumbnailCount(), 24);
     // Selecting a layer shows its details.
     w.layerTree()->selectLayer(1);
     EXPECT_EQ(w.details()->shownLayer(), 1);
