@@ -12,7 +12,6 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSlider>
 #include <QSplitter>
 #include <QStyle>
@@ -20,6 +19,7 @@
 
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
+#include "widgets/form_helpers.h"
 #include "widgets/scatter_view.h"
 
 namespace cx::widgets {
@@ -29,18 +29,6 @@ namespace {
 constexpr int kSliderSteps = 300;
 int sliderFor(double fraction) { return int(std::lround((std::log10(fraction) + 3.0) * 100.0)); }
 double fractionFor(int slider) { return std::pow(10.0, slider / 100.0 - 3.0); }
-
-QComboBox* combo(QWidget* parent, const QList<std::pair<QString, QString>>& items, const QString& tip) {
-    auto* box = new QComboBox(parent);
-    for (const auto& [label, value] : items) box->addItem(label, value);
-    box->setToolTip(tip);
-    return box;
-}
-
-void selectData(QComboBox* box, const QString& value) {
-    const int i = box->findData(value);
-    if (i >= 0) box->setCurrentIndex(i);
-}
 
 }  // namespace
 
@@ -69,13 +57,13 @@ QWidget* CircuitPanel::buildControls() {
     m_target->setPlaceholderText(tr("layer:unit"));
     m_target->setToolTip(tr("The feature to explain: a layer and one of its output units, e.g. features.conv4:27. "
                             "Double-click a unit in the Units list to pick one."));
-    m_criterion = combo(this, {{tr("ActGrad"), "actgrad"}, {tr("SNIP"), "snip"}, {tr("FORCE"), "force"},
+    m_criterion = valueCombo(this, {{tr("ActGrad"), "actgrad"}, {tr("SNIP"), "snip"}, {tr("FORCE"), "force"},
                                {tr("Magnitude"), "magnitude"}, {tr("Random"), "random"}},
                         tr("How kernels are ranked: ActGrad |a \u00b7 \u2202f/\u2202a|, SNIP |w \u00b7 \u2202f/\u2202w|, FORCE "
                            "(iterative SNIP), weight magnitude, or random (the baseline)"));
-    m_granularity = combo(this, {{tr("Kernel"), "kernel"}, {tr("Filter / neuron"), "filter"}, {tr("Weight"), "weight"}},
+    m_granularity = valueCombo(this, {{tr("Kernel"), "kernel"}, {tr("Filter / neuron"), "filter"}, {tr("Weight"), "weight"}},
                           tr("The unit a circuit keeps or removes: one input-output kernel, one whole filter, or one weight"));
-    m_objective = combo(this, {{tr("Sum |f|"), "sum-abs"}, {tr("Max"), "max"}, {tr("Mean"), "mean"}, {tr("Sum"), "sum"}},
+    m_objective = valueCombo(this, {{tr("Sum |f|"), "sum-abs"}, {tr("Max"), "max"}, {tr("Mean"), "mean"}, {tr("Sum"), "sum"}},
                         tr("How the target's feature map is reduced to the number whose gradient scores kernels"));
     m_slider = new QSlider(Qt::Horizontal, this);
     m_slider->setRange(0, kSliderSteps);
@@ -87,7 +75,7 @@ QWidget* CircuitPanel::buildControls() {
     m_sparsity->setToolTip(tr("Fraction of the relevant units the circuit keeps (exact top-k)"));
     m_kept = new QLabel(this);
     m_kept->setWordWrap(true);
-    m_bias = combo(this, {{tr("Masked (kept)"), "masked"}, {tr("Pruned with filter"), "pruned"}},
+    m_bias = valueCombo(this, {{tr("Masked (kept)"), "masked"}, {tr("Pruned with filter"), "pruned"}},
                    tr("Biases stay (masked) or go with filters whose every kernel was pruned"));
     m_minmax = new QCheckBox(tr("Min-max per layer"), this);
     m_minmax->setToolTip(tr("Normalise scores within each layer before the global ranking"));
@@ -124,18 +112,7 @@ QWidget* CircuitPanel::buildControls() {
     m_sweep->setToolTip(tr("Preservation curves: every ticked criterion at 13 sparsities from 90% to 0.1% kept"));
     sweepLayout->addWidget(m_sweep);
 
-    auto* column = new QWidget(this);
-    auto* layout = new QVBoxLayout(column);
-    layout->setContentsMargins(0, 0, 4, 0);
-    layout->addWidget(pruning);
-    layout->addWidget(sweep);
-    layout->addStretch(1);
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidget(column);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setMinimumWidth(column->sizeHint().width() + 12);
+    QWidget* scroll = controlColumn(this, {pruning, sweep});
 
     const auto find = [this] { Q_EMIT findRequested(settings()); };
     connect(m_find, &QPushButton::clicked, this, find);
@@ -217,10 +194,10 @@ CircuitSettings CircuitPanel::settings() const {
 
 void CircuitPanel::setSettings(const CircuitSettings& s) {
     setTarget(s.target);
-    selectData(m_criterion, s.criterion);
-    selectData(m_granularity, s.granularity);
-    selectData(m_objective, s.objective);
-    selectData(m_bias, s.bias);
+    selectValue(m_criterion, s.criterion);
+    selectValue(m_granularity, s.granularity);
+    selectValue(m_objective, s.objective);
+    selectValue(m_bias, s.bias);
     m_minmax->setChecked(s.minmax);
     setSparsity(s.sparsity);
 }

@@ -12,13 +12,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStyle>
 #include <QVBoxLayout>
 
 #include "widgets/chart.h"
+#include "widgets/form_helpers.h"
 
 namespace cx::widgets {
 namespace {
@@ -35,10 +35,6 @@ Chart* stepChart(QWidget* parent, const QString& label, int colour) {
     return chart;
 }
 
-void selectData(QComboBox* box, const QString& value) {
-    const int i = box->findData(value);
-    if (i >= 0) box->setCurrentIndex(i);
-}
 
 }  // namespace
 
@@ -134,17 +130,7 @@ QWidget* TrainingPanel::buildForm() {
     buttons->addWidget(m_cancel);
     form->addRow(buttons);
     form->addRow(m_result);
-    auto* column = new QWidget(this);
-    auto* layout = new QVBoxLayout(column);
-    layout->setContentsMargins(0, 0, 4, 0);
-    layout->addWidget(box);
-    layout->addStretch(1);
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidget(column);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setMinimumWidth(column->sizeHint().width() + 12);
+    QWidget* scroll = controlColumn(this, {box});
 
     setBuiltInTasks({});
     connect(m_train, &QPushButton::clicked, this, [this] { Q_EMIT trainRequested(settings()); });
@@ -172,7 +158,7 @@ void TrainingPanel::setBuiltInTasks(const QStringList& tasks) {
     m_task->addItem(tr("Chosen images and labels"), kImagesTask);
     for (const auto& t : tasks) m_task->addItem(t, t);
     m_task->addItem(tr("Task file\u2026"), QString());
-    selectData(m_task, current.isEmpty() ? (tasks.isEmpty() ? kImagesTask : tasks.first()) : current);
+    selectValue(m_task, current.isEmpty() ? (tasks.isEmpty() ? kImagesTask : tasks.first()) : current);
 }
 
 void TrainingPanel::setDefaultPreserve(const QString& target) {
@@ -194,13 +180,13 @@ TrainSettings TrainingPanel::settings() const {
 }
 
 void TrainingPanel::setSettings(const TrainSettings& s) {
-    selectData(m_method, s.method);
-    selectData(m_granularity, s.granularity);
+    selectValue(m_method, s.method);
+    selectValue(m_granularity, s.granularity);
     m_layers->setText(s.layers);
     if (!s.task.isEmpty() && m_task->findData(s.task) < 0)  // a task file: listed by name
         m_task->insertItem(m_task->count() - 1, QFileInfo(s.task).fileName(), s.task);
-    selectData(m_task, s.task.isEmpty() ? kImagesTask : s.task);
-    selectData(m_objective, s.preserve.isEmpty() ? QStringLiteral("task") : QStringLiteral("preserve"));
+    selectValue(m_task, s.task.isEmpty() ? kImagesTask : s.task);
+    selectValue(m_objective, s.preserve.isEmpty() ? QStringLiteral("task") : QStringLiteral("preserve"));
     if (!s.preserve.isEmpty()) m_preserve->setText(s.preserve);
     m_lambda->setValue(s.lambda);
     m_useTarget->setChecked(s.targetKept > 0);

@@ -1,0 +1,21 @@
+#pragma once
+// Small pieces shared by the tabs' control columns: combo boxes whose items carry the engine's
+// names, and a column of group boxes that scrolls when the window is short.
+#include <utility>
+
+#include <QList>
+#include <QString>
+
+class QComboBox;
+class QWidget;
+
+namespace cx::widgets {
+
+/// A combo box of (label, value) items with a tooltip.
+QComboBox* valueCombo(QWidget* parent, const QList<std::pair<QString, QString>>& items, const QString& tip);
+/// Selects the item whose value is `value` (nothing changes when there is none).
+void selectValue(QComboBox* box, const QString& value);
+/// The groups stacked at the top of a vertically scrolling column, as wide as they need.
+QWidget* controlColumn(QWidget* parent, const QList<QWidget*>& groups);
+
+}  // namespace cx::widgets
