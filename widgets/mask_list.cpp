@@ -97,11 +97,6 @@ void MaskList::addMask(const MaskEntry& entry) {
     Q_EMIT masksChanged();
 }
 
-void MaskList::removeMask(const QString& path) {
-    delete itemFor(path);
-    Q_EMIT masksChanged();
-}
-
 void MaskList::clear() {
     m_tree->clear();
     Q_EMIT masksChanged();
@@ -130,10 +125,6 @@ void MaskList::select(const QStringList& paths) {
     m_tree->clearSelection();
     for (const QString& path : paths)
         if (auto* item = itemFor(path)) item->setSelected(true);
-}
-
-void MaskList::rename(const QString& path, const QString& name) {
-    if (auto* item = itemFor(path)) item->setText(Name, name);
 }
 
 QString MaskList::nameOf(const QString& path) const {

@@ -26,14 +26,12 @@ public:
     /// Adds an entry (a mask already listed by path is updated instead) and selects it. Of the
     /// found circuits ("circuit") that keep their given name, only the newest 12 stay.
     void addMask(const MaskEntry& entry);
-    void removeMask(const QString& path);
     void clear();
     QList<MaskEntry> masks() const;
     int count() const;
     /// Paths of the selected entries, in list order.
     QStringList selectedPaths() const;
     void select(const QStringList& paths);
-    void rename(const QString& path, const QString& name);
     QString nameOf(const QString& path) const;
 
 Q_SIGNALS:

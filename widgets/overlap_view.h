@@ -33,7 +33,6 @@ public:
     QString describe(int row) const;
     QString csv() const;
     Chart* chart() const { return m_chart; }
-    Chart* iouChart() const { return m_iou; }
 
 Q_SIGNALS:
     void compareRequested(const QString& pathA, const QString& pathB, const QString& by);

@@ -52,8 +52,6 @@ public:
     void setResult(const QString& text);
     QString resultText() const;
     Chart* lossChart() const { return m_loss; }
-    Chart* keptChart() const { return m_kept; }
-    Chart* temperatureChart() const { return m_temperature; }
     /// step, epoch, loss, l0, fraction_kept, temperature, lambda.
     QString csv() const;
 

@@ -28,6 +28,7 @@
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
+#include "widgets/mask_list.h"
 #include "widgets/training_panel.h"
 
 namespace cx::app {
@@ -214,6 +215,8 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
     m_training->setBuiltInTasks(transformer ? QStringList{QStringLiteral("addition"), QStringLiteral("multiplication")} : QStringList{});
     m_data->clearUnits();
     m_unitsLayer.clear();
+    m_scoresByKey.clear();  // scores and masks belong to the model they were made for
+    m_masks->clear();
     if (!transformer) setData(m_dataPath);  // thumbnails of the images circuits will use
     Q_EMIT modelChanged();
     // The demo opens straight onto a circuit: features.conv4:27 (a curve detector), 10% kept.

@@ -116,7 +116,7 @@ private:
     widgets::OverlapView* m_overlap = nullptr;
     std::unique_ptr<QTemporaryDir> m_workDir;  // scores and masks of circuits found in this session
     int m_circuitRuns = 0;
-    QMap<QString, QString> m_scoresByKey;    // CircuitSettings::scoringKey() + images -> scores file
+    QMap<QString, QString> m_scoresByKey;    // this model's CircuitSettings::scoringKey() + images -> scores file
     widgets::CircuitSettings m_sweepSettings;  // what a click on a curve point opens
     QString m_dataPath;                      // chosen images; empty: the demo shapes
     QMenu* m_recentMenu = nullptr;

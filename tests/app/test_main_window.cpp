@@ -17,6 +17,7 @@
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
+#include "widgets/mask_list.h"
 #include "widgets/scatter_view.h"
 #include "wait.h"
 
@@ -111,4 +112,19 @@ TEST(MainWindow, OpensTheDemoModel) {
     w.findCircuit(QStringLiteral("features.conv4"), 0.1);
     EXPECT_TRUE(w.lastError().contains("layer:unit"));
     EXPECT_GT(w.circuitPanel()->view()->nodeItemCount(), 0);
+}
+
+TEST(MainWindow, ScoresAreNotReusedAcrossModelsWithTheSameLayerNames) {
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    for (const char* name : {"chain", "chain_traced"}) {  // same layer names, different files
+        w.openModel(testModel(name));
+        ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; }));
+        EXPECT_TRUE(w.modelPath().endsWith(QStringLiteral("%1.pt").arg(name)));
+        w.findCircuit(QStringLiteral("features.3:1"), 0.5);
+        ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+        EXPECT_EQ(w.lastError(), QString()) << name;
+        EXPECT_TRUE(w.circuitPanel()->summaryText().startsWith("features.3:1")) << w.circuitPanel()->summaryText().toStdString();
+        EXPECT_EQ(w.maskList()->count(), 1);  // the other model's masks left with it
+    }
 }
