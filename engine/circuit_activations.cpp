@@ -25,11 +25,12 @@ std::vector<float> evenSample(const torch::Tensor& values, size_t maxPoints) {
 
 Result<ActivationPairs> circuitActivations(const std::string& modelPath, const std::string& imagesPath,
                                            const std::string& maskPath, const std::string& targetText, JobContext& job,
-                                           size_t maxPoints) {
+                                           size_t maxPoints, const std::string& directionFile) {
     initRuntime();
     ScoreRequest probe;
     probe.model = modelPath;
     probe.target = targetText;
+    probe.directionFile = directionFile;
     auto target = prepareTarget(probe);
     if (!target) return target.error();
     auto model = Model::load(modelPath);

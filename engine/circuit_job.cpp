@@ -28,6 +28,7 @@ Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job)
         score.model = req.model;
         score.images = images;
         score.target = req.target;
+        score.directionFile = req.directionFile;
         score.criterion = req.criterion;
         score.granularity = req.granularity;
         score.objective = req.objective;
@@ -49,7 +50,7 @@ Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job)
     if (!pruned) return pruned.error();
     out.prune = pruned.take();
     job.progress("activations", 0.0);
-    auto activations = circuitActivations(req.model, images, out.maskFile, req.target, job);
+    auto activations = circuitActivations(req.model, images, out.maskFile, req.target, job, 20000, req.directionFile);
     if (!activations) return activations.error();
     out.activations = activations.take();
     auto diagram = loadDiagram(req.model, out.maskFile, req.diagram, job);

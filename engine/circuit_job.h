@@ -14,7 +14,8 @@ namespace cx::engine {
 struct FindCircuitRequest {
     std::string model;
     std::string images;          // an image folder or safetensors file; empty: 256 demo shapes
-    std::string target;          // LAYER:UNIT
+    std::string target;          // LAYER:UNIT, or LAYER with directionFile
+    std::string directionFile;   // coefficients over the target layer's channels (as `cx score --direction`)
     std::string criterion = "actgrad";
     std::string granularity = "kernel";  // or filter, weight
     std::string objective = "sum-abs";
@@ -44,10 +45,11 @@ struct FoundCircuit {
 /// Progress stages: "images", "score", "prune", "activations", "layout". Cancel between and within stages.
 Result<FoundCircuit> findCircuit(const FindCircuitRequest& request, JobContext& job);
 
-/// Activations of `target` (LAYER:UNIT) over the images, in the model and under the mask (any
-/// granularity; pruned circuits use the bias mode recorded in the file).
+/// Activations of `target` (LAYER:UNIT, or LAYER with a direction file) over the images, in the
+/// model and under the mask (any granularity; pruned circuits use the bias mode recorded in the file).
 Result<ActivationPairs> circuitActivations(const std::string& model, const std::string& images, const std::string& mask,
-                                           const std::string& target, JobContext& job, size_t maxPoints = 20000);
+                                           const std::string& target, JobContext& job, size_t maxPoints = 20000,
+                                           const std::string& directionFile = "");
 
 /// A mask file's diagram, laid out (the GUI's "Open Mask").
 Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& mask, const DiagramOptions& options,

@@ -35,8 +35,12 @@ Result<Target> targetOf(const ModelSummary& summary, const LoadedMasks& masks, c
         const int layer = summary.indexOf(spec.value().layer);
         if (layer < 0) return invalidInput("the mask's target layer " + spec.value().layer + " is not in the model");
         if (spec.value().unit >= 0) return Target{layer, {spec.value().unit}};
-        Target t{layer, {}};  // a direction: every channel (the file does not keep the coefficients)
-        for (int64_t o = 0; o < graph.outUnits(layer); ++o) t.rows.push_back(o);
+        // A direction: the channels with a non-zero coefficient (every channel if the file has none).
+        Target t{layer, {}};
+        const auto coefficients = masks.metadata.find("direction");
+        const auto direction = coefficients == masks.metadata.end() ? std::vector<double>() : splitDirection(coefficients->second);
+        for (int64_t o = 0; o < graph.outUnits(layer); ++o)
+            if (direction.size() != size_t(graph.outUnits(layer)) || direction[size_t(o)] != 0.0) t.rows.push_back(o);
         return t;
     }
     // A learned mask has no target: the last masked layer's units that keep a kernel.

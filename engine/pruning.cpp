@@ -107,7 +107,7 @@ Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
     if (!scores) return scores.error();
     Metadata meta = {{"method", req.criterion}, {"target", target.value().text()},
                      {"objective", objectiveText(target.value())}, {"images_source", req.images}};
-    if (auto st = writeScoresFile(req.out, *model.value(), scores.value(), meta); !st) return st.error();
+    if (auto st = writeScoresFile(req.out, *model.value(), scores.value(), meta, &target.value()); !st) return st.error();
     ScoreReport report;
     report.relevant = scores.value().relevantCount;
     report.images = scores.value().images;

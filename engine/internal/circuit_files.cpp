@@ -26,14 +26,6 @@ std::string joinDirection(const std::vector<double>& d) {
     return s.str();
 }
 
-std::vector<double> splitDirection(const std::string& text) {
-    std::vector<double> out;
-    std::stringstream s(text);
-    std::string item;
-    while (std::getline(s, item, ',')) out.push_back(std::stod(item));
-    return out;
-}
-
 struct CheckedFile {
     SafetensorsFile file;
     Granularity granularity = Granularity::Kernel;
@@ -66,8 +58,22 @@ void addCommon(Metadata& m, const Model& model, const UnitScores& scores, const 
 
 }  // namespace
 
-Status writeScoresFile(const std::string& path, const Model& model, const UnitScores& scores, Metadata metadata) {
-    addCommon(metadata, model, scores, nullptr);
+std::vector<double> splitDirection(const std::string& text) {
+    std::vector<double> out;
+    std::stringstream s(text);
+    std::string item;
+    while (std::getline(s, item, ',')) {
+        char* end = nullptr;
+        const double value = std::strtod(item.c_str(), &end);
+        if (end == item.c_str()) return {};  // not a number: treat the file as having no direction
+        out.push_back(value);
+    }
+    return out;
+}
+
+Status writeScoresFile(const std::string& path, const Model& model, const UnitScores& scores, Metadata metadata,
+                       const TargetSpec* target) {
+    addCommon(metadata, model, scores, target);
     SafetensorsFile file;
     file.metadata = std::move(metadata);
     for (const auto& [l, s] : scores.scores) {
@@ -178,7 +184,6 @@ Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model) {
     if (!checked) return checked.error();
     const auto& file = checked.value().file;
     const auto& meta = file.metadata;
-    auto get = [&](const std::string& key) { auto it = meta.find(key); return it == meta.end() ? std::string() : it->second; };
     const Granularity granularity = checked.value().granularity;
     LoadedMasks out;
     out.granularity = granularity;

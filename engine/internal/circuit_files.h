@@ -12,7 +12,12 @@ namespace cx::engine {
 
 using Metadata = std::map<std::string, std::string>;
 
-Status writeScoresFile(const std::string& path, const Model& model, const UnitScores& scores, Metadata metadata);
+/// A direction target's coefficients as the files keep them ("0.5,-1,..."); empty when malformed.
+std::vector<double> splitDirection(const std::string& text);
+
+/// `target` (when given) records a direction target's coefficients, so the file can be pruned.
+Status writeScoresFile(const std::string& path, const Model& model, const UnitScores& scores, Metadata metadata,
+                       const TargetSpec* target = nullptr);
 
 /// Scores read back for `model`: relevance is recomputed from the target in the metadata.
 struct LoadedScores {

@@ -179,3 +179,50 @@ TEST(FindCircuit, ActivationsMatchTheSweepAndReusedScoresPruneTheSame) {
     EXPECT_EQ(same.value().original, same.value().circuit);
     EXPECT_NEAR(same.value().pearson, 1.0, 1e-6);
 }
+
+// A direction target (eq. 1) from the GUI's path: the scores file keeps the coefficients, so it
+// prunes; the diagram marks exactly the channels with a non-zero coefficient as targets; and the
+// scatter's |r| equals a sweep's for the same direction.
+TEST(FindCircuit, DirectionTargetsPruneAndMarkTheirChannels) {
+    const std::string demo = std::string(CX_TEST_DATA) + "/../../resources/demo/shapes_cnn.pt";
+    const std::string dir = cx::test::tempDir();
+    const std::string images = dir + "/images.safetensors";
+    ASSERT_TRUE(writeShapesImages(images, 32, 4).ok());
+    const std::string direction = dir + "/direction.txt";
+    std::set<int64_t> nonZero;
+    {
+        std::ofstream out(direction);
+        for (int64_t c = 0; c < 48; ++c) {
+            const int v = c % 7 == 0 ? 1 : (c % 11 == 0 ? -2 : 0);
+            if (v) nonZero.insert(c);
+            out << v << (c % 8 == 7 ? "\n" : " ");
+        }
+    }
+    FindCircuitRequest req;
+    req.model = demo;
+    req.images = images;
+    req.target = "features.conv3";
+    req.directionFile = direction;
+    req.sparsity = 0.3;
+    req.workDir = dir + "/found";
+    JobContext job;
+    auto found = findCircuit(req, job);
+    ASSERT_TRUE(found.ok()) << found.error().message;
+    std::set<int64_t> targets;
+    for (const auto& n : found.value().diagram.nodes)
+        if (n.target) targets.insert(n.unit);
+    EXPECT_EQ(targets, nonZero);
+
+    SweepRequest sweep;
+    sweep.model = demo;
+    sweep.images = images;
+    sweep.target = req.target;
+    sweep.directionFile = direction;
+    sweep.criteria = {"actgrad"};
+    sweep.sparsities = {0.3};
+    sweep.out = dir + "/curve.csv";
+    auto curve = runSweep(sweep, job);
+    ASSERT_TRUE(curve.ok()) << curve.error().message;
+    EXPECT_EQ(found.value().prune.kept, curve.value()[0].kept);
+    EXPECT_NEAR(found.value().activations.pearson, curve.value()[0].pearson, 1e-5);
+}
