@@ -5,6 +5,8 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -14,6 +16,7 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
+#include <QToolButton>
 #include <QStyle>
 #include <QVBoxLayout>
 
@@ -31,6 +34,19 @@ int sliderFor(double fraction) { return int(std::lround((std::log10(fraction) + 
 double fractionFor(int slider) { return std::pow(10.0, slider / 100.0 - 3.0); }
 
 }  // namespace
+
+QString CircuitSettings::targetLabel() const {
+    if (directionFile.isEmpty()) return target;
+    return QObject::tr("%1 along %2").arg(target, QFileInfo(directionFile).fileName());
+}
+
+QString CircuitSettings::targetProblem() const {
+    if (directionFile.isEmpty() && !target.contains(QLatin1Char(':')))
+        return QObject::tr("Give the target as layer:unit (e.g. features.conv4:27), or a layer and a direction file.");
+    if (!directionFile.isEmpty() && (target.isEmpty() || target.contains(QLatin1Char(':'))))
+        return QObject::tr("With a direction file the target is a layer alone (e.g. features.conv4), not %1.").arg(target);
+    return {};
+}
 
 CircuitPanel::CircuitPanel(QWidget* parent) : QWidget(parent) {
     auto* splitter = new QSplitter(Qt::Horizontal, this);
@@ -88,6 +104,7 @@ QWidget* CircuitPanel::buildControls() {
     auto* form = new QFormLayout(pruning);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("Target"), m_target);
+    form->addRow(tr("Direction"), buildDirectionRow());
     form->addRow(tr("Criterion"), m_criterion);
     form->addRow(tr("Unit"), m_granularity);
     form->addRow(tr("Objective"), m_objective);
@@ -137,6 +154,30 @@ QWidget* CircuitPanel::buildControls() {
     return scroll;
 }
 
+QWidget* CircuitPanel::buildDirectionRow() {
+    m_direction = new QLineEdit(this);
+    m_direction->setPlaceholderText(tr("none: one unit"));
+    m_direction->setClearButtonEnabled(true);
+    m_direction->setToolTip(tr("Optional: a text file of coefficients, one per output channel of the target layer "
+                               "(separated by spaces, commas or newlines). The target is then that direction in channel space."));
+    auto* browse = new QToolButton(this);
+    browse->setText(tr("…"));
+    browse->setToolTip(tr("Choose a direction file"));
+    auto* row = new QWidget(this);
+    auto* layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(m_direction, 1);
+    layout->addWidget(browse);
+    connect(browse, &QToolButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Direction File"), m_direction->text(),
+                                                          tr("Coefficients (*.txt *.csv);;All files (*)"));
+        if (!path.isEmpty()) setDirectionFile(path);
+    });
+    connect(m_direction, &QLineEdit::textEdited, this, [this] { setRelevantCount(0); });
+    return row;
+}
+
 QWidget* CircuitPanel::buildDiagramArea() {
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Find unit\u2026"));
@@ -183,6 +224,7 @@ QWidget* CircuitPanel::buildDiagramArea() {
 CircuitSettings CircuitPanel::settings() const {
     CircuitSettings s;
     s.target = target();
+    s.directionFile = directionFile();
     s.criterion = m_criterion->currentData().toString();
     s.granularity = m_granularity->currentData().toString();
     s.objective = m_objective->currentData().toString();
@@ -194,6 +236,7 @@ CircuitSettings CircuitPanel::settings() const {
 
 void CircuitPanel::setSettings(const CircuitSettings& s) {
     setTarget(s.target);
+    setDirectionFile(s.directionFile);
     selectValue(m_criterion, s.criterion);
     selectValue(m_granularity, s.granularity);
     selectValue(m_objective, s.objective);
@@ -205,8 +248,17 @@ void CircuitPanel::setSettings(const CircuitSettings& s) {
 void CircuitPanel::setTarget(const QString& target) {
     if (target.trimmed() != this->target()) setRelevantCount(0);
     m_target->setText(target);
+    if (target.contains(QLatin1Char(':'))) setDirectionFile({});
 }
 QString CircuitPanel::target() const { return m_target->text().trimmed(); }
+
+void CircuitPanel::setDirectionFile(const QString& path) {
+    if (path == directionFile()) return;
+    setRelevantCount(0);
+    m_direction->setText(path);
+    if (!path.isEmpty() && target().contains(QLatin1Char(':'))) m_target->setText(target().section(QLatin1Char(':'), 0, 0));
+}
+QString CircuitPanel::directionFile() const { return m_direction->text().trimmed(); }
 double CircuitPanel::sparsity() const { return m_sparsity->value() / 100.0; }
 void CircuitPanel::setSparsity(double fraction) { m_sparsity->setValue(100.0 * fraction); }
 

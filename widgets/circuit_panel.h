@@ -26,7 +26,8 @@ class ScatterView;
 
 /// What the pruning controls ask for (the names are the engine's and the CLI's).
 struct CircuitSettings {
-    QString target;                      // LAYER:UNIT
+    QString target;                      // LAYER:UNIT, or LAYER with a direction file
+    QString directionFile;               // coefficients over the layer's channels (eq. 1); empty: one unit
     QString criterion = QStringLiteral("actgrad");
     QString granularity = QStringLiteral("kernel");
     QString objective = QStringLiteral("sum-abs");
@@ -34,7 +35,14 @@ struct CircuitSettings {
     QString bias = QStringLiteral("masked");
     bool minmax = false;
     /// Everything but the sparsity, bias and min-max: equal keys can share one scores file.
-    QString scoringKey() const { return target + QLatin1Char('|') + criterion + QLatin1Char('|') + granularity + QLatin1Char('|') + objective; }
+    QString scoringKey() const {
+        return target + QLatin1Char('|') + directionFile + QLatin1Char('|') + criterion + QLatin1Char('|') + granularity +
+               QLatin1Char('|') + objective;
+    }
+    /// The target as people read it: "features.conv4:27" or "features.conv4 along dir.txt".
+    QString targetLabel() const;
+    /// Empty when the target can be searched for, else what is missing.
+    QString targetProblem() const;
 };
 
 class CircuitPanel : public QWidget {
@@ -48,8 +56,12 @@ public:
 
     CircuitSettings settings() const;
     void setSettings(const CircuitSettings& settings);
+    /// A LAYER:UNIT target clears the direction file.
     void setTarget(const QString& target);
     QString target() const;
+    /// A direction file makes the target the layer alone (a LAYER:UNIT target loses its unit).
+    void setDirectionFile(const QString& path);
+    QString directionFile() const;
     double sparsity() const;
     void setSparsity(double fraction);
     /// Criteria ticked for a sweep.
@@ -70,6 +82,7 @@ Q_SIGNALS:
 
 private:
     QLineEdit* m_target = nullptr;
+    QLineEdit* m_direction = nullptr;
     QComboBox* m_criterion = nullptr;
     QComboBox* m_granularity = nullptr;
     QComboBox* m_objective = nullptr;
@@ -91,6 +104,7 @@ private:
     int64_t m_relevant = 0;
 
     QWidget* buildControls();
+    QWidget* buildDirectionRow();
     QWidget* buildDiagramArea();
     void updateKept();
 };

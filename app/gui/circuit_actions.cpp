@@ -70,14 +70,14 @@ void MainWindow::findCircuit(const QString& target, double sparsity) {
 
 void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
     if (!m_model) return showError(tr("No model"), tr("Open a model before searching for a circuit."));
-    if (!settings.target.contains(QLatin1Char(':')))
-        return showError(tr("No target unit"), tr("Give the target as layer:unit, e.g. features.conv4:27."));
+    if (const QString problem = settings.targetProblem(); !problem.isEmpty()) return showError(tr("No target"), problem);
     const QString images = imagesForJobs();
     const QString scoresKey = settings.scoringKey() + QLatin1Char('|') + images;
     engine::FindCircuitRequest request;
     request.model = m_modelPath.toStdString();
     request.images = images.toStdString();
     request.target = settings.target.toStdString();
+    request.directionFile = settings.directionFile.toStdString();
     request.criterion = settings.criterion.toStdString();
     request.granularity = settings.granularity.toStdString();
     request.objective = settings.objective.toStdString();
@@ -89,7 +89,7 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
     const bool demoImages = m_dataPath.isEmpty();
     m_circuit->setBusy(true);
     m_central->setCurrentWidget(m_circuit);
-    m_jobs->start(QStringLiteral("circuit"), tr("Circuit of %1").arg(settings.target),
+    m_jobs->start(QStringLiteral("circuit"), tr("Circuit of %1").arg(settings.targetLabel()),
                   [request, demoImages](engine::JobContext& job) -> std::any {
                       if (auto st = ensureImages(request.images, demoImages); !st) return FoundResult(st.error());
                       return FoundResult(engine::findCircuit(request, job));
@@ -108,7 +108,7 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
                       const QString how = widgets::CurveView::criterionLabel(settings.criterion);
                       m_circuit->showDiagram(
                           f.diagram, tr("%1 \u2014 %2, %3% of %4 relevant kept (%5 effective): %6")
-                                         .arg(settings.target, how)
+                                         .arg(settings.targetLabel(), how)
                                          .arg(100.0 * settings.sparsity, 0, 'g', 3)
                                          .arg(f.prune.relevant)
                                          .arg(f.prune.effectiveKept)
@@ -116,7 +116,7 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
                       m_circuit->scatter()->setData(f.activations.original, f.activations.circuit, f.activations.pearson,
                                                     tr("%1 at %2%").arg(how).arg(100.0 * settings.sparsity, 0, 'g', 3));
                       m_circuit->curves()->setCurrent(settings.criterion, settings.sparsity);
-                      m_masks->addMask({tr("%1 %2% %3").arg(how).arg(100.0 * settings.sparsity, 0, 'g', 3).arg(settings.target),
+                      m_masks->addMask({tr("%1 %2% %3").arg(how).arg(100.0 * settings.sparsity, 0, 'g', 3).arg(settings.targetLabel()),
                                         QString::fromStdString(f.maskFile), QStringLiteral("circuit"),
                                         tr("%1 of %2").arg(f.prune.kept).arg(f.prune.relevant), QString::fromStdString(f.scoresFile)});
                       return {};
@@ -125,13 +125,13 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
 
 void MainWindow::runSweep(const widgets::CircuitSettings& settings, const QStringList& criteria) {
     if (!m_model) return showError(tr("No model"), tr("Open a model before sweeping."));
-    if (!settings.target.contains(QLatin1Char(':')))
-        return showError(tr("No target unit"), tr("Give the target as layer:unit, e.g. features.conv4:27."));
+    if (const QString problem = settings.targetProblem(); !problem.isEmpty()) return showError(tr("No target"), problem);
     if (criteria.isEmpty()) return showError(tr("No criteria"), tr("Tick at least one criterion to sweep."));
     engine::SweepRequest request;
     request.model = m_modelPath.toStdString();
     request.images = imagesForJobs().toStdString();
     request.target = settings.target.toStdString();
+    request.directionFile = settings.directionFile.toStdString();
     request.objective = settings.objective.toStdString();
     request.granularity = settings.granularity.toStdString();
     request.bias = settings.bias.toStdString();
@@ -143,8 +143,8 @@ void MainWindow::runSweep(const widgets::CircuitSettings& settings, const QStrin
     m_sweepSettings = settings;
     auto* curves = m_circuit->curves();
     curves->clear();
-    curves->setCaption(tr("Sweeping %1\u2026").arg(settings.target));
-    m_jobs->start(QStringLiteral("sweep"), tr("Sweep %1").arg(settings.target),
+    curves->setCaption(tr("Sweeping %1\u2026").arg(settings.targetLabel()));
+    m_jobs->start(QStringLiteral("sweep"), tr("Sweep %1").arg(settings.targetLabel()),
                   [request, demoImages](engine::JobContext& job) -> std::any {
                       if (auto st = ensureImages(request.images, demoImages); !st) return SweepResult(st.error());
                       return SweepResult(engine::runSweep(request, job));
@@ -159,7 +159,7 @@ void MainWindow::runSweep(const widgets::CircuitSettings& settings, const QStrin
                       }
                       curves->addPoints(points.value());
                       curves->setCaption(tr("%1: %2 criteria \u00d7 %3 sparsities. Hollow: effective sparsity; ringed: the circuit shown. Click a point to open its circuit.")
-                                             .arg(settings.target)
+                                             .arg(settings.targetLabel())
                                              .arg(criteria.size())
                                              .arg(points.value().size() / size_t(std::max<qsizetype>(1, criteria.size()))));
                       const auto shown = m_circuit->settings();

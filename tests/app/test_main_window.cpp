@@ -1,6 +1,9 @@
 // The real main window, offscreen: opening models in the background, errors, recent files.
+#include <set>
+
 #include <QDir>
 #include <QFile>
+#include <QTemporaryDir>
 #include <QSettings>
 #include <QTreeWidgetItem>
 
@@ -112,6 +115,26 @@ TEST(MainWindow, OpensTheDemoModel) {
     w.findCircuit(QStringLiteral("features.conv4"), 0.1);
     EXPECT_TRUE(w.lastError().contains("layer:unit"));
     EXPECT_GT(w.circuitPanel()->view()->nodeItemCount(), 0);
+    // A direction over conv4's channels: channels 3 and 40 (the others are zero) are the targets.
+    QTemporaryDir dir;
+    const QString direction = dir.filePath(QStringLiteral("direction.txt"));
+    {
+        QFile out(direction);
+        ASSERT_TRUE(out.open(QIODevice::WriteOnly));
+        for (int c = 0; c < 48; ++c) out.write(c == 3 ? "1 " : c == 40 ? "-0.5\n" : "0 ");
+    }
+    w.circuitPanel()->setDirectionFile(direction);
+    auto settings = w.circuitPanel()->settings();
+    EXPECT_EQ(settings.target, QStringLiteral("features.conv4"));
+    settings.sparsity = 0.3;
+    w.findCircuit(settings);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_TRUE(w.circuitPanel()->summaryText().startsWith("features.conv4 along direction.txt"))
+        << w.circuitPanel()->summaryText().toStdString() << " " << w.lastError().toStdString();
+    std::set<int64_t> directionTargets;
+    for (const auto& n : w.circuitPanel()->view()->diagram().nodes)
+        if (n.target) directionTargets.insert(n.unit);
+    EXPECT_EQ(directionTargets, std::set<int64_t>({3, 40}));
 }
 
 TEST(MainWindow, ScoresAreNotReusedAcrossModelsWithTheSameLayerNames) {

@@ -188,9 +188,36 @@ TEST(CircuitPanel, KeptCountFollowsTheSparsityAndFindEmitsTheSettings) {
     EXPECT_DOUBLE_EQ(emitted.sparsity, 0.1);
     EXPECT_EQ(emitted.bias, QStringLiteral("pruned"));
     EXPECT_TRUE(emitted.minmax);
-    EXPECT_EQ(emitted.scoringKey(), QStringLiteral("features.conv3:1|snip|filter|max"));
+    EXPECT_EQ(emitted.scoringKey(), QStringLiteral("features.conv3:1||snip|filter|max"));
 
     for (auto* box : panel.findChildren<QCheckBox*>())
         if (box->text() == QStringLiteral("FORCE")) box->setChecked(false);
     EXPECT_EQ(panel.sweepCriteria(), QStringList({"actgrad", "snip", "magnitude", "random"}));
+}
+
+// A direction target: choosing a file keeps the layer alone, a unit target clears the file,
+// the file is part of the scoring key, and incomplete targets say what is missing.
+TEST(CircuitPanel, DirectionFileMakesTheTargetALayer) {
+    CircuitPanel panel;
+    panel.setTarget("features.conv4:27");
+    panel.setRelevantCount(2144);
+    panel.setDirectionFile("/data/dir.txt");
+    EXPECT_EQ(panel.target(), QStringLiteral("features.conv4"));
+    EXPECT_TRUE(panel.keptText().startsWith("10% of the relevant")) << panel.keptText().toStdString();
+    const auto s = panel.settings();
+    EXPECT_EQ(s.directionFile, QStringLiteral("/data/dir.txt"));
+    EXPECT_EQ(s.targetLabel(), QStringLiteral("features.conv4 along dir.txt"));
+    EXPECT_TRUE(s.targetProblem().isEmpty()) << s.targetProblem().toStdString();
+    EXPECT_EQ(s.scoringKey(), QStringLiteral("features.conv4|/data/dir.txt|actgrad|kernel|sum-abs"));
+
+    panel.setTarget("features.conv2:3");
+    EXPECT_TRUE(panel.directionFile().isEmpty());
+    EXPECT_TRUE(panel.settings().targetProblem().isEmpty());
+
+    CircuitSettings bad;
+    bad.target = "features.conv2";
+    EXPECT_TRUE(bad.targetProblem().contains("layer:unit")) << bad.targetProblem().toStdString();
+    bad.target = "features.conv2:1";
+    bad.directionFile = "d.txt";
+    EXPECT_TRUE(bad.targetProblem().contains("a layer alone")) << bad.targetProblem().toStdString();
 }
