@@ -185,8 +185,7 @@ QWidget* CircuitPanel::buildDiagramArea() {
     m_search->setToolTip(tr("Highlight a unit and every path through it, e.g. conv3:12"));
     m_search->setMinimumWidth(110);
     m_dead = new QCheckBox(tr("Dead ends"), this);
-    m_dead->setToolTip(tr("Show kernels that lie on no input-to-target path (when the diagram has them)"));
-    m_dead->setChecked(true);
+    m_dead->setToolTip(tr("Also draw, greyed, the kept kernels that lie on no input-to-target path (the diagram is laid out again)"));
     auto* fit = new QPushButton(tr("Fit"), this);
     fit->setToolTip(tr("Fit the whole circuit in the view"));
     m_export = new QPushButton(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("Export\u2026"), this);
@@ -216,6 +215,7 @@ QWidget* CircuitPanel::buildDiagramArea() {
         if (text.isEmpty()) m_view->clearHighlight();
     });
     connect(m_dead, &QCheckBox::toggled, m_view, &DiagramView::setDeadEndsVisible);
+    connect(m_dead, &QCheckBox::toggled, this, &CircuitPanel::deadEndsToggled);
     connect(fit, &QPushButton::clicked, m_view, &DiagramView::fitAll);
     connect(m_export, &QPushButton::clicked, this, &CircuitPanel::exportRequested);
     return area;
@@ -269,6 +269,10 @@ QStringList CircuitPanel::sweepCriteria() const {
     return out;
 }
 
+void CircuitPanel::setSweepCriteria(const QStringList& criteria) {
+    for (auto* box : m_sweepBoxes) box->setChecked(criteria.contains(box->property("criterion").toString()));
+}
+
 void CircuitPanel::setRelevantCount(int64_t relevant) {
     m_relevant = relevant;
     updateKept();
@@ -297,6 +301,8 @@ void CircuitPanel::showDiagram(const engine::CircuitDiagram& diagram, const QStr
 }
 
 QString CircuitPanel::summaryText() const { return m_summary->text(); }
+bool CircuitPanel::deadEndsShown() const { return m_dead->isChecked(); }
+void CircuitPanel::setDeadEndsShown(bool shown) { m_dead->setChecked(shown); }
 
 void CircuitPanel::setBusy(bool busy) {
     m_find->setEnabled(!busy);

@@ -66,6 +66,7 @@ public:
     void setSparsity(double fraction);
     /// Criteria ticked for a sweep.
     QStringList sweepCriteria() const;
+    void setSweepCriteria(const QStringList& criteria);
     /// The target's relevant unit count once known (0: unknown), for the live kept count.
     void setRelevantCount(int64_t relevant);
     QString keptText() const;
@@ -74,11 +75,16 @@ public:
     void showDiagram(const engine::CircuitDiagram& diagram, const QString& summary);
     void setBusy(bool busy);
     QString summaryText() const;
+    /// Whether diagrams include dead-end kernels (greyed); off: the effective circuit only.
+    bool deadEndsShown() const;
+    void setDeadEndsShown(bool shown);
 
 Q_SIGNALS:
     void findRequested(const cx::widgets::CircuitSettings& settings);
     void sweepRequested(const cx::widgets::CircuitSettings& settings, const QStringList& criteria);
     void exportRequested();
+    /// The Dead ends box changed: the app lays the shown circuit out again with or without them.
+    void deadEndsToggled(bool shown);
 
 private:
     QLineEdit* m_target = nullptr;

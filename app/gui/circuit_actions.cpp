@@ -41,6 +41,10 @@ void MainWindow::buildCircuitTab() {
             qOverload<const widgets::CircuitSettings&>(&MainWindow::findCircuit));
     connect(m_circuit, &widgets::CircuitPanel::sweepRequested, this, &MainWindow::runSweep);
     connect(m_circuit, &widgets::CircuitPanel::exportRequested, this, &MainWindow::chooseDiagramExport);
+    connect(m_circuit, &widgets::CircuitPanel::deadEndsToggled, this, [this] {
+        const QString shown = QString::fromStdString(m_circuit->view()->diagram().mask);
+        if (!shown.isEmpty() && QFileInfo::exists(shown)) openMask(shown, false);
+    });
     connect(m_circuit->curves(), &widgets::CurveView::pointClicked, this, [this](const QString& criterion, double sparsity) {
         auto settings = m_sweepSettings;
         settings.criterion = criterion;
@@ -86,6 +90,7 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
     request.minmax = settings.minmax;
     request.reuseScores = m_scoresByKey.value(scoresKey).toStdString();
     request.workDir = m_workDir->filePath(QStringLiteral("circuit%1").arg(++m_circuitRuns)).toStdString();
+    request.diagram.showDeadEnds = m_circuit->deadEndsShown();
     const bool demoImages = m_dataPath.isEmpty();
     m_circuit->setBusy(true);
     m_central->setCurrentWidget(m_circuit);
@@ -178,10 +183,10 @@ void MainWindow::openMask(const QString& path, bool addToList) {
     if (!m_model) return showError(tr("No model"), tr("Open the model the mask was made for first."));
     const std::string model = m_modelPath.toStdString(), mask = path.toStdString();
     m_central->setCurrentWidget(m_circuit);
+    engine::DiagramOptions options;
+    options.showDeadEnds = m_circuit->deadEndsShown();
     m_jobs->start(QStringLiteral("circuit"), tr("Diagram of %1").arg(QFileInfo(path).fileName()),
-                  [model, mask](engine::JobContext& job) -> std::any {
-                      engine::DiagramOptions options;
-                      options.showDeadEnds = true;
+                  [model, mask, options](engine::JobContext& job) -> std::any {
                       return DiagramResult(engine::loadDiagram(model, mask, options, job));
                   },
                   [this, path, addToList](std::any& result) -> QString {
@@ -191,7 +196,14 @@ void MainWindow::openMask(const QString& path, bool addToList) {
                           showError(tr("Cannot draw the mask"), message);
                           return message;
                       }
-                      m_circuit->showDiagram(loaded.value(), tr("%1: %2").arg(QFileInfo(path).fileName(), countsText(loaded.value())));
+                      const QString name = m_masks->nameOf(path);
+                      const bool sameMask = QString::fromStdString(m_circuit->view()->diagram().mask) == path;
+                      if (sameMask) {  // drawn again (dead ends toggled): the summary, scatter and curve ring stay
+                          m_circuit->view()->setDiagram(loaded.value());
+                          return {};
+                      }
+                      m_circuit->showDiagram(loaded.value(), tr("%1: %2").arg(name.isEmpty() ? QFileInfo(path).fileName() : name,
+                                                                             countsText(loaded.value())));
                       m_circuit->scatter()->clear();
                       m_circuit->curves()->setCurrent({}, -1);
                       if (addToList && m_masks->nameOf(path).isEmpty())

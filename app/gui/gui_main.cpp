@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     parser.setApplicationDescription(QStringLiteral("Find, inspect and compare circuits in trained neural networks."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("TorchScript model to open."), QStringLiteral("[MODEL]"));
+    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A TorchScript model or a .cxproj project to open."),
+                                 QStringLiteral("[MODEL | PROJECT]"));
     QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the built-in demo model."));
     QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a screenshot to FILE once loaded, then quit."),
                                   QStringLiteral("FILE"));
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
 
     QSettings settings;
     const QString last = settings.value(QStringLiteral("session/lastModel")).toString();
-    if (!parser.positionalArguments().isEmpty()) window.openModel(parser.positionalArguments().first());
+    if (!parser.positionalArguments().isEmpty()) window.openFile(parser.positionalArguments().first());
     else if (parser.isSet(demo) || last.isEmpty()) window.openDemoModel();  // first start: the demo
     else if (QFileInfo::exists(last)) window.openModel(last);
     return app.exec();

@@ -22,6 +22,7 @@
 #include <QTreeWidgetItem>
 
 #include "app/gui/job_runner.h"
+#include "app/gui/project_file.h"
 #include "app/resource_dir.h"
 #include "engine/runtime.h"
 #include "widgets/data_panel.h"
@@ -98,6 +99,18 @@ void MainWindow::buildMenus() {
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     file->addSeparator();
+    auto* openProjectAction = file->addAction(tr("Open &Project\u2026"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QString(), tr("Circuit Explorer projects (*.cxproj)"));
+        if (!path.isEmpty()) openProject(path);
+    });
+    openProjectAction->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
+    openProjectAction->setStatusTip(tr("Reopen a saved session: model, images, masks, curves and settings"));
+    auto* saveProjectAction = file->addAction(style()->standardIcon(QStyle::SP_DriveFDIcon), tr("&Save Project"), this,
+                                              [this] { chooseProjectSave(false); });
+    saveProjectAction->setShortcut(QKeySequence::Save);
+    saveProjectAction->setStatusTip(tr("Save the session (model, images, named masks, curves, settings) to a project file"));
+    file->addAction(tr("Save Project &As\u2026"), this, [this] { chooseProjectSave(true); })->setShortcut(QKeySequence::SaveAs);
+    file->addSeparator();
     auto* mask = file->addAction(style()->standardIcon(QStyle::SP_FileDialogContentsView), tr("Open &Mask…"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open Circuit Mask"), QString(), tr("Masks (*.safetensors)"));
         if (!path.isEmpty()) openMask(path);
@@ -133,6 +146,7 @@ void MainWindow::buildMenus() {
     toolbar->addAction(open);
     toolbar->addAction(demo);
     toolbar->addAction(mask);
+    toolbar->addAction(saveProjectAction);
     toolbar->addAction(exportAction);
 }
 
@@ -169,6 +183,7 @@ void MainWindow::openModel(const QString& path) {
                       auto& loaded = std::any_cast<ModelResult&>(result);
                       if (!loaded) {
                           const QString message = QString::fromStdString(loaded.error().message);
+                          m_pendingProject.reset();
                           statusBar()->clearMessage();
                           showError(tr("Cannot open model"), message);
                           Q_EMIT modelLoadFailed(message);
@@ -181,9 +196,16 @@ void MainWindow::openModel(const QString& path) {
 
 void MainWindow::openDemoModel() { openModel(QString::fromStdString(demoModelPath())); }
 
+void MainWindow::openFile(const QString& path) {
+    if (path.endsWith(QLatin1String(".cxproj"), Qt::CaseInsensitive)) return openProject(path);
+    if (path.endsWith(QLatin1String(".safetensors"), Qt::CaseInsensitive) && m_model) return openMask(path);
+    openModel(path);
+}
+
 void MainWindow::closeModel() {
     m_model.reset();
     m_modelPath.clear();
+    m_projectPath.clear();
     m_tree->clearModel();
     m_details->clearModel();
     updateTitle();
@@ -203,6 +225,9 @@ bool MainWindow::selectLayer(const QString& name) {
 }
 
 void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& path) {
+    const std::unique_ptr<ProjectState> project = std::move(m_pendingProject);
+    m_projectPath.clear();
+    if (project) m_dataPath = project->data;
     m_model = std::move(model);
     m_modelPath = QFileInfo(path).absoluteFilePath();
     m_tree->setModel(m_model->summary(), QFileInfo(path).fileName());
@@ -219,6 +244,7 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
     m_masks->clear();
     if (!transformer) setData(m_dataPath);  // thumbnails of the images circuits will use
     Q_EMIT modelChanged();
+    if (project) return applyProject(*project);
     // The demo opens straight onto a circuit: features.conv4:27 (a curve detector), 10% kept.
     if (m_modelPath == QFileInfo(QString::fromStdString(demoModelPath())).absoluteFilePath()) {
         auto settings = m_circuit->settings();
@@ -254,7 +280,7 @@ void MainWindow::rebuildRecentMenu() {
     const QStringList files = recentFiles();
     for (int i = 0; i < files.size(); ++i) {
         auto* action = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(files[i]).fileName()),
-                                               this, [this, path = files[i]] { openModel(path); });
+                                               this, [this, path = files[i]] { openFile(path); });
         action->setStatusTip(files[i]);
         action->setEnabled(QFile::exists(files[i]));
     }
@@ -269,8 +295,10 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::updateTitle() {
-    setWindowTitle(m_modelPath.isEmpty() ? tr("Circuit Explorer")
-                                         : tr("%1 \u2014 Circuit Explorer").arg(QFileInfo(m_modelPath).fileName()));
+    QString title = tr("Circuit Explorer");
+    if (!m_modelPath.isEmpty()) title = tr("%1 \u2014 %2").arg(QFileInfo(m_modelPath).fileName(), title);
+    if (!m_projectPath.isEmpty()) title = tr("%1 \u2014 %2").arg(QFileInfo(m_projectPath).fileName(), title);
+    setWindowTitle(title);
 }
 
 void MainWindow::updateMemory() {
@@ -335,7 +363,7 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 
 void MainWindow::dropEvent(QDropEvent* event) {
     const auto urls = event->mimeData()->urls();
-    if (!urls.isEmpty() && urls.first().isLocalFile()) openModel(urls.first().toLocalFile());
+    if (!urls.isEmpty() && urls.first().isLocalFile()) openFile(urls.first().toLocalFile());
     event->acceptProposedAction();
 }
 

@@ -31,6 +31,7 @@ class LayerTreeView;
 namespace cx::app {
 
 class JobRunner;
+struct ProjectState;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -41,6 +42,14 @@ public:
     /// Loads a model in the background; on success it replaces the open one.
     void openModel(const QString& path);
     void openDemoModel();
+    /// Opens what a file is: a project (.cxproj), a mask (.safetensors, on the open model) or a model.
+    void openFile(const QString& path);
+    /// Saves the session to a .cxproj file (session masks and scores are copied into
+    /// PROJECT.masks/ beside it); false, with a message, on failure.
+    bool saveProject(const QString& path);
+    /// Reopens a saved session: the model loads in the background, then the rest is restored.
+    void openProject(const QString& path);
+    QString projectPath() const { return m_projectPath; }
     void closeModel();
     /// Selects and expands a layer by name; false when the open model has no such layer.
     bool selectLayer(const QString& name);
@@ -125,6 +134,9 @@ private:
     std::shared_ptr<engine::Model> m_model;
     QString m_modelPath;
     QString m_lastError;
+    QString m_projectPath;                           // the project this session was saved to / opened from
+    std::unique_ptr<ProjectState> m_pendingProject;  // applied once its model has loaded
+    QString m_pendingProjectPath;
     bool m_showErrorDialogs = true;
 
     void buildMenus();
@@ -136,6 +148,8 @@ private:
     void buildDataDock(QDockWidget* below);
     void chooseMaskSave(const QString& path, const QString& name);  // asks for a file, then saveMask()
     void chooseDiagramExport();  // asks for a file, then exportDiagram()
+    void chooseProjectSave(bool saveAs);  // Save (to the current project) or Save As
+    void applyProject(const ProjectState& state);
     void wireJobs();
     void setModel(std::shared_ptr<engine::Model> model, const QString& path);
     void showError(const QString& title, const QString& message);

@@ -95,6 +95,19 @@ TEST(MainWindow, OpensTheDemoModel) {
     EXPECT_TRUE(file.read(400).contains("<svg"));
     file.close();
     QFile::remove(svg);
+    // Dead ends: the effective circuit by default; the toggle lays it out again with them, greyed.
+    const size_t effectiveNodes = w.circuitPanel()->view()->diagram().nodes.size();
+    for (const auto& n : w.circuitPanel()->view()->diagram().nodes) EXPECT_FALSE(n.dead);
+    w.circuitPanel()->setDeadEndsShown(true);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    size_t dead = 0;
+    for (const auto& n : w.circuitPanel()->view()->diagram().nodes) dead += n.dead;
+    EXPECT_GT(dead, 0u);
+    EXPECT_EQ(w.circuitPanel()->view()->diagram().nodes.size(), effectiveNodes + dead);
+    EXPECT_EQ(w.circuitPanel()->scatter()->pointCount(), 256 * 64);  // the same circuit: its scatter stays
+    w.circuitPanel()->setDeadEndsShown(false);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_EQ(w.circuitPanel()->view()->diagram().nodes.size(), effectiveNodes);
     // The demo also sweeps four criteria for the first curve (all jobs are done by now).
     auto* curves = w.circuitPanel()->curves();
     EXPECT_EQ(curves->points().size(), 4u * 13u);

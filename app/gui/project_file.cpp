@@ -1,0 +1,160 @@
+#include "app/gui/project_file.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace cx::app {
+namespace {
+
+QString relative(const QDir& base, const QString& path) {
+    if (path.isEmpty()) return path;
+    const QString rel = base.relativeFilePath(path);
+    return rel.startsWith(QLatin1String("..")) ? QDir::cleanPath(base.absoluteFilePath(path)) : rel;
+}
+
+QString absolute(const QDir& base, const QString& path) {
+    return path.isEmpty() ? path : QDir::cleanPath(base.absoluteFilePath(path));
+}
+
+QJsonObject circuitJson(const widgets::CircuitSettings& s, const QDir& base) {
+    return {{"target", s.target},         {"direction", relative(base, s.directionFile)},
+            {"criterion", s.criterion},   {"granularity", s.granularity},
+            {"objective", s.objective},   {"sparsity", s.sparsity},
+            {"bias", s.bias},             {"minmax", s.minmax}};
+}
+
+widgets::CircuitSettings circuitFrom(const QJsonObject& o, const QDir& base) {
+    widgets::CircuitSettings s;
+    s.target = o.value("target").toString();
+    s.directionFile = absolute(base, o.value("direction").toString());
+    s.criterion = o.value("criterion").toString(s.criterion);
+    s.granularity = o.value("granularity").toString(s.granularity);
+    s.objective = o.value("objective").toString(s.objective);
+    s.sparsity = o.value("sparsity").toDouble(s.sparsity);
+    s.bias = o.value("bias").toString(s.bias);
+    s.minmax = o.value("minmax").toBool(s.minmax);
+    return s;
+}
+
+QJsonObject trainingJson(const widgets::TrainSettings& s, const QDir& base) {
+    // A task is a file, or a built-in name ("addition") that is kept as it is.
+    const bool file = s.task.contains(QLatin1Char('/'));
+    return {{"method", s.method},   {"granularity", s.granularity},  {"layers", s.layers},
+            {"task", file ? relative(base, s.task) : s.task},        {"task_is_file", file},
+            {"preserve", s.preserve}, {"lambda", s.lambda},          {"target_kept", s.targetKept},
+            {"epochs", s.epochs}};
+}
+
+widgets::TrainSettings trainingFrom(const QJsonObject& o, const QDir& base) {
+    widgets::TrainSettings s;
+    s.method = o.value("method").toString(s.method);
+    s.granularity = o.value("granularity").toString(s.granularity);
+    s.layers = o.value("layers").toString(s.layers);
+    s.task = o.value("task").toString();
+    if (o.value("task_is_file").toBool()) s.task = absolute(base, s.task);
+    s.preserve = o.value("preserve").toString();
+    s.lambda = o.value("lambda").toDouble(s.lambda);
+    s.targetKept = o.value("target_kept").toDouble(s.targetKept);
+    s.epochs = o.value("epochs").toInt(s.epochs);
+    return s;
+}
+
+QJsonObject pointJson(const engine::CurvePoint& p) {
+    return {{"criterion", QString::fromStdString(p.criterion)},
+            {"sparsity", p.sparsity},
+            {"relevant", qint64(p.relevant)},
+            {"kept", qint64(p.kept)},
+            {"effective_kept", qint64(p.effectiveKept)},
+            {"disconnected", p.disconnected},
+            {"pearson", p.pearson},
+            {"dfnorm", p.dfnorm}};
+}
+
+engine::CurvePoint pointFrom(const QJsonObject& o) {
+    engine::CurvePoint p;
+    p.criterion = o.value("criterion").toString().toStdString();
+    p.sparsity = o.value("sparsity").toDouble();
+    p.relevant = o.value("relevant").toInteger();
+    p.kept = o.value("kept").toInteger();
+    p.effectiveKept = o.value("effective_kept").toInteger();
+    p.disconnected = o.value("disconnected").toBool();
+    p.pearson = o.value("pearson").toDouble();
+    p.dfnorm = o.value("dfnorm").toDouble();
+    return p;
+}
+
+}  // namespace
+
+QByteArray projectJson(const ProjectState& s, const QDir& base) {
+    QJsonArray masks;
+    for (const auto& m : s.masks)
+        masks.append(QJsonObject{{"name", m.name},
+                                 {"file", relative(base, m.path)},
+                                 {"kind", m.kind},
+                                 {"summary", m.summary},
+                                 {"scores", relative(base, m.scores)}});
+    QJsonArray curves;
+    for (const auto& p : s.curves) curves.append(pointJson(p));
+    QJsonObject scores;
+    for (auto it = s.scoresByKey.begin(); it != s.scoresByKey.end(); ++it) scores.insert(it.key(), relative(base, it.value()));
+    QJsonObject root{{"format", kProjectFormat},
+                     {"model", relative(base, s.model)},
+                     {"model_sha256", s.modelSha256},
+                     {"data", relative(base, s.data)},
+                     {"circuit", circuitJson(s.circuit, base)},
+                     {"sweep_criteria", QJsonArray::fromStringList(s.sweepCriteria)},
+                     {"training", trainingJson(s.training, base)},
+                     {"masks", masks},
+                     {"shown_mask", relative(base, s.shownMask)},
+                     {"curves", curves},
+                     {"curves_settings", circuitJson(s.sweepSettings, base)},
+                     {"scores_by_key", scores},
+                     {"view", QJsonObject{{"tab", s.tab}, {"units_layer", s.unitsLayer},
+                                          {"curve_metric", s.deltaFNorm ? "delta-f-norm" : "pearson"}}}};
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+bool readProjectJson(const QByteArray& json, const QDir& base, ProjectState& s, QString& error) {
+    QJsonParseError parse;
+    const auto doc = QJsonDocument::fromJson(json, &parse);
+    if (doc.isNull()) {
+        error = QObject::tr("not a project file (JSON error at byte %1: %2)").arg(parse.offset).arg(parse.errorString());
+        return false;
+    }
+    const QJsonObject root = doc.object();
+    if (root.value("format").toString() != QLatin1String(kProjectFormat)) {
+        error = QObject::tr("not a Circuit Explorer project (format is '%1', expected %2)")
+                    .arg(root.value("format").toString(), QLatin1String(kProjectFormat));
+        return false;
+    }
+    if (root.value("model").toString().isEmpty()) {
+        error = QObject::tr("the project names no model");
+        return false;
+    }
+    s = ProjectState{};
+    s.model = absolute(base, root.value("model").toString());
+    s.modelSha256 = root.value("model_sha256").toString();
+    s.data = absolute(base, root.value("data").toString());
+    s.circuit = circuitFrom(root.value("circuit").toObject(), base);
+    for (const auto& c : root.value("sweep_criteria").toArray()) s.sweepCriteria << c.toString();
+    s.training = trainingFrom(root.value("training").toObject(), base);
+    for (const auto& value : root.value("masks").toArray()) {
+        const auto m = value.toObject();
+        s.masks.append({m.value("name").toString(), absolute(base, m.value("file").toString()), m.value("kind").toString(),
+                        m.value("summary").toString(), absolute(base, m.value("scores").toString())});
+    }
+    s.shownMask = absolute(base, root.value("shown_mask").toString());
+    for (const auto& p : root.value("curves").toArray()) s.curves.push_back(pointFrom(p.toObject()));
+    s.sweepSettings = circuitFrom(root.value("curves_settings").toObject(), base);
+    const auto scores = root.value("scores_by_key").toObject();
+    for (auto it = scores.begin(); it != scores.end(); ++it) s.scoresByKey.insert(it.key(), absolute(base, it.value().toString()));
+    const auto view = root.value("view").toObject();
+    s.tab = view.value("tab").toString();
+    s.unitsLayer = view.value("units_layer").toString();
+    s.deltaFNorm = view.value("curve_metric").toString() == QLatin1String("delta-f-norm");
+    return true;
+}
+
+}  // namespace cx::app

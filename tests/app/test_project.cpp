@@ -1,0 +1,145 @@
+// Project files: a session saved to .cxproj and reopened in a new window comes back whole
+// (model, settings, named masks byte for byte, curves, the diagram shown, reusable scores),
+// and bad projects are refused with a message that names the problem.
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include <gtest/gtest.h>
+
+#include "app/gui/job_runner.h"
+#include "app/gui/main_window.h"
+#include "widgets/circuit_panel.h"
+#include "widgets/curve_view.h"
+#include "widgets/diagram_view.h"
+#include "widgets/mask_list.h"
+#include "widgets/training_panel.h"
+#include "wait.h"
+
+using cx::app::MainWindow;
+
+namespace {
+
+QString testModel(const char* name) { return QStringLiteral(CX_TEST_DATA "/models/%1.pt").arg(name); }
+
+QByteArray contents(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void idle(MainWindow& w) { ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; })); }
+
+}  // namespace
+
+TEST(Project, SavedSessionReopensWhole) {
+    QTemporaryDir dir;
+    const QString project = dir.filePath(QStringLiteral("study.cxproj"));
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openModel(testModel("chain"));
+    idle(w);
+    auto settings = w.circuitPanel()->settings();
+    settings.target = QStringLiteral("features.3:1");
+    settings.criterion = QStringLiteral("snip");
+    settings.sparsity = 0.5;
+    w.circuitPanel()->setSettings(settings);
+    w.runSweep(settings, {QStringLiteral("snip"), QStringLiteral("magnitude")});
+    idle(w);
+    w.findCircuit(settings);
+    idle(w);
+    ASSERT_EQ(w.lastError(), QString());
+    ASSERT_EQ(w.maskList()->count(), 1);
+    auto entry = w.maskList()->masks().first();
+    entry.name = QStringLiteral("my circuit");  // renamed, as F2 does
+    w.maskList()->addMask(entry);
+    auto training = w.trainingPanel()->settings();
+    training.epochs = 7;
+    training.lambda = 0.02;
+    w.trainingPanel()->setSettings(training);
+    const auto shownNodes = w.circuitPanel()->view()->diagram().nodes.size();
+    ASSERT_GT(shownNodes, 0u);
+    ASSERT_TRUE(w.saveProject(project)) << w.lastError().toStdString();
+    EXPECT_EQ(w.projectPath(), project);
+    EXPECT_TRUE(w.windowTitle().startsWith("study.cxproj")) << w.windowTitle().toStdString();
+
+    // The session's mask and scores were copied beside the project; the JSON names them relatively.
+    const QString savedMask = dir.filePath(QStringLiteral("study.masks/01-my_circuit.safetensors"));
+    EXPECT_EQ(contents(savedMask), contents(entry.path));
+    const auto json = QJsonDocument::fromJson(contents(project)).object();
+    EXPECT_EQ(json.value("format").toString(), QStringLiteral("cx-project/1"));
+    EXPECT_EQ(json.value("shown_mask").toString(), QStringLiteral("study.masks/01-my_circuit.safetensors"));
+
+    MainWindow reopened;
+    reopened.setShowErrorDialogs(false);
+    reopened.openProject(project);
+    idle(reopened);
+    ASSERT_EQ(reopened.lastError(), QString());
+    EXPECT_EQ(reopened.modelPath(), w.modelPath());
+    EXPECT_EQ(reopened.projectPath(), project);
+    const auto restored = reopened.circuitPanel()->settings();
+    EXPECT_EQ(restored.target, settings.target);
+    EXPECT_EQ(restored.criterion, QStringLiteral("snip"));
+    EXPECT_DOUBLE_EQ(restored.sparsity, 0.5);
+    EXPECT_EQ(reopened.circuitPanel()->sweepCriteria(), w.circuitPanel()->sweepCriteria());
+    EXPECT_EQ(reopened.trainingPanel()->settings().epochs, 7);
+    EXPECT_DOUBLE_EQ(reopened.trainingPanel()->settings().lambda, 0.02);
+    ASSERT_EQ(reopened.maskList()->count(), 1);
+    const auto mask = reopened.maskList()->masks().first();
+    EXPECT_EQ(mask.name, QStringLiteral("my circuit"));
+    EXPECT_EQ(mask.kind, QStringLiteral("circuit"));
+    EXPECT_EQ(QFileInfo(mask.path).canonicalFilePath(), QFileInfo(savedMask).canonicalFilePath());
+    // The curves come back point for point, and the saved circuit is drawn.
+    const auto& before = w.circuitPanel()->curves()->points();
+    const auto& after = reopened.circuitPanel()->curves()->points();
+    ASSERT_EQ(after.size(), before.size());
+    ASSERT_EQ(before.size(), 2u * 13u);
+    for (size_t i = 0; i < before.size(); ++i) {
+        EXPECT_EQ(after[i].criterion, before[i].criterion);
+        EXPECT_DOUBLE_EQ(after[i].sparsity, before[i].sparsity);
+        EXPECT_EQ(after[i].kept, before[i].kept);
+        EXPECT_DOUBLE_EQ(after[i].pearson, before[i].pearson);
+    }
+    EXPECT_EQ(reopened.circuitPanel()->view()->diagram().nodes.size(), shownNodes);
+    EXPECT_TRUE(reopened.circuitPanel()->summaryText().startsWith("my circuit")) << reopened.circuitPanel()->summaryText().toStdString();
+
+    // The saved scores are reused: another sparsity prunes from the project's scores file.
+    settings.sparsity = 0.25;
+    reopened.findCircuit(settings);
+    idle(reopened);
+    EXPECT_EQ(reopened.lastError(), QString());
+    QString reusedScores;
+    for (const auto& m : reopened.maskList()->masks())
+        if (m.path != mask.path) reusedScores = m.scores;
+    EXPECT_EQ(QFileInfo(reusedScores).canonicalFilePath(), QFileInfo(mask.scores).canonicalFilePath());
+}
+
+TEST(Project, BadProjectsAreRefusedWithTheReason) {
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    const auto write = [&](const char* name, const QByteArray& text) {
+        QFile f(dir.filePath(QString::fromLatin1(name)));
+        EXPECT_TRUE(f.open(QIODevice::WriteOnly));
+        f.write(text);
+        return f.fileName();
+    };
+    w.openProject(write("garbage.cxproj", "{not json"));
+    EXPECT_TRUE(w.lastError().contains("not a project file")) << w.lastError().toStdString();
+    w.openProject(write("other.cxproj", R"({"format": "something/2", "model": "m.pt"})"));
+    EXPECT_TRUE(w.lastError().contains("expected cx-project/1")) << w.lastError().toStdString();
+    w.openProject(write("gone.cxproj", R"({"format": "cx-project/1", "model": "missing.pt"})"));
+    EXPECT_TRUE(w.lastError().contains("missing.pt does not exist")) << w.lastError().toStdString();
+    EXPECT_EQ(w.model(), nullptr);
+
+    // The model file changed since the project was saved: settings come back, masks do not.
+    const QString changed = write("changed.cxproj", QStringLiteral(R"({"format": "cx-project/1", "model": "%1", "model_sha256": "0000",
+        "circuit": {"target": "features.3:2"}, "masks": [{"name": "old", "file": "old.safetensors", "kind": "circuit"}]})")
+                                                        .arg(testModel("chain")).toUtf8());
+    w.openProject(changed);
+    idle(w);
+    EXPECT_TRUE(w.lastError().contains("has changed since the project was saved")) << w.lastError().toStdString();
+    EXPECT_EQ(w.circuitPanel()->target(), QStringLiteral("features.3:2"));
+    EXPECT_EQ(w.maskList()->count(), 0);
+}
