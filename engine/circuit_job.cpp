@@ -53,17 +53,21 @@ Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job)
     auto activations = circuitActivations(req.model, images, out.maskFile, req.target, job, 20000, req.directionFile);
     if (!activations) return activations.error();
     out.activations = activations.take();
-    auto diagram = loadDiagram(req.model, out.maskFile, req.diagram, job);
+    auto diagram = loadDiagram(req.model, out.maskFile, req.diagram, job, images, req.nodeImages);
     if (!diagram) return diagram.error();
     out.diagram = diagram.take();
     return out;
 }
 
 Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& mask, const DiagramOptions& options,
-                                   JobContext& job) {
+                                   JobContext& job, const std::string& images, bool nodeImages) {
     auto diagram = buildDiagram(model, mask, "", options);
     if (!diagram) return diagram.error();
     if (job.cancelled()) return cancelledError();
+    if (nodeImages) {
+        job.progress("node images", 0.0);
+        if (auto st = addNodeImages(diagram.value(), model, images, job); !st) return st.error();
+    }
     job.progress("layout", 0.0);
     if (auto st = layoutDiagram(diagram.value(), options, job); !st) return st.error();
     job.progress("layout", 1.0);

@@ -26,6 +26,7 @@ struct FindCircuitRequest {
                                        // criterion: only prune again (a new sparsity is then instant)
     std::string workDir;         // receives images.safetensors (demo shapes), scores.safetensors, mask.safetensors
     DiagramOptions diagram;
+    bool nodeImages = true;      // kernels and top-activating crops inside the vertices
 };
 
 /// The target's activations over the images (flattened images x positions, subsampled evenly to
@@ -42,7 +43,7 @@ struct FoundCircuit {
     std::string scoresFile, maskFile, imagesFile;
 };
 
-/// Progress stages: "images", "score", "prune", "activations", "layout". Cancel between and within stages.
+/// Progress stages: "images", "score", "prune", "activations", "node images", "layout". Cancel between and within stages.
 Result<FoundCircuit> findCircuit(const FindCircuitRequest& request, JobContext& job);
 
 /// Activations of `target` (LAYER:UNIT, or LAYER with a direction file) over the images, in the
@@ -51,8 +52,9 @@ Result<ActivationPairs> circuitActivations(const std::string& model, const std::
                                            const std::string& target, JobContext& job, size_t maxPoints = 20000,
                                            const std::string& directionFile = "");
 
-/// A mask file's diagram, laid out (the GUI's "Open Mask").
+/// A mask file's diagram, laid out (the GUI's "Open Mask"), with node images from `images`
+/// (first-layer kernels only when empty; none when `nodeImages` is false).
 Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& mask, const DiagramOptions& options,
-                                   JobContext& job);
+                                   JobContext& job, const std::string& images = "", bool nodeImages = true);
 
 }  // namespace cx::engine

@@ -11,6 +11,19 @@
 
 namespace cx::engine {
 
+/// A small picture inside a unit's vertex (Hamblin et al.'s extended circuit diagrams).
+struct NodeImage {
+    int width = 0, height = 0;
+    std::vector<uint8_t> rgb;  // width x height x 3, row-major
+    std::string kind;          // "kernel": a first layer's weights over the input channels (0 is mid-grey);
+                               // "crop": the patch of the unit's top-activating image that reaches it;
+                               // "image": a linear unit's top-activating image; "channel": an input colour
+    double activation = 0.0;   // crop / image: the unit's activation there
+    int64_t imageIndex = -1;   // crop / image: which image of the set
+
+    bool empty() const { return width <= 0 || height <= 0; }
+};
+
 struct DiagramNode {
     int layer = -1;       // layer index, or -1 for a model input channel
     int64_t unit = 0;     // output unit (filter / neuron), or input channel
@@ -20,6 +33,7 @@ struct DiagramNode {
     bool dead = false;    // on no input-to-target path (a dead end)
     bool target = false;  // a target unit
     double x = 0, y = 0, width = 0, height = 0;  // points, after layout (centre; y grows upwards)
+    NodeImage image;      // empty: the view draws a plain glyph
 };
 
 struct DiagramEdge {
@@ -52,6 +66,14 @@ struct DiagramOptions {
 /// The target comes from the mask's metadata; without one, the last masked layer's kept units.
 Result<CircuitDiagram> buildDiagram(const std::string& modelPath, const std::string& maskPath,
                                     const std::string& scoresPath, const DiagramOptions& options);
+
+/// Fills the nodes' images: the first layer's RGB (or grey) kernels, and for deeper units the
+/// receptive-field crop of their top-activating image among the first `maxImages` of `images`
+/// (found by one probed forward pass; the crop is where the unit's input gradient is non-zero).
+/// Models whose input is not a 1- or 3-channel image get none. `images` empty: kernels only.
+/// Top activations are cached per model, image file and layer, so re-pruning is cheap.
+Status addNodeImages(CircuitDiagram& diagram, const std::string& modelPath, const std::string& images, JobContext& job,
+                     int64_t maxImages = 256);
 
 /// Graphviz `dot` layout (the library, not a subprocess). Every Graphviz call in the process is
 /// serialised. Cancel is honoured before the layout starts (dot itself cannot be interrupted).

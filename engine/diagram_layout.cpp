@@ -84,6 +84,7 @@ std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
     for (size_t i = 0; i < d.nodes.size(); ++i) {
         const auto& n = d.nodes[i];
         dot << "  " << nodeName(i) << " [label=\"" << n.unit << "\", tooltip=\"" << escaped(n.id) << "\"";
+        if (!n.image.empty()) dot << ", shape=box, width=0.5, height=0.5";  // room for the picture
         if (n.target) dot << ", fillcolor=\"#ffe08a\", penwidth=1.6";
         if (n.dead) dot << ", color=\"#bdbdbd\", fontcolor=\"#9e9e9e\"";
         dot << "];\n";

@@ -2,6 +2,8 @@
 
 #include <QGraphicsEllipseItem>
 #include <QGraphicsPathItem>
+#include <QGraphicsPixmapItem>
+#include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QMouseEvent>
@@ -25,7 +27,60 @@ QString edgeTip(const engine::CircuitDiagram& d, const engine::DiagramEdge& e) {
         .arg(e.dead ? QStringLiteral("\ndead end") : QString());
 }
 
+QString nodeTip(const engine::DiagramNode& n) {
+    QString tip = QStringLiteral("%1\nscore %2").arg(QString::fromStdString(n.id)).arg(n.score, 0, 'g', 4);
+    if (n.image.kind == "kernel") tip += QStringLiteral("\npicture: the filter's weights (grey 0, bright positive, dark negative)");
+    else if (n.image.kind == "crop" || n.image.kind == "image")
+        tip += QStringLiteral("\npicture: image %1, where the unit responds most (%2)").arg(n.image.imageIndex).arg(n.image.activation, 0, 'g', 4);
+    if (n.target) tip += QStringLiteral("\ntarget");
+    if (n.dead) tip += QStringLiteral("\ndead end");
+    return tip;
+}
+
+QGraphicsSimpleTextItem* unitLabel(const engine::DiagramNode& n, QGraphicsItem* parent) {
+    auto* label = new QGraphicsSimpleTextItem(QString::number(n.unit), parent);
+    QFont font = label->font();
+    font.setPointSizeF(6.5);
+    label->setFont(font);
+    label->setBrush(QColor(0x30, 0x30, 0x30));
+    label->setAcceptedMouseButtons(Qt::NoButton);
+    return label;
+}
+
 }  // namespace
+
+QGraphicsItem* DiagramView::addNode(const engine::DiagramNode& n, const QRectF& box) {
+    const QColor fill = n.target ? QColor(0xff, 0xe0, 0x8a) : QColor(0xf4, 0xf4, 0xf4);
+    const QPen pen(n.dead ? QColor(0xbd, 0xbd, 0xbd) : QColor(0x4d, 0x4d, 0x4d), n.target ? 1.6 : 0.8);
+    if (n.image.empty()) {  // the plain glyph: a circle with the unit's number
+        auto* item = scene()->addEllipse(box, pen, fill);
+        item->setToolTip(nodeTip(n));
+        auto* label = unitLabel(n, item);
+        label->setPos(box.center() - label->boundingRect().center());
+        return item;
+    }
+    // A framed picture (a target's frame is thick and yellow), its unit number in a corner tab.
+    auto* item = scene()->addRect(box, n.target ? QPen(QColor(0xe6, 0xa8, 0x17), 2.4) : pen, fill);
+    item->setToolTip(nodeTip(n));
+    const QImage image(n.image.rgb.data(), n.image.width, n.image.height, 3 * n.image.width, QImage::Format_RGB888);
+    auto* picture = new QGraphicsPixmapItem(QPixmap::fromImage(image.copy()), item);
+    // Kernels and swatches are a few pixels: keep them crisp. Crops are photographs: smooth.
+    picture->setTransformationMode(n.image.kind == "crop" || n.image.kind == "image" ? Qt::SmoothTransformation : Qt::FastTransformation);
+    const QRectF inner = box.adjusted(1.5, 1.5, -1.5, -1.5);
+    const double scale = std::min(inner.width() / n.image.width, inner.height() / n.image.height);
+    picture->setScale(scale);
+    picture->setPos(inner.center() - QPointF(n.image.width * scale / 2, n.image.height * scale / 2));
+    picture->setAcceptedMouseButtons(Qt::NoButton);
+    auto* label = unitLabel(n, item);
+    const QRectF text = label->boundingRect();
+    auto* tab = new QGraphicsRectItem(QRectF(box.topLeft(), text.size() + QSizeF(2, 0)), item);
+    tab->setBrush(QColor(255, 255, 255, 210));
+    tab->setPen(Qt::NoPen);
+    tab->setAcceptedMouseButtons(Qt::NoButton);
+    label->setParentItem(tab);
+    label->setPos(box.topLeft() + QPointF(1, 0));
+    return item;
+}
 
 DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent) {
     setScene(new QGraphicsScene(this));
@@ -98,25 +153,10 @@ void DiagramView::setDiagram(const engine::CircuitDiagram& diagram) {
         const auto& n = diagram.nodes[i];
         const QPointF c = flip(n.x, n.y);
         const double w = n.width > 0 ? n.width : 23, h = n.height > 0 ? n.height : 23;
-        auto* item = scene()->addEllipse(c.x() - w / 2, c.y() - h / 2, w, h);
-        QColor fill = n.target ? QColor(0xff, 0xe0, 0x8a) : QColor(0xf4, 0xf4, 0xf4);
-        item->setBrush(fill);
-        item->setPen(QPen(n.dead ? QColor(0xbd, 0xbd, 0xbd) : QColor(0x4d, 0x4d, 0x4d), n.target ? 1.6 : 0.8));
-        item->setToolTip(QStringLiteral("%1\nscore %2%3%4")
-                             .arg(QString::fromStdString(n.id))
-                             .arg(n.score, 0, 'g', 4)
-                             .arg(n.target ? QStringLiteral("\ntarget") : QString())
-                             .arg(n.dead ? QStringLiteral("\ndead end") : QString()));
+        QGraphicsItem* item = addNode(n, QRectF(c.x() - w / 2, c.y() - h / 2, w, h));
         item->setData(kRoleKind, kNode);
         item->setData(kRoleIndex, qulonglong(i));
         item->setZValue(1);
-        auto* label = new QGraphicsSimpleTextItem(QString::number(n.unit), item);
-        QFont font = label->font();
-        font.setPointSizeF(6.5);
-        label->setFont(font);
-        label->setBrush(QColor(0x30, 0x30, 0x30));
-        label->setPos(c - label->boundingRect().center());
-        label->setAcceptedMouseButtons(Qt::NoButton);
         m_nodeItems.push_back(item);
         rankSpan[n.rank].first += c.x();
         rankSpan[n.rank].second += 1;

@@ -55,6 +55,8 @@ private:
     std::set<size_t> m_litNodes, m_litEdges;
     QPoint m_pressPos;
 
+    /// A unit's vertex: its picture in a frame, or a numbered circle when it has none.
+    QGraphicsItem* addNode(const engine::DiagramNode& node, const QRectF& box);
     void applyHighlight();
     void walk(size_t start, bool downstream, std::set<size_t>& nodes, std::set<size_t>& edges) const;
 };

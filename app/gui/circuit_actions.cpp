@@ -185,9 +185,12 @@ void MainWindow::openMask(const QString& path, bool addToList) {
     m_central->setCurrentWidget(m_circuit);
     engine::DiagramOptions options;
     options.showDeadEnds = m_circuit->deadEndsShown();
+    const std::string images = imagesForJobs().toStdString();  // for the vertices' top-activating crops
+    const bool demoImages = m_dataPath.isEmpty();
     m_jobs->start(QStringLiteral("circuit"), tr("Diagram of %1").arg(QFileInfo(path).fileName()),
-                  [model, mask, options](engine::JobContext& job) -> std::any {
-                      return DiagramResult(engine::loadDiagram(model, mask, options, job));
+                  [model, mask, options, images, demoImages](engine::JobContext& job) -> std::any {
+                      if (auto st = ensureImages(images, demoImages); !st) return DiagramResult(st.error());
+                      return DiagramResult(engine::loadDiagram(model, mask, options, job, images));
                   },
                   [this, path, addToList](std::any& result) -> QString {
                       auto& loaded = std::any_cast<DiagramResult&>(result);

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QGraphicsEllipseItem>
 #include <QGraphicsItem>
+#include <QGraphicsPixmapItem>
+#include <QGraphicsRectItem>
 #include <QMouseEvent>
 
 #include "widgets/diagram_view.h"
@@ -108,4 +111,51 @@ TEST(DiagramView, ClickingAUnitHighlightsItAndSaysWhichOne) {
     ASSERT_EQ(clicked.size(), 1);
     EXPECT_EQ(clicked.at(0), QStringLiteral("t:0"));
     EXPECT_EQ(view.highlightedNodes().size(), 6u);  // everything but the dead end reaches the target
+}
+
+// A unit with a picture is drawn as a framed image (its exact pixels, scaled into the frame);
+// a unit without one keeps the numbered circle. Clicks on the picture select its unit.
+TEST(DiagramView, NodeImagesAreDrawnInsideTheirFrames) {
+    auto d = smallCircuit();
+    auto& picture = d.nodes[2].image;  // a:0, a 2 x 1 kernel: red, then grey
+    picture.kind = "kernel";
+    picture.width = 2;
+    picture.height = 1;
+    picture.rgb = {255, 0, 0, 128, 128, 128};
+    d.nodes[2].width = d.nodes[2].height = 36;
+    cx::widgets::DiagramView view;
+    view.resize(400, 200);
+    view.setDiagram(d);
+    QGraphicsPixmapItem* drawn = nullptr;
+    QGraphicsItem* frame = nullptr;
+    for (auto* item : view.scene()->items())
+        if (auto* p = qgraphicsitem_cast<QGraphicsPixmapItem*>(item)) {
+            drawn = p;
+            frame = p->parentItem();
+        }
+    ASSERT_NE(drawn, nullptr);
+    int pictures = 0;
+    for (auto* item : view.scene()->items()) pictures += item->type() == QGraphicsPixmapItem::Type;
+    EXPECT_EQ(pictures, 1);
+    const QImage image = drawn->pixmap().toImage();
+    ASSERT_EQ(image.size(), QSize(2, 1));
+    EXPECT_EQ(image.pixelColor(0, 0), QColor(255, 0, 0));
+    EXPECT_EQ(image.pixelColor(1, 0), QColor(128, 128, 128));
+    EXPECT_EQ(drawn->transformationMode(), Qt::FastTransformation);  // kernels stay crisp
+    // Scaled to fill the frame's width (36 pt less the 1.5 pt margins), centred on the unit.
+    EXPECT_NEAR(drawn->sceneBoundingRect().width(), 33.0, 1e-6);
+    EXPECT_NEAR(drawn->sceneBoundingRect().center().x(), frame->sceneBoundingRect().center().x(), 1e-6);
+    EXPECT_EQ(frame->type(), QGraphicsRectItem::Type);
+    EXPECT_TRUE(frame->toolTip().contains("filter's weights")) << frame->toolTip().toStdString();
+    // The other units keep their circles.
+    int circles = 0;
+    for (auto* item : view.scene()->items()) circles += item->type() == QGraphicsEllipseItem::Type;
+    EXPECT_EQ(circles, 6);
+    // A click on the picture highlights its unit's paths.
+    const QPoint at = view.mapFromScene(drawn->sceneBoundingRect().center());
+    QMouseEvent press(QEvent::MouseButtonPress, at, view.viewport()->mapToGlobal(at), Qt::LeftButton, Qt::LeftButton, Qt::NoModifier);
+    QMouseEvent release(QEvent::MouseButtonRelease, at, view.viewport()->mapToGlobal(at), Qt::LeftButton, Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(view.viewport(), &press);
+    QApplication::sendEvent(view.viewport(), &release);
+    EXPECT_TRUE(view.highlightedNodes().count(2));
 }
