@@ -6,7 +6,12 @@
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
+#include <QFileInfo>
 #include <QMouseEvent>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QSvgGenerator>
 #include <QWheelEvent>
 #include <QtMath>
 #include <map>
@@ -243,6 +248,46 @@ void DiagramView::setDeadEndsVisible(bool visible) {
         if (m_diagram.edges[i].dead) m_edgeItems[i]->setVisible(visible);
     for (size_t i = 0; i < m_nodeItems.size(); ++i)
         if (m_diagram.nodes[i].dead) m_nodeItems[i]->setVisible(visible);
+}
+
+QString DiagramView::exportTo(const QString& path, double dpi) const {
+    const QString ext = QFileInfo(path).suffix().toLower();
+    if (ext != QLatin1String("svg") && ext != QLatin1String("pdf") && ext != QLatin1String("png"))
+        return tr("unknown diagram format '.%1' (use .svg, .pdf, .png or .dot)").arg(ext);
+    if (m_diagram.nodes.empty()) return tr("there is no circuit diagram to export");
+    const QRectF source = scene()->sceneRect();  // points
+    QSaveFile file(path);  // atomic: the old file stays until the new one is complete
+    if (!file.open(QIODevice::WriteOnly)) return tr("cannot write %1: %2").arg(path, file.errorString());
+    const auto draw = [&](QPaintDevice* device, const QRectF& target) {
+        QPainter painter(device);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setRenderHint(QPainter::SmoothPixmapTransform);
+        painter.fillRect(target, backgroundBrush());
+        scene()->render(&painter, target, source);
+    };
+    if (ext == QLatin1String("png")) {
+        const double scale = dpi / 72.0;
+        QImage image((source.size() * scale).toSize(), QImage::Format_ARGB32_Premultiplied);
+        image.setDotsPerMeterX(int(std::lround(dpi / 0.0254)));
+        image.setDotsPerMeterY(int(std::lround(dpi / 0.0254)));
+        draw(&image, QRectF(QPointF(0, 0), image.size()));
+        if (!image.save(&file, "PNG")) return tr("cannot encode %1 as PNG").arg(path);
+    } else if (ext == QLatin1String("svg")) {
+        QSvgGenerator svg;
+        svg.setOutputDevice(&file);
+        svg.setSize(source.size().toSize());
+        svg.setViewBox(QRectF(QPointF(0, 0), source.size()));
+        svg.setTitle(QStringLiteral("Circuit diagram"));
+        draw(&svg, QRectF(QPointF(0, 0), source.size()));
+    } else {
+        QPdfWriter pdf(&file);
+        pdf.setPageSize(QPageSize(source.size(), QPageSize::Point));
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf.setResolution(72);
+        draw(&pdf, QRectF(QPointF(0, 0), source.size()));
+    }
+    if (!file.commit()) return tr("cannot write %1: %2").arg(path, file.errorString());
+    return {};
 }
 
 void DiagramView::wheelEvent(QWheelEvent* event) {

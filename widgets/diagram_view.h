@@ -39,6 +39,9 @@ public:
     /// Dead-end kernels and units (present when the diagram was built with them) shown greyed or hidden.
     void setDeadEndsVisible(bool visible);
     void fitAll();
+    /// Writes the diagram as drawn - pictures, dead ends and highlight included - as SVG or PDF
+    /// (vector) or PNG at `dpi`, atomically. Returns an error message, empty on success.
+    QString exportTo(const QString& path, double dpi = 150) const;
 
 Q_SIGNALS:
     void unitClicked(const QString& id);

@@ -2,6 +2,7 @@
 // mask, exporting the diagram. The engine runs in the JobRunner; the CircuitPanel only shows results.
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -57,7 +58,14 @@ void MainWindow::buildCircuitTab() {
 void MainWindow::chooseDiagramExport() {
     const QString path = QFileDialog::getSaveFileName(this, tr("Export Diagram"), QStringLiteral("circuit.svg"),
                                                       tr("SVG (*.svg);;PNG (*.png);;PDF (*.pdf);;Graphviz DOT (*.dot)"));
-    if (!path.isEmpty()) exportDiagram(path);
+    if (path.isEmpty()) return;
+    int dpi = 150;
+    if (path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
+        bool ok = false;
+        dpi = QInputDialog::getInt(this, tr("Export Diagram"), tr("Resolution (dots per inch):"), 150, 72, 1200, 1, &ok);
+        if (!ok) return;
+    }
+    exportDiagram(path, dpi);
 }
 
 QString MainWindow::imagesForJobs() {
@@ -218,6 +226,13 @@ void MainWindow::openMask(const QString& path, bool addToList) {
 void MainWindow::exportDiagram(const QString& path, double dpi) {
     const auto& diagram = m_circuit->view()->diagram();
     if (diagram.nodes.empty()) return showError(tr("Nothing to export"), tr("There is no circuit diagram yet."));
+    if (!path.endsWith(QLatin1String(".dot"), Qt::CaseInsensitive)) {
+        // Pictures are drawn by the view, so SVG, PDF and PNG come from it: what you see is what you get.
+        if (const QString error = m_circuit->view()->exportTo(path, dpi); !error.isEmpty())
+            return showError(tr("Cannot export the diagram"), error);
+        statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+        return;
+    }
     auto copy = diagram;
     const std::string file = path.toStdString();
     m_jobs->start(QStringLiteral("export"), tr("Export %1").arg(QFileInfo(path).fileName()),

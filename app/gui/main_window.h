@@ -92,7 +92,8 @@ public:
     bool saveMask(const QString& path, const QString& target);
     widgets::MaskList* maskList() const { return m_masks; }
     widgets::OverlapView* overlapView() const { return m_overlap; }
-    /// Writes the shown diagram as SVG, PNG, PDF or DOT (by extension), in the background.
+    /// Writes the shown diagram by extension: SVG, PDF or PNG (at `dpi`) as drawn, pictures and
+    /// highlight included; DOT (the Graphviz source) from the engine, in the background.
     void exportDiagram(const QString& path, double dpi = 150);
     /// A dark palette for the whole application (remembered); false restores the system one.
     void setDarkTheme(bool dark);

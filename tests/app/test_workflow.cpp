@@ -4,6 +4,7 @@
 // CX_SCREENSHOT_DIR set it saves a screenshot of every view there (the README's pictures).
 #include <QApplication>
 #include <QDir>
+#include <QTemporaryDir>
 #include <QPushButton>
 #include <QTabWidget>
 
@@ -64,6 +65,10 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     EXPECT_TRUE(w.dataPanel()->sourceText().startsWith("Demo shapes: 256 images, 3 \u00d7 64 \u00d7 64, 6 classes"))
         << w.dataPanel()->sourceText().toStdString();
     screenshot(w, "circuit-tab.png");
+    // Every vertex has its picture: colour swatches, conv1's kernels, deeper units' crops.
+    for (const auto& n : circuit->view()->diagram().nodes) EXPECT_FALSE(n.image.empty()) << n.id;
+    if (const QString dir = qEnvironmentVariable("CX_SCREENSHOT_DIR"); !dir.isEmpty())
+        EXPECT_EQ(circuit->view()->exportTo(QDir(dir).filePath("circuit-diagram.png"), 200), QString());
 
     // Picking a target: a layer's units with their mean activations; a double-click sets the target.
     ASSERT_TRUE(w.selectLayer(QStringLiteral("features.conv3")));
@@ -171,4 +176,22 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     EXPECT_TRUE(w.lastError().contains("was made for another model")) << w.lastError().toStdString();
     EXPECT_EQ(masks->count(), 5);
     QFile::remove(QString::fromStdString(other.out));
+
+    // The session saved as a project reopens in a new window with the same named masks.
+    QTemporaryDir projectDir;
+    const QString project = projectDir.filePath(QStringLiteral("demo.cxproj"));
+    ASSERT_TRUE(w.saveProject(project)) << w.lastError().toStdString();
+    MainWindow reopened;
+    reopened.setShowErrorDialogs(false);
+    reopened.openProject(project);
+    ASSERT_TRUE(waitUntil([&] { return reopened.model() && reopened.jobs()->activeCount() == 0; }));
+    EXPECT_EQ(reopened.lastError(), QString());
+    ASSERT_EQ(reopened.maskList()->count(), masks->count());
+    for (int i = 0; i < masks->count(); ++i) {
+        EXPECT_EQ(reopened.maskList()->masks()[i].name, masks->masks()[i].name);
+        QFile before(masks->masks()[i].path), after(reopened.maskList()->masks()[i].path);
+        ASSERT_TRUE(before.open(QIODevice::ReadOnly) && after.open(QIODevice::ReadOnly));
+        EXPECT_EQ(before.readAll(), after.readAll()) << masks->masks()[i].name.toStdString();
+    }
+    EXPECT_EQ(reopened.circuitPanel()->curves()->points().size(), circuit->curves()->points().size());
 }

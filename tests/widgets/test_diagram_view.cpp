@@ -7,7 +7,10 @@
 #include <QGraphicsItem>
 #include <QGraphicsPixmapItem>
 #include <QGraphicsRectItem>
+#include <QFile>
+#include <QImage>
 #include <QMouseEvent>
+#include <QTemporaryDir>
 
 #include "widgets/diagram_view.h"
 
@@ -158,4 +161,37 @@ TEST(DiagramView, NodeImagesAreDrawnInsideTheirFrames) {
     QApplication::sendEvent(view.viewport(), &press);
     QApplication::sendEvent(view.viewport(), &release);
     EXPECT_TRUE(view.highlightedNodes().count(2));
+}
+
+// Exports are what the view draws: a PNG at the chosen resolution with the picture's pixels in
+// it, an SVG that embeds the picture, a PDF; other formats are refused with the reason.
+TEST(DiagramView, ExportsWhatItDrawsAsPngSvgAndPdf) {
+    auto d = smallCircuit();
+    auto& picture = d.nodes[2].image;
+    picture.kind = "kernel";
+    picture.width = picture.height = 1;
+    picture.rgb = {255, 0, 0};
+    d.nodes[2].width = d.nodes[2].height = 36;
+    cx::widgets::DiagramView view;
+    view.setDiagram(d);
+    QTemporaryDir dir;
+    const QString png = dir.filePath("d.png"), svg = dir.filePath("d.svg"), pdf = dir.filePath("d.pdf");
+    ASSERT_EQ(view.exportTo(png, 144), QString());
+    const QImage image(png);
+    const QRectF scene = view.scene()->sceneRect();
+    EXPECT_EQ(image.size(), (scene.size() * 2.0).toSize());  // 144 dpi = 2 pixels a point
+    const QPointF centre = (QPointF(d.nodes[2].x, d.height - d.nodes[2].y) - scene.topLeft()) * 2.0;
+    EXPECT_EQ(image.pixelColor(centre.toPoint()), QColor(255, 0, 0));
+    ASSERT_EQ(view.exportTo(svg), QString());
+    QFile svgFile(svg);
+    ASSERT_TRUE(svgFile.open(QIODevice::ReadOnly));
+    const QByteArray svgText = svgFile.readAll();
+    EXPECT_TRUE(svgText.contains("<svg"));
+    EXPECT_TRUE(svgText.contains("<image")) << "the picture is embedded";
+    ASSERT_EQ(view.exportTo(pdf), QString());
+    QFile pdfFile(pdf);
+    ASSERT_TRUE(pdfFile.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(pdfFile.read(5).startsWith("%PDF"));
+    EXPECT_TRUE(view.exportTo(dir.filePath("d.jpg")).contains("unknown diagram format '.jpg'"));
+    EXPECT_FALSE(QFile::exists(dir.filePath("d.jpg")));
 }
