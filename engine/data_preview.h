@@ -8,6 +8,7 @@
 #include "engine/error.h"
 #include "engine/images.h"
 #include "engine/job.h"
+#include "engine/node_image.h"
 
 namespace cx::engine {
 
@@ -30,11 +31,18 @@ struct UnitActivations {
     std::string layer;
     std::vector<double> mean;  // per output unit: mean of ReLU(output) over images and positions
     int64_t images = 0;
+    std::vector<NodeImage> pictures;  // per output unit (see layerUnitPictures); empty when not computed
 };
 
 /// Mean activation of every output unit of `layer` over the images: one truncated forward pass
 /// in batches (nothing after the layer is computed). Cancelable between batches.
 Result<UnitActivations> unitMeanActivations(const std::string& model, const std::string& images, const std::string& layer,
                                             JobContext& job, const ImageOptions& options = {});
+
+/// Every output unit's picture in `layer`, as circuit diagrams draw them: a first layer's kernels,
+/// deeper units' top-activating crops among the first `maxImages` images. Empty pictures for
+/// models whose input is not an image.
+Result<std::vector<NodeImage>> layerUnitPictures(const std::string& model, const std::string& images, const std::string& layer,
+                                                 JobContext& job, int64_t maxImages = 256);
 
 }  // namespace cx::engine

@@ -8,21 +8,9 @@
 
 #include "engine/error.h"
 #include "engine/job.h"
+#include "engine/node_image.h"
 
 namespace cx::engine {
-
-/// A small picture inside a unit's vertex (Hamblin et al.'s extended circuit diagrams).
-struct NodeImage {
-    int width = 0, height = 0;
-    std::vector<uint8_t> rgb;  // width x height x 3, row-major
-    std::string kind;          // "kernel": a first layer's weights over the input channels (0 is mid-grey);
-                               // "crop": the patch of the unit's top-activating image that reaches it;
-                               // "image": a linear unit's top-activating image; "channel": an input colour
-    double activation = 0.0;   // crop / image: the unit's activation there
-    int64_t imageIndex = -1;   // crop / image: which image of the set
-
-    bool empty() const { return width <= 0 || height <= 0; }
-};
 
 struct DiagramNode {
     int layer = -1;       // layer index, or -1 for a model input channel

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 
+#include "engine/data_preview.h"
 #include "engine/diagram.h"
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/guard.h"
@@ -124,15 +125,13 @@ Status findTopActivations(const Model& model, const torch::Tensor& images, const
 
 // For each (unit, top activation) of a 2-d convolution: the box of input pixels whose gradient
 // reaches that output position, as (top, left, bottom, right) inclusive. One backward pass
-// for all units of the layer (the model is in eval mode, so the images do not interact).
-std::vector<std::array<int64_t, 4>> receptiveBoxes(const Model& model, const torch::Tensor& images, int layer,
-                                                   const std::vector<int64_t>& units, const std::vector<TopActivation>& tops) {
-    auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false);
-    if (!plan) return {};
+// for the given units (the model is in eval mode, so the images do not interact).
+std::vector<std::array<int64_t, 4>> receptiveBoxesOf(const ForwardPlan& plan, const torch::Tensor& images,
+                                                     const std::vector<int64_t>& units, const std::vector<TopActivation>& tops) {
     std::vector<int64_t> which;
     for (int64_t u : units) which.push_back(tops[size_t(u)].image);
     auto x = images.index_select(0, torch::tensor(which)).clone().requires_grad_(true);
-    auto y = plan.value().run({x}).probes[0];
+    auto y = plan.run({x}).probes[0];
     if (y.dim() != 4) return {};
     std::vector<int64_t> hs, ws;
     for (int64_t u : units) {
@@ -153,6 +152,23 @@ std::vector<std::array<int64_t, 4>> receptiveBoxes(const Model& model, const tor
         auto hit = (gi > peak * 1e-4).nonzero();  // (row, col) pairs
         auto lo = std::get<0>(hit.min(0)), hi = std::get<0>(hit.max(0));
         boxes.push_back({lo[0].item<int64_t>(), lo[1].item<int64_t>(), hi[0].item<int64_t>(), hi[1].item<int64_t>()});
+    }
+    return boxes;
+}
+
+
+// The same in chunks of units, so a wide layer's backward pass stays small.
+std::vector<std::array<int64_t, 4>> receptiveBoxes(const Model& model, const torch::Tensor& images, int layer,
+                                                   const std::vector<int64_t>& units, const std::vector<TopActivation>& tops) {
+    auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false);
+    if (!plan) return {};
+    constexpr size_t kChunk = 64;
+    std::vector<std::array<int64_t, 4>> boxes;
+    for (size_t start = 0; start < units.size(); start += kChunk) {
+        const std::vector<int64_t> chunk(units.begin() + long(start), units.begin() + long(std::min(units.size(), start + kChunk)));
+        auto part = receptiveBoxesOf(plan.value(), images, chunk, tops);
+        if (part.size() != chunk.size()) return {};
+        boxes.insert(boxes.end(), part.begin(), part.end());
     }
     return boxes;
 }
@@ -245,6 +261,30 @@ Status addNodeImages(CircuitDiagram& diagram, const std::string& modelPath, cons
         }
         return Done{};
     });
+}
+
+}  // namespace cx::engine
+
+namespace cx::engine {
+
+Result<std::vector<NodeImage>> layerUnitPictures(const std::string& modelPath, const std::string& images, const std::string& layerName,
+                                                 JobContext& job, int64_t maxImages) {
+    auto model = Model::load(modelPath);
+    if (!model) return model.error();
+    const int layer = model.value()->summary().indexOf(layerName);
+    if (layer < 0) return invalidInput("the model has no layer '" + layerName + "'");
+    // A diagram of the layer's units alone: its pictures are what circuits would show.
+    CircuitDiagram units;
+    for (int64_t u = 0; u < model.value()->summary().layers[size_t(layer)].outChannels; ++u) {
+        DiagramNode node;
+        node.layer = layer;
+        node.unit = u;
+        units.nodes.push_back(node);
+    }
+    if (auto st = addNodeImages(units, modelPath, images, job, maxImages); !st) return st.error();
+    std::vector<NodeImage> out;
+    for (auto& n : units.nodes) out.push_back(std::move(n.image));
+    return out;
 }
 
 }  // namespace cx::engine

@@ -4,6 +4,7 @@
 
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QIcon>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -60,6 +61,7 @@ DataPanel::DataPanel(QWidget* parent) : QWidget(parent) {
     m_units = new QTreeWidget(this);
     m_units->setHeaderLabels({tr("Unit"), tr("Mean activation")});
     m_units->setRootIsDecorated(false);
+    m_units->setIconSize(QSize(28, 28));
     m_units->setSortingEnabled(true);
     m_units->setToolTip(tr("Double-click a unit to make it the circuit's target"));
     m_units->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
@@ -127,6 +129,16 @@ void DataPanel::setUnits(const engine::UnitActivations& units) {
         auto* item = new UnitItem(m_units);
         item->setText(0, QString::number(u));
         item->setData(0, Qt::UserRole, double(u));
+        if (u < units.pictures.size() && !units.pictures[u].empty()) {  // what the unit looks for
+            const auto& p = units.pictures[u];
+            const QImage image(p.rgb.data(), p.width, p.height, 3 * p.width, QImage::Format_RGB888);
+            const bool crisp = p.kind == "kernel";
+            item->setIcon(0, QIcon(QPixmap::fromImage(image.scaled(56, 56, Qt::KeepAspectRatio,
+                                                                   crisp ? Qt::FastTransformation : Qt::SmoothTransformation))));
+            item->setToolTip(0, crisp ? tr("Unit %1: its filter's weights (grey is zero)").arg(u)
+                                      : tr("Unit %1: where it responds most, in image %2 (activation %3)")
+                                            .arg(u).arg(p.imageIndex).arg(p.activation, 0, 'g', 4));
+        }
         item->setText(1, QString::number(units.mean[u], 'g', 4));
         item->setData(1, Qt::UserRole, units.mean[u]);
         // A bar behind the number: how this unit compares with the layer's most active one.
@@ -153,6 +165,12 @@ void DataPanel::clearUnits(const QString& message) {
     m_layer.clear();
     m_units->clear();
     m_unitsCaption->setText(message.isEmpty() ? tr("Select a layer in the model tree to list its units.") : message);
+}
+
+int DataPanel::unitPictureCount() const {
+    int count = 0;
+    for (int i = 0; i < m_units->topLevelItemCount(); ++i) count += !m_units->topLevelItem(i)->icon(0).isNull();
+    return count;
 }
 
 int DataPanel::unitCount() const { return m_units->topLevelItemCount(); }

@@ -30,6 +30,8 @@ public:
     void setUnits(const engine::UnitActivations& units);
     void clearUnits(const QString& message = QString());
     int unitCount() const;
+    /// Units listed with a picture of what they look for.
+    int unitPictureCount() const;
     int visibleUnitCount() const;
     /// Hides the units whose number does not contain `text`.
     void filterUnits(const QString& text);

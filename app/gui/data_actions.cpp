@@ -83,7 +83,12 @@ void MainWindow::showUnits(const QString& layer) {
                    demo](engine::JobContext& job) -> std::any {
                       if (demo)
                           if (auto st = ensureDemoImages(images); !st) return UnitsResult(st.error());
-                      return UnitsResult(engine::unitMeanActivations(model, images, name, job));
+                      auto units = engine::unitMeanActivations(model, images, name, job);
+                      if (!units) return UnitsResult(units.error());
+                      auto pictures = engine::layerUnitPictures(model, images, name, job);  // what each unit looks for
+                      if (!pictures) return UnitsResult(pictures.error());
+                      units.value().pictures = pictures.take();
+                      return units;
                   },
                   [this](std::any& result) -> QString {
                       auto& units = std::any_cast<UnitsResult&>(result);

@@ -73,6 +73,7 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     // Picking a target: a layer's units with their mean activations; a double-click sets the target.
     ASSERT_TRUE(w.selectLayer(QStringLiteral("features.conv3")));
     ASSERT_TRUE(waitUntil([&] { return w.dataPanel()->unitCount() == 48; }));
+    EXPECT_EQ(w.dataPanel()->unitPictureCount(), 48);  // each with its top-activating crop
     w.dataPanel()->filterUnits(QStringLiteral("1"));
     EXPECT_EQ(w.dataPanel()->visibleUnitCount(), 14);  // 1, 10-19, 21, 31, 41
     w.dataPanel()->filterUnits(QString());

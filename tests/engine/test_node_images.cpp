@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "engine/circuit_job.h"
+#include "engine/data_preview.h"
 #include "engine/demo_run.h"
 #include "engine/diagram.h"
 #include "engine/internal/forward_plan.h"
@@ -119,4 +120,31 @@ TEST(NodeImages, ATransformerGetsNoneAndLayoutMakesRoomForPictures) {
     ASSERT_TRUE(layoutDiagram(d, {}, job).ok());
     EXPECT_NEAR(d.nodes[1].width, 36.0, 0.5);
     EXPECT_NEAR(d.nodes[0].width, 23.0, 0.5);
+}
+
+// The Units list's pictures: a whole layer's units, as a diagram would draw them.
+TEST(NodeImages, EveryUnitOfALayerGetsItsPicture) {
+    const std::string images = cx::test::tempDir() + "/images.safetensors";
+    ASSERT_TRUE(writeShapesImages(images, 24, 2).ok());
+    JobContext job;
+    auto first = layerUnitPictures(kDemo, images, "features.conv1", job);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    ASSERT_EQ(first.value().size(), 16u);
+    for (const auto& p : first.value()) EXPECT_EQ(p.kind, "kernel");
+    auto deep = layerUnitPictures(kDemo, images, "features.conv3", job);
+    ASSERT_TRUE(deep.ok()) << deep.error().message;
+    ASSERT_EQ(deep.value().size(), 48u);
+    for (const auto& p : deep.value()) {
+        EXPECT_EQ(p.kind, "crop");
+        EXPECT_GE(p.imageIndex, 0);
+        EXPECT_LT(p.imageIndex, 24);
+    }
+    auto fc = layerUnitPictures(kDemo, images, "classifier.fc1", job);  // neurons: their whole top image
+    ASSERT_TRUE(fc.ok()) << fc.error().message;
+    ASSERT_EQ(fc.value().size(), 128u);
+    EXPECT_EQ(fc.value()[0].kind, "image");
+    EXPECT_EQ(fc.value()[0].width, 64);
+    auto missing = layerUnitPictures(kDemo, images, "features.9", job);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message.find("no layer 'features.9'"), std::string::npos);
 }
