@@ -34,13 +34,6 @@ TopCache& topCache() {
     return cache;
 }
 
-int64_t imageChannels(const ModelSummary& s) {
-    for (const auto& l : s.layers)
-        for (const auto& seg : l.inputs)
-            if (seg.source == kModelInput && seg.mode == FlowMode::Identity && seg.channels > 0) return seg.channels;
-    return -1;
-}
-
 bool readsOnlyTheInput(const LayerInfo& layer) {
     if (!layer.isConv() || layer.groups != 1 || layer.inputs.empty()) return false;
     for (const auto& seg : layer.inputs)
@@ -182,7 +175,7 @@ Status addNodeImages(CircuitDiagram& diagram, const std::string& modelPath, cons
     if (!loaded) return loaded.error();
     const Model& model = *loaded.value();
     const auto& summary = model.summary();
-    const int64_t channels = imageChannels(summary);
+    const int64_t channels = inputChannels(summary);
     if (channels != 1 && channels != 3) return Done{};  // not an image model: the view draws glyphs
     return guarded<Done>("node images", [&]() -> Result<Done> {
         // Input channels and first-layer filters need no data.

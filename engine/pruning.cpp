@@ -33,13 +33,6 @@ Result<std::vector<double>> readDirection(const std::string& path) {
     return out;
 }
 
-// The model input's channel count, where the graph shows it (a layer reading the input directly).
-int64_t inputChannels(const ModelSummary& s) {
-    for (const auto& l : s.layers)
-        for (const auto& seg : l.inputs)
-            if (seg.source == kModelInput && seg.mode == FlowMode::Identity && seg.channels > 0) return seg.channels;
-    return -1;
-}
 
 std::vector<LayerCount> counts(const ModelSummary& s, const std::map<int, torch::Tensor>& relevant,
                                const Circuit* circuit) {
@@ -56,6 +49,13 @@ std::vector<LayerCount> counts(const ModelSummary& s, const std::map<int, torch:
 }
 
 }  // namespace
+
+int64_t inputChannels(const ModelSummary& s) {
+    for (const auto& l : s.layers)
+        for (const auto& seg : l.inputs)
+            if (seg.source == kModelInput && seg.mode == FlowMode::Identity && seg.channels > 0) return seg.channels;
+    return -1;
+}
 
 Result<TargetSpec> prepareTarget(const ScoreRequest& req) {
     auto target = parseTarget(req.target);

@@ -2,6 +2,7 @@
 
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QMenu>
 #include <QPushButton>
 #include <QStyle>
 #include <QTreeWidget>
@@ -29,8 +30,18 @@ MaskList::MaskList(QWidget* parent) : QWidget(parent) {
     m_show->setToolTip(tr("Draw the selected mask's circuit"));
     m_compare = new QPushButton(tr("Compare"), this);
     m_compare->setToolTip(tr("Layer-wise overlap of the two selected masks (or of one mask with itself: kept vs removed)"));
-    m_save = new QPushButton(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("Save\u2026"), this);
-    m_save->setToolTip(tr("Save the selected mask as a safetensors file"));
+    m_save = new QPushButton(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("Save"), this);
+    m_save->setToolTip(tr("Save the selected mask, or the scores it was pruned from, as a safetensors file"));
+    auto* saveMenu = new QMenu(m_save);
+    saveMenu->addAction(tr("Save Mask\u2026"), this, [this] {
+        if (!selectedPaths().isEmpty()) Q_EMIT saveRequested(selectedPaths().first(), nameOf(selectedPaths().first()));
+    });
+    m_saveScores = saveMenu->addAction(tr("Save Scores\u2026"), this, [this] {
+        if (selectedPaths().isEmpty()) return;
+        const auto* item = itemFor(selectedPaths().first());
+        Q_EMIT saveScoresRequested(item->data(Name, kScoresRole).toString(), item->text(Name));
+    });
+    m_save->setMenu(saveMenu);
     m_remove = new QPushButton(tr("Remove"), this);
     m_remove->setToolTip(tr("Take the selected masks off this list (files you saved stay)"));
     auto* buttons = new QHBoxLayout;
@@ -52,9 +63,6 @@ MaskList::MaskList(QWidget* parent) : QWidget(parent) {
     connect(m_compare, &QPushButton::clicked, this, [this] {
         const QStringList paths = selectedPaths();
         if (!paths.isEmpty()) Q_EMIT compareRequested(paths.first(), paths.value(1));
-    });
-    connect(m_save, &QPushButton::clicked, this, [this] {
-        if (!selectedPaths().isEmpty()) Q_EMIT saveRequested(selectedPaths().first(), nameOf(selectedPaths().first()));
     });
     connect(m_remove, &QPushButton::clicked, this, [this] {
         for (const QString& path : selectedPaths()) delete itemFor(path);
@@ -127,6 +135,13 @@ void MaskList::select(const QStringList& paths) {
         if (auto* item = itemFor(path)) item->setSelected(true);
 }
 
+bool MaskList::canSaveScores() const { return m_saveScores->isEnabled(); }
+
+QString MaskList::scoresOf(const QString& path) const {
+    const auto* item = itemFor(path);
+    return item ? item->data(Name, kScoresRole).toString() : QString();
+}
+
 QString MaskList::nameOf(const QString& path) const {
     const auto* item = itemFor(path);
     return item ? item->text(Name) : QString();
@@ -137,6 +152,7 @@ void MaskList::updateButtons() {
     m_show->setEnabled(n >= 1);
     m_compare->setEnabled(n == 1 || n == 2);
     m_save->setEnabled(n == 1);
+    m_saveScores->setEnabled(n == 1 && !itemFor(selectedPaths().first())->data(Name, kScoresRole).toString().isEmpty());
     m_remove->setEnabled(n >= 1);
 }
 

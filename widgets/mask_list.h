@@ -4,6 +4,7 @@
 // under a file name of your choice. It emits intent; the app does the work.
 #include <QWidget>
 
+class QAction;
 class QPushButton;
 class QTreeWidget;
 class QTreeWidgetItem;
@@ -33,18 +34,24 @@ public:
     QStringList selectedPaths() const;
     void select(const QStringList& paths);
     QString nameOf(const QString& path) const;
+    /// The scores file a listed circuit was pruned from (empty for other masks).
+    QString scoresOf(const QString& path) const;
+    /// Whether Save offers the selected entry's scores (it has a scores file).
+    bool canSaveScores() const;
 
 Q_SIGNALS:
     void showRequested(const QString& path);
     void compareRequested(const QString& pathA, const QString& pathB);  // pathB empty: one mask
     void saveRequested(const QString& path, const QString& name);
+    void saveScoresRequested(const QString& scoresPath, const QString& name);
     void masksChanged();
 
 private:
     QTreeWidget* m_tree = nullptr;
     QPushButton* m_show = nullptr;
     QPushButton* m_compare = nullptr;
-    QPushButton* m_save = nullptr;
+    QPushButton* m_save = nullptr;  // a menu: Save Mask, Save Scores
+    QAction* m_saveScores = nullptr;
     QPushButton* m_remove = nullptr;
 
     QTreeWidgetItem* itemFor(const QString& path) const;

@@ -117,6 +117,11 @@ void MainWindow::buildMenus() {
     });
     mask->setShortcut(QKeySequence(tr("Ctrl+M")));
     mask->setStatusTip(tr("Draw the circuit of a mask file made for the open model"));
+    file->addAction(tr("Open &Scores\u2026"), this, [this] {
+           const QString path = QFileDialog::getOpenFileName(this, tr("Open Scores"), QString(), tr("Scores (*.safetensors)"));
+           if (!path.isEmpty()) openScores(path);
+       })
+        ->setStatusTip(tr("Prune a circuit from a scores file (cx score) at the chosen sparsity"));
     auto* exportAction = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Export Diagram…"), this,
                                          &MainWindow::chooseDiagramExport);
     exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));

@@ -90,6 +90,11 @@ public:
     void compareMasks(const QString& pathA, const QString& pathB, const QString& by);
     /// Copies a session mask to `target` atomically; false (with a message) on failure.
     bool saveMask(const QString& path, const QString& target);
+    /// The same for the scores file a circuit was pruned from.
+    bool saveScores(const QString& path, const QString& target);
+    /// Opens a scores file (cx score, or a saved one): its target, criterion, unit and objective
+    /// fill the Circuit tab and the circuit is pruned from it at the chosen sparsity.
+    void openScores(const QString& path);
     widgets::MaskList* maskList() const { return m_masks; }
     widgets::OverlapView* overlapView() const { return m_overlap; }
     /// Writes the shown diagram by extension: SVG, PDF or PNG (at `dpi`) as drawn, pictures and
@@ -148,6 +153,7 @@ private:
     void buildMaskViews();
     void buildDataDock(QDockWidget* below);
     void chooseMaskSave(const QString& path, const QString& name);  // asks for a file, then saveMask()
+    bool copyOut(const QString& path, const QString& target, const QString& failure);
     void chooseDiagramExport();  // asks for a file, then exportDiagram()
     void chooseProjectSave(bool saveAs);  // Save (to the current project) or Save As
     void applyProject(const ProjectState& state);

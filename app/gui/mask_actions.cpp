@@ -8,9 +8,11 @@
 #include <QSaveFile>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTemporaryDir>
 
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
+#include "engine/safetensors.h"
 #include "engine/subnetworks.h"
 #include "widgets/mask_list.h"
 #include "widgets/overlap_view.h"
@@ -32,6 +34,13 @@ void MainWindow::buildMaskViews() {
 
     connect(m_masks, &widgets::MaskList::showRequested, this, [this](const QString& path) { openMask(path, false); });
     connect(m_masks, &widgets::MaskList::saveRequested, this, &MainWindow::chooseMaskSave);
+    connect(m_masks, &widgets::MaskList::saveScoresRequested, this, [this](const QString& scores, const QString& name) {
+        QString suggested = name + QStringLiteral(" scores");
+        suggested.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]+")), QStringLiteral("_"));
+        const QString target = QFileDialog::getSaveFileName(this, tr("Save Scores"), suggested + QStringLiteral(".safetensors"),
+                                                            tr("Scores (*.safetensors)"));
+        if (!target.isEmpty()) saveScores(scores, target);
+    });
     connect(m_masks, &widgets::MaskList::compareRequested, this, [this](const QString& a, const QString& b) {
         m_overlap->choose(a, b);
         compareMasks(a, b, m_overlap->by());
@@ -78,16 +87,56 @@ void MainWindow::chooseMaskSave(const QString& path, const QString& name) {
     if (!target.isEmpty()) saveMask(path, target);
 }
 
-bool MainWindow::saveMask(const QString& path, const QString& target) {
+bool MainWindow::saveMask(const QString& path, const QString& target) { return copyOut(path, target, tr("Cannot save the mask")); }
+bool MainWindow::saveScores(const QString& path, const QString& target) { return copyOut(path, target, tr("Cannot save the scores")); }
+
+bool MainWindow::copyOut(const QString& path, const QString& target, const QString& failure) {
     QFile source(path);
     QSaveFile out(target);  // atomic: the old file stays until the new one is complete
     if (!source.open(QIODevice::ReadOnly) || !out.open(QIODevice::WriteOnly) || out.write(source.readAll()) != source.size() ||
         !out.commit()) {
-        showError(tr("Cannot save the mask"), tr("cannot write %1: %2").arg(target, out.errorString()));
+        showError(failure, tr("cannot write %1: %2").arg(target, out.errorString()));
         return false;
     }
     statusBar()->showMessage(tr("Saved %1").arg(target), 5000);
     return true;
+}
+
+void MainWindow::openScores(const QString& path) {
+    if (!m_model) return showError(tr("No model"), tr("Open the model the scores were made for first."));
+    // The file says what it scored; the circuit is then pruned from it like a found one.
+    auto file = engine::readSafetensors(path.toStdString());
+    if (!file) return showError(tr("Cannot open the scores"), QString::fromStdString(file.error().message));
+    const auto& meta = file.value().metadata;
+    const auto get = [&](const char* key) {
+        const auto it = meta.find(key);
+        return it == meta.end() ? QString() : QString::fromStdString(it->second);
+    };
+    bool hasScores = false, hasMasks = false;  // a pruned mask keeps its scores too: it is not a scores file
+    for (const auto& [key, blob] : file.value().tensors) {
+        hasScores |= key.rfind("score/", 0) == 0;
+        hasMasks |= key.rfind("mask/", 0) == 0;
+    }
+    if (get("format") != QLatin1String("cx-mask/1") || !hasScores || hasMasks || get("target").isEmpty())
+        return showError(tr("Cannot open the scores"),
+                         tr("%1 is not a scores file (cx score and Find Circuit write them: score/ tensors and a target, "
+                            "no mask/ tensors; open masks with Open Mask)")
+                             .arg(QFileInfo(path).fileName()));
+    auto settings = m_circuit->settings();
+    settings.target = get("target");
+    settings.directionFile.clear();
+    if (const QString direction = get("direction"); !direction.isEmpty()) {  // the coefficients, as a file the jobs read
+        settings.directionFile = m_workDir->filePath(QStringLiteral("direction%1.txt").arg(++m_circuitRuns));
+        QSaveFile out(settings.directionFile);
+        if (!out.open(QIODevice::WriteOnly) || out.write(direction.toUtf8()) < 0 || !out.commit())
+            return showError(tr("Cannot open the scores"), tr("cannot write %1").arg(settings.directionFile));
+    }
+    if (!get("method").isEmpty()) settings.criterion = get("method");
+    if (!get("granularity").isEmpty()) settings.granularity = get("granularity");
+    if (!get("objective").isEmpty()) settings.objective = get("objective");
+    m_circuit->setSettings(settings);
+    m_scoresByKey.insert(settings.scoringKey() + QLatin1Char('|') + imagesForJobs(), path);
+    findCircuit(settings);
 }
 
 }  // namespace cx::app

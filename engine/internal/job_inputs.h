@@ -9,6 +9,9 @@ namespace cx::engine {
 
 /// Target, objective and optional direction file of a request, parsed and combined.
 Result<TargetSpec> prepareTarget(const ScoreRequest& request);
+/// The model input's channel count, where the graph shows it (a layer reading the input
+/// directly); -1 when no layer does (token models).
+int64_t inputChannels(const ModelSummary& summary);
 /// Images loaded and checked against the model's input channel count.
 Result<ImageSet> loadCheckedImages(const Model& model, const std::string& path, const ImageOptions& options);
 

@@ -143,3 +143,48 @@ TEST(Project, BadProjectsAreRefusedWithTheReason) {
     EXPECT_EQ(w.circuitPanel()->target(), QStringLiteral("features.3:2"));
     EXPECT_EQ(w.maskList()->count(), 0);
 }
+
+// A scores file opens as a circuit: its target, criterion and unit fill the Circuit tab and the
+// circuit is pruned from it (no scoring); Save offers the scores of a found circuit; a file that
+// is not a scores file is refused with the reason.
+TEST(Project, ScoresFilesOpenAsCircuitsAndSave) {
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openModel(testModel("chain"));
+    idle(w);
+    auto settings = w.circuitPanel()->settings();
+    settings.target = QStringLiteral("features.3:1");
+    settings.criterion = QStringLiteral("magnitude");
+    settings.granularity = QStringLiteral("filter");
+    settings.sparsity = 0.5;
+    w.findCircuit(settings);
+    idle(w);
+    ASSERT_EQ(w.lastError(), QString());
+    const auto found = w.maskList()->masks().first();
+    EXPECT_TRUE(w.maskList()->canSaveScores());
+    const QString saved = dir.filePath(QStringLiteral("scores.safetensors"));
+    ASSERT_TRUE(w.saveScores(found.scores, saved));
+    EXPECT_EQ(contents(saved), contents(found.scores));
+
+    MainWindow other;
+    other.setShowErrorDialogs(false);
+    other.openModel(testModel("chain"));
+    idle(other);
+    other.circuitPanel()->setSparsity(0.5);  // scores are pruned at the sparsity chosen here
+    other.openScores(saved);
+    idle(other);
+    ASSERT_EQ(other.lastError(), QString());
+    const auto opened = other.circuitPanel()->settings();
+    EXPECT_EQ(opened.target, QStringLiteral("features.3:1"));
+    EXPECT_EQ(opened.criterion, QStringLiteral("magnitude"));
+    EXPECT_EQ(opened.granularity, QStringLiteral("filter"));
+    ASSERT_EQ(other.maskList()->count(), 1);
+    const auto circuit = other.maskList()->masks().first();
+    EXPECT_EQ(circuit.scores, saved);  // pruned from the opened file, not scored again
+    EXPECT_EQ(circuit.summary, found.summary);
+    EXPECT_EQ(other.circuitPanel()->view()->diagram().nodes.size(), w.circuitPanel()->view()->diagram().nodes.size());
+
+    other.openScores(found.path);  // a mask, not scores
+    EXPECT_TRUE(other.lastError().contains("is not a scores file")) << other.lastError().toStdString();
+}
