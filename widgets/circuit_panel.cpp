@@ -95,7 +95,7 @@ QWidget* CircuitPanel::buildControls() {
                    tr("Biases stay (masked) or go with filters whose every kernel was pruned"));
     m_minmax = new QCheckBox(tr("Min-max per layer"), this);
     m_minmax->setToolTip(tr("Normalise scores within each layer before the global ranking"));
-    m_find = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Find Circuit"), this);
+    m_find = new QPushButton(appIcon(QStringLiteral("find-circuit"), QStyle::SP_MediaPlay), tr("Find Circuit"), this);
     m_find->setToolTip(tr("Score the kernels for the target and prune to the chosen sparsity (Ctrl+Return)"));
     m_find->setShortcut(QKeySequence(tr("Ctrl+Return")));
     m_find->setDefault(true);
@@ -125,7 +125,7 @@ QWidget* CircuitPanel::buildControls() {
         sweepLayout->addWidget(box);
         m_sweepBoxes << box;
     }
-    m_sweep = new QPushButton(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Sweep"), sweep);
+    m_sweep = new QPushButton(appIcon(QStringLiteral("sweep"), QStyle::SP_MediaSeekForward), tr("Sweep"), sweep);
     m_sweep->setToolTip(tr("Preservation curves: every ticked criterion at 13 sparsities from 90% to 0.1% kept"));
     sweepLayout->addWidget(m_sweep);
 
@@ -188,7 +188,7 @@ QWidget* CircuitPanel::buildDiagramArea() {
     m_dead->setToolTip(tr("Also draw, greyed, the kept kernels that lie on no input-to-target path (the diagram is laid out again)"));
     auto* fit = new QPushButton(tr("Fit"), this);
     fit->setToolTip(tr("Fit the whole circuit in the view"));
-    m_export = new QPushButton(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("Export\u2026"), this);
+    m_export = new QPushButton(appIcon(QStringLiteral("export-diagram"), QStyle::SP_DialogSaveButton), tr("Export\u2026"), this);
     m_export->setToolTip(tr("Export the diagram as SVG, PNG, PDF or DOT (Ctrl+E)"));
     m_export->setEnabled(false);
     m_summary = new QLabel(tr("No circuit yet: choose a target unit and press Find Circuit."), this);

@@ -1,5 +1,9 @@
 #include "widgets/form_helpers.h"
 
+#include <QApplication>
+#include <QFile>
+#include <QIcon>
+
 #include <QComboBox>
 #include <QScrollArea>
 #include <QVBoxLayout>
@@ -16,6 +20,11 @@ QComboBox* valueCombo(QWidget* parent, const QList<std::pair<QString, QString>>&
 void selectValue(QComboBox* box, const QString& value) {
     const int i = box->findData(value);
     if (i >= 0) box->setCurrentIndex(i);
+}
+
+QIcon appIcon(const QString& name, QStyle::StandardPixmap fallback) {
+    const QString path = QStringLiteral(":/icons/%1.svg").arg(name);
+    return QFile::exists(path) ? QIcon(path) : QApplication::style()->standardIcon(fallback);
 }
 
 QWidget* controlColumn(QWidget* parent, const QList<QWidget*>& groups) {

@@ -5,8 +5,10 @@
 
 #include <QList>
 #include <QString>
+#include <QStyle>
 
 class QComboBox;
+class QIcon;
 class QWidget;
 
 namespace cx::widgets {
@@ -15,6 +17,9 @@ namespace cx::widgets {
 QComboBox* valueCombo(QWidget* parent, const QList<std::pair<QString, QString>>& items, const QString& tip);
 /// Selects the item whose value is `value` (nothing changes when there is none).
 void selectValue(QComboBox* box, const QString& value);
+/// The application's icon `name` (resources/icons/NAME.svg, compiled into the app), or the
+/// style's `fallback` where the resources are not linked in (the widget tests).
+QIcon appIcon(const QString& name, QStyle::StandardPixmap fallback);
 /// The groups stacked at the top of a vertically scrolling column, as wide as they need.
 QWidget* controlColumn(QWidget* parent, const QList<QWidget*>& groups);
 

@@ -26,6 +26,7 @@
 #include "app/resource_dir.h"
 #include "engine/runtime.h"
 #include "widgets/data_panel.h"
+#include "widgets/form_helpers.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
@@ -84,14 +85,14 @@ void MainWindow::buildDocks() {
 
 void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
-    auto* open = file->addAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open Model\u2026"), this, [this] {
+    auto* open = file->addAction(widgets::appIcon(QStringLiteral("open-model"), QStyle::SP_DialogOpenButton), tr("&Open Model\u2026"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open TorchScript Model"), QString(),
                                                           tr("TorchScript models (*.pt *.pth *.ptl *.zip);;All files (*)"));
         if (!path.isEmpty()) openModel(path);
     });
     open->setShortcut(QKeySequence::Open);
     open->setStatusTip(tr("Open a model saved with torch.jit.save"));
-    auto* demo = file->addAction(style()->standardIcon(QStyle::SP_ComputerIcon), tr("Open &Demo Model"), this, &MainWindow::openDemoModel);
+    auto* demo = file->addAction(widgets::appIcon(QStringLiteral("demo-model"), QStyle::SP_ComputerIcon), tr("Open &Demo Model"), this, &MainWindow::openDemoModel);
     demo->setShortcut(QKeySequence(tr("Ctrl+Shift+D")));
     demo->setStatusTip(tr("Open the built-in shapes CNN"));
     file->addAction(tr("Open Demo &Transformer"), this, [this] { openModel(QString::fromStdString(demoTransformerPath())); })
@@ -105,13 +106,13 @@ void MainWindow::buildMenus() {
     });
     openProjectAction->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
     openProjectAction->setStatusTip(tr("Reopen a saved session: model, images, masks, curves and settings"));
-    auto* saveProjectAction = file->addAction(style()->standardIcon(QStyle::SP_DriveFDIcon), tr("&Save Project"), this,
+    auto* saveProjectAction = file->addAction(widgets::appIcon(QStringLiteral("save-project"), QStyle::SP_DriveFDIcon), tr("&Save Project"), this,
                                               [this] { chooseProjectSave(false); });
     saveProjectAction->setShortcut(QKeySequence::Save);
     saveProjectAction->setStatusTip(tr("Save the session (model, images, named masks, curves, settings) to a project file"));
     file->addAction(tr("Save Project &As\u2026"), this, [this] { chooseProjectSave(true); })->setShortcut(QKeySequence::SaveAs);
     file->addSeparator();
-    auto* mask = file->addAction(style()->standardIcon(QStyle::SP_FileDialogContentsView), tr("Open &Mask…"), this, [this] {
+    auto* mask = file->addAction(widgets::appIcon(QStringLiteral("open-mask"), QStyle::SP_FileDialogContentsView), tr("Open &Mask\u2026"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open Circuit Mask"), QString(), tr("Masks (*.safetensors)"));
         if (!path.isEmpty()) openMask(path);
     });
@@ -122,7 +123,7 @@ void MainWindow::buildMenus() {
            if (!path.isEmpty()) openScores(path);
        })
         ->setStatusTip(tr("Prune a circuit from a scores file (cx score) at the chosen sparsity"));
-    auto* exportAction = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Export Diagram…"), this,
+    auto* exportAction = file->addAction(widgets::appIcon(QStringLiteral("export-diagram"), QStyle::SP_DialogSaveButton), tr("&Export Diagram\u2026"), this,
                                          &MainWindow::chooseDiagramExport);
     exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
     file->addSeparator();
