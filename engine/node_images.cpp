@@ -1,6 +1,7 @@
 // Pictures inside the diagram's vertices: what each unit looks for. A first-layer filter shows
 // its weights over the input's colour channels; a deeper unit shows the part of its
 // top-activating image that can reach it (Hamblin et al.'s extended circuit diagrams).
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -77,8 +78,13 @@ torch::Tensor displayable(const torch::Tensor& image) {
     return (image - lo) / (hi - lo).clamp_min(1e-12);
 }
 
+// The model's hash, and the image file or folder with its modification time, so a rewritten
+// image file is searched again.
 std::string cacheKey(const Model& model, const std::string& images, int64_t limit) {
-    return model.summary().sha256 + "|" + images + "|" + std::to_string(limit);
+    std::error_code ec;
+    const auto modified = std::filesystem::last_write_time(images, ec);
+    const auto stamp = ec ? 0 : modified.time_since_epoch().count();
+    return model.summary().sha256 + "|" + images + "|" + std::to_string(stamp) + "|" + std::to_string(limit);
 }
 
 // Every unit's top activation in each of `layers` (outputs: N x O x H x W or N x O),

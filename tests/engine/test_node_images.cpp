@@ -139,6 +139,18 @@ TEST(NodeImages, EveryUnitOfALayerGetsItsPicture) {
         EXPECT_GE(p.imageIndex, 0);
         EXPECT_LT(p.imageIndex, 24);
     }
+    // The same file written again with other images: the cached search is not reused.
+    ASSERT_TRUE(writeShapesImages(images, 24, 3).ok());
+    auto again = layerUnitPictures(kDemo, images, "features.conv3", job);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    {
+        auto model = Model::load(kDemo).take();
+        auto plan = ForwardPlan::build(*model, {{2, ProbeSide::Output}}, false).take();
+        torch::NoGradGuard noGrad;
+        const auto y = plan.run({loadImages(images, {}).take().images}).probes[0];
+        for (int64_t u : {0, 5, 47})
+            EXPECT_NEAR(again.value()[size_t(u)].activation, y.select(1, u).max().item<double>(), 1e-4) << u;
+    }
     auto fc = layerUnitPictures(kDemo, images, "classifier.fc1", job);  // neurons: their whole top image
     ASSERT_TRUE(fc.ok()) << fc.error().message;
     ASSERT_EQ(fc.value().size(), 128u);
