@@ -31,15 +31,19 @@ QByteArray contents(const QString& path) {
 
 void idle(MainWindow& w) { ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; })); }
 
+void openChain(MainWindow& w) {  // the small test model, errors read from lastError()
+    w.setShowErrorDialogs(false);
+    w.openModel(testModel("chain"));
+    idle(w);
+}
+
 }  // namespace
 
 TEST(Project, SavedSessionReopensWhole) {
     QTemporaryDir dir;
     const QString project = dir.filePath(QStringLiteral("study.cxproj"));
     MainWindow w;
-    w.setShowErrorDialogs(false);
-    w.openModel(testModel("chain"));
-    idle(w);
+    openChain(w);
     auto settings = w.circuitPanel()->settings();
     settings.target = QStringLiteral("features.3:1");
     settings.criterion = QStringLiteral("snip");
@@ -150,9 +154,7 @@ TEST(Project, BadProjectsAreRefusedWithTheReason) {
 TEST(Project, ScoresFilesOpenAsCircuitsAndSave) {
     QTemporaryDir dir;
     MainWindow w;
-    w.setShowErrorDialogs(false);
-    w.openModel(testModel("chain"));
-    idle(w);
+    openChain(w);
     auto settings = w.circuitPanel()->settings();
     settings.target = QStringLiteral("features.3:1");
     settings.criterion = QStringLiteral("magnitude");
@@ -168,9 +170,7 @@ TEST(Project, ScoresFilesOpenAsCircuitsAndSave) {
     EXPECT_EQ(contents(saved), contents(found.scores));
 
     MainWindow other;
-    other.setShowErrorDialogs(false);
-    other.openModel(testModel("chain"));
-    idle(other);
+    openChain(other);
     other.circuitPanel()->setSparsity(0.5);  // scores are pruned at the sparsity chosen here
     other.openScores(saved);
     idle(other);
