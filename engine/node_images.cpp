@@ -172,14 +172,9 @@ std::vector<std::array<int64_t, 4>> receptiveBoxes(const Model& model, const tor
     return boxes;
 }
 
-}  // namespace
-
-Status addNodeImages(CircuitDiagram& diagram, const std::string& modelPath, const std::string& imagesPath, JobContext& job,
-                     int64_t maxImages) {
-    initRuntime();
-    auto loaded = Model::load(modelPath);
-    if (!loaded) return loaded.error();
-    const Model& model = *loaded.value();
+// addNodeImages on a loaded model.
+Status addPictures(CircuitDiagram& diagram, const Model& model, const std::string& imagesPath, JobContext& job,
+                   int64_t maxImages) {
     const auto& summary = model.summary();
     const int64_t channels = inputChannels(summary);
     if (channels != 1 && channels != 3) return Done{};  // not an image model: the view draws glyphs
@@ -262,12 +257,19 @@ Status addNodeImages(CircuitDiagram& diagram, const std::string& modelPath, cons
     });
 }
 
-}  // namespace cx::engine
+}  // namespace
 
-namespace cx::engine {
+Status addNodeImages(CircuitDiagram& diagram, const std::string& modelPath, const std::string& imagesPath, JobContext& job,
+                     int64_t maxImages) {
+    initRuntime();
+    auto model = Model::load(modelPath);
+    if (!model) return model.error();
+    return addPictures(diagram, *model.value(), imagesPath, job, maxImages);
+}
 
 Result<std::vector<NodeImage>> layerUnitPictures(const std::string& modelPath, const std::string& images, const std::string& layerName,
                                                  JobContext& job, int64_t maxImages) {
+    initRuntime();
     auto model = Model::load(modelPath);
     if (!model) return model.error();
     const int layer = model.value()->summary().indexOf(layerName);
@@ -280,7 +282,7 @@ Result<std::vector<NodeImage>> layerUnitPictures(const std::string& modelPath, c
         node.unit = u;
         units.nodes.push_back(node);
     }
-    if (auto st = addNodeImages(units, modelPath, images, job, maxImages); !st) return st.error();
+    if (auto st = addPictures(units, *model.value(), images, job, maxImages); !st) return st.error();
     std::vector<NodeImage> out;
     for (auto& n : units.nodes) out.push_back(std::move(n.image));
     return out;
