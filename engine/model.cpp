@@ -8,6 +8,7 @@
 
 #include "engine/internal/channel_flow.h"
 #include "engine/internal/graph_layers.h"
+#include "engine/internal/graph_specialise.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/heads.h"
 #include "engine/internal/model_impl.h"
@@ -89,10 +90,13 @@ std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::strin
     }
     impl->graph = module.get_method("forward").graph()->copy();
     torch::jit::Inline(*impl->graph);
+    ModelSummary& summary = impl->summary;
+    // A scripted model keeps branches on its own settings (if self.use_res_connect): fold them
+    // so that the layers and channels analysed are those that run.
+    specialiseGraph(module, impl->graph, summary.notes);
     // In-place activations (ReLU(inplace=True)) would overwrite probed values.
     torch::jit::RemoveTensorMutation(impl->graph);
 
-    ModelSummary& summary = impl->summary;
     summary.path = path;
     for (const auto& p : impl->params) summary.parameterCount += p.second.numel();
     auto found = findLayers(impl->graph, impl->params, summary.notes);

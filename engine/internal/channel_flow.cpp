@@ -1,3 +1,6 @@
+// Channel-level data flow over the inlined, specialised forward graph. Longer than the house
+// aim: it is one walker over the graph with one small handler per op family (views, splits,
+// lists, control flow), and splitting them apart would scatter the shared flow state.
 #include "engine/internal/channel_flow.h"
 
 #include <algorithm>
@@ -8,6 +11,8 @@
 
 #include <torch/csrc/jit/ir/constants.h>
 
+#include "engine/internal/flow.h"
+
 namespace cx::engine {
 namespace {
 
@@ -15,43 +20,23 @@ using torch::jit::Block;
 using torch::jit::Node;
 using torch::jit::Value;
 
-// Where the channels of one tensor value come from. Offsets and counts are in channel units of
-// the value before any flatten; `scale` is the number of features each such channel became
-// after a flatten (0: not yet known, resolved by the consuming layer's input size).
-struct Flow {
-    int channelDim = 1;        // >= 0 from the front, -1 = last dimension
-    int rank = -1;             // -1 unknown
-    int64_t channels = -1;     // -1 unknown
-    int64_t scale = 1;
-    std::vector<InputSegment> segs;
+// The items of a list (or tuple) value: each known, or one flow for every item.
+struct ListFlow {
+    std::vector<Flow> items;
+    std::optional<Flow> every;
 };
 
-bool sameSegment(const InputSegment& a, const InputSegment& b) {
-    return a.source == b.source && a.channelOffset == b.channelOffset && a.channels == b.channels &&
-           a.sourceOffset == b.sourceOffset && a.sourceChannels == b.sourceChannels && a.mode == b.mode;
-}
+bool isTensor(const Value* v) { return v->type()->kind() == c10::TypeKind::TensorType; }
 
-// Union of segment lists (a residual add or an if/else merge reads both sides once).
-void appendUnique(std::vector<InputSegment>& to, const std::vector<InputSegment>& from) {
-    for (const auto& s : from)
-        if (std::none_of(to.begin(), to.end(), [&](const InputSegment& t) { return sameSegment(s, t); }))
-            to.push_back(s);
+bool isTensorList(const Value* v) {
+    auto list = v->type()->cast<c10::ListType>();
+    return list && list->getElementType()->kind() == c10::TypeKind::TensorType;
 }
 
 bool hasTensorOutput(const Node* node) {
     for (const Value* out : node->outputs())
-        if (out->type()->kind() == c10::TypeKind::TensorType) return true;
+        if (isTensor(out) || isTensorList(out)) return true;
     return false;
-}
-
-int normaliseDim(int64_t dim, int rank) {
-    if (dim >= 0) return static_cast<int>(dim);
-    return rank > 0 ? static_cast<int>(dim + rank) : static_cast<int>(dim);
-}
-
-bool sameDim(int64_t dim, const Flow& flow) {
-    if (flow.channelDim == -1) return dim == -1 || (flow.rank > 0 && dim == flow.rank - 1);
-    return normaliseDim(dim, flow.rank) == flow.channelDim;
 }
 
 std::optional<int64_t> constInt(Value* v) {
@@ -64,6 +49,7 @@ std::optional<int64_t> constInt(Value* v) {
 std::optional<std::vector<int64_t>> constIntList(Value* v) {
     if (auto iv = torch::jit::toIValue(v)) {
         if (iv->isIntList()) return iv->toIntVector();
+        if (iv->isInt()) return std::vector<int64_t>{iv->toInt()};
         return std::nullopt;
     }
     if (v->node()->kind() != c10::prim::ListConstruct) return std::nullopt;
@@ -74,6 +60,29 @@ std::optional<std::vector<int64_t>> constIntList(Value* v) {
         out.push_back(*i);
     }
     return out;
+}
+
+// Position of the channel dimension when it can be told (the rank is known or it is counted
+// from the front).
+std::optional<int> channelPos(const Flow& f) {
+    if (f.channelDim >= 0) return f.channelDim;
+    if (f.rank > 0) return f.rank - 1;
+    return std::nullopt;
+}
+
+std::optional<int> normalisedDim(int64_t dim, int rank) {
+    if (dim >= 0) return static_cast<int>(dim);
+    if (rank > 0 && dim + rank >= 0) return static_cast<int>(dim + rank);
+    return std::nullopt;
+}
+
+// Whether `dim` is the (unsplit) channel dimension; nullopt when it cannot be told.
+std::optional<bool> isChannelDim(int64_t dim, const Flow& f) {
+    if (f.channelDim == -1 && dim == -1) return true;
+    auto pos = channelPos(f);
+    auto d = normalisedDim(dim, f.rank);
+    if (!pos || !d) return std::nullopt;
+    return *pos == *d;
 }
 
 const std::unordered_set<std::string>& passThroughOps() {
@@ -87,7 +96,8 @@ const std::unordered_set<std::string>& passThroughOps() {
         "aten::detach", "aten::to", "aten::type_as", "aten::neg", "aten::abs", "aten::exp", "aten::sqrt",
         "aten::square", "aten::pow", "aten::constant_pad_nd", "aten::pad", "aten::upsample_nearest2d",
         "aten::upsample_bilinear2d", "aten::clamp", "aten::clamp_min", "aten::clamp_max", "aten::relu_",
-        "aten::dropout_", "aten::hardtanh_", "aten::float", "aten::half"};
+        "aten::dropout_", "aten::hardtanh_", "aten::float", "aten::half", "aten::stochastic_depth",
+        "aten::hardswish_", "aten::silu_", "aten::sigmoid_"};
     return ops;
 }
 
@@ -96,6 +106,30 @@ const std::unordered_set<std::string>& elementwiseOps() {
         "aten::maximum", "aten::minimum", "aten::where", "aten::add_", "aten::mul_", "aten::sub_",
         "aten::div_", "aten::rsub"};
     return ops;
+}
+
+bool sameShape(const Flow& a, const Flow& b) {
+    return a.channelDim == b.channelDim && a.channels == b.channels && a.scale == b.scale &&
+           a.outerSize == b.outerSize && a.innerDim == b.innerDim && a.freeLayout == b.freeLayout;
+}
+
+Flow unionOf(const std::vector<const Flow*>& flows) {
+    if (flows.empty()) return Flow{};
+    Flow out = *flows.front();
+    for (size_t i = 1; i < flows.size(); ++i) {
+        if (!sameShape(out, *flows[i])) {  // branches that disagree on the layout: all reads all
+            out.outerSize = 0;
+            out.innerDim = -1;
+            for (auto& s : out.segs) s = {s.source, 0, -1, 0, -1, FlowMode::Dense};
+            std::vector<InputSegment> rest;
+            for (const auto& s : flows[i]->segs) rest.push_back({s.source, 0, -1, 0, -1, FlowMode::Dense});
+            appendUnique(out.segs, rest);
+            out.channels = -1;
+            continue;
+        }
+        appendUnique(out.segs, flows[i]->segs);
+    }
+    return out;
 }
 
 class FlowAnalysis {
@@ -110,12 +144,12 @@ public:
         for (size_t i = 1; i < graph->inputs().size(); ++i) {
             Flow in;
             in.segs.push_back({kModelInput, 0, -1, 0, -1, FlowMode::Identity});
-            m_flows[graph->inputs()[i]] = in;
+            in.freeLayout = true;
+            setFlow(graph->inputs()[i], in);
         }
         walk(graph->block());
         markReachable(graph);
-        for (const auto& op : m_denseOps)
-            m_notes.push_back("op " + op + " treated as mixing all channels");
+        for (const auto& op : m_denseOps) m_notes.push_back("op " + op + " treated as mixing all channels");
     }
 
 private:
@@ -123,7 +157,7 @@ private:
     std::vector<std::string>& m_notes;
     std::unordered_map<const Node*, int> m_layerOf;
     std::unordered_map<const Value*, Flow> m_flows;
-    std::unordered_map<const Value*, std::vector<const Value*>> m_tuples;
+    std::unordered_map<const Value*, ListFlow> m_lists;  // lists and tuples
     std::set<std::string> m_denseOps;
 
     const Flow* flowOf(const Value* v) const {
@@ -131,196 +165,653 @@ private:
         return it == m_flows.end() ? nullptr : &it->second;
     }
 
+    const ListFlow* listOf(const Value* v) const {
+        auto it = m_lists.find(v);
+        return it == m_lists.end() ? nullptr : &it->second;
+    }
+
+    // A traced graph records each value's rank; a scripted one leaves it to the analysis.
+    void setFlow(const Value* v, Flow f) {
+        if (auto t = v->type()->cast<c10::TensorType>())
+            if (auto dim = t->dim()) f.rank = static_cast<int>(*dim);
+        m_flows[v] = std::move(f);
+    }
+
     void walk(Block* block) {
-        for (Node* node : block->nodes()) {
-            for (Block* sub : node->blocks()) walk(sub);
-            visit(node);
+        for (Node* node : block->nodes()) visit(node);
+    }
+
+    // Every flow that reaches a node's inputs, through lists and tuples too.
+    std::vector<const Flow*> incoming(Node* node) const {
+        std::vector<const Flow*> out;
+        for (Value* in : node->inputs()) {
+            if (const Flow* f = flowOf(in)) out.push_back(f);
+            if (const ListFlow* l = listOf(in)) {
+                for (const auto& item : l->items) out.push_back(&item);
+                if (l->every) out.push_back(&*l->every);
+            }
         }
+        return out;
     }
 
     // Every channel of the result reads every channel of every flowing input.
     Flow dense(Node* node, bool noteIt = true) {
-        std::set<std::pair<int, int64_t>> seen;
+        std::set<int> seen;
         Flow out;
         out.channelDim = -1;
-        auto addFrom = [&](const Flow& f) {
-            for (const auto& s : f.segs)
-                if (seen.insert({s.source, 0}).second)
-                    out.segs.push_back({s.source, 0, -1, 0, -1, FlowMode::Dense});
-        };
-        for (Value* in : node->inputs()) {
-            if (const Flow* f = flowOf(in)) addFrom(*f);
-            if (in->node()->kind() == c10::prim::ListConstruct)
-                for (Value* item : in->node()->inputs())
-                    if (const Flow* f = flowOf(item)) addFrom(*f);
-            auto tuple = m_tuples.find(in);
-            if (tuple != m_tuples.end())
-                for (const Value* item : tuple->second)
-                    if (const Flow* f = flowOf(item)) addFrom(*f);
-        }
+        for (const Flow* f : incoming(node))
+            for (const auto& s : f->segs)
+                if (seen.insert(s.source).second) out.segs.push_back({s.source, 0, -1, 0, -1, FlowMode::Dense});
         if (noteIt && !out.segs.empty()) m_denseOps.insert(node->kind().toQualString());
         return out;
     }
 
     void setAll(Node* node, const Flow& flow) {
-        for (Value* out : node->outputs())
-            if (out->type()->kind() == c10::TypeKind::TensorType) m_flows[out] = flow;
-    }
-
-    bool anyFlowingInput(Node* node) const {
-        for (Value* in : node->inputs()) {
-            if (flowOf(in) || m_tuples.count(in)) return true;
-            if (in->node()->kind() == c10::prim::ListConstruct)
-                for (Value* item : in->node()->inputs())
-                    if (flowOf(item)) return true;
+        for (Value* out : node->outputs()) {
+            if (isTensor(out)) setFlow(out, flow);
+            else if (isTensorList(out)) m_lists[out] = ListFlow{{}, flow};
         }
-        return false;
     }
 
     void visit(Node* node) {
         auto layer = m_layerOf.find(node);
         if (layer != m_layerOf.end()) return visitLayer(node, layer->second);
         const auto kind = node->kind();
-        if (kind == c10::prim::TupleConstruct) {
-            m_tuples[node->output()] = {node->inputs().begin(), node->inputs().end()};
-            return;
-        }
-        if (kind == c10::prim::TupleUnpack) {
-            auto it = m_tuples.find(node->input(0));
-            if (it == m_tuples.end()) return;
-            for (size_t i = 0; i < node->outputs().size() && i < it->second.size(); ++i)
-                if (const Flow* f = flowOf(it->second[i])) m_flows[node->output(i)] = *f;
-            return;
-        }
         if (kind == c10::prim::If) return visitIf(node);
-        if (!anyFlowingInput(node) || !hasTensorOutput(node)) return;
+        if (kind == c10::prim::Loop) return visitLoop(node);
+        if (kind == c10::prim::TupleConstruct || kind == c10::prim::ListConstruct) return collect(node);
+        if (kind == c10::prim::TupleUnpack || kind == c10::prim::ListUnpack) return unpack(node);
+        if (kind == c10::prim::TupleIndex || kind == c10::aten::__getitem__) return index(node);
+        if (kind == c10::aten::append) return append(node);
+        if (incoming(node).empty() || !hasTensorOutput(node)) {
+            for (Block* sub : node->blocks()) walk(sub);
+            return;
+        }
         const std::string name = kind.toQualString();
         const Flow* first = flowOf(node->input(0));
         if (first && passThroughOps().count(name)) return setAll(node, *first);
         if (elementwiseOps().count(name)) return setAll(node, elementwise(node));
         if (kind == c10::aten::cat) return setAll(node, concat(node));
-        if (first && kind == c10::aten::flatten) return setAll(node, flatten(node, *first));
-        if (first && (kind == c10::aten::view || kind == c10::aten::reshape)) return setAll(node, reshape(node, *first));
-        if (first && (kind == c10::aten::mean || kind == c10::aten::sum || kind == c10::aten::amax))
-            return setAll(node, reduce(node, *first));
-        if (kind == c10::prim::ListConstruct || kind == c10::prim::ListUnpack) return;
+        if (first) {
+            if (auto done = visitView(node, *first)) return setAll(node, *done);
+            if (visitSplit(node, *first)) return;
+        }
+        for (Block* sub : node->blocks()) walk(sub);
         setAll(node, dense(node));
     }
 
-    Flow elementwise(Node* node) {
-        Flow out;
-        bool started = false;
-        for (Value* in : node->inputs()) {
-            const Flow* f = flowOf(in);
-            if (!f) continue;
-            if (!started) {
-                out = *f;
-                started = true;
-                continue;
-            }
-            if (f->channelDim != out.channelDim || f->channels != out.channels || f->scale != out.scale)
-                return dense(node);
-            appendUnique(out.segs, f->segs);
-        }
+    // View-like ops: the result's channels are an exact function of the input's, or nullopt.
+    std::optional<Flow> visitView(Node* node, const Flow& in) {
+        const auto kind = node->kind();
+        if (in.freeLayout && (kind == c10::aten::view || kind == c10::aten::reshape || kind == c10::aten::flatten ||
+                              kind == c10::aten::transpose || kind == c10::aten::t || kind == c10::aten::permute ||
+                              kind == c10::aten::unsqueeze))
+            return in;
+        std::optional<Flow> out;
+        if (kind == c10::aten::flatten) out = flatten(node, in);
+        else if (kind == c10::aten::view || kind == c10::aten::reshape) out = reshape(node, in);
+        else if (kind == c10::aten::mean || kind == c10::aten::sum || kind == c10::aten::amax) out = reduce(node, in);
+        else if (kind == c10::aten::transpose) out = transpose(node, in);
+        else if (kind == c10::aten::t) out = transposeDims(in, 0, 1);
+        else if (kind == c10::aten::permute) out = permute(node, in);
+        else if (kind == c10::aten::narrow || kind == c10::aten::slice) out = slice(node, in);
+        else if (kind == c10::aten::select) out = select(node, in);
+        else if (kind == c10::aten::unsqueeze) out = unsqueeze(node, in);
+        else if (kind == c10::aten::channel_shuffle || kind == c10::aten::native_channel_shuffle) out = shuffle(node, in);
+        else return std::nullopt;
+        if (!out) return dense(node);
         return out;
     }
 
+    Flow elementwise(Node* node) {
+        std::vector<const Flow*> flows;
+        for (Value* in : node->inputs())
+            if (const Flow* f = flowOf(in)) flows.push_back(f);
+        if (flows.empty()) return dense(node);
+        for (const Flow* f : flows)
+            if (!sameShape(*f, *flows.front())) return dense(node);
+        return unionOf(flows);
+    }
+
     Flow concat(Node* node) {
-        Node* list = node->input(0)->node();
+        const ListFlow* list = listOf(node->input(0));
         auto dim = constInt(node->input(1));
-        if (list->kind() != c10::prim::ListConstruct || !dim) return dense(node);
-        Flow out;
+        if (!list || list->every || !dim || list->items.empty()) return dense(node);
+        Flow out = list->items.front();
+        out.segs.clear();
         int64_t offset = 0;
-        bool started = false;
-        for (Value* item : list->inputs()) {
-            const Flow* f = flowOf(item);
-            if (!f || f->scale != 1 || !sameDim(*dim, *f)) return dense(node);
-            if (!started) {
-                out.channelDim = f->channelDim;
-                out.rank = f->rank;
-                started = true;
-            }
-            for (InputSegment s : f->segs) {
+        for (const Flow& f : list->items) {
+            const auto onChannels = isChannelDim(*dim, f);
+            if (f.segs.empty() || f.scale != 1 || f.split() || !onChannels || !*onChannels || f.channels < 0)
+                return dense(node);
+            for (InputSegment s : f.segs) {
                 if (s.channels < 0 && s.mode != FlowMode::Dense) return dense(node);
                 s.channelOffset += offset;
-                if (s.mode == FlowMode::Dense) s.channels = f->channels;
+                if (s.mode == FlowMode::Dense) {
+                    s.channelOffset = offset;
+                    s.channels = f.channels;
+                }
                 out.segs.push_back(s);
             }
-            if (f->channels < 0) return dense(node);
-            offset += f->channels;
+            offset += f.channels;
         }
         out.channels = offset;
         return out;
     }
 
-    Flow flatten(Node* node, const Flow& in) {
+    void collect(Node* node) {
+        ListFlow list;
+        bool any = false;
+        for (Value* item : node->inputs()) {
+            const Flow* f = flowOf(item);
+            list.items.push_back(f ? *f : Flow{});
+            any = any || f;
+        }
+        if (any) m_lists[node->output()] = std::move(list);
+    }
+
+    std::optional<Flow> itemOf(const ListFlow& list, std::optional<int64_t> i) const {
+        if (list.every) return list.every;
+        const auto n = static_cast<int64_t>(list.items.size());
+        if (!i) {  // an index only known at run time: any item
+            std::vector<const Flow*> all;
+            for (const auto& item : list.items) all.push_back(&item);
+            if (all.empty()) return std::nullopt;
+            return unionOf(all);
+        }
+        const int64_t k = *i < 0 ? *i + n : *i;
+        if (k < 0 || k >= n) return std::nullopt;
+        return list.items[static_cast<size_t>(k)];
+    }
+
+    void unpack(Node* node) {
+        const ListFlow* list = listOf(node->input(0));
+        if (!list) return;
+        const ListFlow copy = *list;
+        for (size_t i = 0; i < node->outputs().size(); ++i)
+            if (auto f = itemOf(copy, static_cast<int64_t>(i)); f && !f->segs.empty()) setFlow(node->output(i), *f);
+    }
+
+    void index(Node* node) {
+        const ListFlow* list = listOf(node->input(0));
+        if (!list) {
+            if (const Flow* f = flowOf(node->input(0)); f && isTensor(node->output())) {
+                setAll(node, dense(node));  // indexing a tensor with a tensor
+            }
+            return;
+        }
+        std::optional<int64_t> i;
+        if (node->kind() == c10::prim::TupleIndex || node->inputs().size() > 1) i = constInt(node->input(1));
+        const ListFlow copy = *list;
+        if (auto f = itemOf(copy, i); f && !f->segs.empty()) setFlow(node->output(), *f);
+    }
+
+    // A list the specialisation could not turn into a plain list (built in a loop that did not
+    // unroll): appended in straight-line code its items stay exact, in a loop they merge.
+    void append(Node* node) {
+        ListFlow list = listOf(node->input(0)) ? *listOf(node->input(0)) : ListFlow{};
+        const Flow* item = flowOf(node->input(1));
+        const Flow added = item ? *item : Flow{};
+        if (node->owningBlock() == node->owningGraph()->block() && !list.every) {
+            list.items.push_back(added);
+        } else {
+            std::vector<const Flow*> all;
+            for (const auto& i : list.items) all.push_back(&i);
+            if (list.every) all.push_back(&*list.every);
+            all.push_back(&added);
+            list.every = unionOf(all);
+            list.items.clear();
+        }
+        m_lists[node->input(0)] = list;
+        m_lists[node->output()] = list;
+    }
+
+    // chunk, split, unbind: a list (or several outputs) of exact channel ranges.
+    bool visitSplit(Node* node, const Flow& in) {
+        const auto kind = node->kind();
+        std::optional<int64_t> dim;
+        std::vector<int64_t> sizes;  // per item, along `dim`; empty: not known
+        std::optional<int64_t> count;
+        if (kind == c10::prim::ConstantChunk) {
+            dim = node->i(torch::jit::attr::dim);
+            count = node->i(torch::jit::attr::chunks);
+        } else if (kind == c10::aten::chunk || kind == c10::aten::unsafe_chunk) {
+            dim = constInt(node->input(2));
+            count = constInt(node->input(1));
+        } else if (kind == c10::aten::split || kind == c10::aten::unsafe_split ||
+                   kind == c10::aten::split_with_sizes) {
+            dim = constInt(node->input(2));
+            if (auto list = torch::jit::toIValue(node->input(1)); list && list->isIntList()) sizes = list->toIntVector();
+            else if (auto fixed = constInt(node->input(1))) sizes = {-*fixed};  // a fixed size, count to find
+            else if (auto built = constIntList(node->input(1))) sizes = *built;
+        } else if (kind == c10::aten::unbind) {
+            dim = constInt(node->input(1));
+        } else {
+            return false;
+        }
+        if (!dim) return false;
+        auto onChannels = isChannelDim(*dim, in);
+        if (!onChannels) return false;
+        if (kind == c10::aten::unbind) {
+            if (*onChannels) return false;
+            Flow item = in;
+            if (auto d = normalisedDim(*dim, in.rank); d && item.channelDim > *d) --item.channelDim;
+            if (item.rank > 0) --item.rank;
+            setAll(node, item);
+            return true;
+        }
+        if (!*onChannels || in.split()) {  // split along batch or positions: every piece is alike
+            if (in.split()) return false;
+            if (kind == c10::prim::ConstantChunk) {
+                for (Value* out : node->outputs()) setFlow(out, in);
+            } else {
+                setAll(node, in);
+            }
+            return true;
+        }
+        if (in.channels < 0) return false;
+        const int64_t c = in.channels;
+        std::vector<std::pair<int64_t, int64_t>> ranges;
+        if (count) {
+            const int64_t step = (c + *count - 1) / *count;
+            for (int64_t s = 0; s < c; s += step) ranges.push_back({s, std::min(step, c - s)});
+        } else if (sizes.size() == 1 && sizes[0] < 0) {
+            for (int64_t s = 0; s < c; s += -sizes[0]) ranges.push_back({s, std::min(-sizes[0], c - s)});
+        } else if (!sizes.empty()) {
+            int64_t s = 0;
+            for (int64_t n : sizes) {
+                ranges.push_back({s, n});
+                s += n;
+            }
+            if (s != c) return false;
+        } else {
+            return false;
+        }
+        ListFlow list;
+        for (const auto& [start, length] : ranges) {
+            auto piece = sliceChannels(in, start, length);
+            if (!piece) return false;
+            list.items.push_back(*piece);
+        }
+        if (kind == c10::prim::ConstantChunk) {
+            for (size_t i = 0; i < node->outputs().size() && i < list.items.size(); ++i)
+                setFlow(node->output(i), list.items[i]);
+        } else {
+            m_lists[node->output()] = std::move(list);
+        }
+        return true;
+    }
+
+    // --- views ---------------------------------------------------------------------------
+
+    // An int that a shape is built from: a constant, or arithmetic on a known channel count.
+    std::optional<int64_t> evalInt(Value* v, int depth = 0) const {
+        if (depth > 16) return std::nullopt;
+        if (auto c = constInt(v)) return c;
+        if (auto t = torch::jit::toIValue(v); t && t->isTensor() && t->toTensor().numel() == 1 &&
+                                              !t->toTensor().is_floating_point())
+            return t->toTensor().item<int64_t>();  // traced arithmetic on sizes: 0-d int tensors
+        Node* n = v->node();
+        const auto kind = n->kind();
+        auto arg = [&](size_t i) { return evalInt(n->input(i), depth + 1); };
+        if (kind == c10::aten::size && n->inputs().size() == 2) return sizeOf(n->input(0), constInt(n->input(1)), -1);
+        if (kind == c10::prim::ListUnpack && n->input(0)->node()->kind() == c10::aten::size &&
+            n->input(0)->node()->inputs().size() == 1) {
+            const auto rank = static_cast<int>(n->outputs().size());
+            return sizeOf(n->input(0)->node()->input(0), static_cast<int64_t>(v->offset()), rank);
+        }
+        if (kind == c10::aten::Int || kind == c10::prim::NumToTensor || kind == c10::aten::ScalarImplicit)
+            return arg(0);
+        if (n->inputs().size() < 2) return std::nullopt;
+        const auto a = arg(0), b = arg(1);
+        if (!a || !b) return std::nullopt;
+        if (kind == c10::aten::floordiv || kind == c10::aten::floor_divide) return *b ? std::optional(*a / *b) : std::nullopt;
+        if (kind == c10::aten::div && n->inputs().size() == 3) return *b ? std::optional(*a / *b) : std::nullopt;
+        if (kind == c10::aten::mul) return *a * *b;
+        if (kind == c10::aten::add && n->inputs().size() == 2) return *a + *b;
+        if (kind == c10::aten::sub && n->inputs().size() == 2) return *a - *b;
+        return std::nullopt;
+    }
+
+    // Size of dimension `dim` of `value`, when it is a channel dimension the analysis knows.
+    std::optional<int64_t> sizeOf(const Value* value, std::optional<int64_t> dim, int rankHint) const {
+        const Flow* f = flowOf(value);
+        if (!f || !dim) return std::nullopt;
+        Flow shaped = *f;
+        if (shaped.rank < 0) shaped.rank = rankHint;
+        auto d = normalisedDim(*dim, shaped.rank);
+        if (!d) return *dim == -1 && f->channelDim == -1 && !f->split() ? std::optional(f->channels) : std::nullopt;
+        if (shaped.split()) {
+            if (*d == shaped.channelDim) return shaped.outerSize;
+            if (*d == shaped.innerDim) return shaped.innerSize();
+            return std::nullopt;
+        }
+        auto pos = channelPos(shaped);
+        if (pos && *pos == *d && f->channels >= 0 && f->scale == 1) return f->channels;
+        return std::nullopt;
+    }
+
+    // Sizes of a shape argument, one per dimension: known, -1 (inferred) or nullopt. With
+    // `headUnknown`, an unknown number of dimensions stands before them (x.size()[:-1] + [n]).
+    struct Shape {
+        std::vector<std::optional<int64_t>> dims;
+        bool headUnknown = false;
+    };
+
+    std::optional<Shape> shapeOf(Value* v, int depth = 0) const {
+        if (depth > 8) return std::nullopt;
+        if (auto list = constIntList(v)) return Shape{{list->begin(), list->end()}, false};
+        Node* n = v->node();
+        if (n->kind() == c10::prim::ListConstruct) {
+            Shape out;
+            for (Value* item : n->inputs()) out.dims.push_back(evalInt(item));
+            return out;
+        }
+        if (n->kind() == c10::aten::add && n->inputs().size() == 2) {  // list + list
+            auto a = shapeOf(n->input(0), depth + 1), b = shapeOf(n->input(1), depth + 1);
+            if (!a || !b || b->headUnknown) return std::nullopt;
+            a->dims.insert(a->dims.end(), b->dims.begin(), b->dims.end());
+            return a;
+        }
+        // x.size()[:k]: leading sizes of a tensor, each unknown unless it is a channel.
+        if (n->kind() == c10::aten::slice && n->inputs().size() == 4 && n->input(0)->node()->kind() == c10::aten::size &&
+            n->input(0)->node()->inputs().size() == 1) {
+            auto start = torch::jit::toIValue(n->input(1)), end = torch::jit::toIValue(n->input(2));
+            auto step = constInt(n->input(3));
+            if (!start || !end || !step || *step != 1 || !(start->isNone() || (start->isInt() && start->toInt() == 0)))
+                return std::nullopt;
+            const Flow* f = flowOf(n->input(0)->node()->input(0));
+            if (!end->isInt() || end->toInt() >= 0 || !f) return std::nullopt;
+            if (f->rank < 0) return Shape{{}, true};  // the size of those dimensions is never read
+            return Shape{std::vector<std::optional<int64_t>>(static_cast<size_t>(std::max<int64_t>(0, f->rank + end->toInt()))), false};
+        }
+        return std::nullopt;
+    }
+
+    std::optional<Flow> reshape(Node* node, const Flow& in) {
+        auto shape = shapeOf(node->input(1));
+        if (!shape) return std::nullopt;
+        const auto& s = shape->dims;
+        const int newRank = shape->headUnknown ? -1 : static_cast<int>(s.size());
+        const int count = static_cast<int>(s.size());
+        auto is = [&](int i, int64_t value) { return i >= 0 && i < count && s[static_cast<size_t>(i)] == value; };
+        const auto pos = channelPos(in);
+        // The channel dimension stays last (GPT-2's x.view(-1, C) and back).
+        if (in.scale == 1 && !in.split() && in.channels >= 0 &&
+            (in.channelDim == -1 || (pos && in.rank > 0 && *pos == in.rank - 1)) && is(count - 1, in.channels)) {
+            Flow out = in;
+            out.channelDim = -1;
+            out.rank = newRank;
+            return out;
+        }
+        if (shape->headUnknown) return std::nullopt;
+        if (in.split()) {  // merging the two halves back: channel order as they now stand
+            const int lo = std::min(in.channelDim, in.innerDim);
+            if (in.rank < 0 || newRank != in.rank - 1 || std::abs(in.channelDim - in.innerDim) != 1) return std::nullopt;
+            if (!is(lo, in.channels) && !is(lo, -1)) return std::nullopt;
+            auto out = mergeSplitChannels(in, in.innerDim < in.channelDim);
+            if (out) out->channelDim = lo, out->rank = newRank;
+            return out;
+        }
+        if (in.scale != 1 || in.channels < 0) {
+            if (newRank == 2 && in.channelDim == 1 && (in.rank == 3 || in.rank == 4) && in.scale == 1) {
+                Flow out = in;  // flatten of a map whose width the consumer resolves
+                out.rank = 2;
+                out.scale = 0;
+                return out;
+            }
+            return std::nullopt;
+        }
+        if (!pos || in.rank < 0) return std::nullopt;
+        const int c = *pos;
+        if (newRank == 2 && c == 1 && (in.rank == 3 || in.rank == 4)) {  // flatten(x, 1) spelled as a view
+            Flow out = in;
+            out.rank = 2;
+            out.scale = 0;
+            return out;
+        }
+        if (newRank == in.rank && is(c, in.channels)) return in;
+        // The channel dimension viewed as two: (..., g, C / g, ...).
+        if (newRank == in.rank + 1 && c + 1 < newRank) {
+            auto outer = s[static_cast<size_t>(c)], inner = s[static_cast<size_t>(c + 1)];
+            if (outer == -1 && inner && *inner > 0 && in.channels % *inner == 0) outer = in.channels / *inner;
+            if (inner == -1 && outer && *outer > 0 && in.channels % *outer == 0) inner = in.channels / *outer;
+            if (outer && inner && *outer > 0 && *inner > 0 && *outer * *inner == in.channels) {
+                Flow out = in;
+                out.rank = newRank;
+                out.channelDim = c;
+                out.innerDim = c + 1;
+                out.outerSize = *outer;
+                return out;
+            }
+        }
+        return std::nullopt;
+    }
+
+    std::optional<Flow> flatten(Node* node, const Flow& in) {
         auto start = constInt(node->input(1));
         auto end = constInt(node->input(2));
-        if (!start || !end) return dense(node);
-        if (in.channelDim == 1 && *start == 1 && (*end == -1 || (in.rank > 0 && *end == in.rank - 1))) {
+        if (!start || !end || in.split()) return std::nullopt;
+        const auto pos = channelPos(in);
+        if (pos && *pos == 1 && *start == 1 && (*end == -1 || (in.rank > 0 && *end == in.rank - 1))) {
             Flow out = in;
             out.rank = 2;
             out.scale = 0;
+            if (in.rank == 2) out.scale = 1;  // nothing after the channels: flatten is a no-op
             return out;
         }
-        if (in.channelDim >= 0 && *start > in.channelDim) {
+        if (pos && *start > *pos && in.channelDim >= 0) {
             Flow out = in;
-            if (in.rank > 0) out.rank = in.rank - static_cast<int>(normaliseDim(*end, in.rank) - *start);
+            if (auto e = normalisedDim(*end, in.rank); e && in.rank > 0) out.rank = in.rank - (*e - static_cast<int>(*start));
             return out;
         }
-        return dense(node);
+        return std::nullopt;
     }
 
-    Flow reshape(Node* node, const Flow& in) {
-        Node* shape = node->input(1)->node();
-        size_t newRank = 0;
-        if (shape->kind() == c10::prim::ListConstruct) newRank = shape->inputs().size();
-        else if (auto list = constIntList(node->input(1))) newRank = list->size();
-        if (newRank == 2 && in.channelDim == 1 && (in.rank == 3 || in.rank == 4)) {
-            Flow out = in;
-            out.rank = 2;
-            out.scale = 0;
-            return out;
-        }
-        return dense(node);
-    }
-
-    Flow reduce(Node* node, const Flow& in) {
-        if (node->inputs().size() < 3) return dense(node);
+    std::optional<Flow> reduce(Node* node, const Flow& in) {
+        if (node->inputs().size() < 3 || in.split()) return std::nullopt;
         auto dims = constIntList(node->input(1));
         auto keep = torch::jit::toIValue(node->input(2));
-        if (!dims || !keep || !keep->isBool() || in.channelDim < 0) return dense(node);
-        const auto& list = *dims;
-        for (int64_t d : list)
-            if (normaliseDim(d, in.rank) == in.channelDim) return dense(node);
+        const auto pos = channelPos(in);
+        if (!dims || !keep || !keep->isBool() || !pos || in.scale != 1) return std::nullopt;
         Flow out = in;
-        for (int64_t d : list)
-            if (!keep->toBool() && normaliseDim(d, in.rank) < in.channelDim) --out.channelDim;
-        if (in.rank > 0 && !keep->toBool()) out.rank = in.rank - static_cast<int>(list.size());
+        int removedBefore = 0;
+        for (int64_t d : *dims) {
+            auto nd = normalisedDim(d, in.rank);
+            if (!nd) return std::nullopt;
+            if (*nd == *pos) return std::nullopt;
+            if (*nd < *pos) ++removedBefore;
+        }
+        if (!keep->toBool()) {
+            if (in.channelDim >= 0) out.channelDim -= removedBefore;
+            if (in.rank > 0) out.rank = in.rank - static_cast<int>(dims->size());
+        }
         return out;
     }
 
-    void visitIf(Node* node) {
-        for (size_t i = 0; i < node->outputs().size(); ++i) {
-            Flow merged;
-            bool started = false;
-            for (Block* b : node->blocks()) {
-                const Flow* f = flowOf(b->outputs()[i]);
-                if (!f) continue;
-                if (!started) {
-                    merged = *f;
-                    started = true;
-                } else {
-                    appendUnique(merged.segs, f->segs);
-                }
+    // Moves dimensions: the channel dimension (both halves, when split) follows.
+    std::optional<Flow> moveDims(const Flow& in, const std::vector<int>& newToOld) {
+        const int rank = static_cast<int>(newToOld.size());
+        if (in.rank >= 0 && in.rank != rank) return std::nullopt;
+        auto track = [&](int oldPos) -> std::optional<int> {
+            for (int j = 0; j < rank; ++j)
+                if (newToOld[static_cast<size_t>(j)] == oldPos) return j;
+            return std::nullopt;
+        };
+        Flow out = in;
+        out.rank = rank;
+        auto pos = in.channelDim >= 0 ? std::optional<int>(in.channelDim) : std::optional<int>(rank - 1);
+        auto moved = track(*pos);
+        if (!moved) return std::nullopt;
+        out.channelDim = *moved;
+        if (in.split()) {
+            auto inner = track(in.innerDim);
+            if (!inner) return std::nullopt;
+            out.innerDim = *inner;
+        } else if (*moved == rank - 1 && in.channelDim == -1) {
+            out.channelDim = -1;
+        }
+        return out;
+    }
+
+    std::optional<Flow> transposeDims(const Flow& in, int64_t d0, int64_t d1) {
+        if (in.rank < 0) {
+            // Rank unknown: only a transpose that clearly leaves the channel dimension alone.
+            if (in.channelDim >= 0 && d0 >= 0 && d1 >= 0 && d0 != in.channelDim && d1 != in.channelDim && !in.split())
+                return in;
+            if (in.channelDim == -1 && d0 == -1 && d1 >= 0) {
+                Flow out = in;
+                out.channelDim = static_cast<int>(d1);
+                return out;
             }
-            if (started) m_flows[node->output(i)] = merged;
+            if (in.channelDim == -1 && d1 == -1 && d0 >= 0) {
+                Flow out = in;
+                out.channelDim = static_cast<int>(d0);
+                return out;
+            }
+            return std::nullopt;
+        }
+        auto a = normalisedDim(d0, in.rank), b = normalisedDim(d1, in.rank);
+        if (!a || !b) return std::nullopt;
+        std::vector<int> order(static_cast<size_t>(in.rank));
+        for (int i = 0; i < in.rank; ++i) order[static_cast<size_t>(i)] = i;
+        std::swap(order[static_cast<size_t>(*a)], order[static_cast<size_t>(*b)]);
+        return moveDims(in, order);
+    }
+
+    std::optional<Flow> transpose(Node* node, const Flow& in) {
+        auto d0 = constInt(node->input(1)), d1 = constInt(node->input(2));
+        if (!d0 || !d1) return std::nullopt;
+        return transposeDims(in, *d0, *d1);
+    }
+
+    std::optional<Flow> permute(Node* node, const Flow& in) {
+        auto dims = constIntList(node->input(1));
+        if (!dims) return std::nullopt;
+        const int rank = static_cast<int>(dims->size());
+        std::vector<int> order;
+        for (int64_t d : *dims) {
+            auto nd = normalisedDim(d, rank);
+            if (!nd) return std::nullopt;
+            order.push_back(*nd);
+        }
+        return moveDims(in, order);
+    }
+
+    std::optional<Flow> slice(Node* node, const Flow& in) {
+        auto dim = constInt(node->input(1));
+        if (!dim) return std::nullopt;
+        auto onChannels = isChannelDim(*dim, in);
+        if (!onChannels || in.split()) return std::nullopt;
+        if (!*onChannels) return in;  // positions or batch: the channels are untouched
+        auto start = constInt(node->input(2));
+        if (!start || in.channels < 0) return std::nullopt;
+        const int64_t c = in.channels;
+        auto clampIndex = [&](int64_t i) { return std::clamp(i < 0 ? i + c : i, int64_t{0}, c); };
+        if (node->kind() == c10::aten::narrow) {
+            auto length = constInt(node->input(3));
+            if (!length) return std::nullopt;
+            return sliceChannels(in, clampIndex(*start), *length);
+        }
+        auto endValue = torch::jit::toIValue(node->input(3));
+        auto step = constInt(node->input(4));
+        if (!endValue || !step || *step < 1) return std::nullopt;
+        const int64_t end = endValue->isNone() ? c : clampIndex(endValue->toInt());
+        std::vector<int64_t> picked;
+        for (int64_t i = clampIndex(*start); i < end; i += *step) picked.push_back(i);
+        return gatherChannels(in, picked);
+    }
+
+    std::optional<Flow> select(Node* node, const Flow& in) {
+        auto dim = constInt(node->input(1));
+        if (!dim || in.split()) return std::nullopt;
+        auto onChannels = isChannelDim(*dim, in);
+        if (!onChannels || *onChannels) return std::nullopt;  // picking one channel drops the dimension
+        auto d = normalisedDim(*dim, in.rank);
+        if (!d) return std::nullopt;
+        Flow out = in;
+        if (out.channelDim > *d) --out.channelDim;
+        if (out.rank > 0) --out.rank;
+        return out;
+    }
+
+    std::optional<Flow> unsqueeze(Node* node, const Flow& in) {
+        auto dim = constInt(node->input(1));
+        if (!dim || in.split()) return std::nullopt;
+        auto d = normalisedDim(*dim, in.rank < 0 ? -1 : in.rank + 1);
+        if (!d) return std::nullopt;
+        Flow out = in;
+        if (out.channelDim >= *d) ++out.channelDim;
+        if (out.channelDim < 0 && in.rank < 0) return std::nullopt;
+        if (out.rank > 0) ++out.rank;
+        return out;
+    }
+
+    std::optional<Flow> shuffle(Node* node, const Flow& in) {
+        auto groups = constInt(node->input(1));
+        if (!groups || *groups < 1 || in.channels < 0 || in.channels % *groups || in.channelDim != 1) return std::nullopt;
+        return gatherChannels(in, shuffleOrder(in.channels, *groups));
+    }
+
+    // --- control flow --------------------------------------------------------------------
+
+    void mergeInto(const Value* to, const std::vector<const Value*>& from) {
+        std::vector<const Flow*> flows;
+        std::vector<const ListFlow*> lists;
+        for (const Value* v : from) {
+            if (const Flow* f = flowOf(v)) flows.push_back(f);
+            if (const ListFlow* l = listOf(v)) lists.push_back(l);
+        }
+        if (!flows.empty()) setFlow(to, unionOf(flows));
+        if (lists.empty()) return;
+        bool sameCount = true;
+        for (const ListFlow* l : lists)
+            sameCount = sameCount && !l->every && l->items.size() == lists.front()->items.size();
+        ListFlow merged;
+        if (sameCount) {
+            for (size_t i = 0; i < lists.front()->items.size(); ++i) {
+                std::vector<const Flow*> items;
+                for (const ListFlow* l : lists) items.push_back(&l->items[i]);
+                merged.items.push_back(unionOf(items));
+            }
+        } else {
+            std::vector<const Flow*> all;
+            for (const ListFlow* l : lists) {
+                for (const auto& item : l->items) all.push_back(&item);
+                if (l->every) all.push_back(&*l->every);
+            }
+            merged.every = unionOf(all);
+        }
+        m_lists[to] = std::move(merged);
+    }
+
+    void visitIf(Node* node) {
+        for (Block* b : node->blocks()) walk(b);
+        for (size_t i = 0; i < node->outputs().size(); ++i) {
+            std::vector<const Value*> sides;
+            for (Block* b : node->blocks()) sides.push_back(b->outputs()[i]);
+            mergeInto(node->output(i), sides);
         }
     }
 
+    // A loop the specialisation could not unroll: its carried values may come from the first
+    // or any later trip, so the body is walked twice with the union of both.
+    void visitLoop(Node* node) {
+        Block* body = node->blocks()[0];
+        const size_t carried = node->outputs().size();
+        for (size_t i = 0; i < carried; ++i) mergeInto(body->inputs()[i + 1], {node->input(i + 2)});
+        walk(body);
+        for (size_t i = 0; i < carried; ++i) mergeInto(body->inputs()[i + 1], {node->input(i + 2), body->outputs()[i + 1]});
+        walk(body);
+        for (size_t i = 0; i < carried; ++i) mergeInto(node->output(i), {node->input(i + 2), body->outputs()[i + 1]});
+    }
+
+    // --- layers --------------------------------------------------------------------------
+
     void visitLayer(Node* node, int index) {
         LayerInfo& info = m_layers[static_cast<size_t>(index)].info;
-        if (const Flow* in = flowOf(layerDataInput(node))) info.inputs = resolveInputs(*in, info);
+        const Flow* in = flowOf(layerDataInput(node));
+        if (in) info.inputs = resolveInputs(*in, info);
         Flow out;
         out.channels = info.outChannels;
         if (info.isConv()) {
@@ -328,11 +819,20 @@ private:
             out.rank = info.kind == LayerKind::Conv2d ? 4 : 3;
         } else {
             out.channelDim = -1;
-            const Flow* in = flowOf(layerDataInput(node));
             out.rank = in ? in->rank : -1;
         }
         out.segs.push_back({index, 0, info.outChannels, 0, info.outChannels, FlowMode::Identity});
-        m_flows[node->output()] = out;
+        setFlow(node->output(), out);
+    }
+
+    // The flow's channels are the ones the layer reads: dimension 1 of a convolution's input,
+    // the last dimension of a linear layer's.
+    static bool readsTrackedChannels(const Flow& in, const LayerInfo& info) {
+        if (in.freeLayout) return true;
+        if (in.split()) return false;
+        if (in.scale != 1) return !info.isConv();
+        if (info.isConv()) return in.channelDim == 1;
+        return in.channelDim == -1 || (in.rank > 0 && in.channelDim == in.rank - 1);
     }
 
     // Converts a flow into the layer's input segments, in the layer's input-channel units.
@@ -342,11 +842,15 @@ private:
             if (in.channels > 0 && info.inChannels % in.channels == 0) factor = info.inChannels / in.channels;
             else factor = -1;
         }
+        const bool exact = readsTrackedChannels(in, info);
+        if (!exact) m_denseOps.insert("layout change into " + info.name);
         std::vector<InputSegment> out;
         for (InputSegment s : in.segs) {
             const int64_t sourceOut = s.source >= 0 ? m_layers[static_cast<size_t>(s.source)].info.outChannels : -1;
-            if (s.mode == FlowMode::Dense || factor < 0) {
-                out.push_back({s.source, 0, info.inChannels, 0, sourceOut, FlowMode::Dense});
+            if (s.mode == FlowMode::Dense || factor < 0 || !exact) {
+                InputSegment d{s.source, 0, info.inChannels, 0, sourceOut, FlowMode::Dense};
+                if (std::none_of(out.begin(), out.end(), [&](const InputSegment& t) { return sameSegment(t, d); }))
+                    out.push_back(d);
                 continue;
             }
             if (s.channels < 0) {  // the model input, first seen here: its width is this layer's
@@ -374,6 +878,12 @@ private:
             const Node* node = v->node();
             live.insert(node);
             for (const Value* in : node->inputs()) stack.push_back(in);
+            // A list that reaches the output carries whatever was appended to it.
+            if (isTensorList(v))
+                for (const auto& use : v->uses())
+                    if (use.user->kind() == c10::aten::append || use.user->kind() == c10::aten::insert ||
+                        use.user->kind() == c10::aten::_set_item)
+                        for (const Value* in : use.user->inputs()) stack.push_back(in);
             if (node->kind() == c10::prim::If) {
                 size_t index = 0;
                 while (index < node->outputs().size() && node->outputs()[index] != v) ++index;

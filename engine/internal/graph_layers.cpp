@@ -61,12 +61,36 @@ std::string layerNameOf(const std::string& param) {
     return dot == std::string::npos ? param : param.substr(0, dot);
 }
 
-void fillConv(Node* node, LayerInfo& info, bool underscoreConvolution) {
+// padding='same' / 'valid' (conv2d.padding, _convolution_mode): the numbers it stands for.
+// 'same' pads dilation * (k - 1) in total; an odd total pads one more on the far side, which
+// one symmetric padding per dimension cannot state: then the padding stays empty and the
+// kernel-map computations refuse the layer with the reason.
+void fillStringPadding(const std::string& mode, const std::vector<int64_t>& kernel, LayerInfo& info,
+                       std::vector<std::string>& notes) {
+    info.padding.assign(kernel.size(), 0);
+    if (mode == "valid") return;
+    for (size_t d = 0; d < kernel.size(); ++d) {
+        const int64_t dilation = d < info.dilation.size() ? info.dilation[d] : 1;
+        const int64_t total = dilation * (kernel[d] - 1);
+        if (total % 2 != 0 || mode != "same") {
+            notes.push_back("layer " + info.param + ": padding '" + mode +
+                            "' is asymmetric; its kernel saliencies are refused");
+            info.padding.clear();
+            return;
+        }
+        info.padding[d] = total / 2;
+    }
+}
+
+void fillConv(Node* node, LayerInfo& info, int groupsInput, const std::vector<int64_t>& kernel,
+              std::vector<std::string>& notes) {
     auto list = [&](size_t i) { return constantIntList(node->input(i)).value_or(std::vector<int64_t>{}); };
     info.stride = list(3);
-    info.padding = list(4);
     info.dilation = list(5);
-    info.groups = constantInt(node->input(underscoreConvolution ? 8 : 6)).value_or(1);
+    auto padding = torch::jit::toIValue(node->input(4));
+    if (padding && padding->isString()) fillStringPadding(padding->toStringRef(), kernel, info, notes);
+    else info.padding = list(4);
+    info.groups = constantInt(node->input(groupsInput)).value_or(1);
 }
 
 }  // namespace
@@ -86,7 +110,9 @@ std::vector<FoundLayer> findLayers(const std::shared_ptr<torch::jit::Graph>& gra
         LayerInfo& info = layer.info;
         std::optional<WeightRef> weight;
         Value* bias = nullptr;
-        if (kind == c10::aten::conv1d || kind == c10::aten::conv2d || kind == c10::aten::_convolution) {
+        const bool convolution = kind == c10::aten::conv1d || kind == c10::aten::conv2d ||
+                                 kind == c10::aten::_convolution || kind == c10::aten::_convolution_mode;
+        if (convolution) {
             weight = weightOperand(node->input(1));
             if (!weight || weight->transposed) continue;
             const bool underscore = kind == c10::aten::_convolution;
@@ -98,7 +124,10 @@ std::vector<FoundLayer> findLayers(const std::shared_ptr<torch::jit::Graph>& gra
                 }
             }
             bias = node->input(2);
-            fillConv(node, info, underscore);
+            auto w = params.find(weight->path);
+            if (w == params.end() || w->second.dim() < 3) continue;
+            const auto kernel = w->second.sizes().slice(2).vec();
+            fillConv(node, info, underscore ? 8 : 6, kernel, notes);
         } else if (kind == c10::aten::linear) {
             weight = weightOperand(node->input(1));
             if (!weight || weight->transposed) continue;
@@ -118,8 +147,9 @@ std::vector<FoundLayer> findLayers(const std::shared_ptr<torch::jit::Graph>& gra
         const auto& w = it->second;
         info.param = weight->path;
         info.weightShape = w.sizes().vec();
-        if (bias && !isNone(bias)) info.biasParam = attributePath(bias);
-        if (kind == c10::aten::conv1d || kind == c10::aten::conv2d || kind == c10::aten::_convolution) {
+        // A scripted module without a bias still reads `self.bias` (None): only a parameter counts.
+        if (bias && !isNone(bias) && params.count(attributePath(bias))) info.biasParam = attributePath(bias);
+        if (convolution) {
             info.kind = w.dim() == 3 ? LayerKind::Conv1d : LayerKind::Conv2d;
             if (w.dim() != 3 && w.dim() != 4) continue;
             info.outChannels = w.size(0);

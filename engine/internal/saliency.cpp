@@ -14,8 +14,15 @@ int64_t chunkFor(int64_t perUnit, int64_t total) {
     return std::max<int64_t>(1, std::min<int64_t>(total, kScoreChunkElements / std::max<int64_t>(1, perUnit)));
 }
 
+// An asymmetric 'same' padding has no per-dimension number (graph_layers leaves it empty).
+void checkPadding(const LayerInfo& l) {
+    TORCH_CHECK(l.padding.size() == l.stride.size(), "layer ", l.name,
+                " pads asymmetrically ('same' with an even kernel extent): its kernel saliencies are refused");
+}
+
 // One ordinary convolution (the fast kernels, unlike grouped or unfolded forms on CPU).
 torch::Tensor convolve(const LayerInfo& l, const torch::Tensor& x, const torch::Tensor& w) {
+    checkPadding(l);
     if (l.kind == LayerKind::Conv1d) return torch::conv1d(x, w, {}, l.stride, l.padding, l.dilation);
     return torch::conv2d(x, w, {}, l.stride, l.padding, l.dilation);
 }
@@ -105,6 +112,7 @@ torch::Tensor snipWeightScores(const LayerInfo& l, const torch::Tensor& weight, 
     // groups) so that each image does not pay a call; large layers run best one image per call
     // (measured in tests/bench: folding halves SNIP on the demo CNN, doubles it on AlexNet).
     auto scores = torch::zeros_like(w);
+    checkPadding(l);
     const std::vector<int64_t> outputPadding(l.stride.size(), 0);
     const int64_t perImageMacs = w.numel() * g[0][0].numel();
     constexpr int64_t kFoldBelowMacs = int64_t(20) << 20;
@@ -151,6 +159,7 @@ torch::Tensor actGradWeightScores(const LayerInfo& l, const torch::Tensor& w, co
         auto x = perImageRows(a).abs(), gr = perImageRows(g).abs();
         return w.abs() * torch::einsum("npo,npi->oi", {gr, x}) / double(x.size(1));
     }
+    checkPadding(l);
     const std::vector<int64_t> outputPadding(l.stride.size(), 0);
     auto grad = std::get<1>(at::convolution_backward(g.abs(), a.abs(), w, c10::nullopt, l.stride, l.padding, l.dilation,
                                                       false, outputPadding, l.groups, {false, true, false}));

@@ -1,0 +1,198 @@
+// The constructs of torchvision's architectures, each in a small committed model saved both
+// scripted and traced (tests/data/make_compat_models.py): the layer table and channel inputs
+// equal a hand-written expectation, and script and trace agree on layers and ActGrad scores.
+#include <gtest/gtest.h>
+#include <torch/script.h>
+
+#include "engine/internal/scoring.h"
+#include "engine/model.h"
+#include "test_util.h"
+
+using namespace cx::engine;
+
+namespace {
+
+std::shared_ptr<Model> load(const std::string& name) {
+    auto m = Model::load(cx::test::modelPath("compat_" + name));
+    EXPECT_TRUE(m.ok()) << name << ": " << (m.ok() ? "" : m.error().message);
+    return m.ok() ? m.value() : nullptr;
+}
+
+// One input segment written as the inspect table prints it: "source[a:b]->offset",
+// "source (all)" for a dense span.
+std::string describe(const ModelSummary& s, const InputSegment& seg) {
+    const std::string source = s.sourceName(seg.source);
+    if (seg.mode == FlowMode::Dense) return source + " (all)";
+    return source + "[" + std::to_string(seg.sourceOffset) + ":" + std::to_string(seg.sourceOffset + seg.sourceChannels) +
+           "]->" + std::to_string(seg.channelOffset);
+}
+
+std::vector<std::string> inputsOf(const Model& m, const std::string& layer) {
+    const auto& s = m.summary();
+    const int i = s.indexOf(layer);
+    EXPECT_GE(i, 0) << "no layer " << layer;
+    std::vector<std::string> out;
+    if (i < 0) return out;
+    for (const auto& seg : s.layers[static_cast<size_t>(i)].inputs) out.push_back(describe(s, seg));
+    return out;
+}
+
+std::vector<std::string> layerNames(const Model& m) {
+    std::vector<std::string> out;
+    for (const auto& l : m.summary().layers) out.push_back(l.name);
+    return out;
+}
+
+using Inputs = std::vector<std::string>;
+
+class Compat : public ::testing::TestWithParam<std::string> {
+protected:
+    std::shared_ptr<Model> model(const std::string& name) { return load(name + "_" + GetParam()); }
+};
+
+}  // namespace
+
+TEST_P(Compat, InvertedResidualOnAConstantAttribute) {
+    auto m = model("mobile");
+    ASSERT_TRUE(m);
+    // One layer per module: the residual branch is folded on use_res_connect, not merged.
+    EXPECT_EQ(layerNames(*m), (Inputs{"stem", "blocks.0.expand", "blocks.0.dw", "blocks.0.project", "blocks.1.expand",
+                                      "blocks.1.dw", "blocks.1.project", "fc"}));
+    for (const auto& l : m->summary().layers) {
+        EXPECT_FALSE(l.inControlFlow) << l.name;
+        EXPECT_TRUE(l.reachable) << l.name;
+    }
+    EXPECT_EQ(inputsOf(*m, "blocks.0.expand"), (Inputs{"stem[0:4]->0"}));
+    // Block 0 keeps its residual (4 -> 4, stride 1); block 1 (4 -> 6, stride 2) has none.
+    EXPECT_EQ(inputsOf(*m, "blocks.1.expand"), (Inputs{"stem[0:4]->0", "blocks.0.project[0:4]->0"}));
+    EXPECT_EQ(inputsOf(*m, "fc"), (Inputs{"blocks.1.project[0:6]->0"}));
+    EXPECT_EQ(m->summary().layers[2].groups, 8);
+}
+
+TEST_P(Compat, DenseBlockListAppendAndConcat) {
+    auto m = model("dense");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(layerNames(*m), (Inputs{"stem", "layers.0.conv", "layers.1.conv", "layers.2.conv", "head"}));
+    for (const auto& l : m->summary().layers) EXPECT_TRUE(l.reachable) << l.name;
+    EXPECT_EQ(inputsOf(*m, "layers.0.conv"), (Inputs{"stem[0:4]->0"}));
+    EXPECT_EQ(inputsOf(*m, "layers.1.conv"), (Inputs{"stem[0:4]->0", "layers.0.conv[0:2]->4"}));
+    EXPECT_EQ(inputsOf(*m, "head"),
+              (Inputs{"stem[0:4]->0", "layers.0.conv[0:2]->4", "layers.1.conv[0:2]->6", "layers.2.conv[0:2]->8"}));
+}
+
+TEST_P(Compat, ChannelSplitAndShuffle) {
+    auto m = model("shuffle");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(layerNames(*m), (Inputs{"stem", "down.branch1", "down.branch2", "unit.branch2", "head"}));
+    // down: cat(b1, b2) shuffled in 2 groups -> b1_0 b2_0 b1_1 b2_1 b1_2 b2_2 b1_3 b2_3;
+    // unit: the second half (b1_2 b2_2 b1_3 b2_3) goes through branch2.
+    EXPECT_EQ(inputsOf(*m, "unit.branch2"),
+              (Inputs{"down.branch1[2:3]->0", "down.branch1[3:4]->2", "down.branch2[2:3]->1", "down.branch2[3:4]->3"}));
+    // cat(first half, u0..u3) shuffled: b1_0 u0 b2_0 u1 b1_1 u2 b2_1 u3.
+    EXPECT_EQ(inputsOf(*m, "head"), (Inputs{"down.branch1[0:1]->0", "down.branch1[1:2]->4", "down.branch2[0:1]->2",
+                                            "down.branch2[1:2]->6", "unit.branch2[0:1]->1", "unit.branch2[1:2]->3",
+                                            "unit.branch2[2:3]->5", "unit.branch2[3:4]->7"}));
+    EXPECT_TRUE(m->summary().notes.empty()) << m->summary().notes.front();
+}
+
+TEST_P(Compat, SqueezeExcitationScalesTheMap) {
+    auto m = model("se");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(inputsOf(*m, "fc1"), (Inputs{"conv[0:6]->0"}));
+    EXPECT_EQ(inputsOf(*m, "fc2"), (Inputs{"fc1[0:2]->0"}));
+    // x * s: channel c of the product reads channel c of the map and of the gate.
+    EXPECT_EQ(inputsOf(*m, "out"), (Inputs{"conv[0:6]->0", "fc2[0:6]->0"}));
+}
+
+TEST_P(Compat, Gpt2Conv1dOnAViewOfTheInput) {
+    auto m = model("gpt2_mlp");
+    ASSERT_TRUE(m);
+    const auto& s = m->summary();
+    ASSERT_EQ(s.layers.size(), 2u);
+    EXPECT_EQ(s.layers[0].kind, LayerKind::TransposedLinear);
+    EXPECT_EQ(s.layers[0].inChannels, 4);
+    EXPECT_EQ(s.layers[0].outChannels, 8);
+    EXPECT_EQ(s.layers[0].biasParam, "c_fc.bias");
+    EXPECT_EQ(inputsOf(*m, "c_fc"), (Inputs{"input[0:4]->0"}));
+    // x.view(-1, C) and back keep the features as the last dimension.
+    EXPECT_EQ(inputsOf(*m, "c_proj"), (Inputs{"c_fc[0:8]->0"}));
+    EXPECT_TRUE(s.notes.empty()) << s.notes.front();
+}
+
+TEST_P(Compat, ConvolutionsWithoutBiasAndWithStringPadding) {
+    auto m = model("padding");
+    ASSERT_TRUE(m);
+    const auto& l = m->summary().layers;
+    ASSERT_EQ(l.size(), 3u);
+    EXPECT_FALSE(l[0].hasBias());  // scripted reads self.bias (None): no bias reported
+    EXPECT_EQ(l[1].biasParam, "valid.bias");
+    EXPECT_FALSE(l[2].hasBias());
+    EXPECT_EQ(l[0].padding, (std::vector<int64_t>{1, 1}));  // 'same', 3 x 3
+    EXPECT_EQ(l[1].padding, (std::vector<int64_t>{0, 0}));  // 'valid'
+    EXPECT_EQ(l[2].padding, (std::vector<int64_t>{2, 2}));  // 'same', 3 x 3 dilated by 2
+    EXPECT_EQ(l[2].dilation, (std::vector<int64_t>{2, 2}));
+}
+
+TEST_P(Compat, WeightUsedTwiceIsTwoLayers) {
+    auto m = model("shared");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(layerNames(*m), (Inputs{"stem", "shared", "shared#2", "head"}));
+    EXPECT_EQ(m->summary().layers[1].param, m->summary().layers[2].param);
+    EXPECT_EQ(inputsOf(*m, "shared#2"), (Inputs{"shared[0:4]->0"}));
+    EXPECT_EQ(inputsOf(*m, "head"), (Inputs{"shared#2[0:4]->0"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Exports, Compat, ::testing::Values("script", "trace"),
+                         [](const auto& info) { return info.param; });
+
+TEST(Compat, ScriptedAttentionTakesTheReferencePath) {
+    auto m = load("attention_script");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(layerNames(*m), (Inputs{"attn", "attn.out_proj", "fc"}));
+    EXPECT_EQ(m->summary().layers[0].heads, 2);
+    EXPECT_EQ(m->summary().layers[1].heads, 2);
+    // The attention output reaches out_proj: its inputs are never empty.
+    EXPECT_FALSE(m->summary().layers[1].inputs.empty());
+}
+
+TEST(Compat, TracedFusedAttentionIsRefusedWithTheWayOut) {
+    auto m = load("attention_trace");
+    ASSERT_TRUE(m);
+    bool said = false;
+    for (const auto& note : m->summary().notes)
+        said = said || (note.find("_native_multi_head_attention") != std::string::npos &&
+                        note.find("torch.jit.script") != std::string::npos);
+    EXPECT_TRUE(said);
+}
+
+// ActGrad of the same weights through the scripted and the traced graph.
+TEST(Compat, ScriptAndTraceGiveTheSameActGradScores) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"mobile", "blocks.1.project:2"}, {"dense", "head:1"}, {"shuffle", "head:1"}, {"se", "out:0"},
+        {"padding", "dilated_same:1"},   {"shared", "head:0"}};
+    for (const auto& [name, target] : cases) {
+        auto scripted = load(name + "_script");
+        auto traced = load(name + "_trace");
+        ASSERT_TRUE(scripted && traced) << name;
+        torch::manual_seed(3);
+        auto images = torch::randn({4, 3, 8, 8});
+        ScoreOptions opt;
+        opt.target = parseTarget(target).value();
+        opt.batchSize = 2;
+        JobContext job;
+        auto a = scoreKernels(*scripted, images, opt, job);
+        auto b = scoreKernels(*traced, images, opt, job);
+        ASSERT_TRUE(a.ok()) << name << ": " << a.error().message;
+        ASSERT_TRUE(b.ok()) << name << ": " << b.error().message;
+        EXPECT_EQ(a.value().relevantCount, b.value().relevantCount) << name;
+        EXPECT_GT(a.value().relevantCount, 0) << name;
+        ASSERT_EQ(a.value().scores.size(), b.value().scores.size()) << name;
+        for (const auto& [layer, s] : a.value().scores) {
+            ASSERT_TRUE(b.value().scores.count(layer)) << name << " layer " << layer;
+            const auto& t = b.value().scores.at(layer);
+            EXPECT_TRUE(torch::allclose(s, t, 1e-5, 1e-7))
+                << name << " " << scripted->summary().layers[static_cast<size_t>(layer)].name << " max diff "
+                << (s - t).abs().max().item<double>();
+        }
+    }
+}
