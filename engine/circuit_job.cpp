@@ -30,6 +30,10 @@ Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job)
         score.target = req.target;
         score.directionFile = req.directionFile;
         score.criterion = req.criterion;
+        if (req.criterion == "force") {  // FORCE's schedule runs towards this circuit's size
+            score.sparsity = req.sparsity;
+            score.minmax = req.minmax;
+        }
         score.granularity = req.granularity;
         score.objective = req.objective;
         score.out = out.scoresFile = in("scores.safetensors");

@@ -1,9 +1,12 @@
 #include "engine/pruning.h"
 
+#include <cmath>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "engine/internal/circuit_files.h"
+#include "engine/internal/force.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/image_set.h"
 #include "engine/internal/job_inputs.h"
@@ -13,6 +16,12 @@
 
 namespace cx::engine {
 namespace {
+
+std::string formatNumber(double v) {
+    std::ostringstream out;
+    out << std::setprecision(12) << v;
+    return out.str();
+}
 
 Result<std::vector<double>> readDirection(const std::string& path) {
     std::ifstream in(path);
@@ -46,6 +55,31 @@ std::vector<LayerCount> counts(const ModelSummary& s, const std::map<int, torch:
         out.push_back(c);
     }
     return out;
+}
+
+// FORCE scores rank towards one circuit size: they prune at that size (the default) and with
+// the min-max choice their steps were ranked by, or not at all.
+Result<double> forceCompatibleSparsity(const PruneRequest& req, const Metadata& meta) {
+    auto method = meta.find("method");
+    if (method == meta.end() || method->second != "force") {
+        if (req.sparsity == 0.0 && req.cumulative == 0.0) return invalidInput("give the sparsity to prune at (--sparsity S)");
+        return req.sparsity;
+    }
+    auto recorded = meta.find("force_sparsity");
+    if (recorded == meta.end())
+        return invalidInput(req.scores + ": FORCE scores without the sparsity they were made for; score again with cx score --criterion force --sparsity S");
+    const double made = std::strtod(recorded->second.c_str(), nullptr);
+    const std::string again = "run cx score --criterion force --sparsity S for another size";
+    if (req.cumulative != 0.0) return invalidInput("FORCE scores prune at the size they were made for (" + recorded->second + "), not by a cumulative share; " + again);
+    if (req.perLayerQuota) return invalidInput("FORCE scores prune by global rank, not per-layer quotas; " + again);
+    if (req.sparsity != 0.0 && std::abs(req.sparsity - made) > 1e-9)
+        return invalidInput(req.scores + " holds FORCE scores for sparsity " + recorded->second + ", not " +
+                            formatNumber(req.sparsity) + "; " + again);
+    auto minmax = meta.find("force_minmax");
+    if (minmax != meta.end() && (minmax->second == "true") != req.minmax)
+        return invalidInput(req.scores + ": FORCE ranked its steps " + (req.minmax ? "without" : "with") +
+                            " min-max; prune it the same way, or score again");
+    return made;
 }
 
 }  // namespace
@@ -88,6 +122,8 @@ Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
     if (granularity.value() == Granularity::Head) return invalidInput(kHeadsAreForMasks);
     auto criterion = parseCriterion(req.criterion);
     if (!criterion) return criterion.error();
+    if (criterion.value() == Criterion::Force && !(req.sparsity > 0.0 && req.sparsity <= 1.0))
+        return invalidInput("FORCE scores are made for one circuit size: give --sparsity S in (0, 1]");
     auto target = prepareTarget(req);
     if (!target) return target.error();
     auto model = Model::load(req.model);
@@ -103,10 +139,21 @@ Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
     options.seed = req.seed;
     options.device = defaultDevice();
     options.granularity = granularity.value();
-    auto scores = scoreKernels(*model.value(), images.value().images, options, job);
-    if (!scores) return scores.error();
     Metadata meta = {{"method", req.criterion}, {"target", target.value().text()},
                      {"objective", objectiveText(target.value())}, {"images_source", req.images}};
+    Result<UnitScores> scores = Error{ErrorCode::Internal, "not scored"};
+    if (options.criterion == Criterion::Force) {
+        const ForceOptions force{req.minmax, 10};
+        auto levels = forceScores(*model.value(), images.value().images, options, {req.sparsity}, force, job);
+        if (!levels) return levels.error();
+        scores = std::move(levels.value().front());
+        meta["force_sparsity"] = formatNumber(req.sparsity);
+        meta["force_steps"] = std::to_string(force.steps);
+        meta["force_minmax"] = req.minmax ? "true" : "false";
+    } else {
+        scores = scoreKernels(*model.value(), images.value().images, options, job);
+    }
+    if (!scores) return scores.error();
     if (auto st = writeScoresFile(req.out, *model.value(), scores.value(), meta, &target.value()); !st) return st.error();
     ScoreReport report;
     report.relevant = scores.value().relevantCount;
@@ -119,13 +166,15 @@ Result<PruneReport> runPrune(const PruneRequest& req, JobContext& job) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
     if (req.bias != "masked" && req.bias != "pruned") return invalidInput("bias mode must be masked or pruned, not '" + req.bias + "'");
-    if (req.cumulative == 0.0 && !(req.sparsity > 0.0 && req.sparsity <= 1.0))
+    if (req.cumulative == 0.0 && !(req.sparsity >= 0.0 && req.sparsity <= 1.0))
         return invalidInput("sparsity must be in (0, 1], got " + std::to_string(req.sparsity));
     auto model = Model::load(req.model);
     if (!model) return model.error();
     auto loaded = readScoresFile(req.scores, *model.value());
     if (!loaded) return loaded.error();
-    CircuitOptions options{req.sparsity, req.minmax, req.bias == "pruned" ? BiasMode::Pruned : BiasMode::Masked,
+    auto sparsity = forceCompatibleSparsity(req, loaded.value().metadata);
+    if (!sparsity) return sparsity.error();
+    CircuitOptions options{sparsity.value(), req.minmax, req.bias == "pruned" ? BiasMode::Pruned : BiasMode::Masked,
                            req.perLayerQuota, req.cumulative};
     auto circuit = selectCircuit(*model.value(), loaded.value().scores, options);
     if (!circuit) return circuit.error();

@@ -21,6 +21,8 @@ struct ScoreRequest {
     std::string granularity = "kernel";
     int64_t batchSize = 32;
     uint64_t seed = 0;
+    double sparsity = 0.0;  // FORCE: the circuit size its schedule prunes towards (recorded in the file)
+    bool minmax = false;    // FORCE: rank its steps with per-layer min-max, as the circuit will be
 };
 
 struct LayerCount {
@@ -39,7 +41,7 @@ Result<ScoreReport> runScore(const ScoreRequest& request, JobContext& job);
 
 struct PruneRequest {
     std::string model, scores, out;
-    double sparsity = 0.1;
+    double sparsity = 0.1;        // 0: the sparsity a FORCE scores file was made for
     bool minmax = false;
     std::string bias = "masked";  // or "pruned"
     bool perLayerQuota = false;   // each layer keeps the same fraction of its relevant units
@@ -54,7 +56,8 @@ struct PruneReport {
 };
 
 /// Reads a scores file made for this model (refused otherwise, naming the mismatch), keeps the
-/// top kernels and writes MASK.safetensors.
+/// top kernels and writes MASK.safetensors. FORCE scores prune only at the sparsity and min-max
+/// choice their schedule ran for (another size is another FORCE run: refused with the reason).
 Result<PruneReport> runPrune(const PruneRequest& request, JobContext& job);
 
 struct SweepRequest {

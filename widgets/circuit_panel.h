@@ -35,9 +35,13 @@ struct CircuitSettings {
     QString bias = QStringLiteral("masked");
     bool minmax = false;
     /// Everything but the sparsity, bias and min-max: equal keys can share one scores file.
+    /// FORCE's scores belong to one size and ranking, so for FORCE those are part of the key.
     QString scoringKey() const {
-        return target + QLatin1Char('|') + directionFile + QLatin1Char('|') + criterion + QLatin1Char('|') + granularity +
-               QLatin1Char('|') + objective;
+        QString key = target + QLatin1Char('|') + directionFile + QLatin1Char('|') + criterion + QLatin1Char('|') +
+                      granularity + QLatin1Char('|') + objective;
+        if (criterion == QLatin1String("force"))
+            key += QLatin1Char('|') + QString::number(sparsity, 'g', 12) + (minmax ? QStringLiteral("|minmax") : QString());
+        return key;
     }
     /// The target as people read it: "features.conv4:27" or "features.conv4 along dir.txt".
     QString targetLabel() const;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -56,7 +57,11 @@ nlohmann::json toJson(const engine::ModelSummary& summary) {
 void printTable(const engine::ModelSummary& summary) {
     std::cout << summary.path << "\n  " << summary.layers.size() << " layers, " << summary.parameterCount
               << " parameters, sha256 " << summary.sha256.substr(0, 16) << "...\n\n";
-    std::cout << std::left << std::setw(4) << "#" << std::setw(24) << "layer" << std::setw(10) << "kind"
+    // The name column fits the longest name (torchvision's attention layers run past 40).
+    size_t nameWidth = 24;
+    for (const auto& l : summary.layers) nameWidth = std::max(nameWidth, l.name.size() + 9);
+    const int width = static_cast<int>(nameWidth);
+    std::cout << std::left << std::setw(4) << "#" << std::setw(width) << "layer" << std::setw(10) << "kind"
               << std::setw(16) << "weight" << std::setw(22) << "stride/pad/dil/grp" << "inputs\n";
     for (size_t i = 0; i < summary.layers.size(); ++i) {
         const auto& l = summary.layers[i];
@@ -73,7 +78,7 @@ void printTable(const engine::ModelSummary& summary) {
                            std::to_string(s.sourceOffset + s.sourceChannels) + "]->" +
                            std::to_string(s.channelOffset) + (s.mode == engine::FlowMode::Expand ? " (flatten)" : "");
         }
-        std::cout << std::setw(4) << i << std::setw(24) << (l.name + (l.reachable ? "" : " (dead)"))
+        std::cout << std::setw(4) << i << std::setw(width) << (l.name + (l.reachable ? "" : " (dead)"))
                   << std::setw(10) << engine::layerKindName(l.kind) << std::setw(16) << shapeText(l.weightShape)
                   << std::setw(22) << geometry << inputs << (l.hasBias() ? "" : "  [no bias]") << "\n";
     }

@@ -14,11 +14,14 @@ namespace {
 
 const char* kScoreHelp = R"(usage: cx score MODEL --images DIR|FILE.safetensors --target LAYER:UNIT --out SCORES.safetensors [options]
 
-Scores every kernel that can reach the target feature (ActGrad, SNIP, magnitude or random).
+Scores every kernel that can reach the target feature (ActGrad, SNIP, FORCE, magnitude or random).
 
   --target LAYER:UNIT      a channel of a conv layer's output, or a linear unit
   --direction FILE         with --target LAYER: coefficients over the layer's channels
-  --criterion C            actgrad (default), snip, magnitude, random
+  --criterion C            actgrad (default), snip, force, magnitude, random
+  --sparsity S             force: the circuit size (fraction of relevant kernels) its 10-step
+                           schedule prunes towards; recorded in the file, cx prune keeps it
+  --minmax                 force: rank every step with per-layer min-max (prune with --minmax)
   --objective O            sum-abs (default), max, mean, sum, position:H,W
   --granularity G          kernel (default), filter (conv filters / linear neurons), weight
   --batch-size B           images per forward/backward pass (default 32; scores do not depend on it)
@@ -34,7 +37,8 @@ const char* kPruneHelp = R"(usage: cx prune MODEL --scores SCORES.safetensors --
 Keeps exactly round(S x relevant) kernels with the highest scores, removes dead ends, and writes
 the circuit's mask. Prints requested sparsity, relevant, kept, effective kept, disconnected.
 
-  --sparsity S             fraction of relevant kernels kept, in (0, 1]
+  --sparsity S             fraction of relevant kernels kept, in (0, 1]; FORCE scores default to
+                           (and only prune at) the sparsity they were made for
   --bias masked|pruned     pruned: filters with every kernel masked lose their bias too
   --minmax                 min-max normalise scores within each layer before ranking
   --quota                  every layer keeps the same fraction S of its relevant units
@@ -67,8 +71,8 @@ nlohmann::json layersJson(const std::vector<engine::LayerCount>& layers, bool wi
 
 int runScoreCommand(const std::vector<std::string>& argv) {
     Args args(argv, {"images", "target", "direction", "criterion", "objective", "granularity", "batch-size", "seed",
-                     "limit", "resize", "crop", "out"},
-              {"no-normalize", "json", "help"});
+                     "limit", "resize", "crop", "out", "sparsity"},
+              {"no-normalize", "json", "help", "minmax"});
     if (args.has("help")) return std::cout << kScoreHelp, 0;
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 1) return usageError("score takes one MODEL file (see cx score --help)");
@@ -84,6 +88,10 @@ int runScoreCommand(const std::vector<std::string>& argv) {
     req.criterion = args.value("criterion", req.criterion);
     req.objective = args.value("objective", req.objective);
     req.granularity = args.value("granularity", req.granularity);
+    req.sparsity = args.real("sparsity", 0.0, err).value_or(0);
+    req.minmax = args.has("minmax");
+    if ((args.has("sparsity") || req.minmax) && req.criterion != "force")
+        return usageError("--sparsity and --minmax belong to --criterion force (other scores serve every sparsity)");
     readDataOptions(args, req.imageOptions, req.batchSize, req.seed, err);
     if (!err.empty()) return usageError(err);
     engine::JobContext job;
@@ -110,13 +118,14 @@ int runPruneCommand(const std::vector<std::string>& argv) {
     if (args.positional().size() != 1) return usageError("prune takes one MODEL file (see cx prune --help)");
     for (const char* required : {"scores", "out"})
         if (!args.value(required)) return usageError(std::string("prune needs --") + required);
-    if (args.has("sparsity") == args.has("cumulative")) return usageError("prune needs either --sparsity or --cumulative");
+    if (args.has("sparsity") && args.has("cumulative")) return usageError("prune takes --sparsity or --cumulative, not both");
     engine::PruneRequest req;
     std::string err;
     req.model = args.positional()[0];
     req.scores = *args.value("scores");
     req.out = *args.value("out");
-    req.sparsity = args.real("sparsity", 0.1, err).value_or(0);
+    req.sparsity = args.real("sparsity", 0.0, err).value_or(0);  // 0: FORCE's recorded size
+    if (args.has("sparsity") && req.sparsity == 0.0 && err.empty()) err = "sparsity must be in (0, 1], got 0";
     req.bias = args.value("bias", req.bias);
     req.minmax = args.has("minmax");
     req.perLayerQuota = args.has("quota");

@@ -134,6 +134,10 @@ void MainWindow::openScores(const QString& path) {
     if (!get("method").isEmpty()) settings.criterion = get("method");
     if (!get("granularity").isEmpty()) settings.granularity = get("granularity");
     if (!get("objective").isEmpty()) settings.objective = get("objective");
+    if (settings.criterion == QLatin1String("force")) {  // FORCE scores prune only at the size they were made for
+        settings.sparsity = get("force_sparsity").toDouble();
+        settings.minmax = get("force_minmax") == QLatin1String("true");
+    }
     m_circuit->setSettings(settings);
     m_scoresByKey.insert(settings.scoringKey() + QLatin1Char('|') + imagesForJobs(), path);
     findCircuit(settings);

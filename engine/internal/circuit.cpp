@@ -35,6 +35,42 @@ std::map<int, torch::Tensor> minMaxNormalised(const UnitScores& scores) {
     return out;
 }
 
+namespace {
+
+// Relevant units in (layer, flat index) order with the values they are ranked by; a stable
+// descending sort breaks ties in that order.
+struct RankedUnits {
+    std::vector<torch::Tensor> values;                    // per layer
+    std::vector<std::pair<int, torch::Tensor>> positions;  // layer, flat indices of its relevant units
+};
+
+RankedUnits rankRelevant(const UnitScores& scores, bool minmax) {
+    const auto ranked = minmax ? minMaxNormalised(scores) : scores.scores;
+    RankedUnits out;
+    for (const auto& [l, rel] : scores.relevant) {
+        auto flat = rel.flatten().nonzero().flatten();
+        out.values.push_back(ranked.at(l).flatten().index_select(0, flat));
+        out.positions.emplace_back(l, flat);
+    }
+    return out;
+}
+
+// Flags over the concatenated ranked units, back onto each layer's unit grid.
+std::map<int, torch::Tensor> unitGrids(const UnitScores& scores, const RankedUnits& ranked, const torch::Tensor& flags) {
+    std::map<int, torch::Tensor> out;
+    int64_t offset = 0;
+    for (const auto& [l, flat] : ranked.positions) {
+        const auto& rel = scores.relevant.at(l);
+        auto mask = torch::zeros({rel.numel()}, torch::kBool);
+        mask.index_put_({flat}, flags.narrow(0, offset, flat.numel()));
+        offset += flat.numel();
+        out[l] = mask.view(rel.sizes());
+    }
+    return out;
+}
+
+}  // namespace
+
 // Flags of the top `count` values (stable: ties keep their order).
 torch::Tensor topFlags(const torch::Tensor& values, int64_t count) {
     auto order = std::get<1>(values.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
@@ -48,6 +84,12 @@ int64_t cumulativeCount(const torch::Tensor& values, double share) {
     if (total <= 0.0) return values.numel();
     auto reached = (sorted.cumsum(0) >= share * total * (1 - 1e-12)).nonzero();
     return reached.numel() ? reached[0][0].item<int64_t>() + 1 : values.numel();
+}
+
+std::map<int, torch::Tensor> topUnits(const UnitScores& scores, int64_t count, bool minmax) {
+    const RankedUnits ranked = rankRelevant(scores, minmax);
+    auto all = torch::cat(ranked.values);
+    return unitGrids(scores, ranked, topFlags(all, std::min<int64_t>(count, all.numel())));
 }
 
 Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, const CircuitOptions& options) {
@@ -66,16 +108,8 @@ Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, cons
         c.bias = options.bias;
         c.relevant = scores.relevantCount;
         c.requested = std::max<int64_t>(1, std::llround(options.sparsity * double(scores.relevantCount)));
-        const auto ranked = options.minmax ? minMaxNormalised(scores) : scores.scores;
-        // Relevant kernels in (layer, flat index) order; a stable descending sort breaks ties
-        // in that order.
-        std::vector<torch::Tensor> values;
-        std::vector<std::pair<int, torch::Tensor>> positions;
-        for (const auto& [l, rel] : scores.relevant) {
-            auto flat = rel.flatten().nonzero().flatten();
-            values.push_back(ranked.at(l).flatten().index_select(0, flat));
-            positions.emplace_back(l, flat);
-        }
+        const RankedUnits ranked = rankRelevant(scores, options.minmax);
+        const auto& values = ranked.values;
         auto all = torch::cat(values);
         if (byShare) {
             c.requested = std::max<int64_t>(1, cumulativeCount(all, options.cumulative));
@@ -94,14 +128,7 @@ Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, cons
         } else {
             keepFlags = topFlags(all, c.requested);
         }
-        int64_t offset = 0;
-        for (const auto& [l, flat] : positions) {
-            const auto& rel = scores.relevant.at(l);
-            auto mask = torch::zeros({rel.numel()}, torch::kBool);
-            mask.index_put_({flat}, keepFlags.narrow(0, offset, flat.numel()));
-            offset += flat.numel();
-            c.kept[l] = mask.view(rel.sizes());
-        }
+        c.kept = unitGrids(scores, ranked, keepFlags);
         c.keptCount = c.requested;
         // Dead ends are found on kernels: map kept units to kernels and the effective kernels back.
         const KernelGraph graph(model.summary());

@@ -39,6 +39,11 @@ struct Circuit {
 /// whose top scores sum to that share of all relevant scores (the sparsity is then reported).
 Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, const CircuitOptions& options);
 
+/// The top `count` relevant units by global rank (as selectCircuit ranks them: stable, ties to
+/// the earlier layer and lower index; min-max normalised per layer when asked), no dead-end
+/// removal: layer -> bool unit grid. FORCE's intermediate masks.
+std::map<int, torch::Tensor> topUnits(const UnitScores& scores, int64_t count, bool minmax);
+
 /// Parameter paths and tensors that make the circuit's forward pass (masked weights; biases
 /// of fully masked filters too in Pruned mode).
 struct Overrides {

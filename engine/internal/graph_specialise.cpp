@@ -1,9 +1,11 @@
 #include "engine/internal/graph_specialise.h"
 
 #include <set>
+#include <unordered_map>
 #include <utility>
 
 #include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/passes/common_subexpression_elimination.h>
 #include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/loop_unrolling.h>
@@ -70,32 +72,110 @@ int replaceConstantAttributes(const torch::jit::Module& root, Graph& graph) {
     return replaced;
 }
 
-bool containsFusedAttention(const Block* block) {
-    for (const Node* node : block->nodes()) {
-        const std::string kind = node->kind().toQualString();
-        if (kind == "aten::_native_multi_head_attention" || kind == "aten::_transformer_encoder_layer_fwd")
-            return true;
-        for (const Block* sub : node->blocks())
-            if (containsFusedAttention(sub)) return true;
+bool isFusedAttention(const Node* node) {
+    const std::string kind = node->kind().toQualString();
+    return kind == "aten::_native_multi_head_attention" || kind == "aten::_transformer_encoder_layer_fwd";
+}
+
+// Values that are a fused kernel's result, passed on unchanged (through If outputs, casts,
+// tuples): where a branch hands on such a value, the other branch computes it for real.
+class FusedResults {
+public:
+    bool value(const Value* v) {
+        auto it = m_memo.find(v);
+        if (it != m_memo.end()) return it->second;
+        m_memo[v] = false;
+        const Node* node = v->node();
+        bool fused = isFusedAttention(node);
+        const auto k = node->kind();
+        if (k == c10::prim::unchecked_cast || k == c10::prim::TupleUnpack || k == c10::prim::TupleIndex ||
+            k == c10::prim::TupleConstruct || k == c10::prim::ListUnpack)
+            for (const Value* in : node->inputs()) fused = fused || value(in);
+        if (k == c10::prim::If)
+            for (const Block* b : node->blocks()) fused = fused || value(b->outputs()[v->offset()]);
+        return m_memo[v] = fused;
+    }
+
+    // Whether the branch runs a fused kernel or hands on what one computed.
+    bool block(const Block* b) {
+        for (const Node* node : b->nodes()) {
+            if (isFusedAttention(node)) return true;
+            for (const Block* sub : node->blocks())
+                if (block(sub)) return true;
+        }
+        for (const Value* out : b->outputs())
+            if (value(out)) return true;
+        return false;
+    }
+
+private:
+    std::unordered_map<const Value*, bool> m_memo;
+};
+
+// nn.MultiheadAttention and nn.TransformerEncoderLayer choose at run time between a fused
+// kernel (no derivative, projections hidden inside) and the reference path; both compute the
+// same function, so the analysis graph always takes the reference path. One choice at a time,
+// in graph order, each folded away before the next is judged: once the reference path is
+// taken, what follows no longer hands on a fused result.
+bool foldFirstFusedChoice(Graph& graph) {
+    FusedResults fused;
+    for (Node* node : flattenNodes(graph.block())) {
+        if (node->kind() != c10::prim::If || torch::jit::toIValue(node->input(0))) continue;
+        const bool thenFused = fused.block(node->blocks()[0]);
+        const bool elseFused = fused.block(node->blocks()[1]);
+        if (thenFused == elseFused) continue;
+        torch::jit::WithInsertPoint point(node);
+        node->replaceInput(0, graph.insertConstant(c10::IValue(!thenFused)));
+        return true;
     }
     return false;
 }
 
-// nn.MultiheadAttention and nn.TransformerEncoderLayer choose at run time between a fused
-// kernel (no derivative, projections hidden inside) and the reference path; both compute the
-// same function, so the analysis graph always takes the reference path.
-int preferReferenceAttention(Graph& graph) {
+bool hasFusedAttention(const Block* block) {
+    for (const Node* node : block->nodes()) {
+        if (isFusedAttention(node)) return true;
+        for (const Block* sub : node->blocks())
+            if (hasFusedAttention(sub)) return true;
+    }
+    return false;
+}
+
+// `key is value` on one SSA value is true whatever runs (nn.MultiheadAttention asks it to pick
+// its packed self-attention path). Different values may still alias at run time: left alone.
+int foldIdentityChecks(Graph& graph) {
     int folded = 0;
     for (Node* node : flattenNodes(graph.block())) {
-        if (node->kind() != c10::prim::If) continue;
-        const bool thenFused = containsFusedAttention(node->blocks()[0]);
-        const bool elseFused = containsFusedAttention(node->blocks()[1]);
-        if (thenFused == elseFused) continue;
+        const bool is = node->kind() == c10::aten::__is__, isNot = node->kind() == c10::aten::__isnot__;
+        if ((!is && !isNot) || node->inputs().size() != 2 || node->input(0) != node->input(1)) continue;
         torch::jit::WithInsertPoint point(node);
-        node->replaceInput(0, graph.insertConstant(c10::IValue(!thenFused)));
+        node->output()->replaceAllUsesWith(graph.insertConstant(c10::IValue(is)));
         ++folded;
     }
     return folded;
+}
+
+// An If whose branches each return one value for two outputs returns one object twice
+// (query = key = value = x.transpose(1, 0)): the second output becomes the first, so that a
+// later `key is value` sees one value.
+int mergeEqualIfOutputs(Graph& graph) {
+    int merged = 0;
+    auto nodes = flattenNodes(graph.block());
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {  // inner Ifs first
+        Node* node = *it;
+        if (node->kind() != c10::prim::If) continue;
+        for (size_t j = 1; j < node->outputs().size(); ++j) {
+            if (!node->output(j)->hasUses()) continue;
+            for (size_t i = 0; i < j; ++i) {
+                bool same = true;
+                for (Block* b : node->blocks()) same = same && b->outputs()[i] == b->outputs()[j];
+                if (!same) continue;
+                node->output(j)->replaceAllUsesWith(node->output(i));
+                ++merged;
+                break;
+            }
+        }
+    }
+    return merged;
 }
 
 bool isLayerLike(const Node* node) {
@@ -109,8 +189,8 @@ bool isLayerLike(const Node* node) {
 // projections are hidden inside and no gradient passes it. Said plainly, with the way out.
 void noteUnconditionalFusedAttention(const Graph& graph, std::vector<std::string>& notes) {
     for (const Node* node : graph.block()->nodes()) {
+        if (!isFusedAttention(node)) continue;
         const std::string kind = node->kind().toQualString();
-        if (kind != "aten::_native_multi_head_attention" && kind != "aten::_transformer_encoder_layer_fwd") continue;
         notes.push_back("the model runs the fused kernel " + kind +
                         " (traced under torch.no_grad): its projections are not layers and no gradient passes it, "
                         "so nothing before it can be scored; trace with autograd on or export with torch.jit.script");
@@ -123,8 +203,7 @@ void noteUnconditionalFusedAttention(const Graph& graph, std::vector<std::string
 void specialiseGraph(const torch::jit::Module& module, std::shared_ptr<Graph>& graph, std::vector<std::string>& notes) {
     noteUnconditionalFusedAttention(*graph, notes);
     const int replaced = replaceConstantAttributes(module, *graph);
-    const int fused = preferReferenceAttention(*graph);
-    if (replaced == 0 && fused == 0) return;  // nothing to fold: a traced graph stays as it was
+    if (replaced == 0 && !hasFusedAttention(graph->block())) return;  // a traced graph stays as it was
     // Dead-code elimination runs inside the passes below. Layers whose result the model never
     // uses are still layers of the model (reported unreachable, as for a traced model), so
     // their outputs are kept alive as temporary graph outputs while the passes run.
@@ -132,6 +211,17 @@ void specialiseGraph(const torch::jit::Module& module, std::shared_ptr<Graph>& g
     for (Node* node : graph->block()->nodes())
         if (isLayerLike(node)) graph->registerOutput(node->output());
     torch::jit::ConstantPropagation(graph);
+    int fused = 0;
+    // Folding one branch can make two names one value, which answers the next identity check.
+    for (int round = 0; round < 1000; ++round) {
+        const bool choice = foldFirstFusedChoice(*graph);
+        const bool merged = mergeEqualIfOutputs(*graph) > 0;
+        if (merged) torch::jit::EliminateCommonSubexpression(graph);
+        const bool identity = foldIdentityChecks(*graph) > 0 || merged;
+        if (!choice && !identity) break;
+        fused += choice;
+        torch::jit::ConstantPropagation(graph);
+    }
     torch::jit::UnrollConstantLoops(graph);
     torch::jit::RemoveListMutation(graph);
     torch::jit::ConstantPropagation(graph);

@@ -45,6 +45,7 @@ const char* criterionName(Criterion c) {
     switch (c) {
         case Criterion::ActGrad: return "actgrad";
         case Criterion::Snip: return "snip";
+        case Criterion::Force: return "force";
         case Criterion::Magnitude: return "magnitude";
         case Criterion::Random: return "random";
     }
@@ -52,9 +53,9 @@ const char* criterionName(Criterion c) {
 }
 
 Result<Criterion> parseCriterion(const std::string& text) {
-    for (Criterion c : {Criterion::ActGrad, Criterion::Snip, Criterion::Magnitude, Criterion::Random})
+    for (Criterion c : {Criterion::ActGrad, Criterion::Snip, Criterion::Force, Criterion::Magnitude, Criterion::Random})
         if (text == criterionName(c)) return c;
-    return invalidInput("unknown criterion '" + text + "' (actgrad, snip, magnitude, random)");
+    return invalidInput("unknown criterion '" + text + "' (actgrad, snip, force, magnitude, random)");
 }
 
 std::vector<int64_t> targetRows(const TargetSpec& target) {
@@ -99,6 +100,8 @@ Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images,
     if (!target) return target.error();
     if (images.size(0) == 0) return invalidInput("the image set is empty");
     if (options.batchSize < 1) return invalidInput("batch size must be at least 1");
+    if (options.criterion == Criterion::Force)
+        return invalidInput("FORCE scores belong to one circuit size: give the target sparsity (cx score --sparsity)");
     return guarded<UnitScores>("scoring", [&]() -> Result<UnitScores> {
         UnitScores out;
         out.targetLayer = target.value();
@@ -175,70 +178,6 @@ Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images,
         for (int l : layers) finish(l, acc[l]);
         return out;
     });
-}
-
-std::vector<int64_t> forceSchedule(int64_t relevant, int64_t finalCount, int steps) {
-    std::vector<int64_t> counts;
-    for (int t = 1; t <= steps; ++t) {
-        const double f = double(t) / steps;
-        counts.push_back(std::llround(std::exp(f * std::log(double(finalCount)) + (1 - f) * std::log(double(relevant)))));
-    }
-    return counts;
-}
-
-Result<std::vector<UnitScores>> forceScores(const Model& model, const torch::Tensor& images, const TargetSpec& target,
-                                              const std::vector<double>& sparsities, int64_t batchSize,
-                                              const std::string& device, JobContext& job, int steps,
-                                              Granularity granularity) {
-    ScoreOptions options;
-    options.granularity = granularity;
-    options.target = target;
-    options.criterion = Criterion::Snip;
-    options.batchSize = batchSize;
-    options.device = device;
-    JobContext quiet(job.token());
-    auto first = scoreKernels(model, images, options, quiet);
-    if (!first) return first.error();
-    const int64_t m = first.value().relevantCount;
-    std::vector<int64_t> wanted;
-    for (double s : sparsities) wanted.push_back(std::max<int64_t>(1, std::llround(s * double(m))));
-    const int64_t smallest = *std::min_element(wanted.begin(), wanted.end());
-    const auto schedule = forceSchedule(m, smallest, steps);
-    std::vector<UnitScores> perLevel(sparsities.size());
-    std::vector<bool> done(sparsities.size(), false);
-    UnitScores current = first.take();  // scores of the network masked to the previous count
-    for (int t = 0; t < steps; ++t) {
-        for (size_t j = 0; j < wanted.size(); ++j)
-            if (!done[j] && schedule[size_t(t)] <= wanted[j]) {
-                perLevel[j] = current;
-                done[j] = true;
-            }
-        if (t + 1 == steps || std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
-        // Keep the top k_t of the current scores, then re-score every relevant kernel through that mask.
-        auto all = torch::cat([&] {
-            std::vector<torch::Tensor> v;
-            for (const auto& [l, s] : current.scores) v.push_back(s.masked_select(current.relevant.at(l)));
-            return v;
-        }());
-        auto order = std::get<1>(all.sort(true, 0, true));
-        auto keep = torch::zeros({all.numel()}, torch::kBool).index_fill_(0, order.narrow(0, 0, schedule[size_t(t)]), true);
-        std::map<int, torch::Tensor> masks;
-        int64_t offset = 0;
-        for (const auto& [l, rel] : current.relevant) {
-            const int64_t n = rel.sum().item<int64_t>();
-            auto mask = torch::zeros(rel.sizes(), torch::kBool);
-            mask.masked_scatter_(rel, keep.narrow(0, offset, n));
-            offset += n;
-            masks[l] = mask;
-        }
-        auto next = scoreKernels(model, images, options, quiet, &masks);
-        if (!next) return next.error();
-        current = next.take();
-        job.progress("force", double(t + 1) / steps);
-    }
-    for (size_t j = 0; j < wanted.size(); ++j)
-        if (!done[j]) perLevel[j] = current;
-    return perLevel;
 }
 
 }  // namespace cx::engine

@@ -14,7 +14,7 @@
 
 namespace cx::engine {
 
-enum class Criterion { ActGrad, Snip, Magnitude, Random };
+enum class Criterion { ActGrad, Snip, Force, Magnitude, Random };
 
 const char* criterionName(Criterion criterion);
 Result<Criterion> parseCriterion(const std::string& text);
@@ -47,24 +47,12 @@ std::vector<int64_t> targetRows(const TargetSpec& target);
 /// Per-image objective L_n from the target layer's output y (N x C x ... or N x ... x C).
 torch::Tensor perImageObjective(const LayerInfo& targetLayer, const TargetSpec& target, const torch::Tensor& y);
 
-/// Scores every relevant kernel. Cancel and progress at batch granularity.
+/// Scores every relevant kernel. Cancel and progress at batch granularity. FORCE needs a
+/// circuit size and runs its own schedule: see force.h (refused here).
 /// `masks` (layer -> bool unit grid) scores the masked network instead, as FORCE does: the
 /// gradient is taken at the masked weights and multiplied by the original ones, so masked
 /// kernels are re-scored too (SNIP only).
 Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
                                   JobContext& job, const std::map<int, torch::Tensor>* masks = nullptr);
-
-/// FORCE (de Jorge et al.): T iterations of SNIP on the progressively masked network with the
-/// exponential keep schedule k_t = exp((t/T) ln k + (1 - t/T) ln m) from m relevant kernels
-/// down to the smallest requested count k. One run serves every requested sparsity: a level
-/// keeping c kernels uses the scores of the first step whose count k_t <= c.
-/// Returns scores per requested sparsity (same order).
-Result<std::vector<UnitScores>> forceScores(const Model& model, const torch::Tensor& images, const TargetSpec& target,
-                                              const std::vector<double>& sparsities, int64_t batchSize,
-                                              const std::string& device, JobContext& job, int steps = 10,
-                                              Granularity granularity = Granularity::Kernel);
-
-/// The FORCE keep counts k_1..k_T (k_0 = m is the full network).
-std::vector<int64_t> forceSchedule(int64_t relevant, int64_t finalCount, int steps);
 
 }  // namespace cx::engine

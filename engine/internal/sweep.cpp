@@ -1,6 +1,7 @@
 #include "engine/internal/sweep.h"
 
 #include "engine/internal/guard.h"
+#include "engine/internal/force.h"
 #include "engine/internal/scoring.h"
 
 namespace cx::engine {
@@ -17,7 +18,7 @@ Result<std::vector<SweepPoint>> sweepCircuits(const Model& model, const torch::T
     for (double level : s.sparsities)
         if (!(level > 0.0 && level <= 1.0)) return invalidInput("sparsity must be in (0, 1], got " + std::to_string(level));
     for (const auto& c : s.criteria)
-        if (c != "force" && !parseCriterion(c)) return invalidInput("unknown criterion '" + c + "' (actgrad, snip, force, magnitude, random)");
+        if (auto parsed = parseCriterion(c); !parsed) return parsed.error();
     auto resolved = resolveTarget(model.summary(), s.target);
     if (!resolved) return resolved.error();
     return guarded<std::vector<SweepPoint>>("sweep", [&]() -> Result<std::vector<SweepPoint>> {
@@ -30,12 +31,13 @@ Result<std::vector<SweepPoint>> sweepCircuits(const Model& model, const torch::T
             const std::string& name = s.criteria[ci];
             job.progress("score " + name, ci / total);
             std::vector<UnitScores> perLevel;
-            if (name == "force") {
-                auto f = forceScores(model, scoreImages, s.target, s.sparsities, s.batchSize, s.device, inner, 10, s.granularity);
+            const ScoreOptions options{s.target, parseCriterion(name).value(), s.batchSize, s.seed, s.device, s.granularity};
+            if (options.criterion == Criterion::Force) {
+                // Every level on its own schedule from all relevant kernels (seed 002).
+                auto f = forceScores(model, scoreImages, options, s.sparsities, {s.minmax, 10}, inner);
                 if (!f) return f.error();
                 perLevel = f.take();
             } else {
-                ScoreOptions options{s.target, parseCriterion(name).value(), s.batchSize, s.seed, s.device, s.granularity};
                 auto scores = scoreKernels(model, scoreImages, options, inner);
                 if (!scores) return scores.error();
                 perLevel.assign(s.sparsities.size(), scores.take());

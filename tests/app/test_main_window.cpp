@@ -124,6 +124,11 @@ TEST(MainWindow, OpensTheDemoModel) {
     for (const auto& p : curves->points())
         if (p.criterion == "magnitude" && p.sparsity == 0.2) sweptPearson = p.pearson;
     EXPECT_TRUE(w.circuitPanel()->scatter()->caption().contains(QStringLiteral("|r| = %1").arg(sweptPearson, 0, 'f', 3)));
+    // FORCE is a criterion like the others: a FORCE point opens its circuit (its own schedule).
+    Q_EMIT curves->pointClicked(QStringLiteral("force"), 0.3);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_FALSE(w.lastError().contains("unknown criterion")) << w.lastError().toStdString();
+    EXPECT_TRUE(w.circuitPanel()->summaryText().contains("FORCE, 30%")) << w.circuitPanel()->summaryText().toStdString();
     // A bad target is refused with a message, and the shown circuit stays.
     w.findCircuit(QStringLiteral("features.conv4"), 0.1);
     EXPECT_TRUE(w.lastError().contains("layer:unit"));

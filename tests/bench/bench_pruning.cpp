@@ -17,6 +17,7 @@
 #include <torch/torch.h>
 
 #include "engine/internal/circuit.h"
+#include "engine/internal/force.h"
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/preservation.h"
@@ -136,7 +137,8 @@ void run(const Workload& w, bool quick) {
         },
         2);
     double force = 0;
-    if (!quick) force = seconds([&] { forceScores(*model, w.images, target, levels, batch, "cpu", job).take(); });
+    const ScoreOptions forceOptions{target, Criterion::Force, batch, 0, "cpu"};
+    if (!quick) force = seconds([&] { forceScores(*model, w.images, forceOptions, levels, {}, job).take(); });
     std::printf("  plain truncated forward            %8.3f s\n", fwd);
     std::printf("  plain truncated forward+backward   %8.3f s\n", fwdBwd);
     std::printf("  ActGrad scoring pass               %8.3f s   ratio to forward+backward %.2f (aim <= 2.5)\n", actgrad, actgrad / fwdBwd);

@@ -194,6 +194,35 @@ TEST(Cli, PruneRefusesScoresOfAnotherModelAndBadSparsity) {
     EXPECT_NE(layer.err.find("layers: features.0, features.3"), std::string::npos);
 }
 
+TEST(Cli, ForceScoresPruneAtTheSizeTheyWereMadeFor) {
+    const std::string dir = tempDir();
+    ASSERT_EQ(cx("demo images --count 6 --seed 3 --out " + dir + "/img.safetensors").code, 0);
+    const std::string base = "score " + model("chain") + " --images " + dir + "/img.safetensors --target features.5:1 --batch-size 3 ";
+    auto missing = cx(base + "--criterion force --out " + dir + "/f.safetensors");
+    EXPECT_EQ(missing.code, 2);
+    EXPECT_NE(missing.err.find("--sparsity"), std::string::npos) << missing.err;
+    EXPECT_EQ(cx(base + "--sparsity 0.2 --out " + dir + "/a.safetensors").code, 2);  // only FORCE takes a size
+    auto score = cx(base + "--criterion force --sparsity 0.2 --out " + dir + "/f.safetensors");
+    ASSERT_EQ(score.code, 0) << score.err;
+    EXPECT_EQ(header(dir + "/f.safetensors")["__metadata__"]["force_sparsity"], "0.2");
+    // No --sparsity: the recorded one. 42 relevant kernels -> round(0.2 x 42) = 8 kept.
+    auto prune = cx("prune " + model("chain") + " --scores " + dir + "/f.safetensors --json --out " + dir + "/m.safetensors");
+    ASSERT_EQ(prune.code, 0) << prune.err;
+    EXPECT_EQ(nlohmann::json::parse(prune.out)["kept"], 8);
+    EXPECT_EQ(cx("prune " + model("chain") + " --scores " + dir + "/f.safetensors --sparsity 0.2 --out " + dir + "/m2.safetensors").code, 0);
+    auto other = cx("prune " + model("chain") + " --scores " + dir + "/f.safetensors --sparsity 0.5 --out " + dir + "/m3.safetensors");
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("FORCE scores for sparsity 0.2, not 0.5"), std::string::npos) << other.err;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/m3.safetensors"));
+    auto minmax = cx("prune " + model("chain") + " --scores " + dir + "/f.safetensors --minmax --out " + dir + "/m3.safetensors");
+    EXPECT_EQ(minmax.code, 2);
+    // Other scores still need a sparsity.
+    ASSERT_EQ(cx(base + "--out " + dir + "/a.safetensors").code, 0);
+    auto none = cx("prune " + model("chain") + " --scores " + dir + "/a.safetensors --out " + dir + "/m4.safetensors");
+    EXPECT_EQ(none.code, 2);
+    EXPECT_NE(none.err.find("--sparsity"), std::string::npos) << none.err;
+}
+
 TEST(Cli, SweepWritesACurveAndIouComparesCircuits) {
     const std::string dir = tempDir();
     ASSERT_EQ(cx("demo images --count 8 --seed 4 --out " + dir + "/a.safetensors").code, 0);

@@ -153,6 +153,17 @@ TEST(Compat, ScriptedAttentionTakesTheReferencePath) {
     EXPECT_EQ(m->summary().layers[1].heads, 2);
     // The attention output reaches out_proj: its inputs are never empty.
     EXPECT_FALSE(m->summary().layers[1].inputs.empty());
+    // `key is value` on one value and the batch-first transposes fold: no projection is left
+    // inside a run-time branch, so a target past the attention scores through both projections.
+    for (const auto& l : m->summary().layers) EXPECT_FALSE(l.inControlFlow) << l.name;
+    ScoreOptions opt;
+    opt.target = parseTarget("fc:1").value();
+    JobContext job;
+    torch::manual_seed(2);
+    auto scores = scoreKernels(*m, torch::randn({3, 5, 8}), opt, job);
+    ASSERT_TRUE(scores.ok()) << scores.error().message;
+    EXPECT_GT(scores.value().scores.at(0).abs().sum().item<double>(), 0.0);  // the in-projection
+    EXPECT_GT(scores.value().scores.at(1).abs().sum().item<double>(), 0.0);  // the out-projection
 }
 
 TEST(Compat, TracedFusedAttentionIsRefusedWithTheWayOut) {

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "engine/internal/circuit.h"
 #include "engine/internal/circuit_files.h"
+#include "engine/internal/force.h"
 #include "engine/internal/scoring.h"
 #include "engine/internal/sweep.h"
 #include "engine/model.h"
@@ -48,24 +50,87 @@ TEST(Force, MaskedScoringReScoresMaskedKernels) {
     EXPECT_FALSE(torch::allclose(masked.scores.at(0), plain.scores.at(0)));
 }
 
-TEST(Force, FullLevelEqualsSnipAndLevelsAreConsistent) {
-    auto m = load("residual");
-    torch::manual_seed(7);
-    auto images = torch::randn({4, 3, 16, 16});
-    auto target = parseTarget("head:1").value();
-    JobContext job;
-    auto levels = forceScores(*m, images, target, {1.0, 0.5, 0.1, 0.02}, 4, "cpu", job).take();
-    ASSERT_EQ(levels.size(), 4u);
+namespace {
+
+// The paper's schedule written out independently: SNIP through each step's mask, the mask of
+// the next step the k_t best relevant units by a plain sort (ties to the lower layer and index).
+std::map<int, torch::Tensor> referenceForceCircuit(const Model& m, const torch::Tensor& images, const TargetSpec& target,
+                                                   double sparsity, int steps) {
     ScoreOptions opt;
     opt.target = target;
     opt.criterion = Criterion::Snip;
+    opt.batchSize = 3;
+    JobContext job;
+    auto scores = scoreKernels(m, images, opt, job).take();
+    const int64_t total = scores.relevantCount;
+    const int64_t k = std::max<int64_t>(1, std::llround(sparsity * double(total)));
+    std::map<int, torch::Tensor> mask;
+    for (int t = 1; t <= steps; ++t) {
+        const double f = double(t) / steps;
+        const int64_t keep = std::llround(std::exp(f * std::log(double(k)) + (1 - f) * std::log(double(total))));
+        std::vector<std::tuple<float, int, int64_t>> ranked;  // (-score, layer, flat index)
+        for (const auto& [l, rel] : scores.relevant) {
+            auto r = rel.flatten();
+            auto v = scores.scores.at(l).flatten();
+            for (int64_t i = 0; i < r.numel(); ++i)
+                if (r[i].item<bool>()) ranked.emplace_back(-v[i].item<float>(), l, i);
+        }
+        std::sort(ranked.begin(), ranked.end());
+        mask.clear();
+        for (const auto& [l, rel] : scores.relevant) mask[l] = torch::zeros({rel.numel()}, torch::kBool);
+        for (int64_t i = 0; i < keep; ++i) mask[std::get<1>(ranked[size_t(i)])][std::get<2>(ranked[size_t(i)])] = true;
+        for (auto& [l, grid] : mask) grid = grid.view(scores.relevant.at(l).sizes());
+        if (t < steps) scores = scoreKernels(m, images, opt, job, &mask).take();
+    }
+    return mask;
+}
+
+}  // namespace
+
+TEST(Force, CircuitEqualsAnIndependentScheduleAndNoLevelDependsOnAnother) {
+    auto m = load("residual");
+    torch::manual_seed(7);
+    auto images = torch::randn({6, 3, 16, 16});
+    ScoreOptions opt;
+    opt.target = parseTarget("head:1").value();
+    opt.batchSize = 4;
+    JobContext job;
+    const std::vector<double> levels = {1.0, 0.5, 0.1, 0.02};
+    auto together = forceScores(*m, images, opt, levels, {}, job).take();
+    ASSERT_EQ(together.size(), 4u);
+    for (size_t j = 0; j < levels.size(); ++j) {
+        auto circuit = selectCircuit(*m, together[j], {levels[j]}).take();
+        auto expected = referenceForceCircuit(*m, images, opt.target, levels[j], 10);
+        for (const auto& [l, kept] : circuit.kept) EXPECT_TRUE(kept.equal(expected.at(l))) << levels[j] << " layer " << l;
+        // Alone, a level gives the same scores: its schedule runs from all relevant kernels.
+        auto alone = forceScores(*m, images, opt, {levels[j]}, {}, job).take();
+        for (const auto& [l, s] : alone.front().scores)
+            EXPECT_TRUE(torch::allclose(s, together[j].scores.at(l), 1e-6, 1e-9)) << levels[j] << " layer " << l;
+    }
+    // The full level keeps every kernel at each step: plain SNIP.
+    opt.criterion = Criterion::Snip;
     auto snip = scoreKernels(*m, images, opt, job).take();
-    for (const auto& [l, s] : snip.scores) EXPECT_TRUE(torch::allclose(levels[0].scores.at(l), s)) << l;
-    // Lower levels come from later (masked) steps: their scores differ from plain SNIP.
+    for (const auto& [l, s] : snip.scores) EXPECT_TRUE(torch::allclose(together[0].scores.at(l), s, 1e-5, 1e-8)) << l;
+    // 0.5 is no longer SNIP (before, every level above the schedule's first count was).
     bool differs = false;
-    for (const auto& [l, s] : snip.scores) differs = differs || !torch::allclose(levels[3].scores.at(l), s);
+    for (const auto& [l, s] : snip.scores) differs = differs || !torch::allclose(together[1].scores.at(l), s);
     EXPECT_TRUE(differs);
-    for (const auto& k : levels) EXPECT_EQ(k.relevantCount, 84);
+}
+
+TEST(Force, MinMaxRanksEveryStep) {
+    auto m = load("residual");
+    torch::manual_seed(9);
+    auto images = torch::randn({4, 3, 16, 16});
+    ScoreOptions opt;
+    opt.target = parseTarget("head:0").value();
+    JobContext job;
+    auto plain = forceScores(*m, images, opt, {0.05}, {false, 10}, job).take();
+    auto ranked = forceScores(*m, images, opt, {0.05}, {true, 10}, job).take();
+    bool differs = false;
+    for (const auto& [l, s] : plain.front().scores) differs = differs || !torch::allclose(ranked.front().scores.at(l), s);
+    EXPECT_TRUE(differs);
+    EXPECT_NE(scoreKernels(*m, images, [&] { auto o = opt; o.criterion = Criterion::Force; return o; }(), job)
+                  .error().message.find("sparsity"), std::string::npos);
 }
 
 TEST(Sweep, CurvesForSeveralCriteria) {
