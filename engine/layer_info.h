@@ -23,6 +23,12 @@ const char* flowModeName(FlowMode mode);
 
 constexpr int kModelInput = -1;  // source id of the model's input
 
+/// Where a linear layer's examples lie in its input (and output): a dimension, or merged with
+/// the positions into the rows of a 2-D view (GPT-2's x.view(-1, C)).
+constexpr int kExamplesMergedMajor = -1;  // rows = example * positions + position
+constexpr int kExamplesMergedMinor = -2;  // rows = position * examples + example (seq-first)
+constexpr int kExamplesUnknown = -3;      // not followed: per-example saliency is refused
+
 /// One span of a layer's input channels and the source channels it comes from.
 struct InputSegment {
     int source = kModelInput;     // layer index, or kModelInput
@@ -47,6 +53,7 @@ struct LayerInfo {
     bool reachable = true;         // output reaches the model output
     bool inControlFlow = false;    // inside an if/loop block: cannot be probed
     std::vector<InputSegment> inputs;
+    int exampleDim = 0;            // linear layers: see kExamplesMerged*; convolutions: 0
     // Attention projections: set when the layer sits in a module with an integer `num_heads`
     // attribute (nn.MultiheadAttention, the demo transformer, many GPT-2 ports).
     int64_t heads = 0;             // 0: not known to be an attention projection

@@ -7,6 +7,7 @@
 #include <torch/csrc/jit/passes/remove_mutation.h>
 
 #include "engine/internal/channel_flow.h"
+#include "engine/internal/fused_attention.h"
 #include "engine/internal/graph_layers.h"
 #include "engine/internal/graph_specialise.h"
 #include "engine/internal/guard.h"
@@ -93,6 +94,8 @@ std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::strin
     ModelSummary& summary = impl->summary;
     // A scripted model keeps branches on its own settings (if self.use_res_connect): fold them
     // so that the layers and channels analysed are those that run.
+    std::map<std::string, AttentionHeads> rewrittenHeads;
+    decomposeFusedAttention(*impl->graph, rewrittenHeads, summary.notes);
     specialiseGraph(module, impl->graph, summary.notes);
     // In-place activations (ReLU(inplace=True)) would overwrite probed values.
     torch::jit::RemoveTensorMutation(impl->graph);
@@ -106,6 +109,12 @@ std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::strin
         summary.layers.push_back(std::move(layer.info));
     }
     markAttentionHeads(module, summary.layers);
+    for (auto& l : summary.layers)  // a traced model keeps no num_heads: the fused kernel said it
+        if (auto it = rewrittenHeads.find(l.param); it != rewrittenHeads.end() && l.heads == 0 &&
+                                                    headRole(l, it->second.heads)) {
+            l.heads = it->second.heads;
+            l.attention = it->second.block;
+        }
     return impl;
 }
 

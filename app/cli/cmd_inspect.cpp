@@ -48,6 +48,12 @@ nlohmann::json toJson(const engine::ModelSummary& summary) {
             layer["groups"] = l.groups;
         }
         if (l.inControlFlow) layer["in_control_flow"] = true;
+        if (!l.isConv()) {  // where the layer's examples lie: a dimension, or rows of a 2-D view
+            if (l.exampleDim == engine::kExamplesMergedMajor) layer["examples"] = "rows (example-major)";
+            else if (l.exampleDim == engine::kExamplesMergedMinor) layer["examples"] = "rows (position-major)";
+            else if (l.exampleDim == engine::kExamplesUnknown) layer["examples"] = "unknown";
+            else layer["examples"] = "dimension " + std::to_string(l.exampleDim);
+        }
         layers.push_back(layer);
     }
     return {{"model", summary.path}, {"sha256", summary.sha256}, {"parameters", summary.parameterCount},

@@ -101,6 +101,15 @@ const std::unordered_set<std::string>& passThroughOps() {
     return ops;
 }
 
+// Ops whose result depends on the input's shape, dtype or device only, never on its values
+// (Swin's attention mask is x.new_zeros(...)): no channel flows through them.
+const std::unordered_set<std::string>& shapeOnlyOps() {
+    static const std::unordered_set<std::string> ops = {"aten::new_zeros", "aten::new_ones", "aten::new_full",
+        "aten::new_empty", "aten::zeros_like", "aten::ones_like", "aten::empty_like", "aten::full_like",
+        "aten::rand_like", "aten::randn_like", "aten::size", "aten::dim", "aten::numel"};
+    return ops;
+}
+
 const std::unordered_set<std::string>& elementwiseOps() {
     static const std::unordered_set<std::string> ops = {"aten::add", "aten::sub", "aten::mul", "aten::div",
         "aten::maximum", "aten::minimum", "aten::where", "aten::add_", "aten::mul_", "aten::sub_",
@@ -117,6 +126,7 @@ Flow unionOf(const std::vector<const Flow*>& flows) {
     if (flows.empty()) return Flow{};
     Flow out = *flows.front();
     for (size_t i = 1; i < flows.size(); ++i) {
+        if (flows[i]->batchDim != out.batchDim) out.batchDim = kExamplesUnknown;
         if (!sameShape(out, *flows[i])) {  // branches that disagree on the layout: all reads all
             out.outerSize = 0;
             out.innerDim = -1;
@@ -150,6 +160,12 @@ public:
         walk(graph->block());
         markReachable(graph);
         for (const auto& op : m_denseOps) m_notes.push_back("op " + op + " treated as mixing all channels");
+        if (!m_unknownExamples.empty()) {
+            std::string names;
+            for (const auto& n : m_unknownExamples) names += (names.empty() ? "" : ", ") + n;
+            m_notes.push_back("where the examples lie in the input of " + names +
+                              " could not be followed: saliency through them is refused (tracing the model fixes the layout)");
+        }
     }
 
 private:
@@ -159,6 +175,7 @@ private:
     std::unordered_map<const Value*, Flow> m_flows;
     std::unordered_map<const Value*, ListFlow> m_lists;  // lists and tuples
     std::set<std::string> m_denseOps;
+    std::vector<std::string> m_unknownExamples;  // linear layers whose example dimension is not known
 
     const Flow* flowOf(const Value* v) const {
         auto it = m_flows.find(v);
@@ -199,7 +216,11 @@ private:
         std::set<int> seen;
         Flow out;
         out.channelDim = -1;
-        for (const Flow* f : incoming(node))
+        const auto in = incoming(node);
+        // Most mixing ops (norms, softmax, matmul) keep the leading example dimension; a view
+        // that mixed them is marked unknown by its caller.
+        out.batchDim = in.empty() ? 0 : in.front()->batchDim;
+        for (const Flow* f : in)
             for (const auto& s : f->segs)
                 if (seen.insert(s.source).second) out.segs.push_back({s.source, 0, -1, 0, -1, FlowMode::Dense});
         if (noteIt && !out.segs.empty()) m_denseOps.insert(node->kind().toQualString());
@@ -228,6 +249,7 @@ private:
             return;
         }
         const std::string name = kind.toQualString();
+        if (shapeOnlyOps().count(name)) return;
         const Flow* first = flowOf(node->input(0));
         if (first && passThroughOps().count(name)) return setAll(node, *first);
         if (elementwiseOps().count(name)) return setAll(node, elementwise(node));
@@ -246,7 +268,7 @@ private:
         if (in.freeLayout && (kind == c10::aten::view || kind == c10::aten::reshape || kind == c10::aten::flatten ||
                               kind == c10::aten::transpose || kind == c10::aten::t || kind == c10::aten::permute ||
                               kind == c10::aten::unsqueeze))
-            return in;
+            return freeLayoutView(node, in);
         std::optional<Flow> out;
         if (kind == c10::aten::flatten) out = flatten(node, in);
         else if (kind == c10::aten::view || kind == c10::aten::reshape) out = reshape(node, in);
@@ -255,11 +277,55 @@ private:
         else if (kind == c10::aten::t) out = transposeDims(in, 0, 1);
         else if (kind == c10::aten::permute) out = permute(node, in);
         else if (kind == c10::aten::narrow || kind == c10::aten::slice) out = slice(node, in);
-        else if (kind == c10::aten::select) out = select(node, in);
+        else if (kind == c10::aten::select) out = dropDim(node, in);
         else if (kind == c10::aten::unsqueeze) out = unsqueeze(node, in);
+        else if (kind == c10::aten::squeeze && node->inputs().size() == 2) out = dropDim(node, in);
         else if (kind == c10::aten::channel_shuffle || kind == c10::aten::native_channel_shuffle) out = shuffle(node, in);
         else return std::nullopt;
-        if (!out) return dense(node);
+        if (out) return out;
+        Flow mixed = dense(node);
+        if (kind == c10::aten::transpose || kind == c10::aten::permute || kind == c10::aten::t ||
+            kind == c10::aten::unsqueeze) {
+            Flow moved = in;
+            moved.freeLayout = true;  // only where the examples go
+            mixed.batchDim = freeLayoutView(node, moved).batchDim;
+        }
+        // Mixed, but of a known rank: what follows can still tell its dimensions apart.
+        if (kind == c10::aten::view || kind == c10::aten::reshape) {
+            // A view keeps leading examples leading (rows example by example); elsewhere lost.
+            mixed.batchDim = in.batchDim == 0 ? 0 : kExamplesUnknown;
+            if (auto shape = shapeOf(node->input(1)); shape && !shape->headUnknown)
+                mixed.rank = static_cast<int>(shape->dims.size());
+        }
+        return mixed;
+    }
+
+    // The model's input keeps its free layout through views; only where its examples go is
+    // followed (a seq-first transpose of a batch-first input).
+    Flow freeLayoutView(Node* node, const Flow& in) {
+        Flow out = in;
+        const auto kind = node->kind();
+        auto dimArg = [&](size_t i) { return constInt(node->input(i)); };
+        if (kind == c10::aten::transpose) {
+            auto a = dimArg(1), b = dimArg(2);
+            if (!a || !b || *a < 0 || *b < 0) out.batchDim = in.batchDim == 0 && a && b && *a != 0 && *b != 0 ? 0 : kExamplesUnknown;
+            else if (*a == in.batchDim) out.batchDim = static_cast<int>(*b);
+            else if (*b == in.batchDim) out.batchDim = static_cast<int>(*a);
+        } else if (kind == c10::aten::permute) {
+            auto dims = constIntList(node->input(1));
+            out.batchDim = kExamplesUnknown;
+            if (dims)
+                for (size_t j = 0; j < dims->size(); ++j)
+                    if ((*dims)[j] == in.batchDim) out.batchDim = static_cast<int>(j);
+        } else if (kind == c10::aten::unsqueeze) {
+            auto d = dimArg(1);
+            if (!d || *d < 0) out.batchDim = kExamplesUnknown;
+            else if (*d <= in.batchDim) ++out.batchDim;
+        } else if (kind == c10::aten::t) {
+            out.batchDim = in.batchDim == 0 ? 1 : in.batchDim == 1 ? 0 : kExamplesUnknown;
+        } else if (in.batchDim != 0) {  // a view or flatten keeps only leading examples
+            out.batchDim = kExamplesUnknown;
+        }
         return out;
     }
 
@@ -528,6 +594,17 @@ private:
         return std::nullopt;
     }
 
+    // A view that keeps the features last folds the leading dimensions into rows, or unfolds
+    // them again: where the examples end up. Leading examples stay leading (folded with the
+    // positions after them they are rows example by example, which examplesFirst reads alike).
+    static int examplesAfterView(const Flow& in, int newRank) {
+        if (in.batchDim == 0) return 0;
+        if (newRank == in.rank && in.rank > 0) return in.batchDim;
+        if (newRank == 2 && in.rank == 3 && in.batchDim == 1) return kExamplesMergedMinor;  // (T, B, C) -> (T*B, C)
+        if (in.batchDim == kExamplesMergedMinor && newRank == 3) return 1;
+        return kExamplesUnknown;
+    }
+
     std::optional<Flow> reshape(Node* node, const Flow& in) {
         auto shape = shapeOf(node->input(1));
         if (!shape) return std::nullopt;
@@ -542,6 +619,7 @@ private:
             Flow out = in;
             out.channelDim = -1;
             out.rank = newRank;
+            out.batchDim = examplesAfterView(in, newRank);
             return out;
         }
         if (shape->headUnknown) return std::nullopt;
@@ -550,7 +628,12 @@ private:
             if (in.rank < 0 || newRank != in.rank - 1 || std::abs(in.channelDim - in.innerDim) != 1) return std::nullopt;
             if (!is(lo, in.channels) && !is(lo, -1)) return std::nullopt;
             auto out = mergeSplitChannels(in, in.innerDim < in.channelDim);
-            if (out) out->channelDim = lo, out->rank = newRank;
+            if (out) {
+                out->channelDim = lo;
+                out->rank = newRank;
+                if (in.batchDim > lo + 1) --out->batchDim;
+                else if (in.batchDim > lo || in.batchDim < 0) out->batchDim = kExamplesUnknown;
+            }
             return out;
         }
         if (in.scale != 1 || in.channels < 0) {
@@ -582,6 +665,7 @@ private:
                 out.channelDim = c;
                 out.innerDim = c + 1;
                 out.outerSize = *outer;
+                if (in.batchDim > c) ++out.batchDim;
                 return out;
             }
         }
@@ -621,7 +705,11 @@ private:
             if (!nd) return std::nullopt;
             if (*nd == *pos) return std::nullopt;
             if (*nd < *pos) ++removedBefore;
+            if (*nd == in.batchDim) out.batchDim = kExamplesUnknown;
         }
+        if (!keep->toBool() && out.batchDim > 0)
+            for (int64_t d : *dims)
+                if (*normalisedDim(d, in.rank) < in.batchDim) --out.batchDim;
         if (!keep->toBool()) {
             if (in.channelDim >= 0) out.channelDim -= removedBefore;
             if (in.rank > 0) out.rank = in.rank - static_cast<int>(dims->size());
@@ -640,6 +728,8 @@ private:
         };
         Flow out = in;
         out.rank = rank;
+        if (in.batchDim >= 0) out.batchDim = track(in.batchDim).value_or(kExamplesUnknown);
+        else out.batchDim = kExamplesUnknown;  // a merged or unknown example dimension moved
         auto pos = in.channelDim >= 0 ? std::optional<int>(in.channelDim) : std::optional<int>(rank - 1);
         auto moved = track(*pos);
         if (!moved) return std::nullopt;
@@ -722,7 +812,9 @@ private:
         return gatherChannels(in, picked);
     }
 
-    std::optional<Flow> select(Node* node, const Flow& in) {
+    // select(x, d, i) or squeeze(x, d) of a dimension other than the channels' (a batch or a
+    // position): the dimension goes, the channels stay.
+    std::optional<Flow> dropDim(Node* node, const Flow& in) {
         auto dim = constInt(node->input(1));
         if (!dim || in.split()) return std::nullopt;
         auto onChannels = isChannelDim(*dim, in);
@@ -732,6 +824,8 @@ private:
         Flow out = in;
         if (out.channelDim > *d) --out.channelDim;
         if (out.rank > 0) --out.rank;
+        if (in.batchDim == *d || in.batchDim < 0) out.batchDim = kExamplesUnknown;
+        else if (in.batchDim > *d) --out.batchDim;
         return out;
     }
 
@@ -743,6 +837,8 @@ private:
         Flow out = in;
         if (out.channelDim >= *d) ++out.channelDim;
         if (out.channelDim < 0 && in.rank < 0) return std::nullopt;
+        if (in.batchDim >= *d) ++out.batchDim;
+        else if (in.batchDim < 0) out.batchDim = kExamplesUnknown;
         if (out.rank > 0) ++out.rank;
         return out;
     }
@@ -812,6 +908,10 @@ private:
         LayerInfo& info = m_layers[static_cast<size_t>(index)].info;
         const Flow* in = flowOf(layerDataInput(node));
         if (in) info.inputs = resolveInputs(*in, info);
+        if (!info.isConv()) {
+            info.exampleDim = in ? in->batchDim : 0;
+            if (info.exampleDim == kExamplesUnknown) m_unknownExamples.push_back(info.name);
+        }
         Flow out;
         out.channels = info.outChannels;
         if (info.isConv()) {
@@ -820,6 +920,7 @@ private:
         } else {
             out.channelDim = -1;
             out.rank = in ? in->rank : -1;
+            out.batchDim = info.exampleDim;
         }
         out.segs.push_back({index, 0, info.outChannels, 0, info.outChannels, FlowMode::Identity});
         setFlow(node->output(), out);

@@ -25,6 +25,9 @@ struct Flow {
     // The model's input: its layout is whatever the first layer reads (a view, transpose or
     // flatten before that layer keeps it so).
     bool freeLayout = false;
+    // Where the examples lie: a dimension, kExamplesMergedMajor / kExamplesMergedMinor (rows of
+    // a 2-D view), or kExamplesUnknown.
+    int batchDim = 0;
     std::vector<InputSegment> segs;
 
     bool split() const { return outerSize > 0; }

@@ -8,6 +8,7 @@
 #include "engine/internal/heads.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/preservation.h"
+#include "engine/internal/saliency.h"
 #include "engine/internal/task_loss.h"
 #include "engine/runtime.h"
 
@@ -224,7 +225,8 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                 auto out = plan.value().run({inputs.index_select(0, idx)}, weights.tensors);
                 torch::Tensor taskPart;
                 if (targetLayer >= 0) {
-                    auto f = targetFeature(out.probes[0], model.summary().layers[size_t(targetLayer)], *options.preserve);
+                    const auto& info = model.summary().layers[size_t(targetLayer)];
+                    auto f = targetFeature(examplesFirst(info, out.probes[0], idx.numel()), info, *options.preserve);
                     taskPart = (f - targets.index_select(0, idx).to(f.dtype())).pow(2).mean(1).sum();
                 } else {
                     taskPart = taskLoss(out.modelOutput.toTensor(), targets.index_select(0, idx), true);

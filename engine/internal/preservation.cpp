@@ -1,6 +1,7 @@
 #include "engine/internal/preservation.h"
 
 #include "engine/internal/forward_plan.h"
+#include "engine/internal/saliency.h"
 #include "engine/internal/scoring.h"
 
 namespace cx::engine {
@@ -27,8 +28,9 @@ torch::Tensor activationsUnder(const Model& model, const torch::Tensor& images, 
     const int64_t n = images.size(0);
     for (int64_t b = 0; b < n; b += batchSize) {
         if (job && job->cancelled()) return {};
-        auto y = plan.value().run({images.narrow(0, b, std::min(batchSize, n - b))}, tensors).probes[0];
-        parts.push_back(targetFeature(y, info, target).to(torch::kFloat64));
+        const int64_t count = std::min(batchSize, n - b);
+        auto y = plan.value().run({images.narrow(0, b, count)}, tensors).probes[0];
+        parts.push_back(targetFeature(examplesFirst(info, y, count), info, target).to(torch::kFloat64));
     }
     return torch::cat(parts);
 }

@@ -24,6 +24,7 @@ torch::Tensor targetActivationsWith(const Model& model, const torch::Tensor& ima
                                     int64_t batchSize = 256);
 
 /// The target's value (N x positions) from its layer's output y; differentiable.
+/// `y` examples first (examplesFirst): one row of positions per example.
 torch::Tensor targetFeature(const torch::Tensor& y, const LayerInfo& layer, const TargetSpec& target);
 
 /// |Pearson r|; 0 when either side is constant.

@@ -10,6 +10,22 @@ torch::Tensor perImageRows(const torch::Tensor& t) {
     return t.dim() == 2 ? t.unsqueeze(1) : t.reshape({t.size(0), -1, t.size(-1)});
 }
 
+}  // namespace
+
+torch::Tensor examplesFirst(const LayerInfo& l, const torch::Tensor& t, int64_t examples) {
+    if (l.isConv()) return t;
+    TORCH_CHECK(l.exampleDim != kExamplesUnknown, "layer ", l.name,
+                ": where the examples lie in its input could not be followed, so its per-example saliency is "
+                "refused (export the model with torch.jit.trace to fix the layout)");
+    const int64_t features = t.size(-1);
+    if (l.exampleDim == kExamplesMergedMajor) return t.reshape({examples, -1, features});
+    if (l.exampleDim == kExamplesMergedMinor) return t.reshape({-1, examples, features}).transpose(0, 1);
+    auto moved = l.exampleDim > 0 && l.exampleDim < t.dim() - 1 ? t.movedim(l.exampleDim, 0) : t;
+    return moved.reshape({examples, -1, features});
+}
+
+namespace {
+
 int64_t chunkFor(int64_t perUnit, int64_t total) {
     return std::max<int64_t>(1, std::min<int64_t>(total, kScoreChunkElements / std::max<int64_t>(1, perUnit)));
 }

@@ -44,6 +44,10 @@ torch::Tensor magnitudeScores(const LayerInfo& layer, const torch::Tensor& weigh
 /// The weight in output-major layout: transposed-weight linears are transposed.
 torch::Tensor outputMajor(const LayerInfo& layer, const torch::Tensor& weight);
 
+/// A linear layer's input, output or gradient as examples x positions x features (n examples
+/// in this batch), wherever its examples lie (LayerInfo::exampleDim); convolutions unchanged.
+torch::Tensor examplesFirst(const LayerInfo& layer, const torch::Tensor& t, int64_t examples);
+
 /// Unit grid shape of a layer at a granularity.
 std::vector<int64_t> unitShape(const LayerInfo& layer, const torch::Tensor& weight, Granularity granularity);
 

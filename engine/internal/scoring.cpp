@@ -160,7 +160,9 @@ Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images,
             auto x = images.narrow(0, b, std::min(options.batchSize, n - b)).to(device);
             auto run = plan.value().run({x}, effective);
             const auto& y = run.probes[2 * (layers.size() - 1) + 1];
-            auto objective = perImageObjective(summary.layers[size_t(out.targetLayer)], options.target, y).sum();
+            const int64_t examples = x.size(0);
+            const auto& targetInfo = summary.layers[size_t(out.targetLayer)];
+            auto objective = perImageObjective(targetInfo, options.target, examplesFirst(targetInfo, y, examples)).sum();
             std::vector<torch::Tensor> outputs;
             for (size_t k = 0; k < layers.size(); ++k) outputs.push_back(run.probes[2 * k + 1]);
             auto grads = torch::autograd::grad({objective}, outputs, {}, false, false, true);
@@ -169,8 +171,9 @@ Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images,
                 const auto& info = summary.layers[size_t(l)];
                 auto g = grads[k].defined() ? grads[k] : torch::zeros_like(outputs[k]);
                 const auto& a = run.probes[2 * k].detach();
-                auto s = scoreRelevantRows(info, weights[k], a, outputs[k].detach(), g, out.kernelRelevant.at(l),
-                                           options.criterion, options.granularity);
+                auto s = scoreRelevantRows(info, weights[k], examplesFirst(info, a, examples),
+                                           examplesFirst(info, outputs[k].detach(), examples), examplesFirst(info, g, examples),
+                                           out.kernelRelevant.at(l), options.criterion, options.granularity);
                 acc[l] = acc.count(l) ? acc[l] + s : s;
             }
             job.progress("score", double(std::min(n, b + options.batchSize)) / double(n));

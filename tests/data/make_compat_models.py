@@ -190,6 +190,17 @@ class Attention(nn.Module):
         return self.fc(y)
 
 
+class EncoderLayer(nn.Module):
+    """nn.TransformerEncoderLayer; traced without autograd it records one fused kernel for all of it."""
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc(self.layer(x))
+
+
 def save(module, name, example):
     torch.manual_seed(1)
     module.eval()
@@ -215,4 +226,5 @@ if __name__ == "__main__":
     save(Padding(), "padding", image)
     save(SharedWeight(), "shared", image)
     save(Attention(), "attention", torch.randn(2, 5, 8))
+    save(EncoderLayer(), "encoder", torch.randn(2, 5, 8))
     print("wrote", sorted(f for f in os.listdir(OUT) if f.startswith("compat_")))

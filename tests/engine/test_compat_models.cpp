@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <torch/script.h>
 
+#include "engine/internal/forward_plan.h"
+#include "engine/internal/model_impl.h"
 #include "engine/internal/scoring.h"
 #include "engine/model.h"
 #include "test_util.h"
@@ -154,26 +156,65 @@ TEST(Compat, ScriptedAttentionTakesTheReferencePath) {
     // The attention output reaches out_proj: its inputs are never empty.
     EXPECT_FALSE(m->summary().layers[1].inputs.empty());
     // `key is value` on one value and the batch-first transposes fold: no projection is left
-    // inside a run-time branch, so a target past the attention scores through both projections.
+    // inside a run-time branch.
     for (const auto& l : m->summary().layers) EXPECT_FALSE(l.inControlFlow) << l.name;
+    // But whether the input is batched is asked at run time (its rank is unknown to a script),
+    // so where the examples lie after the seq-first transpose is not known: saliency through
+    // the attention is refused with the reason, never computed over the wrong dimension.
+    EXPECT_EQ(m->summary().layers[0].exampleDim, kExamplesUnknown);
     ScoreOptions opt;
     opt.target = parseTarget("fc:1").value();
     JobContext job;
     torch::manual_seed(2);
     auto scores = scoreKernels(*m, torch::randn({3, 5, 8}), opt, job);
-    ASSERT_TRUE(scores.ok()) << scores.error().message;
-    EXPECT_GT(scores.value().scores.at(0).abs().sum().item<double>(), 0.0);  // the in-projection
-    EXPECT_GT(scores.value().scores.at(1).abs().sum().item<double>(), 0.0);  // the out-projection
+    ASSERT_FALSE(scores.ok());
+    EXPECT_NE(scores.error().message.find("where the examples lie"), std::string::npos) << scores.error().message;
 }
 
-TEST(Compat, TracedFusedAttentionIsRefusedWithTheWayOut) {
+TEST(Compat, TracedFusedAttentionIsRewrittenIntoItsProjections) {
     auto m = load("attention_trace");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(layerNames(*m), (Inputs{"attn", "attn.out_proj", "fc"}));
+    const auto& l = m->summary().layers;
+    // The head count comes from the fused kernel's arguments (a traced module keeps no num_heads).
+    EXPECT_EQ(l[0].heads, 2);
+    EXPECT_EQ(l[1].heads, 2);
+    EXPECT_EQ(l[0].attention, "attn");
+    EXPECT_EQ(l[1].attention, "attn");
+    EXPECT_EQ(inputsOf(*m, "attn"), (Inputs{"input[0:8]->0"}));
+    // The rewritten graph computes what the traced module (fused kernel) computes.
+    torch::manual_seed(4);
+    auto x = torch::randn({3, 5, 8});
+    {
+        auto plan = ForwardPlan::build(*m, {}, true).take();
+        torch::NoGradGuard noGrad;
+        auto fused = m->impl().module.forward({x}).toTensor();
+        EXPECT_TRUE(torch::allclose(plan.run({x}).modelOutput.toTensor(), fused, 1e-5, 1e-6));
+    }
+    // Traced, every layer's examples are known and the attention scores through both projections.
+    for (const auto& layer : l) EXPECT_EQ(layer.exampleDim, 0) << layer.name;
+    ScoreOptions opt;
+    opt.target = parseTarget("fc:1").value();
+    JobContext job;
+    auto scores = scoreKernels(*m, x, opt, job);
+    ASSERT_TRUE(scores.ok()) << scores.error().message;
+    for (int layer : {0, 1}) EXPECT_GT(scores.value().scores.at(layer).abs().sum().item<double>(), 0.0) << layer;
+}
+
+TEST(Compat, TracedFusedEncoderLayerIsRefusedWithTheWayOut) {
+    auto m = load("encoder_trace");
     ASSERT_TRUE(m);
     bool said = false;
     for (const auto& note : m->summary().notes)
-        said = said || (note.find("_native_multi_head_attention") != std::string::npos &&
+        said = said || (note.find("_transformer_encoder_layer_fwd") != std::string::npos &&
                         note.find("torch.jit.script") != std::string::npos);
     EXPECT_TRUE(said);
+    // Scripted, the same layer folds onto its reference path: all four projections are layers.
+    auto scripted = load("encoder_script");
+    ASSERT_TRUE(scripted);
+    EXPECT_EQ(layerNames(*scripted), (Inputs{"layer.self_attn", "layer.self_attn.out_proj", "layer.linear1",
+                                             "layer.linear2", "fc"}));
+    for (const auto& l : scripted->summary().layers) EXPECT_FALSE(l.inControlFlow) << l.name;
 }
 
 // ActGrad of the same weights through the scripted and the traced graph.
@@ -205,5 +246,37 @@ TEST(Compat, ScriptAndTraceGiveTheSameActGradScores) {
                 << name << " " << scripted->summary().layers[static_cast<size_t>(layer)].name << " max diff "
                 << (s - t).abs().max().item<double>();
         }
+    }
+}
+
+// GPT-2's Conv1D runs addmm on x.view(-1, C): the rows are an example's positions, not
+// examples. SNIP per example (|w * dL_n/dw| summed over examples) against a hand computation
+// that runs each example on its own.
+TEST(Compat, RowsOfAViewAreAnExamplesPositions) {
+    for (const std::string mode : {"script", "trace"}) {
+        auto m = load("gpt2_mlp_" + mode);
+        ASSERT_TRUE(m);
+        EXPECT_EQ(m->summary().layers[0].exampleDim, 0) << mode;
+        torch::manual_seed(5);
+        auto x = torch::randn({3, 5, 4});
+        ScoreOptions opt;
+        opt.target = parseTarget("c_proj:1").value();
+        opt.criterion = Criterion::Snip;
+        JobContext job;
+        auto got = scoreKernels(*m, x, opt, job);
+        ASSERT_TRUE(got.ok()) << got.error().message;
+        const auto& p = m->impl().params;
+        auto expected = torch::zeros({4, 8});
+        for (int64_t n = 0; n < 3; ++n) {
+            auto wfc = p.at("c_fc.weight").detach().clone().requires_grad_(true);
+            auto h = torch::gelu(torch::addmm(p.at("c_fc.bias"), x[n], wfc));
+            auto y = torch::addmm(p.at("c_proj.bias"), h, p.at("c_proj.weight"));
+            y.select(1, 1).abs().sum().backward();
+            expected += (wfc.grad() * wfc).abs().detach();
+        }
+        const auto& s = got.value().scores.at(0);
+        const auto reference = s.sizes() == expected.sizes() ? expected : expected.t();
+        EXPECT_TRUE(torch::allclose(s, reference, 1e-4, 1e-6))
+            << mode << " max diff " << (s - reference).abs().max().item<double>();
     }
 }
