@@ -94,7 +94,8 @@ Result<std::vector<CurvePoint>> runSweep(const SweepRequest& request, JobContext
 struct LayerIoU {
     std::string param;
     int64_t onlyA = 0, both = 0, onlyB = 0;
-    double iou = 0.0;  // both / (onlyA + both + onlyB); 1 when both are empty
+    double iou = 0.0;  // both / (onlyA + both + onlyB); NaN (undefined) for an empty union or a
+                       // parameter one file lacks
 };
 
 /// Per-layer IoU of the kept units of two mask files of the same model and granularity.

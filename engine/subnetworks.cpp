@@ -231,6 +231,9 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
     if (!masks) return masks.error();
     auto task = loadTask(req.task, ArithmeticSplit::HeldOut);
     if (!task) return task.error();
+    if (ablation.value() == Ablation::RandomlySampled)
+        if (const std::string why = complementTooSmall(*model, masks.value().masks); !why.empty())
+            return invalidInput(req.mask + ": " + why);
     return guarded<SubnetworkReport>("evaluation", [&]() -> Result<SubnetworkReport> {
         SubnetworkReport r;
         auto gen = at::detail::createCPUGenerator(req.seed);
@@ -270,7 +273,7 @@ Result<std::vector<OverlapLine>> runOverlap(const std::string& modelPath, const 
                             ", " + granularityName(b.value().granularity) + ")");
     std::vector<OverlapLine> out;
     for (const auto& r : maskOverlapBy(*model, a.value().masks, b.value().masks, a.value().granularity, level.value()))
-        out.push_back({r.name, r.onlyA, r.both, r.onlyB, r.neither, r.iou()});
+        out.push_back({r.name, r.onlyA, r.both, r.onlyB, r.neither, r.iou(), r.absentIn});
     return out;
 }
 

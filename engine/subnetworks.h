@@ -70,7 +70,8 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& request);
 struct OverlapLine {
     std::string layer;
     int64_t onlyA = 0, both = 0, onlyB = 0, neither = 0;
-    double iou = 0.0;
+    double iou = 0.0;       // NaN: undefined (an empty union, or a layer one mask lacks)
+    std::string absentIn;   // "A" or "B": the layer is not in that mask
 };
 /// Overlap rows `by` "layer", "block" (attention heads, MLPs) or "tensor".
 Result<std::vector<OverlapLine>> runOverlap(const std::string& model, const std::string& maskA, const std::string& maskB,

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <sstream>
 
 #include "engine/atomic_file.h"
@@ -109,7 +110,8 @@ Result<std::vector<LayerIoU>> maskIoU(const std::string& pathA, const std::strin
             l.onlyB += !inA && inB;
         }
         const int64_t uni = l.both + l.onlyA + l.onlyB;
-        l.iou = uni == 0 ? 1.0 : double(l.both) / double(uni);
+        // Undefined where the union is empty or one file lacks the parameter (absent, not kept).
+        l.iou = uni == 0 || !ma || !mb ? std::nan("") : double(l.both) / double(uni);
         out.push_back(l);
     }
     return out;

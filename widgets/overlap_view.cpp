@@ -157,7 +157,8 @@ void OverlapView::setRows(const std::vector<engine::OverlapLine>& rows, const QS
         iou->setPen(Qt::NoPen);
         iou->setBrush(kColours[1]);
         iou->setWidth(0.7);
-        for (size_t i = 0; i < rows.size(); ++i) iou->addData(double(i), rows[i].iou);
+        for (size_t i = 0; i < rows.size(); ++i)
+            if (!std::isnan(rows[i].iou)) iou->addData(double(i), rows[i].iou);  // undefined: no bar
     }
     m_iou->setVisible(!single());
     m_chart->legend->setVisible(!rows.empty());
@@ -174,7 +175,8 @@ void OverlapView::setRows(const std::vector<engine::OverlapLine>& rows, const QS
                                       .arg(both)
                                       .arg(a)
                                       .arg(b)
-                                      .arg(double(both) / double(std::max<int64_t>(1, a + both + b)), 0, 'f', 3));
+                                      .arg(a + both + b == 0 ? tr("undefined (neither keeps a unit)")
+                                                             : QString::number(double(both) / double(a + both + b), 'f', 3)));
     m_chart->replot();
     m_iou->replot();
 }
@@ -197,7 +199,9 @@ QString OverlapView::describe(int row) const {
         .arg(m_nameB)
         .arg(r.onlyB)
         .arg(r.neither)
-        .arg(r.iou, 0, 'f', 3);
+        .arg(std::isnan(r.iou) ? (r.absentIn.empty() ? tr("undefined (neither keeps a unit)")
+                                                    : tr("undefined (not in mask %1)").arg(QString::fromStdString(r.absentIn)))
+                               : QString::number(r.iou, 'f', 3));
 }
 
 QString OverlapView::csv() const {
@@ -209,7 +213,7 @@ QString OverlapView::csv() const {
                    .arg(r.both)
                    .arg(r.onlyB)
                    .arg(r.neither)
-                   .arg(r.iou, 0, 'g', 9);
+                   .arg(std::isnan(r.iou) ? QString() : QString::number(r.iou, 'g', 9));
     return out;
 }
 

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 
@@ -192,18 +193,21 @@ int runOverlapCommand(const std::vector<std::string>& argv) {
     if (args.has("json")) {
         auto arr = nlohmann::json::array();
         for (const auto& r : rows.value())
-            arr.push_back({{by, r.layer}, {"only_a", r.onlyA}, {"both", r.both}, {"only_b", r.onlyB}, {"neither", r.neither}, {"iou", r.iou}});
+            arr.push_back({{by, r.layer}, {"only_a", r.onlyA}, {"both", r.both}, {"only_b", r.onlyB}, {"neither", r.neither},
+                           {"iou", std::isnan(r.iou) ? nlohmann::json(nullptr) : nlohmann::json(r.iou)},
+                           {"absent_in", r.absentIn.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.absentIn)}});
         std::cout << nlohmann::json({{"rows", arr}, {"by", by}}).dump(2) << "\n";
     } else {
         for (const auto& r : rows.value())
             std::cout << std::left << std::setw(28) << r.layer << "only A " << r.onlyA << ", both " << r.both << ", only B "
-                      << r.onlyB << ", neither " << r.neither << ", IoU " << std::fixed << std::setprecision(4) << r.iou << "\n";
+                      << r.onlyB << ", neither " << r.neither << ", IoU " << iouText(r.iou)
+                      << (r.absentIn.empty() ? "" : "  (not in mask " + r.absentIn + ")") << "\n";
     }
     if (auto out = args.value("out")) {
         std::string csv = by + ",only_a,both,only_b,neither,iou\n";
         for (const auto& r : rows.value())
             csv += r.layer + "," + std::to_string(r.onlyA) + "," + std::to_string(r.both) + "," + std::to_string(r.onlyB) + "," +
-                   std::to_string(r.neither) + "," + std::to_string(r.iou) + "\n";
+                   std::to_string(r.neither) + "," + (std::isnan(r.iou) ? std::string() : std::to_string(r.iou)) + "\n";
         if (auto st = engine::writeFileAtomic(*out, csv); !st) return reportError(st.error());
     }
     return 0;

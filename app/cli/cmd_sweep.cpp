@@ -1,3 +1,4 @@
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -122,12 +123,13 @@ int runIouCommand(const std::vector<std::string>& argv) {
     if (args.has("json")) {
         auto arr = nlohmann::json::array();
         for (const auto& l : layers.value())
-            arr.push_back({{"param", l.param}, {"only_a", l.onlyA}, {"both", l.both}, {"only_b", l.onlyB}, {"iou", l.iou}});
+            arr.push_back({{"param", l.param}, {"only_a", l.onlyA}, {"both", l.both}, {"only_b", l.onlyB},
+                           {"iou", std::isnan(l.iou) ? nlohmann::json(nullptr) : nlohmann::json(l.iou)}});
         std::cout << nlohmann::json({{"layers", arr}}).dump(2) << "\n";
         return 0;
     }
     for (const auto& l : layers.value())
-        std::cout << std::left << std::setw(32) << l.param << "IoU " << std::fixed << std::setprecision(4) << l.iou
+        std::cout << std::left << std::setw(32) << l.param << "IoU " << iouText(l.iou)
                   << "  (only A " << l.onlyA << ", both " << l.both << ", only B " << l.onlyB << ")\n";
     return 0;
 }

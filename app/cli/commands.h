@@ -33,4 +33,7 @@ void attachTerminalProgress(engine::JobContext& job);
 int reportError(const engine::Error& error);
 int usageError(const std::string& message);
 
+/// An IoU as printed: four decimals, or "undefined" (an empty union, a layer one mask lacks).
+std::string iouText(double iou);
+
 }  // namespace cx::app

@@ -1,3 +1,5 @@
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 
 #include "app/cli/commands.h"
@@ -12,6 +14,13 @@ int reportError(const engine::Error& error) {
 int usageError(const std::string& message) {
     std::cerr << "error: " << message << "\n";
     return 2;
+}
+
+std::string iouText(double iou) {
+    if (std::isnan(iou)) return "undefined";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4f", iou);
+    return text;
 }
 
 }  // namespace cx::app

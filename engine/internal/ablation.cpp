@@ -23,12 +23,25 @@ Result<Ablation> parseAblation(const std::string& text) {
     return invalidInput("unknown ablation '" + text + "' (none, zero_ablate, random_ablate, randomly_sampled)");
 }
 
+std::string complementTooSmall(const Model& model, const std::map<int, torch::Tensor>& masks) {
+    for (const auto& [l, m] : masks) {
+        const int64_t kept = m.to(torch::kBool).sum().item<int64_t>(), total = m.numel();
+        if (kept > total - kept)
+            return "layer " + model.summary().layers[size_t(l)].name + ": the subnetwork keeps " + std::to_string(kept) +
+                   " of its " + std::to_string(total) + " units, so a random set of the same size cannot be drawn from the " +
+                   std::to_string(total - kept) + " it leaves out (randomly_sampled needs a subnetwork of at most half of each layer)";
+    }
+    return {};
+}
+
 std::map<int, torch::Tensor> sampleFromComplement(const std::map<int, torch::Tensor>& masks, at::Generator& generator) {
     std::map<int, torch::Tensor> out;
     for (const auto& [l, m] : masks) {
         auto flat = m.flatten().to(torch::kBool);
         auto complement = (~flat).nonzero().flatten();
-        const int64_t count = std::min<int64_t>(flat.sum().item<int64_t>(), complement.numel());
+        // Exactly as many as the subnetwork has: fewer would favour the control.
+        const int64_t count = flat.sum().item<int64_t>();
+        TORCH_CHECK(count <= complement.numel(), "the subnetwork keeps more than half of a layer: no same-size random set");
         auto pick = complement.index_select(0, torch::randperm(complement.numel(), generator, torch::kInt64).narrow(0, 0, count));
         out[l] = torch::zeros_like(flat).index_fill_(0, pick, true).view(m.sizes());
     }
@@ -118,27 +131,6 @@ std::map<int, torch::Tensor> magnitudeMasks(const Model& model, const std::vecto
         offset += s.numel();
     }
     return out;
-}
-
-std::vector<OverlapRow> maskOverlap(const Model& model, const std::map<int, torch::Tensor>& a,
-                                    const std::map<int, torch::Tensor>& b) {
-    std::vector<OverlapRow> rows;
-    std::map<int, bool> layers;
-    for (const auto& [l, m] : a) layers[l] = true;
-    for (const auto& [l, m] : b) layers[l] = true;
-    for (const auto& [l, unused] : layers) {
-        const auto& shape = a.count(l) ? a.at(l) : b.at(l);
-        auto ma = a.count(l) ? a.at(l).to(torch::kBool) : torch::ones(shape.sizes(), torch::kBool);
-        auto mb = b.count(l) ? b.at(l).to(torch::kBool) : torch::ones(shape.sizes(), torch::kBool);
-        OverlapRow r;
-        r.name = model.summary().layers[size_t(l)].name;
-        r.both = (ma & mb).sum().item<int64_t>();
-        r.onlyA = (ma & ~mb).sum().item<int64_t>();
-        r.onlyB = (~ma & mb).sum().item<int64_t>();
-        r.neither = (~ma & ~mb).sum().item<int64_t>();
-        rows.push_back(r);
-    }
-    return rows;
 }
 
 }  // namespace cx::engine

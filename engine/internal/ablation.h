@@ -1,5 +1,6 @@
 #pragma once
 // Evaluating a learned subnetwork: ablations, the magnitude baseline, and mask overlap.
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ MaskedWeights ablatedWeights(const Model& model, const std::map<int, torch::Tens
 
 /// The units of one random draw for RandomlySampled: as many per layer as `masks` keeps, from
 /// the units it does not keep.
+/// Why randomly_sampled cannot draw a same-size set from the complement (a layer where the
+/// subnetwork keeps more than half), or empty.
+std::string complementTooSmall(const Model& model, const std::map<int, torch::Tensor>& masks);
+
 std::map<int, torch::Tensor> sampleFromComplement(const std::map<int, torch::Tensor>& masks, at::Generator& generator);
 
 /// Magnitude baseline: keep the `keep` fraction of units with the largest mean |w|, ranked
@@ -37,14 +42,14 @@ std::map<int, torch::Tensor> magnitudeMasks(const Model& model, const std::vecto
                                             Granularity granularity, bool global);
 
 struct OverlapRow {
-    std::string name;  // layer name
+    std::string name;      // layer, tensor or block
+    std::string absentIn;  // "A" or "B": the layer is not in that mask (its counts are the other's alone)
     int64_t onlyA = 0, both = 0, onlyB = 0, neither = 0;
-    double iou() const { return onlyA + both + onlyB == 0 ? 1.0 : double(both) / double(onlyA + both + onlyB); }
+    /// both / (onlyA + both + onlyB); undefined (NaN) for an empty union or a layer one mask lacks.
+    double iou() const {
+        if (!absentIn.empty() || onlyA + both + onlyB == 0) return std::nan("");
+        return double(both) / double(onlyA + both + onlyB);
+    }
 };
-
-/// Per layer: units kept by only A, both, only B, neither (layers absent from a mask count as
-/// fully kept there: unmasked).
-std::vector<OverlapRow> maskOverlap(const Model& model, const std::map<int, torch::Tensor>& a,
-                                    const std::map<int, torch::Tensor>& b);
 
 }  // namespace cx::engine

@@ -39,9 +39,11 @@ std::vector<OverlapRow> maskOverlapBy(const Model& model, const std::map<int, to
                                       const std::map<int, torch::Tensor>& b, Granularity granularity, OverlapBy by) {
     std::vector<OverlapRow> rows;
     std::map<std::string, size_t> rowOf;
+    std::string absent;  // of the layer being counted
     auto row = [&](const std::string& name) -> OverlapRow& {
         auto [it, fresh] = rowOf.emplace(name, rows.size());
         if (fresh) rows.push_back(OverlapRow{name});
+        if (!absent.empty()) rows[it->second].absentIn = absent;
         return rows[it->second];
     };
     std::set<std::string> headBlocksCounted;
@@ -51,8 +53,10 @@ std::vector<OverlapRow> maskOverlapBy(const Model& model, const std::map<int, to
     for (const auto& [l, unused] : layers) {
         const auto& info = model.summary().layers[size_t(l)];
         const auto& shape = a.count(l) ? a.at(l) : b.at(l);
-        auto ma = a.count(l) ? a.at(l).to(torch::kBool) : torch::ones(shape.sizes(), torch::kBool);
-        auto mb = b.count(l) ? b.at(l).to(torch::kBool) : torch::ones(shape.sizes(), torch::kBool);
+        // A layer one mask lacks is absent there, not kept: its units count for the other alone.
+        auto ma = a.count(l) ? a.at(l).to(torch::kBool) : torch::zeros(shape.sizes(), torch::kBool);
+        auto mb = b.count(l) ? b.at(l).to(torch::kBool) : torch::zeros(shape.sizes(), torch::kBool);
+        absent = a.count(l) ? (b.count(l) ? "" : "B") : "A";
         if (by != OverlapBy::Block) {
             addCounts(row(by == OverlapBy::Layer ? info.name : info.param), ma, mb);
             continue;

@@ -17,7 +17,7 @@ namespace cx::engine {
 enum class OverlapBy { Layer, Block, Tensor };
 Result<OverlapBy> parseOverlapBy(const std::string& text);
 
-/// Rows in model order. Layers absent from a mask count as fully kept there. At block level an
+/// Rows in model order. A layer one mask lacks is absent there (OverlapRow::absentIn), not kept. At block level an
 /// attention layer's units are split by head where the grid allows it (weights, kernels,
 /// heads, q/k/v neurons); an output projection's neurons span all heads and form their own row.
 std::vector<OverlapRow> maskOverlapBy(const Model& model, const std::map<int, torch::Tensor>& a,

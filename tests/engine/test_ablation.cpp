@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "engine/internal/ablation.h"
+#include "engine/internal/overlap.h"
 #include "engine/internal/model_impl.h"
 #include "engine/model.h"
 #include "test_util.h"
@@ -80,7 +81,7 @@ TEST(Ablation, MagnitudeUsesAbsoluteValues) {
 TEST(Ablation, OverlapCountsOnHandMasks) {
     auto m = Model::load(cx::test::modelPath("chain")).take();
     auto a = torch::tensor({1, 1, 0, 0, 1, 0}, torch::kBool), b = torch::tensor({1, 0, 1, 0, 1, 0}, torch::kBool);
-    auto rows = maskOverlap(*m, {{1, a}}, {{1, b}});
+    auto rows = maskOverlapBy(*m, {{1, a}}, {{1, b}}, Granularity::Filter, OverlapBy::Layer);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].name, "features.3");
     EXPECT_EQ(rows[0].both, 2);
@@ -88,4 +89,33 @@ TEST(Ablation, OverlapCountsOnHandMasks) {
     EXPECT_EQ(rows[0].onlyB, 1);
     EXPECT_EQ(rows[0].neither, 2);
     EXPECT_DOUBLE_EQ(rows[0].iou(), 0.5);
+    // A layer only one mask has is absent in the other, not kept: its IoU is undefined.
+    auto c = torch::tensor({1, 0, 1, 0}, torch::kBool);
+    auto partial = maskOverlapBy(*m, {{1, a}, {0, c}}, {{1, b}}, Granularity::Filter, OverlapBy::Layer);
+    ASSERT_EQ(partial.size(), 2u);
+    EXPECT_EQ(partial[0].name, "features.0");
+    EXPECT_EQ(partial[0].absentIn, "B");
+    EXPECT_EQ(partial[0].onlyA, 2);
+    EXPECT_EQ(partial[0].onlyB, 0);
+    EXPECT_EQ(partial[0].neither, 2);
+    EXPECT_TRUE(std::isnan(partial[0].iou()));
+    EXPECT_TRUE(partial[1].absentIn.empty());
+    // Both masks empty: the union is empty and the IoU undefined, not 1.
+    auto none = torch::zeros({6}, torch::kBool);
+    EXPECT_TRUE(std::isnan(maskOverlapBy(*m, {{1, none}}, {{1, none}}, Granularity::Filter, OverlapBy::Layer)[0].iou()));
+}
+
+TEST(Ablation, RandomlySampledRefusesASubnetworkLargerThanItsComplement) {
+    auto m = Model::load(cx::test::modelPath("chain")).take();
+    std::map<int, torch::Tensor> masks;
+    masks[1] = torch::zeros({6, 4}, torch::kBool);
+    masks[1].narrow(0, 0, 3).fill_(true);  // 12 of 24: exactly half, a same-size set exists
+    EXPECT_EQ(complementTooSmall(*m, masks), "");
+    auto gen = at::detail::createCPUGenerator(3);
+    EXPECT_EQ(sampleFromComplement(masks, gen).at(1).sum().item<int64_t>(), 12);
+    masks[1][3][0] = true;  // 13 of 24: only 11 left out
+    const std::string why = complementTooSmall(*m, masks);
+    EXPECT_NE(why.find("features.3"), std::string::npos) << why;
+    EXPECT_NE(why.find("keeps 13 of its 24 units"), std::string::npos) << why;
+    EXPECT_THROW(sampleFromComplement(masks, gen), c10::Error);
 }
