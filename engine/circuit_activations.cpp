@@ -1,5 +1,6 @@
 // The activation scatter's data: the target's values in the original model and in a circuit.
 #include "engine/circuit_job.h"
+#include "engine/internal/circuit.h"
 #include "engine/internal/circuit_files.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/job_inputs.h"
@@ -49,8 +50,23 @@ Result<ActivationPairs> circuitActivations(const std::string& modelPath, const s
         JobContext quiet(job.token());
         const auto original = targetActivations(m, images.value().images, target.value(), nullptr, 64, quiet);
         if (job.cancelled()) return cancelledError();
-        const auto weights = maskedWeights(m, masks.value().masks, scheme);
-        const auto circuit = targetActivationsWith(m, images.value().images, target.value(), weights.params, weights.tensors, 64);
+        // A pruned circuit (cx prune, Find Circuit) runs as the sweep ran it: one definition of
+        // its function (circuitOverrides). A learned mask runs with its own scheme.
+        std::vector<std::string> params;
+        std::vector<torch::Tensor> tensors;
+        if (meta.count("effective_kept") && bias != meta.end()) {
+            auto c = circuitFromMasks(m, masks.value().masks, masks.value().granularity, target.value(),
+                                      scheme.maskBias ? BiasMode::Pruned : BiasMode::Masked);
+            if (!c) return c.error();
+            auto o = circuitOverrides(m, c.value());
+            params = std::move(o.params);
+            tensors = std::move(o.tensors);
+        } else {
+            auto w = maskedWeights(m, masks.value().masks, scheme);
+            params = std::move(w.params);
+            tensors = std::move(w.tensors);
+        }
+        const auto circuit = targetActivationsWith(m, images.value().images, target.value(), params, tensors, 64);
         ActivationPairs out;
         out.pearson = absPearson(original, circuit, PearsonMode::Flattened);
         out.original = evenSample(original, maxPoints);

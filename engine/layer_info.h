@@ -54,6 +54,9 @@ struct LayerInfo {
     bool inControlFlow = false;    // inside an if/loop block: cannot be probed
     std::vector<InputSegment> inputs;
     int exampleDim = 0;            // linear layers: see kExamplesMerged*; convolutions: 0
+    // The batch-norm that directly follows the layer (its affine parameters), if any: a pruned
+    // filter's channel must lose what that adds too (beta - gamma mu / sigma).
+    std::string normWeightParam, normBiasParam;
     // Attention projections: set when the layer sits in a module with an integer `num_heads`
     // attribute (nn.MultiheadAttention, the demo transformer, many GPT-2 ports).
     int64_t heads = 0;             // 0: not known to be an attention projection

@@ -86,6 +86,27 @@ int64_t cumulativeCount(const torch::Tensor& values, double share) {
     return reached.numel() ? reached[0][0].item<int64_t>() + 1 : values.numel();
 }
 
+void findEffective(const Model& model, Circuit& c, Granularity granularity,
+                   const std::map<int, torch::Tensor>& kernelRelevant) {
+    // Dead ends are found on kernels: map kept units to kernels and the effective kernels back.
+    const KernelGraph graph(model.summary());
+    std::map<int, torch::Tensor> keptKernels;
+    for (const auto& [l, k] : c.kept)
+        keptKernels[l] = kernelsFromUnits(k, graph.inPerGroup(l), granularity) & kernelRelevant.at(l);
+    auto eff = graph.effective(toGrid(keptKernels, model.summary().layers.size()), c.targetLayer, c.targetRows);
+    c.disconnected = eff.disconnected;
+    c.effectiveCount = 0;
+    for (const auto& [l, k] : c.kept) {
+        const auto& g = eff.kernels[size_t(l)];
+        const auto& rel = kernelRelevant.at(l);
+        auto kernels = g.empty() ? torch::zeros(rel.sizes(), torch::kBool)
+                                 : torch::from_blob(const_cast<uint8_t*>(g.data()), rel.sizes(), torch::kUInt8).to(torch::kBool).clone();
+        auto t = k & unitsFromKernels(kernels, k.sizes().vec(), granularity);
+        c.effective[l] = t;
+        c.effectiveCount += t.sum().item<int64_t>();
+    }
+}
+
 std::map<int, torch::Tensor> topUnits(const UnitScores& scores, int64_t count, bool minmax) {
     const RankedUnits ranked = rankRelevant(scores, minmax);
     auto all = torch::cat(ranked.values);
@@ -130,22 +151,7 @@ Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, cons
         }
         c.kept = unitGrids(scores, ranked, keepFlags);
         c.keptCount = c.requested;
-        // Dead ends are found on kernels: map kept units to kernels and the effective kernels back.
-        const KernelGraph graph(model.summary());
-        std::map<int, torch::Tensor> keptKernels;
-        for (const auto& [l, k] : c.kept)
-            keptKernels[l] = kernelsFromUnits(k, graph.inPerGroup(l), scores.granularity) & scores.kernelRelevant.at(l);
-        auto eff = graph.effective(toGrid(keptKernels, model.summary().layers.size()), c.targetLayer, c.targetRows);
-        c.disconnected = eff.disconnected;
-        for (const auto& [l, k] : c.kept) {
-            const auto& g = eff.kernels[size_t(l)];
-            const auto& rel = scores.kernelRelevant.at(l);
-            auto kernels = g.empty() ? torch::zeros(rel.sizes(), torch::kBool)
-                                     : torch::from_blob(const_cast<uint8_t*>(g.data()), rel.sizes(), torch::kUInt8).to(torch::kBool).clone();
-            auto t = k & unitsFromKernels(kernels, k.sizes().vec(), scores.granularity);
-            c.effective[l] = t;
-            c.effectiveCount += t.sum().item<int64_t>();
-        }
+        findEffective(model, c, scores.granularity, scores.kernelRelevant);
         return c;
     });
 }
@@ -153,18 +159,54 @@ Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, cons
 Overrides circuitOverrides(const Model& model, const Circuit& circuit, const std::string& device) {
     Overrides out;
     const auto& summary = model.summary();
+    const bool pruned = circuit.bias == BiasMode::Pruned;
+    auto add = [&](const std::string& param, const torch::Tensor& t) {
+        out.params.push_back(param);
+        out.tensors.push_back(t.to(device));
+    };
     for (const auto& [l, kept] : circuit.kept) {
         const auto& info = summary.layers[size_t(l)];
         const auto& w = model.impl().param(info.param);
-        out.params.push_back(info.param);
-        out.tensors.push_back((w * unitMaskForWeight(info, w, kept)).to(device));
-        if (circuit.bias == BiasMode::Pruned && info.hasBias()) {
-            auto rowAlive = (kept.dim() > 1 ? kept.flatten(1).any(1) : kept).to(w.dtype());
-            out.params.push_back(info.biasParam);
-            out.tensors.push_back((model.impl().param(info.biasParam) * rowAlive).to(device));
+        // Pruned: the effective circuit is the function (dead ends go, with their filters' bias);
+        // masked: every kept kernel, and every bias stays.
+        const auto& units = pruned && circuit.effective.count(l) ? circuit.effective.at(l) : kept;
+        add(info.param, w * unitMaskForWeight(info, w, units));
+        if (!pruned) continue;
+        // A filter with no effective kernel is removed whole: its bias, and what the batch-norm
+        // after it adds (beta - gamma mu / sigma, zero once gamma and beta are).
+        auto rowAlive = (units.dim() > 1 ? units.flatten(1).any(1) : units).to(w.dtype());
+        if (info.hasBias()) add(info.biasParam, model.impl().param(info.biasParam) * rowAlive);
+        if (!info.normWeightParam.empty()) {
+            add(info.normWeightParam, model.impl().param(info.normWeightParam) * rowAlive);
+            add(info.normBiasParam, model.impl().param(info.normBiasParam) * rowAlive);
         }
     }
     return out;
+}
+
+Result<Circuit> circuitFromMasks(const Model& model, const std::map<int, torch::Tensor>& kept, Granularity granularity,
+                                 const TargetSpec& target, BiasMode bias) {
+    auto layer = resolveTarget(model.summary(), target);
+    if (!layer) return layer.error();
+    Circuit c;
+    c.targetLayer = layer.value();
+    c.targetRows = targetRows(target);
+    c.bias = bias;
+    c.kept = kept;
+    const KernelGraph graph(model.summary());
+    const KernelGrid relevant = graph.relevant(c.targetLayer, c.targetRows);
+    std::map<int, torch::Tensor> kernelRelevant;
+    for (const auto& [l, k] : kept) {
+        const auto& grid = relevant[size_t(l)];
+        const int64_t rows = graph.outUnits(l), ipg = graph.inPerGroup(l);
+        kernelRelevant[l] = grid.empty() ? torch::zeros({rows, ipg}, torch::kBool)
+                                         : torch::from_blob(const_cast<uint8_t*>(grid.data()), {rows, ipg}, torch::kUInt8)
+                                               .to(torch::kBool)
+                                               .clone();
+        c.keptCount += k.to(torch::kBool).sum().item<int64_t>();
+    }
+    findEffective(model, c, granularity, kernelRelevant);
+    return c;
 }
 
 }  // namespace cx::engine

@@ -44,13 +44,24 @@ Result<Circuit> selectCircuit(const Model& model, const UnitScores& scores, cons
 /// removal: layer -> bool unit grid. FORCE's intermediate masks.
 std::map<int, torch::Tensor> topUnits(const UnitScores& scores, int64_t count, bool minmax);
 
-/// Parameter paths and tensors that make the circuit's forward pass (masked weights; biases
-/// of fully masked filters too in Pruned mode).
+/// The circuit's function, one definition for curves, scatter, diagrams and evaluation:
+/// masked mode keeps every kept unit and every bias; pruned mode keeps the effective units only
+/// and removes each filter with no effective kernel whole (its bias, and the shift of the
+/// batch-norm that follows it).
 struct Overrides {
     std::vector<std::string> params;
     std::vector<torch::Tensor> tensors;
 };
 Overrides circuitOverrides(const Model& model, const Circuit& circuit, const std::string& device = "cpu");
+
+/// Dead-end removal: the kept units on an input-to-target path (Circuit::effective), counts and
+/// the disconnected flag.
+void findEffective(const Model& model, Circuit& circuit, Granularity granularity,
+                   const std::map<int, torch::Tensor>& kernelRelevant);
+
+/// A circuit from a mask file's kept units and its target (dead ends found again).
+Result<Circuit> circuitFromMasks(const Model& model, const std::map<int, torch::Tensor>& kept, Granularity granularity,
+                                 const TargetSpec& target, BiasMode bias);
 
 /// min-max normalised copy of per-layer scores over their relevant kernels.
 std::map<int, torch::Tensor> minMaxNormalised(const UnitScores& scores);

@@ -163,6 +163,14 @@ std::vector<FoundLayer> findLayers(const std::shared_ptr<torch::jit::Graph>& gra
             info.inChannels = storedOutByIn ? w.size(1) : w.size(0);
         }
         info.inControlFlow = node->owningBlock() != graph->block();
+        for (const auto& use : node->output()->uses())
+            if (use.user->kind() == c10::aten::batch_norm && use.offset == 0) {
+                const std::string gamma = attributePath(use.user->input(1)), beta = attributePath(use.user->input(2));
+                if (params.count(gamma) && params.count(beta)) {
+                    info.normWeightParam = gamma;
+                    info.normBiasParam = beta;
+                }
+            }
         const int use = ++uses[info.param];
         info.name = layerNameOf(info.param) + (use > 1 ? "#" + std::to_string(use) : "");
         found.push_back(std::move(layer));

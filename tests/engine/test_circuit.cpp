@@ -96,7 +96,7 @@ TEST(Circuit, FullCircuitPreservesTheTargetExactly) {
     EXPECT_NEAR(deltaFNorm(original, circuit), 0.0, 1e-6);
 }
 
-TEST(Circuit, PrunedBiasModeRemovesBiasesOfFullyMaskedFiltersOnly) {
+TEST(Circuit, PrunedBiasModeRemovesBiasesOfFiltersWithoutAnEffectiveKernel) {
     auto m = load("chain");
     auto s = score(*m, "features.5:0", Criterion::ActGrad, torch::randn({3, 3, 16, 16}));
     auto masked = selectCircuit(*m, s, {0.05, false, BiasMode::Masked}).take();
@@ -107,7 +107,8 @@ TEST(Circuit, PrunedBiasModeRemovesBiasesOfFullyMaskedFiltersOnly) {
     for (size_t k = 0; k < op.params.size(); ++k) {
         if (op.params[k].find(".bias") == std::string::npos) continue;
         const std::string layer = op.params[k].substr(0, op.params[k].size() - 5);
-        const auto& kept = pruned.kept.at(m->summary().indexOf(layer));
+        // Dead ends included: a kept kernel on no input-to-target path does not keep its filter.
+        const auto& kept = pruned.effective.at(m->summary().indexOf(layer));
         const auto bias = m->impl().param(op.params[k]);
         for (int64_t o = 0; o < kept.size(0); ++o) {
             const float expected = kept[o].any().item<bool>() ? bias[o].item<float>() : 0.0f;
@@ -207,4 +208,49 @@ TEST(Circuit, CumulativeSaliencyThreshold) {
     EXPECT_DOUBLE_EQ(c.sparsity, 2.0 / 28.0);
     EXPECT_EQ(selectCircuit(*m, s, {0.0, false, BiasMode::Masked, false, 0.81}).take().keptCount, 3);
     EXPECT_FALSE(selectCircuit(*m, s, {0.5, false, BiasMode::Masked, true, 0.5}).ok());
+}
+
+// Pruned bias on a batch-norm net: every filter with no effective kernel leaves the network,
+// and so does what its batch-norm would add. The hand-pruned forward below removes those
+// channels after the batch-norm (an independent way to say the same) and zeroes the kernels
+// the circuit does not keep.
+TEST(Circuit, PrunedBiasEqualsTheHandPrunedBatchNormNetwork) {
+    auto m = load("residual");
+    torch::manual_seed(12);
+    auto images = torch::randn({5, 3, 16, 16});
+    auto s = score(*m, "head:1", Criterion::ActGrad, images);
+    auto c = selectCircuit(*m, s, {0.1, false, BiasMode::Pruned}).take();
+    const auto& summary = m->summary();
+    const int stem = summary.indexOf("stem");
+    ASSERT_EQ(summary.layers[size_t(stem)].normWeightParam, "bn.weight");
+    auto alive = c.effective.at(stem).any(1).to(torch::kFloat32);
+    ASSERT_LT(alive.sum().item<float>(), 4.0f) << "the test needs a removed stem filter";
+    auto p = [&](const std::string& name) { return m->impl().param(name); };
+    auto kept = [&](const std::string& layer) {
+        const int l = summary.indexOf(layer);
+        auto w = p(layer + ".weight");
+        auto units = c.effective.count(l) ? c.effective.at(l) : torch::ones({w.size(0), w.size(1)}, torch::kBool);
+        return w * units.to(w.dtype()).view({w.size(0), w.size(1), 1, 1});
+    };
+    auto rowBias = [&](const std::string& layer) {
+        const int l = summary.indexOf(layer);
+        auto b = p(layer + ".bias");
+        return c.effective.count(l) ? b * c.effective.at(l).any(1).to(b.dtype()) : b;
+    };
+    auto bn = m->impl().module.attr("bn").toModule();
+    torch::NoGradGuard noGrad;
+    auto x = torch::conv2d(images, kept("stem"), rowBias("stem"), 1, 1);
+    x = torch::batch_norm(x, bn.attr("weight").toTensor(), bn.attr("bias").toTensor(), bn.attr("running_mean").toTensor(),
+                          bn.attr("running_var").toTensor(), false, 0.1, 1e-5, false);
+    x = torch::relu(x * alive.view({1, -1, 1, 1}));  // removed channels output nothing
+    auto y = torch::conv2d(torch::relu(torch::conv2d(x, kept("branch1"), rowBias("branch1"), 2, 2, 2)), kept("branch2"),
+                           rowBias("branch2"), 1, 1, 1, 2);
+    x = torch::relu(y + torch::conv2d(x, kept("shortcut"), rowBias("shortcut"), 2));
+    const int head = summary.indexOf("head");
+    auto headW = p("head.weight") * c.effective.at(head).to(torch::kFloat32);
+    auto expected = torch::linear(x.mean({2, 3}), headW, rowBias("head")).select(1, 1);
+    JobContext job;
+    auto got = targetActivations(*m, images, parseTarget("head:1").value(), &c, 5, job);
+    EXPECT_TRUE(torch::allclose(got.flatten().to(torch::kFloat32), expected, 1e-4, 1e-6))
+        << (got.flatten().to(torch::kFloat32) - expected).abs().max().item<double>();
 }
