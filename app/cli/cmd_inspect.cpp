@@ -48,6 +48,10 @@ nlohmann::json toJson(const engine::ModelSummary& summary) {
             layer["groups"] = l.groups;
         }
         if (l.inControlFlow) layer["in_control_flow"] = true;
+        if (l.heads > 0) {
+            layer["heads"] = l.heads;
+            layer["attention"] = l.attention;
+        }
         if (!l.isConv()) {  // where the layer's examples lie: a dimension, or rows of a 2-D view
             if (l.exampleDim == engine::kExamplesMergedMajor) layer["examples"] = "rows (example-major)";
             else if (l.exampleDim == engine::kExamplesMergedMinor) layer["examples"] = "rows (position-major)";

@@ -4,6 +4,7 @@
 #include "engine/internal/channel_flow.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include <torch/csrc/jit/ir/constants.h>
 
 #include "engine/internal/flow.h"
+#include "engine/internal/heads.h"
 
 namespace cx::engine {
 namespace {
@@ -159,6 +161,7 @@ public:
         }
         walk(graph->block());
         markReachable(graph);
+        markViewedHeads();
         for (const auto& op : m_denseOps) m_notes.push_back("op " + op + " treated as mixing all channels");
         if (!m_unknownExamples.empty()) {
             std::string names;
@@ -176,6 +179,7 @@ private:
     std::unordered_map<const Value*, ListFlow> m_lists;  // lists and tuples
     std::set<std::string> m_denseOps;
     std::vector<std::string> m_unknownExamples;  // linear layers whose example dimension is not known
+    std::map<int, std::set<int64_t>> m_headsSeen;  // layer -> head counts its features were viewed in
 
     const Flow* flowOf(const Value* v) const {
         auto it = m_flows.find(v);
@@ -605,6 +609,17 @@ private:
         return kExamplesUnknown;
     }
 
+    // The features of one projection viewed as (..., heads, head_dim): that projection's heads
+    // (a traced model keeps no num_heads; GPT-2 views c_attn's slices so).
+    void noteHeads(const Flow& in, int64_t heads) {
+        int source = -2;
+        for (const auto& seg : in.segs) {
+            if (seg.mode != FlowMode::Identity || seg.source < 0 || (source != -2 && seg.source != source)) return;
+            source = seg.source;
+        }
+        if (source >= 0) m_headsSeen[source].insert(heads);
+    }
+
     std::optional<Flow> reshape(Node* node, const Flow& in) {
         auto shape = shapeOf(node->input(1));
         if (!shape) return std::nullopt;
@@ -666,6 +681,7 @@ private:
                 out.innerDim = c + 1;
                 out.outerSize = *outer;
                 if (in.batchDim > c) ++out.batchDim;
+                if (c + 2 == newRank) noteHeads(in, *outer);  // (..., heads, head_dim)
                 return out;
             }
         }
@@ -966,6 +982,27 @@ private:
             out.push_back(s);
         }
         return out;
+    }
+
+    // Heads seen in the graph: the projection viewed into them, and its block's output
+    // projection (the same parent module, named as one: o, out_proj, c_proj, ...).
+    void markViewedHeads() {
+        for (const auto& [l, counts] : m_headsSeen) {
+            LayerInfo& info = m_layers[static_cast<size_t>(l)].info;
+            if (counts.size() != 1 || info.isConv()) continue;
+            const int64_t heads = *counts.begin();
+            if (!headRole(info, heads)) continue;
+            info.heads = heads;
+            info.attention = attentionGroup(info);
+            for (auto& other : m_layers) {
+                LayerInfo& o = other.info;
+                if (o.heads != 0 || o.isConv() || attentionGroup(o) != info.attention) continue;
+                if (auto role = headRole(o, heads); role && *role == HeadRole::Merge) {
+                    o.heads = heads;
+                    o.attention = info.attention;
+                }
+            }
+        }
     }
 
     void markReachable(const std::shared_ptr<torch::jit::Graph>& graph) {

@@ -151,6 +151,35 @@ class Gpt2Mlp(nn.Module):
         return self.c_proj(F.gelu(self.c_fc(x)))
 
 
+class Gpt2Attention(nn.Module):
+    """GPT-2's attention: c_attn's output split into q, k, v and viewed as (b, t, heads, head_dim)."""
+    def __init__(self, d=8, heads=2):
+        super().__init__()
+        self.num_heads = heads
+        self.head_dim = d // heads
+        self.c_attn = Conv1D(3 * d, d)
+        self.c_proj = Conv1D(d, d)
+
+    def forward(self, x):
+        b, t, d = x.size()
+        q, k, v = self.c_attn(x).split(d, dim=2)
+        q = q.view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
+        k = k.view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
+        v = v.view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
+        w = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) / self.head_dim ** 0.5, -1)
+        return self.c_proj(torch.matmul(w, v).transpose(1, 2).contiguous().view(b, t, d))
+
+
+class Gpt2Heads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = Gpt2Attention()
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.head(self.attn(x))
+
+
 class Padding(nn.Module):
     """Convolutions without a bias and with string padding."""
     def __init__(self):
@@ -227,4 +256,5 @@ if __name__ == "__main__":
     save(SharedWeight(), "shared", image)
     save(Attention(), "attention", torch.randn(2, 5, 8))
     save(EncoderLayer(), "encoder", torch.randn(2, 5, 8))
+    save(Gpt2Heads(), "gpt2_attn", torch.randn(2, 5, 8))
     print("wrote", sorted(f for f in os.listdir(OUT) if f.startswith("compat_")))

@@ -280,3 +280,18 @@ TEST(Compat, RowsOfAViewAreAnExamplesPositions) {
             << mode << " max diff " << (s - reference).abs().max().item<double>();
     }
 }
+
+// GPT-2 keeps its head count in a plain attribute a traced module loses: the heads come from
+// the view of c_attn's q slice into (b, t, heads, head_dim), and c_proj shares them.
+TEST_P(Compat, Gpt2AttentionHeadsFromTheGraph) {
+    auto m = model("gpt2_attn");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(layerNames(*m), (Inputs{"attn.c_attn", "attn.c_proj", "head"}));
+    const auto& l = m->summary().layers;
+    EXPECT_EQ(l[0].heads, 2);
+    EXPECT_EQ(l[1].heads, 2);
+    EXPECT_EQ(l[0].attention, "attn");
+    EXPECT_EQ(l[1].attention, "attn");
+    EXPECT_EQ(l[2].heads, 0);
+    EXPECT_EQ(inputsOf(*m, "head"), (Inputs{"attn.c_proj[0:8]->0"}));
+}
