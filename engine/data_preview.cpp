@@ -30,6 +30,8 @@ Result<DataPreview> previewImages(const std::string& path, int count, const Imag
     limited.limit = 0;  // labels and counts describe the whole set
     auto set = loadImages(path, limited);
     if (!set) return set.error();
+    if (set.value().images.dim() != 4)
+        return invalidInput(path + ": token ids, not images: nothing to preview (score and sweep take them as they are)");
     return guarded<DataPreview>("image preview", [&]() -> Result<DataPreview> {
         DataPreview out;
         out.info = set.value().info;

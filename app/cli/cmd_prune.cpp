@@ -12,11 +12,15 @@
 namespace cx::app {
 namespace {
 
-const char* kScoreHelp = R"(usage: cx score MODEL --images DIR|FILE.safetensors --target LAYER:UNIT --out SCORES.safetensors [options]
+const char* kScoreHelp = R"(usage: cx score MODEL --images DIR|FILE.safetensors|addition|multiplication --target LAYER:UNIT --out SCORES.safetensors [options]
 
 Scores every kernel that can reach the target feature (ActGrad, SNIP, FORCE, magnitude or random).
 
-  --target LAYER:UNIT      a channel of a conv layer's output, or a linear unit
+  --images PATH            an image folder, a safetensors file with float32 'images' (N x C x H x W)
+                           or int64 'inputs' (N x T token ids), or the demo transformer's held-out
+                           prompts: addition, multiplication
+  --target LAYER:UNIT      a channel of a conv layer's output, or a linear unit (its positions
+                           summed; --objective position:T,0 takes one)
   --direction FILE         with --target LAYER: coefficients over the layer's channels
   --criterion C            actgrad (default), snip, force, magnitude, random
   --sparsity S             force: the circuit size (fraction of relevant kernels) its 10-step

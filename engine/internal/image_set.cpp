@@ -98,11 +98,32 @@ Result<ImageSet> loadFolder(const fs::path& dir, const ImageOptions& opt) {
     return set;
 }
 
+// Token ids (N x T int64) for a language model: scored and swept like images.
+Result<ImageSet> tokenInputs(const TensorBlob& blob, const std::string& path, const ImageOptions& opt) {
+    if (blob.shape.size() != 2) return invalidInput(path + ": 'inputs' must be N x T token ids");
+    auto ids = blobToTensor(blob, path);
+    if (!ids) return ids.error();
+    ImageSet set;
+    set.images = ids.take();
+    if (set.images.size(0) == 0) return invalidInput(path + ": 'inputs' holds no example");
+    if (opt.limit > 0 && set.images.size(0) > opt.limit) set.images = set.images.slice(0, 0, opt.limit).contiguous();
+    if (set.images.min().item<int64_t>() < 0) return invalidInput(path + ": 'inputs' holds a negative token id");
+    set.labels = torch::full({set.images.size(0)}, -1, torch::kInt64);
+    set.info.source = path;
+    set.info.count = set.images.size(0);
+    set.info.width = set.images.size(1);
+    return set;
+}
+
 Result<ImageSet> loadSafetensorsImages(const std::string& path, const ImageOptions& opt) {
     auto file = readSafetensors(path);
     if (!file) return file.error();
     auto it = file.value().tensors.find("images");
-    if (it == file.value().tensors.end()) return invalidInput(path + ": no tensor named 'images'");
+    if (it == file.value().tensors.end()) {
+        auto tokens = file.value().tensors.find("inputs");
+        if (tokens != file.value().tensors.end() && tokens->second.dtype == DType::I64) return tokenInputs(tokens->second, path, opt);
+        return invalidInput(path + ": no tensor named 'images' (float32 N x C x H x W) or 'inputs' (int64 N x T token ids)");
+    }
     if (it->second.dtype != DType::F32)
         return invalidInput(path + ": 'images' must be float32, not " + std::string(dtypeName(it->second.dtype)));
     if (it->second.shape.size() != 4)
@@ -146,6 +167,7 @@ Result<ImageSet> loadImages(const std::string& path, const ImageOptions& options
     auto& s = set.value();
     s.info.source = path;
     s.info.count = s.images.size(0);
+    if (s.images.dim() != 4) return set;  // token ids: N x T, no channels
     s.info.channels = s.images.size(1);
     s.info.height = s.images.size(2);
     s.info.width = s.images.size(3);

@@ -223,6 +223,35 @@ TEST(Cli, ForceScoresPruneAtTheSizeTheyWereMadeFor) {
     EXPECT_NE(none.err.find("--sparsity"), std::string::npos) << none.err;
 }
 
+// Token models prune like image models: the demo transformer's held-out prompts, or a
+// safetensors file of int64 token ids ('inputs', N x T).
+TEST(Cli, TokenModelsScoreAndSweep) {
+    const std::string dir = tempDir();
+    const std::string gpt = std::string(CX_TEST_DATA) + "/../../resources/demo/arithmetic_gpt.pt";
+    auto builtIn = cx("score " + gpt + " --images addition --limit 16 --target block1.mlp.fc:3 --json --out " + dir + "/a.safetensors");
+    ASSERT_EQ(builtIn.code, 0) << builtIn.err;
+    EXPECT_EQ(nlohmann::json::parse(builtIn.out)["images"], 16);
+    // 4 prompts of 5 tokens, written by hand as safetensors.
+    const std::string header = R"({"inputs":{"dtype":"I64","shape":[4,5],"data_offsets":[0,160]}})";
+    std::string bytes(8, '\0');
+    for (int i = 0; i < 8; ++i) bytes[size_t(i)] = char((header.size() >> (8 * i)) & 0xff);
+    bytes += header;
+    for (int64_t k = 0; k < 20; ++k) {  // ids within the demo's 13-token vocabulary
+        const int64_t id = (k * 7) % 13;
+        bytes.append(reinterpret_cast<const char*>(&id), 8);
+    }
+    {
+        std::ofstream out(dir + "/tokens.safetensors", std::ios::binary);
+        out << bytes;
+    }
+    auto file = cx("sweep " + gpt + " --images " + dir + "/tokens.safetensors --target block1.mlp.fc:3 --criteria actgrad,force "
+                   "--sparsities 1,0.2 --json --out " + dir + "/c.csv");
+    ASSERT_EQ(file.code, 0) << file.err;
+    auto points = nlohmann::json::parse(file.out)["points"];
+    ASSERT_EQ(points.size(), 4u);
+    EXPECT_NEAR(points[0]["pearson"].get<double>(), 1.0, 1e-9);
+}
+
 TEST(Cli, SweepWritesACurveAndIouComparesCircuits) {
     const std::string dir = tempDir();
     ASSERT_EQ(cx("demo images --count 8 --seed 4 --out " + dir + "/a.safetensors").code, 0);
