@@ -146,6 +146,33 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     }
     auto task = loadTask(req.task, ArithmeticSplit::Train, !o.preserve);
     if (!task) return task.error();
+    // Measured where the masks never trained: the built-in tasks' held-out problems, or a
+    // seeded share of a task file held out here.
+    if (!(req.holdout >= 0.0 && req.holdout < 1.0)) return invalidInput("the held-out share must be in [0, 1), got " + std::to_string(req.holdout));
+    Task heldOut;
+    std::string measuredOn;
+    if (parseArithmeticOp(req.task)) {
+        heldOut = loadTask(req.task, ArithmeticSplit::HeldOut).take();
+        measuredOn = "the held-out problems of " + req.task;
+    } else if (req.holdout > 0.0) {
+        const int64_t n = task.value().inputs.size(0);
+        const int64_t held = std::llround(req.holdout * double(n));
+        if (held < 1 || held >= n)
+            return invalidInput(req.task + ": " + std::to_string(n) + " examples cannot be split " + std::to_string(req.holdout) +
+                                " held out (give --holdout 0 to measure on the training data)");
+        auto gen = at::detail::createCPUGenerator(req.seed + 7919);
+        auto order = torch::randperm(n, gen, torch::kInt64);
+        auto pick = [&](const Task& t, const torch::Tensor& idx) {
+            return Task{t.inputs.index_select(0, idx), t.targets.defined() ? t.targets.index_select(0, idx) : torch::Tensor()};
+        };
+        heldOut = pick(task.value(), order.narrow(0, 0, held));
+        task = pick(task.value(), order.narrow(0, held, n - held));
+        measuredOn = std::to_string(held) + " held-out examples (" + std::to_string(std::llround(100 * req.holdout)) +
+                     "%, seed " + std::to_string(req.seed) + ") of " + req.task;
+    } else {
+        heldOut = task.value();
+        measuredOn = "the training data (no hold-out)";
+    }
     std::map<int, torch::Tensor> resumeLogits;
     if (!req.resume.empty()) {
         auto saved = readUnitMasks(req.resume, *model);
@@ -175,18 +202,23 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
                          {"temperature_schedule", req.temperaturePerStep ? "step" : "epoch"}, {"heads", std::to_string(req.heads)},
                          {"init", std::to_string(req.initValue)}, {"learning_rate", std::to_string(req.learningRate)}};
         if (req.targetKept > 0) meta["target_kept"] = std::to_string(req.targetKept);
+        meta["measured_on"] = measuredOn;
+        meta["holdout"] = std::to_string(req.holdout);
         if (o.preserve) meta["target"] = o.preserve->text();
         if (auto st = writeUnitMasks(req.out, *model, o.granularity, masks, trained.value().logits(), meta); !st)
             return st.error();
         SubnetworkReport r;
         countUnits(masks, o.granularity, *model, r);
+        r.measuredOn = measuredOn;
+        if (r.kept == 0)
+            r.warning = "the mask keeps no unit: lower --lambda (or --target-kept), raise --init or train for more epochs";
         if (o.preserve) {
             const auto weights = maskedWeights(*model, masks, o.scheme());
-            r.preservation = absPearson(original, targetActivationsWith(*model, task.value().inputs, *o.preserve, weights.params,
-                                                                        weights.tensors),
+            const auto before = targetActivations(*model, heldOut.inputs, *o.preserve, nullptr, 256, job).to(torch::kFloat32);
+            r.preservation = absPearson(before, targetActivationsWith(*model, heldOut.inputs, *o.preserve, weights.params,
+                                                                      weights.tensors),
                                         PearsonMode::Flattened);
         } else {
-            auto heldOut = parseArithmeticOp(req.task) ? loadTask(req.task, ArithmeticSplit::HeldOut).take() : task.value();
             r.accuracy = maskedAccuracy(*model, masks, heldOut.inputs, heldOut.targets, o.scheme());
             r.baseAccuracy = maskedAccuracy(*model, {}, heldOut.inputs, heldOut.targets);
         }
@@ -252,6 +284,10 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
         r.repeats = repeats;
         r.baseAccuracy = maskedAccuracy(*model, {}, x, y);
         countUnits(masks.value().masks, masks.value().granularity, *model, r);
+        const auto trainedOn = masks.value().metadata.find("task");
+        r.measuredOn = parseArithmeticOp(req.task) ? "the held-out problems of " + req.task : req.task;
+        if (trainedOn != masks.value().metadata.end() && trainedOn->second == req.task && !parseArithmeticOp(req.task))
+            r.warning = req.task + " is the file the mask was trained on: this is not a held-out accuracy (give another file)";
         return r;
     });
 }

@@ -29,6 +29,7 @@ struct TrainMaskRequest {
     int epochs = 10;
     int64_t batchSize = 64;
     uint64_t seed = 0;
+    double holdout = 0.2;              // task files: this seeded fraction is held out and measured
 };
 
 struct SubnetworkReport {
@@ -38,6 +39,8 @@ struct SubnetworkReport {
     double preservation = -1.0;                 // feature preservation: |Pearson r| of the target (-1: task)
     int repeats = 1;
     bool cancelled = false;                     // training stopped early; the last masks were written
+    std::string measuredOn;                     // what the accuracy / preservation was measured on
+    std::string warning;                        // a result to read with care (an empty mask, training data)
 };
 
 /// One training step's numbers, streamed as progress payload.

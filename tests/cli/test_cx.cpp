@@ -325,6 +325,10 @@ TEST(Cli, TrainMaskEvaluateOverlap) {
     ASSERT_EQ(train.code, 0) << train.err;
     auto tj = nlohmann::json::parse(train.out);
     EXPECT_EQ(tj["total"], 6 * 8 + 8 * 4);  // weight granularity over both layers
+    // The figures come from a seeded fifth of the file that training never saw: round(0.2 x 64).
+    EXPECT_NE(tj["measured_on"].get<std::string>().find("13 held-out examples (20%, seed 0)"), std::string::npos) << tj.dump();
+    auto tooSmall = cx("train-mask " + model("tiny_mlp") + " --task " + dir + "/task.safetensors --holdout 1 --out " + dir + "/x.safetensors");
+    EXPECT_EQ(tooSmall.code, 2);
     auto h = header(dir + "/m.safetensors");
     EXPECT_EQ(h["__metadata__"]["format"], "cx-mask/1");
     EXPECT_EQ(h["__metadata__"]["method"], "cs");
@@ -341,6 +345,8 @@ TEST(Cli, TrainMaskEvaluateOverlap) {
                    "/task.safetensors --ablation randomly_sampled --repeats 3 --json");
     ASSERT_EQ(eval.code, 0) << eval.err;
     EXPECT_EQ(nlohmann::json::parse(eval.out)["repeats"], 3);
+    // Evaluated on the file it was trained on: said, since that is no held-out accuracy.
+    EXPECT_NE(nlohmann::json::parse(eval.out)["warning"].get<std::string>().find("trained on"), std::string::npos);
     ASSERT_EQ(cx("magnitude " + model("tiny_mlp") + " --keep 0.5 --out " + dir + "/mag.safetensors").code, 0);
     auto overlap = cx("overlap " + model("tiny_mlp") + " --mask " + dir + "/mag.safetensors --mask " + dir + "/mag.safetensors --json --out " + dir + "/o.csv");
     ASSERT_EQ(overlap.code, 0) << overlap.err;

@@ -105,12 +105,12 @@ def survey(name, model_dir, binary, tmp):
         names_equal = [l["name"] for l in s["layers"]] == [l["name"] for l in t["layers"]]
         inputs_equal = names_equal and all(a["inputs"] == b["inputs"] for a, b in zip(s["layers"], t["layers"]))
         row["agree"] = "names+inputs" if inputs_equal else ("names" if names_equal else "no")
-    if example.dtype != torch.float32:
-        row["score"] = "token inputs: not scored"
-        return row
     images = os.path.join(tmp, f"{name}.safetensors")
     torch.manual_seed(1)
-    write_safetensors(images, {"images": torch.randn(2, *example.shape[1:])})
+    if example.dtype == torch.int64:  # token ids for the language models
+        write_safetensors(images, {"inputs": torch.randint(0, 20, (2, *example.shape[1:]))})
+    else:
+        write_safetensors(images, {"images": torch.randn(2, *example.shape[1:])})
     target = deep_target(t if isinstance(t, dict) else s) if isinstance(t, dict) or isinstance(s, dict) else None
     row["target"] = target
     scores = {}
