@@ -161,6 +161,14 @@ Overrides circuitOverrides(const Model& model, const Circuit& circuit, const std
     const auto& summary = model.summary();
     const bool pruned = circuit.bias == BiasMode::Pruned;
     auto add = [&](const std::string& param, const torch::Tensor& t) {
+        // A weight used by two ops is one tensor: the circuit can mask it only one way.
+        for (size_t i = 0; i < out.params.size(); ++i)
+            if (out.params[i] == param) {
+                TORCH_CHECK(torch::equal(out.tensors[i].cpu(), t.cpu()), "parameter ", param,
+                            " is used by more than one layer and the circuit keeps different kernels of it in each; "
+                            "a weight used twice cannot be pruned per use");
+                return;
+            }
         out.params.push_back(param);
         out.tensors.push_back(t.to(device));
     };

@@ -2,7 +2,8 @@
 """Developer-only: the compatibility survey of issue 11, run on the models that
 export_torchvision.py wrote.
 
-    /usr/bin/python3 tests/data/survey_torchvision.py MODEL_DIR CX_BINARY [NAME ...]
+    /usr/bin/python3 tests/data/survey_torchvision.py MODEL_DIR CX_BINARY [NAME ...] > survey.jsonl
+    /usr/bin/python3 tests/data/survey_torchvision.py --markdown survey.jsonl   # the README's table
 
 For each architecture and export mode: `cx inspect` (layers found against the conv / linear
 modules plus attention in-projections that Python counts, unreachable layers, layers left in
@@ -144,7 +145,38 @@ def survey(name, model_dir, binary, tmp):
     return row
 
 
+def markdown(rows):
+    """The README's table from the JSON lines this script printed."""
+    def short(text):
+        return (text or "-").replace("inspect failed: ", "").split(", 0 unreachable")[0].replace(" layers", "")
+
+    def inspect_cell(row, mode):
+        text = row.get(mode, "-")
+        layers = text.split(" ")[0]
+        rest = [p for p in text.split(", ")[1:] if not p.startswith("0 ")]
+        return layers + ("" if not rest else " (" + ", ".join(rest) + ")")
+
+    def run_cell(row, key):
+        v = row.get(key)
+        if v is None:
+            return "-"
+        return "ok" if v == "ok" else v.replace("error: ", "").replace("failed: ", "refused: ")[:90]
+
+    out = ["| architecture | conv/linear (+ attention in-proj) | inspect: script | inspect: trace | script = trace | "
+           "ActGrad script vs trace | sweep 50% / 10% (trace) | diagram at 0.2% |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        score = r.get("score_agree") or run_cell(r, "score_trace") if "score_trace" in r else r.get("score_agree", "-")
+        out.append(f"| {r['name']} | {r['expected']} | {inspect_cell(r, 'script')} | {inspect_cell(r, 'trace')} | "
+                   f"{r.get('agree', '-')} | {score} | {run_cell(r, 'sweep_trace')} | {run_cell(r, 'diagram_trace')} |")
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--markdown":
+        with open(sys.argv[2]) as f:
+            print(markdown([json.loads(line) for line in f if line.strip()]))
+        sys.exit(0)
     model_dir, binary = sys.argv[1], sys.argv[2]
     wanted = sys.argv[3:] or list(architectures())
     with tempfile.TemporaryDirectory() as tmp:

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/script.h>
 
+#include "engine/internal/circuit.h"
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/scoring.h"
@@ -294,4 +295,27 @@ TEST_P(Compat, Gpt2AttentionHeadsFromTheGraph) {
     EXPECT_EQ(l[1].attention, "attn");
     EXPECT_EQ(l[2].heads, 0);
     EXPECT_EQ(inputsOf(*m, "head"), (Inputs{"attn.c_proj[0:8]->0"}));
+}
+
+// One tensor serves both uses of a shared weight: a circuit that keeps different kernels in
+// each use cannot be run, and says so; one that keeps the same kernels runs.
+TEST(Compat, ASharedWeightIsMaskedOneWayOrRefused) {
+    auto m = load("shared_trace");
+    ASSERT_TRUE(m);
+    torch::manual_seed(8);
+    auto images = torch::randn({3, 3, 8, 8});
+    ScoreOptions opt;
+    opt.target = parseTarget("head:0").value();
+    JobContext job;
+    auto scores = scoreKernels(*m, images, opt, job).take();
+    auto whole = selectCircuit(*m, scores, {1.0, false, BiasMode::Masked}).take();
+    EXPECT_NO_THROW(circuitOverrides(*m, whole));
+    auto half = selectCircuit(*m, scores, {0.5, false, BiasMode::Masked}).take();
+    ASSERT_FALSE(torch::equal(half.kept.at(1), half.kept.at(2)));
+    try {
+        circuitOverrides(*m, half);
+        ADD_FAILURE() << "a shared weight masked two ways was accepted";
+    } catch (const c10::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("used by more than one layer"), std::string::npos);
+    }
 }
