@@ -7,13 +7,52 @@ follow exactly (issue 11), small enough to commit; each is saved scripted (NAME_
 traced (NAME_trace.pt). The expected layer tables are written by hand in
 tests/engine/test_compat_models.cpp, not derived from these files.
 """
+import copy
 import os
+import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import write_safetensors  # noqa: E402
+
+GOLDEN = {}  # NAME/input, NAME/output: a fixed circuit's outputs, for test_compat_models.cpp
+
+
+def kept(o, i):
+    """The fixed circuit of the golden outputs: kernel (output o, input i) stays unless
+    (3 o + 5 i) mod 7 is 0 or 1; the C++ test builds the same circuit from its layer table."""
+    return (3 * o + 5 * i) % 7 not in (0, 1)
+
+
+def kernel_mask(rows, cols):
+    return torch.tensor([[1.0 if kept(o, i) else 0.0 for i in range(cols)] for o in range(rows)])
+
+
+def zero_removed_kernels(module):
+    """The circuit by hand: every removed kernel's weights set to zero, biases untouched."""
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, (nn.Conv1d, nn.Conv2d)):
+                w = m.weight
+                w.mul_(kernel_mask(w.size(0), w.size(1)).view(w.size(0), w.size(1), *([1] * (w.dim() - 2))))
+            elif isinstance(m, nn.Linear):
+                m.weight.mul_(kernel_mask(*m.weight.shape))
+            elif isinstance(m, nn.MultiheadAttention):
+                m.in_proj_weight.mul_(kernel_mask(*m.in_proj_weight.shape))
+            elif type(m).__name__ == "Conv1D":  # stored in x out: output o is a column
+                m.weight.mul_(kernel_mask(m.weight.size(1), m.weight.size(0)).t())
+
+
+def golden(module, name, example):
+    circuit = copy.deepcopy(module).eval()
+    zero_removed_kernels(circuit)
+    with torch.no_grad():
+        GOLDEN[name + "/input"] = example.contiguous()
+        GOLDEN[name + "/output"] = circuit(example).contiguous()
 
 
 class InvertedResidual(nn.Module):
@@ -233,6 +272,7 @@ class EncoderLayer(nn.Module):
 def save(module, name, example):
     torch.manual_seed(1)
     module.eval()
+    golden(module, name, example)
     torch.jit.script(module).save(os.path.join(OUT, f"compat_{name}_script.pt"))
     with torch.no_grad():
         torch.jit.trace(module, example).save(os.path.join(OUT, f"compat_{name}_trace.pt"))
@@ -257,4 +297,5 @@ if __name__ == "__main__":
     save(Attention(), "attention", torch.randn(2, 5, 8))
     save(EncoderLayer(), "encoder", torch.randn(2, 5, 8))
     save(Gpt2Heads(), "gpt2_attn", torch.randn(2, 5, 8))
+    write_safetensors(os.path.join(OUT, "compat_golden.safetensors"), GOLDEN)
     print("wrote", sorted(f for f in os.listdir(OUT) if f.startswith("compat_")))
