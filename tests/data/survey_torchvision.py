@@ -137,8 +137,22 @@ def markdown(rows):
     out = ["| architecture | conv/linear (+ attention in-proj) | inspect: script | inspect: trace | script = trace | "
            "ActGrad script vs trace | sweep 50% / 10% (trace) | diagram at 0.2% |",
            "|---|---|---|---|---|---|---|---|"]
+    def score_cell(row):
+        if "score_agree" in row:
+            return row["score_agree"]
+        parts = []
+        for mode in ("script", "trace"):
+            failed = row.get(f"score_{mode}")
+            if failed:
+                why = "examples not followed" if "examples lie" in failed else \
+                      "fused kernel" if "derivative" in failed or "fused" in failed else failed[:60]
+                parts.append(f"{mode} refused ({why})")
+            elif f"sweep_{mode}" in row:
+                parts.append(f"{mode} scores")
+        return "; ".join(parts) or "-"
+
     for r in rows:
-        score = r.get("score_agree") or run_cell(r, "score_trace") if "score_trace" in r else r.get("score_agree", "-")
+        score = score_cell(r)
         out.append(f"| {r['name']} | {r['expected']} | {inspect_cell(r, 'script')} | {inspect_cell(r, 'trace')} | "
                    f"{r.get('agree', '-')} | {score} | {run_cell(r, 'sweep_trace')} | {run_cell(r, 'diagram_trace')} |")
     return "\n".join(out)
