@@ -147,6 +147,7 @@ int foldIdentityChecks(Graph& graph) {
     for (Node* node : flattenNodes(graph.block())) {
         const bool is = node->kind() == c10::aten::__is__, isNot = node->kind() == c10::aten::__isnot__;
         if ((!is && !isNot) || node->inputs().size() != 2 || node->input(0) != node->input(1)) continue;
+        if (!node->output()->hasUses()) continue;  // already folded, waiting for dead-code elimination
         torch::jit::WithInsertPoint point(node);
         node->output()->replaceAllUsesWith(graph.insertConstant(c10::IValue(is)));
         ++folded;
