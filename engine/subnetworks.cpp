@@ -214,7 +214,8 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
             r.warning = "the mask keeps no unit: lower --lambda (or --target-kept), raise --init or train for more epochs";
         if (o.preserve) {
             const auto weights = maskedWeights(*model, masks, o.scheme());
-            const auto before = targetActivations(*model, heldOut.inputs, *o.preserve, nullptr, 256, job).to(torch::kFloat32);
+            JobContext measuring;  // a stopped training still reports on the masks it wrote
+            const auto before = targetActivations(*model, heldOut.inputs, *o.preserve, nullptr, 256, measuring).to(torch::kFloat32);
             r.preservation = absPearson(before, targetActivationsWith(*model, heldOut.inputs, *o.preserve, weights.params,
                                                                       weights.tensors),
                                         PearsonMode::Flattened);
