@@ -107,16 +107,8 @@ Result<TargetSpec> prepareTarget(const ScoreRequest& req) {
 }
 
 Result<ImageSet> loadCheckedImages(const Model& model, const std::string& path, const ImageOptions& options) {
-    if (auto op = parseArithmeticOp(path)) {  // the demo transformer's tasks: their held-out prompts
-        ImageSet set;
-        set.images = arithmeticTask(*op, ArithmeticSplit::HeldOut).inputs;
-        if (options.limit > 0 && set.images.size(0) > options.limit) set.images = set.images.slice(0, 0, options.limit);
-        set.labels = torch::full({set.images.size(0)}, -1, torch::kInt64);
-        set.info.source = path;
-        set.info.count = set.images.size(0);
-        set.info.width = set.images.size(1);
-        return set;
-    }
+    if (auto op = parseArithmeticOp(path))  // the demo transformer's tasks: their held-out prompts
+        return tokenSet(arithmeticTask(*op, ArithmeticSplit::HeldOut).inputs, path, options.limit);
     auto images = loadImages(path, options);
     if (!images) return images.error();
     const int64_t expected = inputChannels(model.summary());

@@ -135,7 +135,9 @@ void MainWindow::openScores(const QString& path) {
     if (!get("granularity").isEmpty()) settings.granularity = get("granularity");
     if (!get("objective").isEmpty()) settings.objective = get("objective");
     if (settings.criterion == QLatin1String("force")) {  // FORCE scores prune only at the size they were made for
-        settings.sparsity = get("force_sparsity").toDouble();
+        bool recorded = false;
+        const double size = get("force_sparsity").toDouble(&recorded);
+        if (recorded) settings.sparsity = size;  // a file without it is refused by the prune, with the reason
         settings.minmax = get("force_minmax") == QLatin1String("true");
     }
     m_circuit->setSettings(settings);

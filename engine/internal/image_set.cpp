@@ -98,21 +98,28 @@ Result<ImageSet> loadFolder(const fs::path& dir, const ImageOptions& opt) {
     return set;
 }
 
+}  // namespace
+
+ImageSet tokenSet(torch::Tensor ids, const std::string& source, int64_t limit) {
+    ImageSet set;
+    set.images = limit > 0 && ids.size(0) > limit ? ids.slice(0, 0, limit).contiguous() : std::move(ids);
+    set.labels = torch::full({set.images.size(0)}, -1, torch::kInt64);
+    set.info.source = source;
+    set.info.count = set.images.size(0);
+    set.info.width = set.images.size(1);
+    return set;
+}
+
+namespace {
+
 // Token ids (N x T int64) for a language model: scored and swept like images.
 Result<ImageSet> tokenInputs(const TensorBlob& blob, const std::string& path, const ImageOptions& opt) {
     if (blob.shape.size() != 2) return invalidInput(path + ": 'inputs' must be N x T token ids");
     auto ids = blobToTensor(blob, path);
     if (!ids) return ids.error();
-    ImageSet set;
-    set.images = ids.take();
-    if (set.images.size(0) == 0) return invalidInput(path + ": 'inputs' holds no example");
-    if (opt.limit > 0 && set.images.size(0) > opt.limit) set.images = set.images.slice(0, 0, opt.limit).contiguous();
-    if (set.images.min().item<int64_t>() < 0) return invalidInput(path + ": 'inputs' holds a negative token id");
-    set.labels = torch::full({set.images.size(0)}, -1, torch::kInt64);
-    set.info.source = path;
-    set.info.count = set.images.size(0);
-    set.info.width = set.images.size(1);
-    return set;
+    if (ids.value().size(0) == 0) return invalidInput(path + ": 'inputs' holds no example");
+    if (ids.value().min().item<int64_t>() < 0) return invalidInput(path + ": 'inputs' holds a negative token id");
+    return tokenSet(ids.take(), path, opt.limit);
 }
 
 Result<ImageSet> loadSafetensorsImages(const std::string& path, const ImageOptions& opt) {

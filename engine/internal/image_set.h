@@ -18,6 +18,9 @@ struct ImageSet {
 /// at fault: unreadable image, mixed sizes without resize/crop, wrong key, dtype or rank, NaN.
 Result<ImageSet> loadImages(const std::string& path, const ImageOptions& options);
 
+/// Token ids (N x T int64) as an input set, first `limit` rows when limit > 0; no labels.
+ImageSet tokenSet(torch::Tensor ids, const std::string& source, int64_t limit);
+
 /// Writes images (and labels, if any) as a safetensors image file.
 Status saveImages(const std::string& path, const ImageSet& set);
 
