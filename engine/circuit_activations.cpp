@@ -48,7 +48,8 @@ Result<ActivationPairs> circuitActivations(const std::string& modelPath, const s
         torch::NoGradGuard noGrad;
         const auto& m = *model.value();
         JobContext quiet(job.token());
-        const auto original = targetActivations(m, images.value().images, target.value(), nullptr, 64, quiet);
+        const std::string device = defaultDevice();
+        const auto original = targetActivations(m, images.value().images, target.value(), nullptr, 64, quiet, device);
         if (job.cancelled()) return cancelledError();
         // A pruned circuit (cx prune, Find Circuit) runs as the sweep ran it: one definition of
         // its function (circuitOverrides). A learned mask runs with its own scheme.
@@ -58,7 +59,7 @@ Result<ActivationPairs> circuitActivations(const std::string& modelPath, const s
             auto c = circuitFromMasks(m, masks.value().masks, masks.value().granularity, target.value(),
                                       scheme.maskBias ? BiasMode::Pruned : BiasMode::Masked);
             if (!c) return c.error();
-            auto o = circuitOverrides(m, c.value());
+            auto o = circuitOverrides(m, c.value(), device);
             params = std::move(o.params);
             tensors = std::move(o.tensors);
         } else {
@@ -66,7 +67,7 @@ Result<ActivationPairs> circuitActivations(const std::string& modelPath, const s
             params = std::move(w.params);
             tensors = std::move(w.tensors);
         }
-        const auto circuit = targetActivationsWith(m, images.value().images, target.value(), params, tensors, 64);
+        const auto circuit = targetActivationsWith(m, images.value().images, target.value(), params, tensors, 64, device);
         ActivationPairs out;
         out.pearson = absPearson(original, circuit, PearsonMode::Flattened);
         out.original = evenSample(original, maxPoints);

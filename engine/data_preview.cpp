@@ -61,7 +61,8 @@ Result<UnitActivations> unitMeanActivations(const std::string& modelPath, const 
     auto images = loadCheckedImages(*model.value(), imagesPath, options);
     if (!images) return images.error();
     return guarded<UnitActivations>("unit activations", [&]() -> Result<UnitActivations> {
-        auto plan = ForwardPlan::build(*model.value(), {{layer, ProbeSide::Output}}, false);
+        const std::string device = defaultDevice();
+        auto plan = ForwardPlan::build(*model.value(), {{layer, ProbeSide::Output}}, false, {}, device);
         if (!plan) return plan.error();
         torch::NoGradGuard noGrad;
         const auto& all = images.value().images;
@@ -71,7 +72,8 @@ Result<UnitActivations> unitMeanActivations(const std::string& modelPath, const 
         constexpr int64_t kBatch = 64;
         for (int64_t start = 0; start < all.size(0); start += kBatch) {
             if (job.cancelled()) return cancelledError();
-            auto y = torch::relu(plan.value().run({all.narrow(0, start, std::min(kBatch, all.size(0) - start))}).probes[0]);
+            auto x = all.narrow(0, start, std::min(kBatch, all.size(0) - start)).to(torch::Device(device));
+            auto y = torch::relu(plan.value().run({x}).probes[0]);
             // Units on dim 1 for convolutions, on the last dim for linear layers (N x O or N x T x O).
             auto flat = conv ? y.transpose(0, 1).reshape({y.size(1), -1}) : y.reshape({-1, y.size(-1)}).t();
             auto batchSum = flat.sum(1).to(torch::kFloat64);
@@ -82,7 +84,7 @@ Result<UnitActivations> unitMeanActivations(const std::string& modelPath, const 
         UnitActivations out;
         out.layer = layerName;
         out.images = all.size(0);
-        auto mean = (sum / double(std::max<int64_t>(1, positions))).contiguous();
+        auto mean = (sum / double(std::max<int64_t>(1, positions))).cpu().contiguous();
         out.mean.assign(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel());
         return out;
     });

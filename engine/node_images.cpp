@@ -90,30 +90,33 @@ std::string cacheKey(const Model& model, const std::string& images, int64_t limi
 // Every unit's top activation in each of `layers` (outputs: N x O x H x W or N x O),
 // one truncated forward pass in batches.
 Status findTopActivations(const Model& model, const torch::Tensor& images, const std::vector<int>& layers,
-                          std::map<int, std::vector<TopActivation>>& out, JobContext& job) {
+                          std::map<int, std::vector<TopActivation>>& out, const std::string& deviceName, JobContext& job) {
     std::vector<Probe> probes;
     for (int l : layers) probes.push_back({l, ProbeSide::Output});
-    auto plan = ForwardPlan::build(model, probes, false);
+    auto plan = ForwardPlan::build(model, probes, false, {}, deviceName);
     if (!plan) return plan.error();
     torch::NoGradGuard noGrad;
+    const torch::Device device(deviceName);
     constexpr int64_t kBatch = 64;
     for (int64_t start = 0; start < images.size(0); start += kBatch) {
         if (job.cancelled()) return cancelledError();
         const int64_t n = std::min(kBatch, images.size(0) - start);
-        const auto outputs = plan.value().run({images.narrow(0, start, n)}).probes;
+        const auto outputs = plan.value().run({images.narrow(0, start, n).to(device)}).probes;
         for (size_t p = 0; p < layers.size(); ++p) {
             auto y = outputs[p].to(torch::kFloat32);
             if (y.dim() != 4 && y.dim() != 2) continue;  // conv maps N x O x H x W, or neurons N x O
             const int64_t units = y.size(1), width = y.dim() == 4 ? y.size(3) : 1;
             auto flat = y.reshape({n, units, -1});  // positions last
             auto [bestPerImage, where] = flat.max(2);
-            auto [best, image] = bestPerImage.max(0);
+            auto [bestOn, imageOn] = bestPerImage.max(0);
+            // Per-unit reads from the CPU: one transfer per batch, not three per unit.
+            const auto best = bestOn.cpu(), image = imageOn.cpu(), at = where.gather(0, imageOn.unsqueeze(0)).squeeze(0).cpu();
             auto& tops = out[layers[p]];
             tops.resize(size_t(units));
             for (int64_t u = 0; u < units; ++u) {
                 const double v = best[u].item<double>();
                 if (v <= tops[size_t(u)].value) continue;
-                const int64_t i = image[u].item<int64_t>(), pos = where[i][u].item<int64_t>();
+                const int64_t i = image[u].item<int64_t>(), pos = at[u].item<int64_t>();
                 tops[size_t(u)] = {v, start + i, pos / width, pos % width};
             }
         }
@@ -126,10 +129,11 @@ Status findTopActivations(const Model& model, const torch::Tensor& images, const
 // reaches that output position, as (top, left, bottom, right) inclusive. One backward pass
 // for the given units (the model is in eval mode, so the images do not interact).
 std::vector<std::array<int64_t, 4>> receptiveBoxesOf(const ForwardPlan& plan, const torch::Tensor& images,
-                                                     const std::vector<int64_t>& units, const std::vector<TopActivation>& tops) {
+                                                     const std::vector<int64_t>& units, const std::vector<TopActivation>& tops,
+                                                     const torch::Device& device) {
     std::vector<int64_t> which;
     for (int64_t u : units) which.push_back(tops[size_t(u)].image);
-    auto x = images.index_select(0, torch::tensor(which)).clone().requires_grad_(true);
+    auto x = images.index_select(0, torch::tensor(which)).to(device).requires_grad_(true);
     auto y = plan.run({x}).probes[0];
     if (y.dim() != 4) return {};
     std::vector<int64_t> hs, ws;
@@ -137,9 +141,11 @@ std::vector<std::array<int64_t, 4>> receptiveBoxesOf(const ForwardPlan& plan, co
         hs.push_back(tops[size_t(u)].h);
         ws.push_back(tops[size_t(u)].w);
     }
-    const auto picked = y.index({torch::arange(int64_t(units.size())), torch::tensor(units), torch::tensor(hs), torch::tensor(ws)});
+    const auto on = [&](const torch::Tensor& t) { return t.to(device); };
+    const auto picked =
+        y.index({on(torch::arange(int64_t(units.size()))), on(torch::tensor(units)), on(torch::tensor(hs)), on(torch::tensor(ws))});
     // autograd::grad, not backward(): the model's parameters collect no gradients.
-    const auto g = torch::autograd::grad({picked.sum()}, {x})[0].abs().sum(1);  // K x H x W
+    const auto g = torch::autograd::grad({picked.sum()}, {x})[0].abs().sum(1).cpu();  // K x H x W
     std::vector<std::array<int64_t, 4>> boxes;
     for (int64_t i = 0; i < int64_t(units.size()); ++i) {
         auto gi = g[i];
@@ -158,14 +164,15 @@ std::vector<std::array<int64_t, 4>> receptiveBoxesOf(const ForwardPlan& plan, co
 
 // The same in chunks of units, so a wide layer's backward pass stays small.
 std::vector<std::array<int64_t, 4>> receptiveBoxes(const Model& model, const torch::Tensor& images, int layer,
-                                                   const std::vector<int64_t>& units, const std::vector<TopActivation>& tops) {
-    auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false);
+                                                   const std::vector<int64_t>& units, const std::vector<TopActivation>& tops,
+                                                   const std::string& device) {
+    auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, {}, device);
     if (!plan) return {};
     constexpr size_t kChunk = 64;
     std::vector<std::array<int64_t, 4>> boxes;
     for (size_t start = 0; start < units.size(); start += kChunk) {
         const std::vector<int64_t> chunk(units.begin() + long(start), units.begin() + long(std::min(units.size(), start + kChunk)));
-        auto part = receptiveBoxesOf(plan.value(), images, chunk, tops);
+        auto part = receptiveBoxesOf(plan.value(), images, chunk, tops, torch::Device(device));
         if (part.size() != chunk.size()) return {};
         boxes.insert(boxes.end(), part.begin(), part.end());
     }
@@ -203,6 +210,7 @@ Status addPictures(CircuitDiagram& diagram, const Model& model, const std::strin
         if (!set) return set.error();
         const auto& images = set.value().images;
         if (images.dim() != 4) return Done{};
+        const std::string device = defaultDevice();
 
         // Top activations: cached per layer; only layers not seen before run the images.
         const std::string key = cacheKey(model, imagesPath, maxImages);
@@ -218,7 +226,7 @@ Status addPictures(CircuitDiagram& diagram, const Model& model, const std::strin
         }
         if (!missing.empty()) {
             std::map<int, std::vector<TopActivation>> found;
-            if (auto st = findTopActivations(model, images, missing, found, job); !st) return st.error();
+            if (auto st = findTopActivations(model, images, missing, found, device, job); !st) return st.error();
             std::lock_guard<std::mutex> lock(topCache().mutex);
             for (auto& [layer, t] : found) topCache().layers[key][layer] = tops[layer] = std::move(t);
         }
@@ -237,7 +245,7 @@ Status addPictures(CircuitDiagram& diagram, const Model& model, const std::strin
             }
             if (units.empty()) continue;
             const bool conv = summary.layers[size_t(layer)].isConv();
-            const auto boxes = conv ? receptiveBoxes(model, images, layer, units, t) : std::vector<std::array<int64_t, 4>>{};
+            const auto boxes = conv ? receptiveBoxes(model, images, layer, units, t, device) : std::vector<std::array<int64_t, 4>>{};
             for (size_t k = 0; k < units.size(); ++k) {
                 const auto& top = t[size_t(units[k])];
                 const auto image = displayable(images[top.image].to(torch::kFloat32));

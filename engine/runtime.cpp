@@ -34,10 +34,35 @@ void initRuntime() {
     });
 }
 
+namespace {
+
+// Empty until the GUI chooses; then "auto" or "cpu". Read from every worker thread.
+std::mutex choiceMutex;
+std::string chosenDevice;
+
+}  // namespace
+
+bool cudaAvailable() { return torch::cuda::is_available(); }
+
+bool setDeviceChoice(const std::string& choice) {
+    if (!choice.empty() && choice != "auto" && choice != "cpu") return false;
+    std::lock_guard<std::mutex> lock(choiceMutex);
+    chosenDevice = choice;
+    return true;
+}
+
 std::string defaultDevice() {
-    const char* forced = std::getenv("CX_DEVICE");
-    if (forced && std::string(forced) == "cpu") return "cpu";
-    return torch::cuda::is_available() ? "cuda" : "cpu";
+    std::string choice;
+    {
+        std::lock_guard<std::mutex> lock(choiceMutex);
+        choice = chosenDevice;
+    }
+    if (choice.empty()) {
+        const char* forced = std::getenv("CX_DEVICE");
+        if (forced && std::string(forced) == "cpu") choice = "cpu";
+    }
+    if (choice == "cpu") return "cpu";
+    return cudaAvailable() ? "cuda" : "cpu";
 }
 
 std::string deviceDescription() {

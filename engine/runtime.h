@@ -8,9 +8,17 @@ namespace cx::engine {
 /// Idempotent and thread-safe; every engine entry point calls it.
 void initRuntime();
 
-/// "cuda" when the linked LibTorch has CUDA and a GPU is present, otherwise "cpu".
-/// CX_DEVICE=cpu in the environment forces the CPU.
+/// The device every engine computation runs on: "cuda" when the linked LibTorch has CUDA and
+/// a GPU is present, otherwise "cpu". CX_DEVICE=cpu in the environment, or a choice made with
+/// setDeviceChoice, forces the CPU.
 std::string defaultDevice();
+
+/// "auto" (the GPU when present) or "cpu". The GUI's Device menu sets it; it outranks
+/// CX_DEVICE. "" returns to the environment's rule. Returns false (and changes nothing) for
+/// any other text.
+bool setDeviceChoice(const std::string& choice);
+/// Whether a CUDA device can be used at all (what "auto" would pick).
+bool cudaAvailable();
 
 /// A line for status bars and logs, e.g. "CPU, 2 threads" or "CUDA: NVIDIA H100 (80 GiB)".
 std::string deviceDescription();

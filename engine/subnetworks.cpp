@@ -137,6 +137,7 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     o.temperaturePerStep = req.temperaturePerStep;
     o.heads = req.heads;
     o.targetKept = req.targetKept;
+    o.device = defaultDevice();
     if (!req.preserve.empty()) {
         auto target = parseTarget(req.preserve);
         if (!target) return target.error();
@@ -186,7 +187,7 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     torch::Tensor original;  // feature preservation: the target's activations in the whole model
     if (o.preserve) {
         auto computed = guarded<torch::Tensor>("target activations", [&]() -> Result<torch::Tensor> {
-            return targetActivations(*model, task.value().inputs, *o.preserve, nullptr, 256, job).to(torch::kFloat32);
+            return targetActivations(*model, task.value().inputs, *o.preserve, nullptr, 256, job, o.device).to(torch::kFloat32);
         });
         if (!computed) return computed.error();
         original = computed.take();
@@ -195,7 +196,9 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     auto trained = trainMasks(*model, task.value().inputs, targets, o, job, req.resume.empty() ? nullptr : &resumeLogits);
     if (!trained) return trained.error();
     return guarded<SubnetworkReport>("writing masks", [&]() -> Result<SubnetworkReport> {
-        auto masks = trained.value().hardMasks();
+        std::map<int, torch::Tensor> masks, logits;  // on the CPU, to be written
+        for (const auto& [l, m] : trained.value().hardMasks()) masks[l] = m.cpu();
+        for (const auto& [l, s] : trained.value().logits()) logits[l] = s.detach().cpu();
         Metadata meta = {{"method", req.method}, {"lambda", std::to_string(req.lambda)}, {"epochs", std::to_string(req.epochs)},
                          {"final_temperature", std::to_string(req.finalTemperature)}, {"task", req.task},
                          {"mask_bias", req.maskBias ? "true" : "false"}, {"layers", req.layers},
@@ -205,7 +208,7 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
         meta["measured_on"] = measuredOn;
         meta["holdout"] = std::to_string(req.holdout);
         if (o.preserve) meta["target"] = o.preserve->text();
-        if (auto st = writeUnitMasks(req.out, *model, o.granularity, masks, trained.value().logits(), meta); !st)
+        if (auto st = writeUnitMasks(req.out, *model, o.granularity, masks, logits, meta); !st)
             return st.error();
         SubnetworkReport r;
         countUnits(masks, o.granularity, *model, r);
@@ -215,13 +218,14 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
         if (o.preserve) {
             const auto weights = maskedWeights(*model, masks, o.scheme());
             JobContext measuring;  // a stopped training still reports on the masks it wrote
-            const auto before = targetActivations(*model, heldOut.inputs, *o.preserve, nullptr, 256, measuring).to(torch::kFloat32);
+            const auto before =
+                targetActivations(*model, heldOut.inputs, *o.preserve, nullptr, 256, measuring, o.device).to(torch::kFloat32);
             r.preservation = absPearson(before, targetActivationsWith(*model, heldOut.inputs, *o.preserve, weights.params,
-                                                                      weights.tensors),
+                                                                      weights.tensors, 256, o.device),
                                         PearsonMode::Flattened);
         } else {
-            r.accuracy = maskedAccuracy(*model, masks, heldOut.inputs, heldOut.targets, o.scheme());
-            r.baseAccuracy = maskedAccuracy(*model, {}, heldOut.inputs, heldOut.targets);
+            r.accuracy = maskedAccuracy(*model, masks, heldOut.inputs, heldOut.targets, o.scheme(), o.device);
+            r.baseAccuracy = maskedAccuracy(*model, {}, heldOut.inputs, heldOut.targets, {}, o.device);
         }
         r.cancelled = job.cancelled();
         return r;
@@ -275,15 +279,17 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
         std::vector<double> accuracies;
         const auto& x = task.value().inputs;
         const auto& y = task.value().targets;
+        const std::string device = defaultDevice();
         for (int k = 0; k < repeats; ++k)
-            accuracies.push_back(weightsAccuracy(*model, ablatedWeights(*model, masks.value().masks, ablation.value(), gen, scheme), x, y));
+            accuracies.push_back(
+                weightsAccuracy(*model, ablatedWeights(*model, masks.value().masks, ablation.value(), gen, scheme), x, y, device));
         double mean = 0, var = 0;
         for (double a : accuracies) mean += a / double(accuracies.size());
         for (double a : accuracies) var += (a - mean) * (a - mean) / double(accuracies.size());
         r.accuracy = mean;
         r.spread = std::sqrt(var);
         r.repeats = repeats;
-        r.baseAccuracy = maskedAccuracy(*model, {}, x, y);
+        r.baseAccuracy = maskedAccuracy(*model, {}, x, y, {}, device);
         countUnits(masks.value().masks, masks.value().granularity, *model, r);
         const auto trainedOn = masks.value().metadata.find("task");
         r.measuredOn = parseArithmeticOp(req.task) ? "the held-out problems of " + req.task : req.task;

@@ -1,5 +1,6 @@
 #include "app/gui/main_window.h"
 
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
@@ -141,6 +142,32 @@ void MainWindow::buildMenus() {
     dark->setShortcut(QKeySequence(tr("Ctrl+Shift+T")));
     dark->setChecked(QSettings().value(QStringLiteral("view/dark")).toBool());
     if (dark->isChecked()) setDarkTheme(true);
+
+    // Every job started after a change runs on the chosen device (one that runs keeps its own).
+    auto* compute = menuBar()->addMenu(tr("&Compute"));
+    auto* devices = new QActionGroup(this);
+    const QString gpuText = engine::cudaAvailable() ? tr("&GPU (CUDA)") : tr("&GPU (CUDA; none found, runs on the CPU)");
+    for (const auto& [choice, text] : {std::pair{QStringLiteral("auto"), gpuText}, std::pair{QStringLiteral("cpu"), tr("&CPU")}}) {
+        auto* action = compute->addAction(text);
+        action->setCheckable(true);
+        action->setData(choice);
+        action->setObjectName(QStringLiteral("device-") + choice);
+        devices->addAction(action);
+    }
+    const QString saved = QSettings().value(QStringLiteral("compute/device")).toString();
+    const QString initial = saved == QStringLiteral("cpu") || saved == QStringLiteral("auto") ? saved
+                            : engine::defaultDevice() == "cpu" && engine::cudaAvailable() ? QStringLiteral("cpu")
+                                                                                         : QStringLiteral("auto");
+    auto choose = [this](const QString& choice) {
+        engine::setDeviceChoice(choice.toStdString());
+        if (m_deviceLabel) m_deviceLabel->setText(QString::fromStdString(engine::deviceDescription()));
+    };
+    for (auto* action : devices->actions()) action->setChecked(action->data().toString() == initial);
+    if (!saved.isEmpty()) choose(initial);
+    connect(devices, &QActionGroup::triggered, this, [choose](QAction* action) {
+        QSettings().setValue(QStringLiteral("compute/device"), action->data().toString());
+        choose(action->data().toString());
+    });
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Circuit Explorer"), this, &MainWindow::showAbout);

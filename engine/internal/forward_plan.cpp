@@ -54,18 +54,40 @@ void substituteParams(Graph& g, const std::vector<std::string>& paths) {
     for (auto& [from, to] : replacements) from->replaceAllUsesWith(to);
 }
 
+// "cuda" and "cuda:0" (a tensor's device) are one copy.
+std::string deviceKey(const torch::Device& device) {
+    if (device.is_cuda()) return "cuda:" + std::to_string(device.has_index() ? device.index() : 0);
+    return device.str();
+}
+
 }  // namespace
 
-torch::jit::Module moduleOn(const Model& model, const std::string& device) {
+torch::jit::Module moduleOn(const Model& model, const std::string& deviceName) {
     auto& impl = model.impl();
-    if (device == "cpu") return impl.module;
+    const torch::Device device(deviceName);
+    if (device.is_cpu()) return impl.module;
+    const std::string key = deviceKey(device);
     std::lock_guard<std::mutex> lock(impl.deviceMutex);
-    auto it = impl.deviceCopies.find(device);
+    auto it = impl.deviceCopies.find(key);
     if (it == impl.deviceCopies.end()) {
         auto copy = impl.module.deepcopy();
-        copy.to(torch::Device(device));
-        it = impl.deviceCopies.emplace(device, copy).first;
+        copy.to(device);
+        auto& params = impl.deviceParams[key];
+        for (const auto& p : copy.named_parameters(true)) params[p.name] = p.value;
+        it = impl.deviceCopies.emplace(key, copy).first;
     }
+    return it->second;
+}
+
+torch::Tensor paramOn(const Model& model, const std::string& path, const torch::Device& device) {
+    auto& impl = model.impl();
+    if (device.is_cpu()) return impl.param(path);
+    moduleOn(model, device.str());
+    const std::string key = deviceKey(device);
+    std::lock_guard<std::mutex> lock(impl.deviceMutex);
+    const auto& params = impl.deviceParams.at(key);
+    auto it = params.find(path);
+    TORCH_CHECK(it != params.end(), "no parameter named ", path, " in the model's copy on ", key);
     return it->second;
 }
 

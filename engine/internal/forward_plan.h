@@ -60,6 +60,9 @@ private:
 /// The module on a device: the loaded one for "cpu", a cached deep copy elsewhere.
 torch::jit::Module moduleOn(const Model& model, const std::string& device);
 
+/// A parameter of the module on a device (the copy moduleOn makes; no copy per call).
+torch::Tensor paramOn(const Model& model, const std::string& path, const torch::Device& device);
+
 /// A weight with a unit mask applied: `mask` has the shape of the weight (weight level), its
 /// first two dimensions (O x I kernels), or its first dimension (O filters / neurons).
 torch::Tensor applyUnitMask(const torch::Tensor& weight, const torch::Tensor& mask);

@@ -25,18 +25,19 @@ torch::Tensor stretchedGate(const torch::Tensor& logAlpha) {
 }  // namespace
 
 MaskSet::MaskSet(const Model& model, const MaskTrainOptions& options) : m_model(model), m_options(options) {
+    const auto on = torch::TensorOptions().dtype(torch::kFloat32).device(torch::Device(options.device));
     const auto heads = options.granularity == Granularity::Head ? headCounts(model, options).take() : std::map<int, int64_t>{};
     std::map<std::string, torch::Tensor> blockLogits;  // attention block -> its shared head logits
     for (int l : options.layers) {
         const auto& info = model.summary().layers[size_t(l)];
         if (options.granularity == Granularity::Head) {
             auto& shared = blockLogits[attentionGroup(info)];
-            if (!shared.defined()) shared = torch::full({heads.at(l)}, options.initValue, torch::kFloat32).requires_grad_(true);
+            if (!shared.defined()) shared = torch::full({heads.at(l)}, options.initValue, on).requires_grad_(true);
             m_logits[l] = shared;
             continue;
         }
         const auto shape = unitShape(info, model.impl().param(info.param), options.granularity);
-        m_logits[l] = torch::full(shape, options.initValue, torch::kFloat32).requires_grad_(true);
+        m_logits[l] = torch::full(shape, options.initValue, on).requires_grad_(true);
     }
 }
 
@@ -66,7 +67,7 @@ Status MaskSet::restore(const std::map<int, torch::Tensor>& logits) {
         if (it == logits.end() || it->second.sizes() != s.sizes())
             return invalidInput("the saved logits do not match layer " + m_model.summary().layers[size_t(l)].name);
         torch::NoGradGuard noGrad;
-        s.copy_(it->second);
+        s.copy_(it->second.to(s.device()));
     }
     return Done{};
 }
@@ -113,7 +114,7 @@ std::map<int, torch::Tensor> MaskSet::hardMasks() const {
 }
 
 torch::Tensor MaskSet::l0(double temperature) const {
-    torch::Tensor total = torch::zeros({});
+    torch::Tensor total = torch::zeros({}, torch::TensorOptions().device(torch::Device(m_options.device)));
     for (const auto& s : parameters())
         total = total + (m_options.method == MaskMethod::ContinuousSparsification
                              ? torch::sigmoid(temperature * s).sum()
@@ -158,12 +159,12 @@ MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tenso
     MaskedWeights out;
     for (const auto& [l, mask] : masks) {
         const auto& info = model.summary().layers[size_t(l)];
-        const auto& w = model.impl().param(info.param);
+        const auto w = paramOn(model, info.param, mask.device());
         out.params.push_back(info.param);
         out.tensors.push_back(w * unitMaskForWeight(info, w, mask, scheme.granularity));
         if (auto b = biasMaskFor(info, mask, scheme); b.defined()) {
             out.params.push_back(info.biasParam);
-            out.tensors.push_back(model.impl().param(info.biasParam) * b);
+            out.tensors.push_back(paramOn(model, info.biasParam, mask.device()) * b);
         }
     }
     return out;
@@ -200,13 +201,15 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
     }
     return guarded<MaskSet>("mask training", [&]() -> Result<MaskSet> {
         torch::manual_seed(options.seed);
+        const torch::Device device(options.device);
+        if (device.is_cuda()) torch::cuda::manual_seed_all(options.seed);
         MaskSet set(model, options);
         if (resumeFrom)
             if (auto st = set.restore(*resumeFrom); !st) return st.error();
         const auto probe = maskedWeights(model, set.hardMasks(), options.scheme());
         std::vector<Probe> probes;
         if (targetLayer >= 0) probes.push_back({targetLayer, ProbeSide::Output});
-        auto plan = ForwardPlan::build(model, probes, targetLayer < 0, probe.params);
+        auto plan = ForwardPlan::build(model, probes, targetLayer < 0, probe.params, options.device);
         if (!plan) return plan.error();
         torch::optim::Adam optimizer(set.parameters(), torch::optim::AdamOptions(options.learningRate));
         const int64_t n = inputs.size(0);
@@ -222,14 +225,15 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                 if (job.cancelled()) return set;  // the masks of the last completed step
                 auto idx = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));
                 auto weights = maskedWeights(model, set.trainingMasks(temperature), options.scheme());
-                auto out = plan.value().run({inputs.index_select(0, idx)}, weights.tensors);
+                auto out = plan.value().run({inputs.index_select(0, idx).to(device)}, weights.tensors);
+                const auto batchTargets = targets.index_select(0, idx).to(device);
                 torch::Tensor taskPart;
                 if (targetLayer >= 0) {
                     const auto& info = model.summary().layers[size_t(targetLayer)];
                     auto f = targetFeature(examplesFirst(info, out.probes[0], idx.numel()), info, *options.preserve);
-                    taskPart = (f - targets.index_select(0, idx).to(f.dtype())).pow(2).mean(1).sum();
+                    taskPart = (f - batchTargets.to(f.dtype())).pow(2).mean(1).sum();
                 } else {
-                    taskPart = taskLoss(out.modelOutput.toTensor(), targets.index_select(0, idx), true);
+                    taskPart = taskLoss(out.modelOutput.toTensor(), batchTargets, true);
                 }
                 auto l0 = set.l0(temperature);
                 auto loss = taskPart + lambda * l0;
@@ -255,21 +259,27 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
 }
 
 double weightsAccuracy(const Model& model, const MaskedWeights& weights, const torch::Tensor& inputs,
-                       const torch::Tensor& targets, int64_t batchSize) {
+                       const torch::Tensor& targets, const std::string& deviceName) {
+    constexpr int64_t kBatch = 256;
     torch::NoGradGuard noGrad;
-    auto plan = ForwardPlan::build(model, {}, true, weights.params).take();
-    int64_t correct = 0;
-    for (int64_t b = 0; b < inputs.size(0); b += batchSize) {
-        const int64_t end = std::min(inputs.size(0), b + batchSize);
-        auto logits = plan.run({inputs.slice(0, b, end)}, weights.tensors).modelOutput.toTensor();
-        correct += exactCorrect(logits, targets.slice(0, b, end)).sum().item<int64_t>();
+    const torch::Device device(deviceName);
+    auto plan = ForwardPlan::build(model, {}, true, weights.params, deviceName).take();
+    std::vector<torch::Tensor> tensors;
+    for (const auto& t : weights.tensors) tensors.push_back(t.to(device));
+    auto correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+    for (int64_t b = 0; b < inputs.size(0); b += kBatch) {
+        const int64_t end = std::min(inputs.size(0), b + kBatch);
+        auto logits = plan.run({inputs.slice(0, b, end).to(device)}, tensors).modelOutput.toTensor();
+        correct += exactCorrect(logits, targets.slice(0, b, end).to(device)).sum();
     }
-    return double(correct) / double(inputs.size(0));
+    return double(correct.item<int64_t>()) / double(inputs.size(0));
 }
 
 double maskedAccuracy(const Model& model, const std::map<int, torch::Tensor>& masks, const torch::Tensor& inputs,
-                      const torch::Tensor& targets, MaskScheme scheme, int64_t batchSize) {
-    return weightsAccuracy(model, maskedWeights(model, masks, scheme), inputs, targets, batchSize);
+                      const torch::Tensor& targets, MaskScheme scheme, const std::string& device) {
+    std::map<int, torch::Tensor> onDevice;
+    for (const auto& [l, m] : masks) onDevice[l] = m.to(torch::Device(device));
+    return weightsAccuracy(model, maskedWeights(model, onDevice, scheme), inputs, targets, device);
 }
 
 }  // namespace cx::engine

@@ -50,6 +50,7 @@ struct MaskTrainOptions {
     // original activations (N x positions) and the loss is their squared error, summed over
     // examples and averaged over positions.
     std::optional<TargetSpec> preserve;
+    std::string device = "cpu";  // where the logits live and the forward passes run
 
     MaskScheme scheme() const { return {granularity, maskBias}; }
 };
@@ -80,7 +81,7 @@ private:
     std::map<int, torch::Tensor> m_logits;
 };
 
-/// Weight overrides for a set of unit masks (the masked model's forward).
+/// Weight overrides for a set of unit masks (the masked model's forward), on the masks' device.
 struct MaskedWeights {
     std::vector<std::string> params;
     std::vector<torch::Tensor> tensors;
@@ -98,11 +99,12 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                            const MaskTrainOptions& options, JobContext& job,
                            const std::map<int, torch::Tensor>* resumeFrom = nullptr);
 
-/// Exact-answer accuracy of the model with hard masks (an empty map: the base model).
+/// Exact-answer accuracy of the model with hard masks (an empty map: the base model), computed
+/// on `device` (inputs, masks and targets may live anywhere).
 double maskedAccuracy(const Model& model, const std::map<int, torch::Tensor>& masks, const torch::Tensor& inputs,
-                      const torch::Tensor& targets, MaskScheme scheme = {}, int64_t batchSize = 256);
+                      const torch::Tensor& targets, MaskScheme scheme = {}, const std::string& device = "cpu");
 /// The same for already masked weights (ablations).
 double weightsAccuracy(const Model& model, const MaskedWeights& weights, const torch::Tensor& inputs,
-                       const torch::Tensor& targets, int64_t batchSize = 256);
+                       const torch::Tensor& targets, const std::string& device = "cpu");
 
 }  // namespace cx::engine

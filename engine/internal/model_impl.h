@@ -21,6 +21,7 @@ struct Model::Impl {
     ModelSummary summary;
     std::mutex deviceMutex;                                  // guards deviceCopies
     std::map<std::string, torch::jit::Module> deviceCopies;  // "cuda" -> a moved deep copy
+    std::map<std::string, std::map<std::string, torch::Tensor>> deviceParams;  // "cuda" -> its params
 
     /// Position of a node in a depth-first walk of `graph`; identical in any copy of it.
     std::vector<torch::jit::Node*> nodeOrder() const;

@@ -17,37 +17,40 @@ namespace {
 
 torch::Tensor activationsUnder(const Model& model, const torch::Tensor& images, const TargetSpec& target,
                                 const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
-                                int64_t batchSize, JobContext* job) {
+                                int64_t batchSize, JobContext* job, const std::string& deviceName) {
     const auto& summary = model.summary();
     const int layer = summary.indexOf(target.layer);
     const auto& info = summary.layers[size_t(layer)];
-    auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, params);
+    auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, params, deviceName);
     TORCH_CHECK(plan.ok(), plan.ok() ? "" : plan.error().message);
     torch::NoGradGuard noGrad;
+    const torch::Device device(deviceName);
+    std::vector<torch::Tensor> onDevice;
+    for (const auto& t : tensors) onDevice.push_back(t.to(device));
     std::vector<torch::Tensor> parts;
     const int64_t n = images.size(0);
     for (int64_t b = 0; b < n; b += batchSize) {
         if (job && job->cancelled()) return {};
         const int64_t count = std::min(batchSize, n - b);
-        auto y = plan.value().run({images.narrow(0, b, count)}, tensors).probes[0];
+        auto y = plan.value().run({images.narrow(0, b, count).to(device)}, onDevice).probes[0];
         parts.push_back(targetFeature(examplesFirst(info, y, count), info, target).to(torch::kFloat64));
     }
-    return torch::cat(parts);
+    return torch::cat(parts).cpu();
 }
 
 }  // namespace
 
 torch::Tensor targetActivationsWith(const Model& model, const torch::Tensor& images, const TargetSpec& target,
                                     const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
-                                    int64_t batchSize) {
-    return activationsUnder(model, images, target, params, tensors, batchSize, nullptr);
+                                    int64_t batchSize, const std::string& device) {
+    return activationsUnder(model, images, target, params, tensors, batchSize, nullptr, device);
 }
 
 torch::Tensor targetActivations(const Model& model, const torch::Tensor& images, const TargetSpec& target,
-                                const Circuit* circuit, int64_t batchSize, JobContext& job) {
+                                const Circuit* circuit, int64_t batchSize, JobContext& job, const std::string& device) {
     Overrides overrides;
-    if (circuit) overrides = circuitOverrides(model, *circuit);
-    return activationsUnder(model, images, target, overrides.params, overrides.tensors, batchSize, &job);
+    if (circuit) overrides = circuitOverrides(model, *circuit, device);
+    return activationsUnder(model, images, target, overrides.params, overrides.tensors, batchSize, &job, device);
 }
 
 double absPearson(const torch::Tensor& original, const torch::Tensor& circuit, PearsonMode mode) {

@@ -13,15 +13,16 @@ namespace cx::engine {
 
 enum class PearsonMode { Flattened, ImageMean, ImageMax };
 
-/// Target activations f (N x positions) of the original model (circuit == nullptr) or of a
-/// circuit, from a truncated forward in batches, without gradients. Throws c10::Error.
+/// Target activations f (N x positions, float64 on the CPU) of the original model (circuit ==
+/// nullptr) or of a circuit, from a truncated forward in batches on `device`, without
+/// gradients. Throws c10::Error.
 torch::Tensor targetActivations(const Model& model, const torch::Tensor& images, const TargetSpec& target,
-                                const Circuit* circuit, int64_t batchSize, JobContext& job);
+                                const Circuit* circuit, int64_t batchSize, JobContext& job, const std::string& device = "cpu");
 
 /// The same with any substituted parameters (a learned mask's weights): params[i] -> tensors[i].
 torch::Tensor targetActivationsWith(const Model& model, const torch::Tensor& images, const TargetSpec& target,
                                     const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
-                                    int64_t batchSize = 256);
+                                    int64_t batchSize = 256, const std::string& device = "cpu");
 
 /// The target's value (N x positions) from its layer's output y; differentiable.
 /// `y` examples first (examplesFirst): one row of positions per example.

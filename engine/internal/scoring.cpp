@@ -146,7 +146,7 @@ Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images,
         const torch::Device device(options.device);
         std::vector<torch::Tensor> weights, effective;  // original weights; what the forward uses
         for (size_t k = 0; k < params.size(); ++k) {
-            auto w = impl.param(params[k]).to(device).detach();
+            auto w = paramOn(model, params[k], device).detach();
             weights.push_back(w);
             auto it = masks ? masks->find(layers[k]) : decltype(masks->end()){};
             const bool masked = masks && it != masks->end();

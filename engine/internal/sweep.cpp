@@ -24,7 +24,7 @@ Result<std::vector<SweepPoint>> sweepCircuits(const Model& model, const torch::T
     return guarded<std::vector<SweepPoint>>("sweep", [&]() -> Result<std::vector<SweepPoint>> {
         std::vector<SweepPoint> points;
         JobContext inner(job.token());
-        const torch::Tensor original = targetActivations(model, evalImages, s.target, nullptr, s.batchSize, inner);
+        const torch::Tensor original = targetActivations(model, evalImages, s.target, nullptr, s.batchSize, inner, s.device);
         if (job.cancelled()) return cancelledError();
         const double total = double(s.criteria.size());
         for (size_t ci = 0; ci < s.criteria.size(); ++ci) {
@@ -47,7 +47,7 @@ Result<std::vector<SweepPoint>> sweepCircuits(const Model& model, const torch::T
                 auto circuit = selectCircuit(model, perLevel[j], {s.sparsities[j], s.minmax, s.bias});
                 if (!circuit) return circuit.error();
                 const auto& c = circuit.value();
-                const torch::Tensor f = targetActivations(model, evalImages, s.target, &c, s.batchSize, inner);
+                const torch::Tensor f = targetActivations(model, evalImages, s.target, &c, s.batchSize, inner, s.device);
                 if (job.cancelled()) return cancelledError();
                 SweepPoint p{name, s.sparsities[j], c.relevant, c.keptCount, c.effectiveCount, c.disconnected};
                 p.pearson = c.disconnected ? 0.0 : absPearson(original, f, s.pearson);

@@ -1,6 +1,7 @@
 // The real main window, offscreen: opening models in the background, errors, recent files.
 #include <set>
 
+#include <QAction>
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
@@ -12,6 +13,7 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "app/resource_dir.h"
+#include "engine/runtime.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
@@ -168,4 +170,27 @@ TEST(MainWindow, ScoresAreNotReusedAcrossModelsWithTheSameLayerNames) {
         EXPECT_TRUE(w.circuitPanel()->summaryText().startsWith("features.3:1")) << w.circuitPanel()->summaryText().toStdString();
         EXPECT_EQ(w.maskList()->count(), 1);  // the other model's masks left with it
     }
+}
+
+TEST(MainWindow, TheComputeMenuChoosesTheDeviceOfEveryJobAndIsRemembered) {
+    QSettings().clear();
+    {
+        MainWindow w;
+        auto* cpu = w.findChild<QAction*>(QStringLiteral("device-cpu"));
+        auto* gpu = w.findChild<QAction*>(QStringLiteral("device-auto"));
+        ASSERT_TRUE(cpu && gpu);
+        cpu->trigger();
+        EXPECT_EQ(cx::engine::defaultDevice(), "cpu");
+        EXPECT_TRUE(cpu->isChecked());
+        EXPECT_EQ(QSettings().value(QStringLiteral("compute/device")).toString(), "cpu");
+        gpu->trigger();
+        EXPECT_EQ(cx::engine::defaultDevice(), cx::engine::cudaAvailable() ? "cuda" : "cpu");
+        cpu->trigger();
+    }
+    cx::engine::setDeviceChoice("");
+    MainWindow again;  // a new window starts on the remembered choice
+    EXPECT_TRUE(again.findChild<QAction*>(QStringLiteral("device-cpu"))->isChecked());
+    EXPECT_EQ(cx::engine::defaultDevice(), "cpu");
+    QSettings().clear();
+    cx::engine::setDeviceChoice("");
 }
