@@ -71,6 +71,7 @@ Result<DemoSubnetworksReport> runDemoSubnetworks(const DemoSubnetworksRequest& r
         t.granularity = "weight";
         t.layers = req.layers;
         t.lambda = req.lambda;
+        t.learningRate = req.learningRate;
         t.initValue = req.initValue;
         t.epochs = req.epochs;
         t.seed = req.seed;

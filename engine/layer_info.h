@@ -73,6 +73,9 @@ struct ModelSummary {
     std::vector<LayerInfo> layers;   // in forward (graph) order
     int64_t parameterCount = 0;
     std::vector<std::string> notes;  // analysis caveats (ops treated conservatively, ...)
+    // > 0: the scripted forward asked its input's rank and was specialised on this one (a batch);
+    // inputs of another rank are refused.
+    int64_t inputRank = 0;
 
     /// Index of the layer with this name, or -1.
     int indexOf(const std::string& name) const;

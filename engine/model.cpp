@@ -96,7 +96,7 @@ std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::strin
     // so that the layers and channels analysed are those that run.
     std::map<std::string, AttentionHeads> rewrittenHeads;
     decomposeFusedAttention(*impl->graph, rewrittenHeads, summary.notes);
-    specialiseGraph(module, impl->graph, summary.notes);
+    specialiseGraph(module, impl->graph, summary.notes, summary.inputRank);
     // In-place activations (ReLU(inplace=True)) would overwrite probed values.
     torch::jit::RemoveTensorMutation(impl->graph);
 

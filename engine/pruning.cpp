@@ -107,10 +107,16 @@ Result<TargetSpec> prepareTarget(const ScoreRequest& req) {
 }
 
 Result<ImageSet> loadCheckedImages(const Model& model, const std::string& path, const ImageOptions& options) {
-    if (auto op = parseArithmeticOp(path))  // the demo transformer's tasks: their held-out prompts
-        return tokenSet(arithmeticTask(*op, ArithmeticSplit::HeldOut).inputs, path, options.limit);
-    auto images = loadImages(path, options);
+    const auto op = parseArithmeticOp(path);  // the demo transformer's tasks: their held-out prompts
+    auto images = op ? Result<ImageSet>(tokenSet(arithmeticTask(*op, ArithmeticSplit::HeldOut).inputs, path, options.limit))
+                     : loadImages(path, options);
     if (!images) return images.error();
+    const int64_t rank = model.summary().inputRank;
+    if (rank > 0 && images.value().images.dim() != rank)
+        return invalidInput(path + ": the inputs are batches of rank " + std::to_string(images.value().images.dim()) +
+                            " but the model was specialised for rank " + std::to_string(rank) +
+                            " (its forward checks its input's rank; see cx inspect's notes)");
+    if (op) return images;
     const int64_t expected = inputChannels(model.summary());
     if (expected > 0 && images.value().info.channels != expected)
         return invalidInput(path + ": the images have " + std::to_string(images.value().info.channels) +

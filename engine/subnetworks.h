@@ -25,8 +25,9 @@ struct TrainMaskRequest {
     bool temperaturePerStep = false;   // cs: anneal the temperature every step instead of every epoch
     int64_t heads = 0;                 // head granularity on layers without a detected num_heads
     double targetKept = 0.0;           // > 0: adapt lambda to keep this fraction of units
-    double lambda = 1e-8, learningRate = 0.1, initValue = 0.0, finalTemperature = 200;
-    int epochs = 10;
+    // NeuroSurgeon's recipe (see MaskTrainOptions); lambda weighs L0 against the batch-mean loss.
+    double lambda = 1e-8, learningRate = 0.05, initValue = 0.0, finalTemperature = 200;
+    int epochs = 90;
     int64_t batchSize = 64;
     uint64_t seed = 0;
     double holdout = 0.2;              // task files: this seeded fraction is held out and measured

@@ -19,6 +19,7 @@
 
 #include "widgets/chart.h"
 #include "widgets/form_helpers.h"
+#include "widgets/scientific_spin_box.h"
 
 namespace cx::widgets {
 namespace {
@@ -89,12 +90,11 @@ QWidget* TrainingPanel::buildForm() {
     m_preserve = new QLineEdit(this);
     m_preserve->setPlaceholderText(tr("layer:unit"));
     m_preserve->setToolTip(tr("The unit whose activations the mask must preserve"));
-    m_lambda = new QDoubleSpinBox(this);
-    m_lambda->setDecimals(6);
+    m_lambda = new ScientificSpinBox(this);
     m_lambda->setRange(0.0, 10.0);
-    m_lambda->setSingleStep(1e-4);
-    m_lambda->setValue(1e-3);
-    m_lambda->setToolTip(tr("Weight of the L0 penalty: larger keeps fewer units"));
+    m_lambda->setValue(TrainSettings{}.lambda);
+    m_lambda->setToolTip(tr("Weight of the L0 penalty against the batch-mean loss: larger keeps fewer units "
+                            "(NeuroSurgeon's default is 1e-8; arrows step by half a decade)"));
     m_useTarget = new QCheckBox(tr("Target fraction kept"), this);
     m_useTarget->setToolTip(tr("Adapt lambda during training so that this fraction of the units stays (exact top-k at the end)"));
     m_targetKept = new QDoubleSpinBox(this);
@@ -103,7 +103,7 @@ QWidget* TrainingPanel::buildForm() {
     m_targetKept->setSuffix(tr(" %"));
     m_epochs = new QSpinBox(this);
     m_epochs->setRange(1, 1000);
-    m_epochs->setValue(10);
+    m_epochs->setValue(TrainSettings{}.epochs);
     m_train = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Train Mask"), this);
     m_train->setToolTip(tr("Train the mask in the background; the plots follow each step"));
     m_cancel = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"), this);

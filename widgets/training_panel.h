@@ -27,7 +27,7 @@ struct TrainSettings {
     QString layers = QStringLiteral("*");
     QString task;                                // a task file, "addition"/"multiplication", or empty: the chosen images
     QString preserve;                            // LAYER:UNIT: feature preservation instead of the task
-    double lambda = 1e-3;
+    double lambda = 1.5e-5;                      // against the batch-mean loss (see cx train-mask --help)
     double targetKept = 0.0;                     // > 0: adapt lambda to keep this fraction
     int epochs = 10;
 };

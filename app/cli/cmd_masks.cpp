@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -17,7 +18,7 @@ namespace {
 const char* kTrainHelp = R"(usage: cx train-mask MODEL --task TASK --out MASK.safetensors [options]
 
 Learns a binary mask over the frozen model that keeps the task working with few units
-(task loss + lambda x L0). TASK is a safetensors file with 'inputs' and int64 'targets' (N class
+(batch-mean task loss + lambda x L0; the defaults are NeuroSurgeon's recipe). TASK is a safetensors file with 'inputs' and int64 'targets' (N class
 indices, or N x T next tokens with -1 where nothing is predicted; or 'images' and 'labels'), or
 a built-in task of the demo transformer: addition, multiplication (trained on the training
 problems; the accuracy printed is on the held-out ones). From a task file, a seeded 20% is held
@@ -30,13 +31,14 @@ out and the accuracy (or preservation) is measured on it.
   --heads N                head count for attention layers without a num_heads attribute
   --layers PATTERNS        comma-separated layer names or globs (default: all layers)
   --mask-bias              weight/kernel granularity: drop a bias entry with its last weight
-  --lambda L               L0 weight (default 1e-8, for a summed cross-entropy)
+  --lambda L               L0 weight against the batch-mean loss (default 1e-8, NeuroSurgeon's
+                           l0_lambda; on the demo models 1e-5 to 1e-4 keep 5-50%)
   --target-kept F          adapt lambda each step until the fraction F of units is kept
-  --preserve LAYER:UNIT    feature preservation: squared error to the unit's original
+  --preserve LAYER:UNIT    feature preservation: mean squared error to the unit's original
                            activations instead of the task loss (TASK needs inputs only)
-  --epochs E               default 10
+  --epochs E               default 90
   --batch-size B           default 64
-  --lr R                   Adam learning rate for the mask logits (default 0.1)
+  --lr R                   Adam learning rate for the mask logits (default 0.05)
   --init V                 initial logit (cs) or log-alpha (hc); default 0
   --final-temperature T    cs: temperature 1 -> T over the epochs (default 200)
   --temperature-schedule S cs: epoch (default: T grows once per epoch) or step (every step)
@@ -207,8 +209,10 @@ int runOverlapCommand(const std::vector<std::string>& argv) {
                            {"absent_in", r.absentIn.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.absentIn)}});
         std::cout << nlohmann::json({{"rows", arr}, {"by", by}}).dump(2) << "\n";
     } else {
+        size_t width = 0;  // the longest name ("encoder.layers.0.self_attn head 3"), then two spaces
+        for (const auto& r : rows.value()) width = std::max(width, r.layer.size() + 2);
         for (const auto& r : rows.value())
-            std::cout << std::left << std::setw(28) << r.layer << "only A " << r.onlyA << ", both " << r.both << ", only B "
+            std::cout << std::left << std::setw(int(width)) << r.layer << "only A " << r.onlyA << ", both " << r.both << ", only B "
                       << r.onlyB << ", neither " << r.neither << ", IoU " << iouText(r.iou)
                       << (r.absentIn.empty() ? "" : "  (not in mask " + r.absentIn + ")") << "\n";
     }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -128,8 +129,10 @@ int runIouCommand(const std::vector<std::string>& argv) {
         std::cout << nlohmann::json({{"layers", arr}}).dump(2) << "\n";
         return 0;
     }
+    size_t width = 0;  // the longest parameter path, then two spaces
+    for (const auto& l : layers.value()) width = std::max(width, l.param.size() + 2);
     for (const auto& l : layers.value())
-        std::cout << std::left << std::setw(32) << l.param << "IoU " << iouText(l.iou)
+        std::cout << std::left << std::setw(int(width)) << l.param << "IoU " << iouText(l.iou)
                   << "  (only A " << l.onlyA << ", both " << l.both << ", only B " << l.onlyB << ")\n";
     return 0;
 }

@@ -44,7 +44,7 @@ QJsonObject trainingJson(const widgets::TrainSettings& s, const QDir& base) {
     return {{"method", s.method},   {"granularity", s.granularity},  {"layers", s.layers},
             {"task", file ? relative(base, s.task) : s.task},        {"task_is_file", file},
             {"preserve", s.preserve}, {"lambda", s.lambda},          {"target_kept", s.targetKept},
-            {"epochs", s.epochs}};
+            {"epochs", s.epochs},     {"lambda_against", "batch mean"}};
 }
 
 widgets::TrainSettings trainingFrom(const QJsonObject& o, const QDir& base) {
@@ -56,6 +56,9 @@ widgets::TrainSettings trainingFrom(const QJsonObject& o, const QDir& base) {
     if (o.value("task_is_file").toBool()) s.task = absolute(base, s.task);
     s.preserve = o.value("preserve").toString();
     s.lambda = o.value("lambda").toDouble(s.lambda);
+    // Projects saved before the loss became a batch mean weighed L0 against the sum over a
+    // batch of 64: the same training is lambda / 64 now.
+    if (o.contains("lambda") && o.value("lambda_against").toString() != QStringLiteral("batch mean")) s.lambda /= 64.0;
     s.targetKept = o.value("target_kept").toDouble(s.targetKept);
     s.epochs = o.value("epochs").toInt(s.epochs);
     return s;

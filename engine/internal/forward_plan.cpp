@@ -130,6 +130,7 @@ Result<ForwardPlan> ForwardPlan::build(const Model& model, const std::vector<Pro
         plan.m_self = moduleOn(model, device)._ivalue();
         plan.m_overrideParams = overrideParams;
         plan.m_probeCount = probes.size();
+        plan.m_inputRank = impl.summary.inputRank;
         plan.m_keepModelOutput = keepModelOutput;
         return plan;
     });
@@ -138,6 +139,10 @@ Result<ForwardPlan> ForwardPlan::build(const Model& model, const std::vector<Pro
 PlanOutputs ForwardPlan::run(const std::vector<c10::IValue>& inputs, const std::vector<torch::Tensor>& overrides) const {
     TORCH_CHECK(overrides.size() == m_overrideParams.size(), "expected ", m_overrideParams.size(),
                 " override tensors, got ", overrides.size());
+    // A graph specialised on its input's rank computes something else for another rank.
+    TORCH_CHECK(m_inputRank == 0 || inputs.empty() || !inputs[0].isTensor() || inputs[0].toTensor().dim() == m_inputRank,
+                "the model was specialised for inputs of rank ", m_inputRank, ", got rank ",
+                inputs.empty() || !inputs[0].isTensor() ? 0 : inputs[0].toTensor().dim());
     torch::jit::Stack stack;
     stack.reserve(1 + inputs.size() + overrides.size());
     stack.emplace_back(m_self);

@@ -54,6 +54,7 @@ private:
     c10::IValue m_self;
     std::vector<std::string> m_overrideParams;
     size_t m_probeCount = 0;
+    int64_t m_inputRank = 0;  // ModelSummary::inputRank
     bool m_keepModelOutput = false;
 };
 

@@ -10,6 +10,7 @@
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/loop_unrolling.h>
 #include <torch/csrc/jit/passes/remove_mutation.h>
+#include <torch/csrc/jit/passes/shape_analysis.h>
 
 #include "engine/internal/model_impl.h"
 
@@ -199,9 +200,62 @@ void noteUnconditionalFusedAttention(const Graph& graph, std::vector<std::string
     }
 }
 
+// The rank of the batches the engine will feed (it always runs batches: N x C x H x W images,
+// N x T token ids), from the input's direct uses; nullopt where they do not say or disagree.
+std::optional<int64_t> batchedInputRank(const Graph& graph, std::string& evidence) {
+    if (graph.inputs().size() != 2) return std::nullopt;  // self and one data input
+    const Value* x = graph.inputs()[1];
+    std::optional<int64_t> rank;
+    for (const auto& use : x->uses()) {
+        const Node* n = use.user;
+        std::optional<int64_t> r;
+        if (use.offset == 0 && n->kind() == c10::aten::conv1d) r = 3;
+        if (use.offset == 0 && n->kind() == c10::aten::conv2d) r = 4;
+        if (use.offset == 0 && n->kind() == c10::aten::conv3d) r = 5;
+        if (use.offset == 1 && n->kind() == c10::aten::embedding) r = 2;
+        if (n->kind() == c10::aten::size && n->inputs().size() == 1)  // n, c, h, w = x.shape
+            for (const auto& sizeUse : n->output()->uses())
+                if (sizeUse.user->kind() == c10::prim::ListUnpack) r = static_cast<int64_t>(sizeUse.user->outputs().size());
+        if (!r) continue;
+        if (rank && *rank != *r) return std::nullopt;
+        rank = r;
+        evidence = n->kind().toQualString();
+    }
+    return rank;
+}
+
+// Folds `aten::dim` of values whose rank follows from the input's. The shape analysis that
+// derives them refines types all over the graph; they are put back afterwards, so that the
+// rest of the analysis sees the graph as before with only the rank checks answered.
+int foldInputRank(std::shared_ptr<Graph>& graph, int64_t rank) {
+    std::vector<std::pair<Value*, c10::TypePtr>> types;
+    for (Value* in : graph->inputs()) types.emplace_back(in, in->type());
+    for (Node* node : flattenNodes(graph->block()))
+        for (Value* out : node->outputs()) types.emplace_back(out, out->type());
+    graph->inputs()[1]->setType(c10::TensorType::get()->withDim(static_cast<size_t>(rank)));
+    int folded = 0;
+    try {
+        torch::jit::PropagateInputShapes(graph);
+        for (Node* node : flattenNodes(graph->block())) {
+            if (node->kind() != c10::aten::dim || node->inputs().size() != 1) continue;
+            auto type = node->input()->type()->cast<c10::TensorType>();
+            if (!type || !type->dim()) continue;
+            torch::jit::WithInsertPoint guard(node);
+            node->output()->replaceAllUsesWith(graph->insertConstant(static_cast<int64_t>(*type->dim())));
+            ++folded;
+        }
+    } catch (const c10::Error&) {
+        folded = 0;  // the shape analysis could not follow the graph: nothing folded is kept
+    }
+    for (auto& [value, type] : types) value->setType(type);
+    return folded;
+}
+
 }  // namespace
 
-void specialiseGraph(const torch::jit::Module& module, std::shared_ptr<Graph>& graph, std::vector<std::string>& notes) {
+void specialiseGraph(const torch::jit::Module& module, std::shared_ptr<Graph>& graph, std::vector<std::string>& notes,
+                     int64_t& inputRank) {
+    inputRank = 0;
     noteUnconditionalFusedAttention(*graph, notes);
     const int replaced = replaceConstantAttributes(module, *graph);
     if (replaced == 0 && !hasFusedAttention(graph->block())) return;  // a traced graph stays as it was
@@ -213,16 +267,36 @@ void specialiseGraph(const torch::jit::Module& module, std::shared_ptr<Graph>& g
         if (isLayerLike(node)) graph->registerOutput(node->output());
     torch::jit::ConstantPropagation(graph);
     int fused = 0;
-    // Folding one branch can make two names one value, which answers the next identity check.
-    for (int round = 0; round < 1000; ++round) {
-        const bool choice = foldFirstFusedChoice(*graph);
-        const bool merged = mergeEqualIfOutputs(*graph) > 0;
-        if (merged) torch::jit::EliminateCommonSubexpression(graph);
-        const bool identity = foldIdentityChecks(*graph) > 0 || merged;
-        if (!choice && !identity) break;
-        fused += choice;
-        torch::jit::ConstantPropagation(graph);
-    }
+    auto foldChoices = [&] {
+        // Folding one branch can make two names one value, which answers the next identity check.
+        for (int round = 0; round < 1000; ++round) {
+            const bool choice = foldFirstFusedChoice(*graph);
+            const bool merged = mergeEqualIfOutputs(*graph) > 0;
+            if (merged) torch::jit::EliminateCommonSubexpression(graph);
+            const bool identity = foldIdentityChecks(*graph) > 0 || merged;
+            if (!choice && !identity) break;
+            fused += choice;
+            torch::jit::ConstantPropagation(graph);
+        }
+    };
+    foldChoices();
+    const auto asksRank = [&] {
+        for (Node* node : flattenNodes(graph->block()))
+            if (node->kind() == c10::aten::dim) return true;
+        return false;
+    };
+    std::string evidence;
+    if (asksRank())
+        if (auto rank = batchedInputRank(*graph, evidence)) {
+            if (const int folded = foldInputRank(graph, *rank); folded > 0) {
+                inputRank = *rank;
+                torch::jit::ConstantPropagation(graph);
+                foldChoices();
+                notes.push_back("the forward asks its input's rank: it is analysed and run for batches of rank " +
+                                std::to_string(*rank) + " (the input's first use is " + evidence + "); " +
+                                std::to_string(folded) + " rank checks folded");
+            }
+        }
     torch::jit::UnrollConstantLoops(graph);
     torch::jit::RemoveListMutation(graph);
     torch::jit::ConstantPropagation(graph);

@@ -19,9 +19,13 @@ namespace cx::engine {
 ///   the reference path that computes the same function with separate projections;
 /// - constant propagation, dead-code elimination, unrolling of constant loops and removal of
 ///   list mutation then leave straight-line code wherever the branches were constant.
+/// - where the forward asks its input's rank (`x.dim()`, as nn.MultiheadAttention's "is the
+///   input batched" check does), the rank of the batches the engine feeds is read from the
+///   input's first use (conv1d/2d/3d: 3/4/5, embedding: 2, `n, c, h, w = x.shape`: 4), and the
+///   checks are folded for it; `inputRank` is then that rank (0 otherwise).
 /// The graph stays executable with the same module. Each rewrite that changes what the
 /// analysis sees is named in `notes`.
 void specialiseGraph(const torch::jit::Module& module, std::shared_ptr<torch::jit::Graph>& graph,
-                     std::vector<std::string>& notes);
+                     std::vector<std::string>& notes, int64_t& inputRank);
 
 }  // namespace cx::engine

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <ATen/Parallel.h>
+
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/heads.h"
@@ -17,6 +19,31 @@ namespace {
 
 // Hard concrete constants (Louizos et al. 2017): temperature beta, stretch interval (gamma, zeta).
 constexpr double kBeta = 2.0 / 3.0, kGamma = -0.1, kZeta = 1.1;
+
+// Annealed towards T = 200, sigmoid(T s) saturates and its gradients become subnormal floats,
+// which x86 CPUs compute through a slow microcode path: 3 epochs of the demo's subnetworks took
+// 128 s here, 26 s flushed. Such values are far below anything a mask logit can resolve, and
+// the hard masks come out identical (tested). Set on every intra-op thread while training runs,
+// and cleared afterwards, so that scoring never sees it.
+class FlushDenormals {
+public:
+    explicit FlushDenormals(bool on) : m_on(on) {
+        if (m_on) setEverywhere(true);
+    }
+    ~FlushDenormals() {
+        if (m_on) setEverywhere(false);
+    }
+    FlushDenormals(const FlushDenormals&) = delete;
+    FlushDenormals& operator=(const FlushDenormals&) = delete;
+
+private:
+    static void setEverywhere(bool on) {
+        at::globalContext().setFlushDenormal(on);
+        // One index per thread of the OpenMP team: each runs the lambda once, on itself.
+        at::parallel_for(0, at::get_num_threads(), 1, [on](int64_t, int64_t) { at::globalContext().setFlushDenormal(on); });
+    }
+    bool m_on;
+};
 
 torch::Tensor stretchedGate(const torch::Tensor& logAlpha) {
     return (torch::sigmoid(logAlpha) * (kZeta - kGamma) + kGamma).clamp(0.0, 1.0);
@@ -202,6 +229,7 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
     return guarded<MaskSet>("mask training", [&]() -> Result<MaskSet> {
         torch::manual_seed(options.seed);
         const torch::Device device(options.device);
+        const FlushDenormals flushed(options.flushDenormals);
         if (device.is_cuda()) torch::cuda::manual_seed_all(options.seed);
         MaskSet set(model, options);
         if (resumeFrom)
@@ -231,9 +259,9 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                 if (targetLayer >= 0) {
                     const auto& info = model.summary().layers[size_t(targetLayer)];
                     auto f = targetFeature(examplesFirst(info, out.probes[0], idx.numel()), info, *options.preserve);
-                    taskPart = (f - batchTargets.to(f.dtype())).pow(2).mean(1).sum();
+                    taskPart = (f - batchTargets.to(f.dtype())).pow(2).mean();
                 } else {
-                    taskPart = taskLoss(out.modelOutput.toTensor(), batchTargets, true);
+                    taskPart = taskLoss(out.modelOutput.toTensor(), batchTargets, false);
                 }
                 auto l0 = set.l0(temperature);
                 auto loss = taskPart + lambda * l0;
@@ -241,7 +269,12 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                     return Error{ErrorCode::Backend, "the loss became NaN or infinite at epoch " + std::to_string(epoch + 1) +
                                                          ", step " + std::to_string(step) + "; no masks were kept"};
                 optimizer.zero_grad();
-                loss.backward();
+                // The gradients of a batch-mean loss are batch-size times smaller, and annealed to
+                // T = 200 the sigmoid's gradient then becomes mostly subnormal floats, which the CPU
+                // computes many times slower (the demo's subnetworks: 2 minutes became over 25).
+                // Adam's step does not change with a constant scale of the loss (up to its epsilon),
+                // so the backward pass runs on the loss times the batch size.
+                (loss * double(options.batchSize)).backward();
                 optimizer.step();
                 if (options.targetKept > 0 && step == 0)
                     lambda = std::max(lambda, taskPart.item<double>() / double(set.totalUnits()));

@@ -35,9 +35,11 @@ struct MaskTrainOptions {
     MaskMethod method = MaskMethod::ContinuousSparsification;
     Granularity granularity = Granularity::Weight;  // filter = neuron for linear layers
     std::vector<int> layers;                        // layer indices to mask
-    double lambda = 1e-8;                           // L0 weight (for a summed cross-entropy)
-    double learningRate = 0.1;
-    int epochs = 10;
+    // NeuroSurgeon's recipe: its default l0_lambda against a batch-mean cross-entropy (the loss
+    // a HuggingFace model returns), 90 epochs annealed to T = 200, Adam at its examples' 0.05.
+    double lambda = 1e-8;  // L0 weight against the batch-mean task loss
+    double learningRate = 0.05;
+    int epochs = 90;
     int64_t batchSize = 64;
     double initValue = 0.0;         // CS: initial logit; HC: initial log-alpha
     double finalTemperature = 200;  // CS: T goes 1 -> final over the epochs, T *= final^(1/epochs)
@@ -47,10 +49,10 @@ struct MaskTrainOptions {
     int64_t heads = 0;        // head granularity: head count for layers without a detected num_heads
     double targetKept = 0.0;  // > 0: lambda adapts each step towards this fraction of units kept
     // Feature preservation instead of the task loss: the training targets are the target's
-    // original activations (N x positions) and the loss is their squared error, summed over
-    // examples and averaged over positions.
+    // original activations (N x positions) and the loss is their mean squared error.
     std::optional<TargetSpec> preserve;
     std::string device = "cpu";  // where the logits live and the forward passes run
+    bool flushDenormals = true;  // CPU: subnormal floats become 0 while training (see FlushDenormals)
 
     MaskScheme scheme() const { return {granularity, maskBias}; }
 };
@@ -92,7 +94,7 @@ MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tenso
 torch::Tensor biasMaskFor(const LayerInfo& layer, const torch::Tensor& units, MaskScheme scheme);
 
 /// Trains masks for a task (inputs, integer targets: N classes, or N x T tokens with -1 where
-/// nothing is predicted) with cross-entropy summed over the batch + lambda * L0; or, with
+/// nothing is predicted) with the batch-mean cross-entropy + lambda * L0; or, with
 /// options.preserve, for feature preservation (targets: original activations). Cancel between steps keeps the last consistent masks.
 /// `resumeFrom` (layer -> logits of a saved mask file) continues an earlier run.
 Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, const torch::Tensor& targets,

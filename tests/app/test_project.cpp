@@ -11,6 +11,7 @@
 
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
+#include "app/gui/project_file.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
@@ -187,4 +188,20 @@ TEST(Project, ScoresFilesOpenAsCircuitsAndSave) {
 
     other.openScores(found.path);  // a mask, not scores
     EXPECT_TRUE(other.lastError().contains("is not a scores file")) << other.lastError().toStdString();
+}
+
+// Before the mask loss became a batch mean, lambda weighed L0 against the sum over a batch of
+// 64: such a project's lambda opens as the value that trains the same way now.
+TEST(Project, AnOlderProjectsLambdaIsRescaledToTheBatchMeanLoss) {
+    const QDir base(QDir::tempPath());
+    cx::app::ProjectState state;
+    QString error;
+    const QByteArray older = R"({"format": "cx-project/1", "model": "/m.pt", "training": {"lambda": 0.0064, "epochs": 3}})";
+    ASSERT_TRUE(cx::app::readProjectJson(older, base, state, error)) << error.toStdString();
+    EXPECT_DOUBLE_EQ(state.training.lambda, 0.0001);
+    EXPECT_EQ(state.training.epochs, 3);
+    // What this version writes reads back as it is.
+    cx::app::ProjectState reread;
+    ASSERT_TRUE(cx::app::readProjectJson(cx::app::projectJson(state, base), base, reread, error)) << error.toStdString();
+    EXPECT_DOUBLE_EQ(reread.training.lambda, 0.0001);
 }

@@ -117,7 +117,7 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     ts.granularity = "kernel";
     ts.layers = "features.*";
     ts.preserve = "features.conv4:27";
-    ts.lambda = 1e-2;
+    ts.lambda = 1.5e-4;
     ts.epochs = 6;
     training->setSettings(ts);
     button(training, QStringLiteral("Train Mask"))->click();

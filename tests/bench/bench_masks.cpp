@@ -51,13 +51,13 @@ Timing measure(const Model& model, const std::vector<int>& layers, const torch::
     for (int round = 0; round < 3; ++round) {
         best.plain = std::min(best.plain, perStep(steps, [&] {
             plainOpt.zero_grad();
-            taskLoss(plan.run({inputs}, weights).modelOutput.toTensor(), targets, true).backward();
+            taskLoss(plan.run({inputs}, weights).modelOutput.toTensor(), targets, false).backward();
             plainOpt.step();
         }));
         best.mask = std::min(best.mask, perStep(steps, [&] {
             maskOpt.zero_grad();
             auto w = maskedWeights(model, set.trainingMasks(1.0));
-            (taskLoss(plan.run({inputs}, w.tensors).modelOutput.toTensor(), targets, true) + 1e-8 * set.l0(1.0)).backward();
+            (taskLoss(plan.run({inputs}, w.tensors).modelOutput.toTensor(), targets, false) + 1e-8 * set.l0(1.0)).backward();
             maskOpt.step();
         }));
     }

@@ -269,6 +269,21 @@ class EncoderLayer(nn.Module):
         return self.fc(self.layer(x))
 
 
+class TokenAttention(nn.Module):
+    """Token ids, an embedding, then nn.MultiheadAttention: scripted, its "is the input batched"
+    check asks the input's rank, which the embedding's input says (N x T)."""
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(20, 8)
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, ids):
+        x = self.embed(ids)
+        y, _ = self.attn(x, x, x, need_weights=False)
+        return self.fc(y)
+
+
 def save(module, name, example):
     torch.manual_seed(1)
     module.eval()
@@ -297,5 +312,6 @@ if __name__ == "__main__":
     save(Attention(), "attention", torch.randn(2, 5, 8))
     save(EncoderLayer(), "encoder", torch.randn(2, 5, 8))
     save(Gpt2Heads(), "gpt2_attn", torch.randn(2, 5, 8))
+    save(TokenAttention(), "token_attention", torch.randint(0, 20, (2, 5)))
     write_safetensors(os.path.join(OUT, "compat_golden.safetensors"), GOLDEN)
     print("wrote", sorted(f for f in os.listdir(OUT) if f.startswith("compat_")))

@@ -174,6 +174,50 @@ TEST(Compat, ScriptedAttentionTakesTheReferencePath) {
     EXPECT_NE(scores.error().message.find("where the examples lie"), std::string::npos) << scores.error().message;
 }
 
+// After an embedding the input is known to be N x T token ids: the scripted forward's rank
+// checks fold, and the in-projection's examples are followed through the batch-first
+// transpose (seq-first there: dimension 1), so it scores as the trace does. Past it the
+// reference path folds the heads into the batch dimension (bsz * num_heads), which is not
+// followed: saliency through out_proj stays refused with the reason. Inputs of another rank
+// are refused, never run through the folded checks.
+TEST(Compat, ScriptedAttentionIsSpecialisedOnTheRankItsInputsHave) {
+    auto scripted = load("token_attention_script");
+    auto traced = load("token_attention_trace");
+    ASSERT_TRUE(scripted && traced);
+    EXPECT_EQ(scripted->summary().inputRank, 2);
+    EXPECT_EQ(traced->summary().inputRank, 0);  // a trace asks nothing at run time
+    bool noted = false;
+    for (const auto& note : scripted->summary().notes) noted = noted || note.find("batches of rank 2") != std::string::npos;
+    EXPECT_TRUE(noted);
+    EXPECT_EQ(layerNames(*scripted), layerNames(*traced));
+    for (const auto& name : layerNames(*scripted)) EXPECT_EQ(inputsOf(*scripted, name), inputsOf(*traced, name)) << name;
+    EXPECT_EQ(scripted->summary().layers[0].exampleDim, 1);  // (T, N, 3E)
+    EXPECT_EQ(traced->summary().layers[0].exampleDim, 0);
+    EXPECT_EQ(scripted->summary().layers[1].exampleDim, kExamplesUnknown);
+    torch::manual_seed(5);
+    const auto ids = torch::randint(0, 20, {4, 5}, torch::kInt64);
+    ScoreOptions opt;
+    opt.target = parseTarget("attn:1").value();
+    opt.batchSize = 3;
+    JobContext job;
+    auto a = scoreKernels(*scripted, ids, opt, job);
+    auto b = scoreKernels(*traced, ids, opt, job);
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    ASSERT_EQ(a.value().scores.size(), 1u);
+    const auto& s = a.value().scores.at(0);
+    EXPECT_GT(s.abs().sum().item<double>(), 0.0);
+    EXPECT_TRUE(torch::allclose(s, b.value().scores.at(0), 1e-5, 1e-7)) << (s - b.value().scores.at(0)).abs().max();
+    opt.target = parseTarget("fc:1").value();
+    auto through = scoreKernels(*scripted, ids, opt, job);
+    ASSERT_FALSE(through.ok());
+    EXPECT_NE(through.error().message.find("where the examples lie"), std::string::npos) << through.error().message;
+    opt.target = parseTarget("attn:1").value();
+    auto wrongRank = scoreKernels(*scripted, ids.unsqueeze(0), opt, job);
+    ASSERT_FALSE(wrongRank.ok());
+    EXPECT_NE(wrongRank.error().message.find("rank 2"), std::string::npos) << wrongRank.error().message;
+}
+
 TEST(Compat, TracedFusedAttentionIsRewrittenIntoItsProjections) {
     auto m = load("attention_trace");
     ASSERT_TRUE(m);
@@ -335,7 +379,7 @@ TEST(Compat, CircuitFunctionEqualsTheHandZeroedNetworkInPython) {
         return blobToTensor(it->second, "golden").take();
     };
     for (const std::string name : {"mobile", "dense", "shuffle", "se", "gpt2_mlp", "gpt2_attn", "padding", "shared",
-                                   "attention", "encoder"})
+                                   "attention", "encoder", "token_attention"})
         for (const std::string mode : {"script", "trace"}) {
             if (name == "encoder" && mode == "trace") continue;  // the fused whole-layer kernel: refused (above)
             auto m = load(name + "_" + mode);

@@ -115,7 +115,7 @@ TEST(DevicePaths, MaskTrainingAndEvaluationOnTheGpuEqualTheCpu_CUDA) {
     for (size_t l = 0; l < m->summary().layers.size(); ++l) o.layers.push_back(int(l));
     o.epochs = 4;
     o.batchSize = 64;
-    o.lambda = 1e-3;
+    o.lambda = 1.5e-5;
     o.initValue = 0.05;
     JobContext job;
     o.device = "cpu";

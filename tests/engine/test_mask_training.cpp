@@ -127,7 +127,7 @@ TEST(MaskTraining, FindsTheSubnetworkOfAKnownTask) {
         o.layers = {0};
         o.epochs = 30;
         o.batchSize = 200;
-        o.lambda = 1.0;
+        o.lambda = 1.0 / 200;  // against the batch mean: 1 per example of the batch
         o.learningRate = 0.1;
         o.initValue = method == MaskMethod::HardConcrete ? 2.0 : 0.05;
         JobContext job;
@@ -216,7 +216,7 @@ TEST(MaskTraining, FeaturePreservationObjectiveKeepsTheTarget) {
     MaskTrainOptions o;
     o.layers = {0, 1, 2};
     o.granularity = Granularity::Kernel;
-    o.lambda = 1e-4;
+    o.lambda = 1e-4 / 64;
     o.epochs = 12;
     o.learningRate = 0.1;
     o.preserve = target;
@@ -255,4 +255,37 @@ TEST(MaskTraining, BiasFollowsNeuronsAndOptionallyFullyRemovedRows) {
     ASSERT_EQ(withBias.params.size(), 2u);
     EXPECT_EQ(withBias.tensors[1][4].item<float>(), 0.0f);
     EXPECT_EQ(withBias.tensors[1][5].item<float>(), bias[5].item<float>());
+}
+
+// Subnormal gradients are flushed to zero while training (they cost a slow CPU path near
+// T = 200): a run annealed to 200 keeps exactly the hard mask it keeps without flushing, and
+// afterwards subnormals compute normally again, on every thread.
+TEST(MaskTraining, FlushingSubnormalsKeepsTheHardMaskOfARunAnnealedTo200) {
+    auto m = Model::load(cx::test::modelPath("chain")).take();
+    torch::manual_seed(12);
+    auto x = torch::randn({192, 3, 16, 16});
+    torch::Tensor y;
+    {
+        torch::NoGradGuard noGrad;
+        y = m->impl().module.forward({x}).toTensor().argmax(1);
+    }
+    MaskTrainOptions o;
+    o.layers = {0, 1, 2, 3};
+    o.epochs = 6;
+    o.batchSize = 64;
+    o.lambda = 1e-3;
+    o.initValue = 0.2;
+    o.finalTemperature = 200;
+    JobContext job;
+    o.flushDenormals = false;
+    auto exact = trainMasks(*m, x, y, o, job);
+    o.flushDenormals = true;
+    auto flushed = trainMasks(*m, x, y, o, job);
+    ASSERT_TRUE(exact.ok() && flushed.ok());
+    EXPECT_EQ(flushed.value().keptUnits(), exact.value().keptUnits());
+    EXPECT_LT(exact.value().keptUnits(), exact.value().totalUnits());
+    for (const auto& [l, mask] : exact.value().hardMasks()) EXPECT_TRUE(torch::equal(flushed.value().hardMasks().at(l), mask)) << l;
+    const float tiny = 1e-39f;  // subnormal in float32
+    EXPECT_GT((torch::full({1}, tiny) * 1.0f).item<float>(), 0.0f);
+    EXPECT_TRUE((torch::full({1 << 20}, tiny) * 1.0f).gt(0).all().item<bool>());  // the intra-op threads too
 }
