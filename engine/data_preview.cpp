@@ -1,5 +1,8 @@
 #include "engine/data_preview.h"
 
+#include "engine/arithmetic.h"
+#include "engine/internal/arithmetic_data.h"
+
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/image_set.h"
@@ -28,10 +31,24 @@ Result<DataPreview> previewImages(const std::string& path, int count, const Imag
     initRuntime();
     ImageOptions limited = options;
     limited.limit = 0;  // labels and counts describe the whole set
-    auto set = loadImages(path, limited);
+    const auto op = parseArithmeticOp(path);
+    auto set = op ? Result<ImageSet>(tokenSet(arithmeticTask(*op, ArithmeticSplit::HeldOut).inputs, path, 0)) : loadImages(path, limited);
     if (!set) return set.error();
-    if (set.value().images.dim() != 4)
-        return invalidInput(path + ": token ids, not images: nothing to preview (score and sweep take them as they are)");
+    if (set.value().images.dim() == 2) {  // token ids, N x T
+        DataPreview out;
+        out.info = set.value().info;
+        const auto ids = set.value().images.to(torch::kInt64).contiguous();
+        for (int64_t i = 0; i < std::min<int64_t>(count, ids.size(0)); ++i) {
+            std::string text;
+            for (int64_t t = 0; t < ids.size(1); ++t) {
+                const int64_t token = ids[i][t].item<int64_t>();
+                // The demo's one-character symbols read as written ("37*45=2"); ids are spaced.
+                text += op ? arithmeticTokenText(token) : (t ? " " : "") + std::to_string(token);
+            }
+            out.sequences.push_back(text);
+        }
+        return out;
+    }
     return guarded<DataPreview>("image preview", [&]() -> Result<DataPreview> {
         DataPreview out;
         out.info = set.value().info;

@@ -21,10 +21,15 @@ struct Thumbnail {
 struct DataPreview {
     ImageSetInfo info;
     std::vector<Thumbnail> thumbnails;
+    // Token inputs instead of images (info.count sequences of info.width tokens): the first
+    // sequences as text, token ids separated by spaces (the demo tasks' in their own symbols,
+    // "37*45=2": the answer's ones digit is the last input token).
+    std::vector<std::string> sequences;
 };
 
 /// The image set's description and its first `count` images for display (1- and 3-channel
-/// images; others show their first channel as grey).
+/// images; others show their first channel as grey). Token inputs (a file's int64 `inputs`, or
+/// the demo transformer's held-out `addition` / `multiplication` prompts) give `sequences`.
 Result<DataPreview> previewImages(const std::string& path, int count, const ImageOptions& options = {});
 
 struct UnitActivations {

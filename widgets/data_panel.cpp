@@ -100,6 +100,18 @@ DataPanel::DataPanel(QWidget* parent) : QWidget(parent) {
 
 void DataPanel::setPreview(const QString& source, const engine::DataPreview& preview) {
     const auto& info = preview.info;
+    m_thumbs->clear();
+    if (!preview.sequences.empty()) {  // token inputs: their first sequences as text
+        m_source->setText(tr("%1: %2 token sequences of %3 tokens").arg(source).arg(info.count).arg(info.width));
+        m_thumbs->setViewMode(QListView::ListMode);
+        m_thumbs->setFlow(QListView::TopToBottom);
+        m_thumbs->setWrapping(false);
+        for (const auto& s : preview.sequences) new QListWidgetItem(QString::fromStdString(s), m_thumbs);
+        return;
+    }
+    m_thumbs->setViewMode(QListView::IconMode);
+    m_thumbs->setFlow(QListView::LeftToRight);
+    m_thumbs->setWrapping(true);
     m_source->setText(tr("%1: %2 images, %3 \u00d7 %4 \u00d7 %5%6")
                           .arg(source.isEmpty() ? tr("Demo shapes") : source)
                           .arg(info.count)
@@ -107,7 +119,6 @@ void DataPanel::setPreview(const QString& source, const engine::DataPreview& pre
                           .arg(info.height)
                           .arg(info.width)
                           .arg(info.classNames.empty() ? QString() : tr(", %1 classes").arg(info.classNames.size())));
-    m_thumbs->clear();
     for (const auto& t : preview.thumbnails) {
         const QImage image(t.rgb.data(), t.width, t.height, t.width * 3, QImage::Format_RGB888);
         auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image.scaled(kThumb, kThumb, Qt::KeepAspectRatio,

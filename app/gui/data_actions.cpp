@@ -34,8 +34,8 @@ void MainWindow::buildDataDock(QDockWidget* below) {
         if (!dir.isEmpty()) setData(dir);
     });
     connect(m_data, &widgets::DataPanel::chooseFileRequested, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(this, tr("Choose an Image File"), QString(),
-                                                          tr("Safetensors image files (*.safetensors)"));
+        const QString file = QFileDialog::getOpenFileName(this, tr("Choose an Image or Token File"), QString(),
+                                                          tr("Safetensors files: images, or token ids (*.safetensors)"));
         if (!file.isEmpty()) setData(file);
     });
     connect(m_data, &widgets::DataPanel::unitPicked, this, [this](const QString& target) {

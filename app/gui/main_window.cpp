@@ -25,6 +25,7 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/project_file.h"
 #include "app/resource_dir.h"
+#include "engine/arithmetic.h"
 #include "engine/runtime.h"
 #include "widgets/data_panel.h"
 #include "widgets/form_helpers.h"
@@ -275,7 +276,11 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
     m_unitsLayer.clear();
     m_scoresByKey.clear();  // scores and masks belong to the model they were made for
     m_masks->clear();
-    if (!transformer) setData(m_dataPath);  // thumbnails of the images circuits will use
+    // What circuits will run on, previewed: the demo transformer's own held-out prompts unless
+    // other data was chosen; other models never inherit those prompts.
+    const bool prompts = engine::parseArithmeticOp(m_dataPath.toStdString()).has_value();
+    if (transformer && (m_dataPath.isEmpty() || prompts)) setData(prompts ? m_dataPath : QStringLiteral("addition"));
+    else setData(prompts ? QString() : m_dataPath);
     Q_EMIT modelChanged();
     if (project) return applyProject(*project);
     // The demo opens straight onto a circuit: features.conv4:27 (a curve detector), 10% kept.

@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include "engine/arithmetic.h"
+
 namespace cx::app {
 namespace {
 
@@ -13,6 +15,9 @@ QString relative(const QDir& base, const QString& path) {
     const QString rel = base.relativeFilePath(path);
     return rel.startsWith(QLatin1String("..")) ? QDir::cleanPath(base.absoluteFilePath(path)) : rel;
 }
+
+// The demo transformer's prompts ("addition") are names, not files.
+bool builtInData(const QString& data) { return engine::parseArithmeticOp(data.toStdString()).has_value(); }
 
 QString absolute(const QDir& base, const QString& path) {
     return path.isEmpty() ? path : QDir::cleanPath(base.absoluteFilePath(path));
@@ -105,7 +110,7 @@ QByteArray projectJson(const ProjectState& s, const QDir& base) {
     QJsonObject root{{"format", kProjectFormat},
                      {"model", relative(base, s.model)},
                      {"model_sha256", s.modelSha256},
-                     {"data", relative(base, s.data)},
+                     {"data", builtInData(s.data) ? s.data : relative(base, s.data)},
                      {"circuit", circuitJson(s.circuit, base)},
                      {"sweep_criteria", QJsonArray::fromStringList(s.sweepCriteria)},
                      {"training", trainingJson(s.training, base)},
@@ -139,7 +144,8 @@ bool readProjectJson(const QByteArray& json, const QDir& base, ProjectState& s, 
     s = ProjectState{};
     s.model = absolute(base, root.value("model").toString());
     s.modelSha256 = root.value("model_sha256").toString();
-    s.data = absolute(base, root.value("data").toString());
+    const QString data = root.value("data").toString();
+    s.data = builtInData(data) ? data : absolute(base, data);
     s.circuit = circuitFrom(root.value("circuit").toObject(), base);
     for (const auto& c : root.value("sweep_criteria").toArray()) s.sweepCriteria << c.toString();
     s.training = trainingFrom(root.value("training").toObject(), base);

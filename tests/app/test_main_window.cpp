@@ -3,6 +3,7 @@
 
 #include <QAction>
 #include <QDir>
+#include <QRegularExpression>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QSettings>
@@ -193,4 +194,32 @@ TEST(MainWindow, TheComputeMenuChoosesTheDeviceOfEveryJobAndIsRemembered) {
     EXPECT_EQ(cx::engine::defaultDevice(), "cpu");
     QSettings().clear();
     cx::engine::setDeviceChoice("");
+}
+
+// A token model's data: the demo transformer opens on its held-out addition prompts, shown as
+// text; Find Circuit runs on them; another model does not inherit them.
+TEST(MainWindow, TheDemoTransformerFindsCircuitsOnItsOwnPrompts) {
+    const QString transformer = QString::fromStdString(cx::app::demoTransformerPath());
+    if (!QFile::exists(transformer)) GTEST_SKIP() << "demo transformer not trained";
+    QSettings().clear();
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openModel(transformer);
+    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobsPanel()->runningCount() == 0; }));
+    EXPECT_TRUE(QRegularExpression(QStringLiteral("^addition: [1-9][0-9]+ token sequences of 7 tokens$"))
+                    .match(w.dataPanel()->sourceText())
+                    .hasMatch())
+        << w.dataPanel()->sourceText().toStdString();
+    EXPECT_GT(w.dataPanel()->thumbnailCount(), 0);
+    auto settings = w.circuitPanel()->settings();
+    settings.target = QStringLiteral("block1.mlp.fc:3");
+    settings.criterion = QStringLiteral("actgrad");
+    settings.sparsity = 0.002;
+    w.findCircuit(settings);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }, 120000));
+    EXPECT_EQ(w.lastError(), QString());
+    EXPECT_GT(w.circuitPanel()->view()->nodeItemCount(), 0);
+    w.openModel(testModel("chain"));
+    ASSERT_TRUE(waitUntil([&] { return w.modelPath().endsWith("chain.pt") && w.jobsPanel()->runningCount() == 0; }));
+    EXPECT_TRUE(w.dataPanel()->sourceText().startsWith("Demo shapes")) << w.dataPanel()->sourceText().toStdString();
 }
