@@ -4,10 +4,14 @@
 #include <torch/torch.h>
 
 #include "engine/data_preview.h"
+#include "engine/arithmetic.h"
 #include "engine/demo_run.h"
+#include "engine/internal/arithmetic_data.h"
 #include "engine/internal/image_set.h"
 #include "engine/internal/preservation.h"
+#include "engine/internal/tensor_io.h"
 #include "engine/model.h"
+#include "engine/safetensors.h"
 #include "engine/shapes_dataset.h"
 #include "test_util.h"
 
@@ -64,4 +68,27 @@ TEST(DataPreview, UnitMeansEqualTheTargetActivationsOfEachUnit) {
     auto missing = unitMeanActivations(modelPath, images, "features.9", job);
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().message.find("no layer 'features.9'"), std::string::npos);
+}
+
+// Token inputs preview as text: a file's ids spaced, the demo's prompts in their own symbols.
+TEST(DataPreview, TokenInputsPreviewAsText) {
+    const std::string path = cx::test::tempDir() + "/tokens.safetensors";
+    SafetensorsFile file;
+    file.tensors["inputs"] = tensorToBlob(torch::tensor({3, 1, 4, 1, 5, 9}, torch::kInt64).view({2, 3}));
+    ASSERT_TRUE(writeSafetensors(path, file).ok());
+    auto preview = previewImages(path, 5);
+    ASSERT_TRUE(preview.ok()) << preview.error().message;
+    EXPECT_TRUE(preview.value().thumbnails.empty());
+    EXPECT_EQ(preview.value().info.count, 2);
+    EXPECT_EQ(preview.value().info.width, 3);
+    EXPECT_EQ(preview.value().sequences, (std::vector<std::string>{"3 1 4", "1 5 9"}));
+    auto prompts = previewImages("multiplication", 2);
+    ASSERT_TRUE(prompts.ok()) << prompts.error().message;
+    const auto task = arithmeticTask(ArithmeticOp::Multiplication, ArithmeticSplit::HeldOut).inputs;
+    EXPECT_EQ(prompts.value().info.count, task.size(0));
+    ASSERT_EQ(prompts.value().sequences.size(), 2u);
+    std::string first;
+    for (int64_t t = 0; t < task.size(1); ++t) first += arithmeticTokenText(task[0][t].item<int64_t>());
+    EXPECT_EQ(prompts.value().sequences[0], first);
+    EXPECT_NE(first.find('*'), std::string::npos);
 }
