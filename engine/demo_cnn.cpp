@@ -1,9 +1,9 @@
 #include "engine/demo_cnn.h"
 
 #include <chrono>
-#include <filesystem>
 #include <sstream>
 
+#include "engine/atomic_file.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/shapes_render.h"
 #include "engine/runtime.h"
@@ -129,9 +129,9 @@ Result<DemoTrainReport> trainDemoCnn(const DemoTrainOptions& options, JobContext
         report.testAccuracy = accuracy(net, test);
         report.testImages = options.testImages;
         // TorchScript's own writer; write beside the target, then rename (atomic).
-        const std::string tmp = options.out + ".partial";
-        net.save(tmp);
-        std::filesystem::rename(tmp, options.out);
+        std::ostringstream saved;  // TorchScript's own writer, then the atomic write of every output
+        net.save(saved);
+        if (auto st = writeFileAtomic(options.out, saved.str()); !st) return st.error();
         report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return report;
     });

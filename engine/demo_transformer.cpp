@@ -3,9 +3,10 @@
 #include <chrono>
 #include <cmath>
 #include <deque>
-#include <filesystem>
+#include <sstream>
 
 #include "engine/internal/arithmetic_data.h"
+#include "engine/atomic_file.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/script_modules.h"
 #include "engine/internal/task_loss.h"
@@ -129,9 +130,9 @@ Result<DemoTransformerReport> trainDemoTransformer(const DemoTransformerOptions&
         report.additionAccuracy = heldOutCorrect(net, ArithmeticOp::Addition, report.heldOutProblems).to(torch::kDouble).mean().item<double>();
         report.multiplicationAccuracy =
             heldOutCorrect(net, ArithmeticOp::Multiplication, report.heldOutProblems).to(torch::kDouble).mean().item<double>();
-        const std::string tmp = o.out + ".partial";
-        net.save(tmp);
-        std::filesystem::rename(tmp, o.out);
+        std::ostringstream saved;  // TorchScript's own writer, then the atomic write of every output
+        net.save(saved);
+        if (auto st = writeFileAtomic(o.out, saved.str()); !st) return st.error();
         report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return report;
     });

@@ -150,23 +150,22 @@ Status exportDiagram(const CircuitDiagram& d, const DiagramOptions& options, con
         std::snprintf(attr, sizeof attr, "  graph [dpi=%.0f];\n", dpi);
         dot.insert(dot.find('\n') + 1, attr);
     }
-    const std::string tmp = path + ".partial";
+    // Rendered in memory, then written like every other output (no fixed temp name).
+    std::string rendered;
     {
         std::lock_guard<std::mutex> lock(graphvizMutex());
         LaidOut laid(dot);
         if (!laid.graph) return Error{ErrorCode::Backend, "Graphviz could not lay out the diagram"};
-        if (gvRenderFilename(context(), laid.graph, ext.c_str(), tmp.c_str()) != 0) {
-            std::filesystem::remove(tmp);
+        char* data = nullptr;
+        unsigned int length = 0;
+        if (gvRenderData(context(), laid.graph, ext.c_str(), &data, &length) != 0 || !data) {
+            if (data) gvFreeRenderData(data);
             return Error{ErrorCode::Backend, "Graphviz has no '" + ext + "' renderer here (install the graphviz package)"};
         }
+        rendered.assign(data, length);
+        gvFreeRenderData(data);
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp);
-        return invalidInput("cannot write " + path + ": " + ec.message());
-    }
-    return Done{};
+    return writeFileAtomic(path, rendered);
 }
 
 }  // namespace cx::engine

@@ -1,5 +1,7 @@
 #include "engine/model.h"
 
+#include "engine/file_read.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -53,9 +55,7 @@ const ModelSummary& Model::summary() const { return m_impl->summary; }
 namespace {
 
 Status checkReadable(const std::string& path) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return invalidInput("model file not found: " + path);
-    if (std::filesystem::is_directory(path, ec)) return invalidInput("model path is a folder, not a file: " + path);
+    if (auto st = checkInputFile(path, "model file"); !st) return st.error();
     std::ifstream in(path, std::ios::binary);
     char magic[2] = {0, 0};
     in.read(magic, 2);

@@ -1,11 +1,11 @@
 #include "engine/pruning.h"
 
 #include <cmath>
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 
 #include "engine/arithmetic.h"
+#include "engine/file_read.h"
 #include "engine/internal/arithmetic_data.h"
 #include "engine/internal/circuit_files.h"
 #include "engine/internal/force.h"
@@ -14,6 +14,7 @@
 #include "engine/internal/job_inputs.h"
 #include "engine/internal/model_impl.h"
 #include "engine/model.h"
+#include "engine/parse_number.h"
 #include "engine/runtime.h"
 
 namespace cx::engine {
@@ -26,8 +27,9 @@ std::string formatNumber(double v) {
 }
 
 Result<std::vector<double>> readDirection(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return invalidInput("cannot read direction file " + path);
+    auto bytes = readInputFile(path, "direction file");
+    if (!bytes) return bytes.error();
+    std::istringstream in(std::string(bytes.value().begin(), bytes.value().end()));
     std::vector<double> out;
     std::string token;
     while (in >> token) {
@@ -35,10 +37,9 @@ Result<std::vector<double>> readDirection(const std::string& path) {
         std::string item;
         while (std::getline(parts, item, ',')) {
             if (item.empty()) continue;
-            char* end = nullptr;
-            const double v = std::strtod(item.c_str(), &end);
-            if (*end != '\0') return invalidInput("direction file " + path + ": '" + item + "' is not a number");
-            out.push_back(v);
+            const auto v = parseFinite(item);
+            if (!v) return invalidInput("direction file " + path + ": '" + item + "' is not a finite number");
+            out.push_back(*v);
         }
     }
     return out;
@@ -70,7 +71,10 @@ Result<double> forceCompatibleSparsity(const PruneRequest& req, const Metadata& 
     auto recorded = meta.find("force_sparsity");
     if (recorded == meta.end())
         return invalidInput(req.scores + ": FORCE scores without the sparsity they were made for; score again with cx score --criterion force --sparsity S");
-    const double made = std::strtod(recorded->second.c_str(), nullptr);
+    const auto parsed = parseFinite(recorded->second);
+    if (!parsed || !(*parsed > 0.0 && *parsed <= 1.0))
+        return invalidInput(req.scores + ": metadata 'force_sparsity' must be a number in (0, 1], not '" + recorded->second + "'");
+    const double made = *parsed;
     const std::string again = "run cx score --criterion force --sparsity S for another size";
     if (req.cumulative != 0.0) return invalidInput("FORCE scores prune at the size they were made for (" + recorded->second + "), not by a cumulative share; " + again);
     if (req.perLayerQuota) return invalidInput("FORCE scores prune by global rank, not per-layer quotas; " + again);

@@ -20,6 +20,17 @@ std::string firstLine(const std::string& text) {
     return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
+std::string errorReason(const std::string& text) {
+    const std::string first = firstLine(text);
+    if (first.rfind("The following operation failed in the TorchScript interpreter", 0) != 0) return first;
+    // The interpreter's own line, then a traceback of the model's code, then the error itself.
+    for (const char* marker : {"RuntimeError: ", "ValueError: ", "IndexError: ", "AssertionError: ", "Exception: "}) {
+        const auto at = text.rfind(marker);
+        if (at != std::string::npos) return firstLine(text.substr(at));
+    }
+    return first;
+}
+
 void initRuntime() {
     static std::once_flag once;
     std::call_once(once, [] {

@@ -1,11 +1,11 @@
 #include "engine/safetensors.h"
 
-#include <fstream>
-#include <iterator>
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/atomic_file.h"
+#include "engine/file_read.h"
 
 namespace cx::engine {
 namespace {
@@ -41,14 +41,19 @@ Result<TensorBlob> parseEntry(const std::string& key, const json& entry, const u
     if (!entry.contains("shape") || !entry["shape"].is_array()) return bad("missing shape");
     TensorBlob blob;
     blob.dtype = dtype->dtype;
-    uint64_t numel = 1;
+    // Every dimension, and the product of the non-zero ones, stays below 2^62: a zero size
+    // before a huge one must not hide it (the element count would be 0, the shape unusable).
+    constexpr uint64_t kLimit = uint64_t(1) << 62;
+    uint64_t numel = 1, nonZero = 1;
     for (const auto& d : entry["shape"]) {
         if (!d.is_number_unsigned()) return bad("shape has a negative or non-integer size");
         const uint64_t v = d.get<uint64_t>();
-        if (v != 0 && numel > (uint64_t(1) << 62) / v) return bad("shape is too large");
+        if (v >= kLimit || (v != 0 && nonZero > kLimit / v)) return bad("shape is too large");
+        if (v != 0) nonZero *= v;
         numel *= v;
         blob.shape.push_back(static_cast<int64_t>(v));
     }
+    if (numel > kLimit / dtype->size) return bad("shape is too large");
     const auto& offsets = entry.contains("data_offsets") ? entry["data_offsets"] : json();
     if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
         !offsets[1].is_number_unsigned())
@@ -96,6 +101,7 @@ Result<SafetensorsFile> parseSafetensors(const uint8_t* bytes, size_t size, cons
     SafetensorsFile file;
     const uint8_t* data = bytes + 8 + headerSize;
     const uint64_t dataSize = size - 8 - headerSize;
+    std::vector<std::pair<uint64_t, uint64_t>> spans;  // no two tensors may share bytes
     for (auto it = header.begin(); it != header.end(); ++it) {
         if (it.key() == "__metadata__") {
             if (!it.value().is_object()) return invalidInput(name + ": __metadata__ is not an object");
@@ -107,17 +113,23 @@ Result<SafetensorsFile> parseSafetensors(const uint8_t* bytes, size_t size, cons
         }
         auto blob = parseEntry(it.key(), it.value(), data, dataSize, name);
         if (!blob) return blob.error();
+        const auto& offsets = it.value()["data_offsets"];
+        if (offsets[0].get<uint64_t>() < offsets[1].get<uint64_t>())
+            spans.emplace_back(offsets[0].get<uint64_t>(), offsets[1].get<uint64_t>());
         file.tensors[it.key()] = blob.take();
     }
+    std::sort(spans.begin(), spans.end());
+    for (size_t i = 1; i < spans.size(); ++i)
+        if (spans[i].first < spans[i - 1].second)
+            return invalidInput(name + ": two tensors share bytes " + std::to_string(spans[i].first) + " to " +
+                                std::to_string(std::min(spans[i].second, spans[i - 1].second)) + " (overlapping data_offsets)");
     return file;
 }
 
 Result<SafetensorsFile> readSafetensors(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return invalidInput("cannot open " + path);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) return ioError("error while reading " + path);
-    return parseSafetensors(bytes.data(), bytes.size(), path);
+    auto bytes = readInputFile(path, "safetensors file");
+    if (!bytes) return bytes.error();
+    return parseSafetensors(bytes.value().data(), bytes.value().size(), path);
 }
 
 std::vector<uint8_t> serializeSafetensors(const SafetensorsFile& file) {

@@ -2,14 +2,15 @@
 
 #include <cstdlib>
 
+#include "engine/parse_number.h"
+
 namespace cx::engine {
 namespace {
 
 bool parseInt(const std::string& s, int64_t& out) {
-    if (s.empty()) return false;
-    char* end = nullptr;
-    out = std::strtoll(s.c_str(), &end, 10);
-    return *end == '\0';
+    const auto v = parseInt64(s);
+    if (v) out = *v;
+    return v.has_value();
 }
 
 }  // namespace

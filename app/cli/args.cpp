@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "engine/parse_number.h"
+
 namespace cx::app {
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valued, const std::set<std::string>& flags) {
@@ -51,25 +53,23 @@ std::string Args::value(const std::string& name, const std::string& fallback) co
 std::optional<long long> Args::integer(const std::string& name, long long fallback, std::string& error) const {
     auto text = value(name);
     if (!text) return fallback;
-    char* end = nullptr;
-    const long long v = std::strtoll(text->c_str(), &end, 10);
-    if (text->empty() || *end != '\0') {
+    const auto v = engine::parseInt64(*text);
+    if (!v) {
         error = "--" + name + " expects an integer, got '" + *text + "'";
         return std::nullopt;
     }
-    return v;
+    return *v;
 }
 
 std::optional<double> Args::real(const std::string& name, double fallback, std::string& error) const {
     auto text = value(name);
     if (!text) return fallback;
-    char* end = nullptr;
-    const double v = std::strtod(text->c_str(), &end);
-    if (text->empty() || *end != '\0') {
-        error = "--" + name + " expects a number, got '" + *text + "'";
+    const auto v = engine::parseFinite(*text);
+    if (!v) {  // nan and inf mean nothing for any option
+        error = "--" + name + " expects a finite number, got '" + *text + "'";
         return std::nullopt;
     }
-    return v;
+    return *v;
 }
 
 void readDataOptions(const Args& args, engine::ImageOptions& images, int64_t& batchSize, uint64_t& seed,

@@ -134,6 +134,8 @@ int runPruneCommand(const std::vector<std::string>& argv) {
     req.minmax = args.has("minmax");
     req.perLayerQuota = args.has("quota");
     req.cumulative = args.real("cumulative", 0.0, err).value_or(0);
+    if (args.has("cumulative") && err.empty() && !(req.cumulative > 0.0 && req.cumulative <= 1.0))
+        err = "--cumulative must be a share in (0, 1], got " + *args.value("cumulative");
     if (!err.empty()) return usageError(err);
     engine::JobContext job;
     auto report = engine::runPrune(req, job);

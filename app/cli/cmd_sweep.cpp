@@ -10,6 +10,7 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "engine/parse_number.h"
 #include "engine/pruning.h"
 
 namespace cx::app {
@@ -73,11 +74,11 @@ int runSweepCommand(const std::vector<std::string>& argv) {
     if (auto c = args.value("criteria")) req.criteria = splitList(*c);
     if (auto list = args.value("sparsities")) {
         for (const auto& item : splitList(*list)) {
-            char* end = nullptr;
-            const double v = std::strtod(item.c_str(), &end);
-            if (*end != '\0') return usageError("--sparsities: '" + item + "' is not a number");
-            req.sparsities.push_back(v);
+            const auto v = engine::parseFinite(item);
+            if (!v) return usageError("--sparsities: '" + item + "' is not a number");
+            req.sparsities.push_back(*v);
         }
+        if (req.sparsities.empty()) return usageError("--sparsities lists no level (give e.g. 0.5,0.1)");
     }
     req.pearson = args.value("pearson-mode", req.pearson);
     req.granularity = args.value("granularity", req.granularity);

@@ -6,6 +6,7 @@
 #include "engine/internal/kernel_graph.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/tensor_io.h"
+#include "engine/parse_number.h"
 #include "engine/safetensors.h"
 
 namespace cx::engine {
@@ -63,10 +64,9 @@ std::vector<double> splitDirection(const std::string& text) {
     std::stringstream s(text);
     std::string item;
     while (std::getline(s, item, ',')) {
-        char* end = nullptr;
-        const double value = std::strtod(item.c_str(), &end);
-        if (end == item.c_str()) return {};  // not a number: treat the file as having no direction
-        out.push_back(value);
+        const auto value = parseFinite(item);
+        if (!value) return {};  // not a finite number: the file has no usable direction
+        out.push_back(*value);
     }
     return out;
 }
@@ -104,7 +104,12 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
     UnitScores& s = out.scores;
     s.targetLayer = targetLayer.value();
     s.targetRows = targetRows(out.target);
-    s.images = std::stoll(get("images").empty() ? "0" : get("images"));
+    if (meta.count("images")) {
+        const auto images = parseInt64(get("images"));
+        if (!images || *images < 0)
+            return invalidInput(path + ": metadata 'images' must be a count of images, not '" + get("images") + "'");
+        s.images = *images;
+    }
     s.granularity = granularity;
     const KernelGraph graph(summary);
     const KernelGrid relevant = graph.relevant(s.targetLayer, s.targetRows);
@@ -116,6 +121,8 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
         auto t = blobToTensor(it->second, path);
         if (!t) return t.error();
         auto grid = t.value().to(torch::kFloat32);
+        if (!torch::isfinite(grid).all().item<bool>())
+            return invalidInput(path + ": scores for " + layer.param + " hold NaN or infinite values");
         if (layer.kind == LayerKind::TransposedLinear && grid.dim() == 2) grid = grid.t().contiguous();
         const auto expected = unitShape(layer, model.impl().param(layer.param), s.granularity);
         if (grid.sizes().vec() != expected)

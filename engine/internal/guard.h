@@ -1,6 +1,7 @@
 #pragma once
 // The one place where exceptions become Errors: wrap each engine entry point's body.
 #include <new>
+#include <stdexcept>
 #include <string>
 
 #include <c10/util/Exception.h>
@@ -12,12 +13,24 @@ namespace cx::engine {
 /// First line of a torch error message (its C++ backtrace follows on later lines).
 std::string firstLine(const std::string& text);
 
+/// Thrown where bad input is only found deep inside a computation (a target position outside
+/// the layer's map): becomes InvalidInput, not a backend failure.
+struct InputError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// The reason inside a TorchScript interpreter error ("The following operation failed ...",
+/// a traceback, then "RuntimeError: ..."), or the first line of any other message.
+std::string errorReason(const std::string& text);
+
 template <typename T, typename Fn>
 Result<T> guarded(const std::string& what, Fn&& body) {
     try {
         return body();
+    } catch (const InputError& e) {
+        return invalidInput(e.what());
     } catch (const c10::Error& e) {
-        return Error{ErrorCode::Backend, what + ": " + firstLine(e.what_without_backtrace())};
+        return Error{ErrorCode::Backend, what + ": " + errorReason(e.what_without_backtrace())};
     } catch (const std::bad_alloc&) {
         return Error{ErrorCode::OutOfResources, what + ": out of memory"};
     } catch (const std::exception& e) {

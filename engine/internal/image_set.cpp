@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 
 #include <stb_image.h>
 #include <stb_image_resize.h>
 #include <stb_image_write.h>
 
 #include "engine/atomic_file.h"
+#include "engine/file_read.h"
 #include "engine/internal/tensor_io.h"
 #include "engine/safetensors.h"
 
@@ -32,8 +34,11 @@ std::vector<fs::path> sortedImages(const fs::path& dir) {
 
 // Decodes, resizes (shorter side), centre-crops; returns 3 x H x W in 0..1.
 Result<torch::Tensor> decode(const fs::path& file, const ImageOptions& opt) {
+    auto bytes = readInputFile(file.string(), "image");
+    if (!bytes) return bytes.error();
+    if (bytes.value().size() > size_t(std::numeric_limits<int>::max())) return invalidInput("image file too large: " + file.string());
     int w = 0, h = 0, n = 0;
-    unsigned char* pixels = stbi_load(file.string().c_str(), &w, &h, &n, 3);
+    unsigned char* pixels = stbi_load_from_memory(bytes.value().data(), int(bytes.value().size()), &w, &h, &n, 3);
     if (!pixels) return invalidInput("cannot decode image " + file.string() + ": " + stbi_failure_reason());
     std::vector<unsigned char> rgb(pixels, pixels + static_cast<size_t>(w) * h * 3);
     stbi_image_free(pixels);

@@ -215,7 +215,13 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
     initRuntime();
     if (options.layers.empty()) return invalidInput("no layers to mask");
     if (options.epochs < 1) return invalidInput("epochs must be at least 1");
-    if (options.lambda < 0) return invalidInput("lambda must not be negative");
+    if (!(options.lambda >= 0) || !std::isfinite(options.lambda)) return invalidInput("lambda must be a finite number >= 0");
+    if (!(options.learningRate > 0) || !std::isfinite(options.learningRate))
+        return invalidInput("the learning rate must be a finite number > 0");
+    if (!(options.finalTemperature > 0) || !std::isfinite(options.finalTemperature))
+        return invalidInput("the final temperature must be a finite number > 0");
+    if (!std::isfinite(options.initValue)) return invalidInput("the initial logit must be a finite number");
+    if (options.batchSize < 1) return invalidInput("the batch size must be at least 1");
     if (options.targetKept < 0 || options.targetKept >= 1) return invalidInput("the target kept fraction must be in (0, 1)");
     if (inputs.size(0) == 0 || inputs.size(0) != targets.size(0)) return invalidInput("inputs and targets must be non-empty and of equal count");
     if (options.granularity == Granularity::Head)

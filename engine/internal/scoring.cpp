@@ -82,11 +82,14 @@ torch::Tensor perImageObjective(const LayerInfo& layer, const TargetSpec& target
         case Objective::Mean: return f.mean(1);
         case Objective::Sum: return f.sum(1);
         case Objective::Position: {
-            const int64_t width = y.dim() == 4 ? y.size(3) : 1;
-            const int64_t index = target.positionH * width + (y.dim() == 4 ? target.positionW : 0);
-            TORCH_CHECK(index < f.size(1), "position ", target.positionH, ",", target.positionW,
-                        " is outside the target's ", f.size(1), " positions");
-            return f.select(1, index);
+            // A 2-d map (H x W) or a sequence (positions, W unused): a position outside it is bad input.
+            const int64_t height = y.dim() == 4 ? y.size(2) : f.size(1), width = y.dim() == 4 ? y.size(3) : 1;
+            const int64_t w = y.dim() == 4 ? target.positionW : 0;
+            if (target.positionH >= height || (y.dim() == 4 && target.positionW >= width))
+                throw InputError("objective position:" + std::to_string(target.positionH) + "," + std::to_string(target.positionW) +
+                                 " lies outside the target's " + std::to_string(height) + " x " + std::to_string(width) +
+                                 " positions");
+            return f.select(1, target.positionH * width + w);
         }
     }
     return f.abs().sum(1);

@@ -11,34 +11,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_run.h"
+
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out, err;
-};
+using cxtest::Run;
 
-std::string tempDir() {
-    auto dir = std::filesystem::temp_directory_path() / ("cx_cli_" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(dir);
-    return dir.string();
-}
+std::string tempDir() { return cxtest::cliTempDir(); }
 
-Run cx(const std::string& args) {
-    static const std::string dir = tempDir();
-    const std::string errFile = dir + "/stderr.txt";
-    const std::string command = std::string(CX_BINARY) + " " + args + " 2>" + errFile;
-    Run run;
-    FILE* pipe = popen(command.c_str(), "r");
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(errFile);
-    run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return run;
-}
+Run cx(const std::string& args) { return cxtest::runCx(args); }
 
 std::string model(const std::string& name) { return std::string(CX_TEST_DATA) + "/models/" + name + ".pt"; }
 

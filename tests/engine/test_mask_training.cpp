@@ -169,11 +169,20 @@ TEST(MaskTraining, ResumesFromSavedLogits) {
     o.epochs = 2;
     JobContext job;
     auto first = trainMasks(*m, x, y, o, job).take();
-    // With a zero learning rate the resumed run keeps exactly the saved logits.
-    o.learningRate = 0.0;
-    auto resumed = trainMasks(*m, x, y, o, job, &first.logits()).take();
-    EXPECT_TRUE(torch::equal(resumed.logits().at(0), first.logits().at(0)));
     EXPECT_FALSE(torch::equal(first.logits().at(0), torch::zeros_like(first.logits().at(0))));
+    // The resumed run's first step starts from the saved logits: its L0 (at T = 1, before the
+    // step) is theirs.
+    std::vector<double> l0;
+    job.onProgress = [&](const Progress& p) { l0.push_back(std::any_cast<MaskStep>(p.payload).l0); };
+    auto resumed = trainMasks(*m, x, y, o, job, &first.logits()).take();
+    ASSERT_FALSE(l0.empty());
+    EXPECT_NEAR(l0.front(), torch::sigmoid(first.logits().at(0)).sum().item<double>(), 1e-5);
+    EXPECT_EQ(resumed.totalUnits(), first.totalUnits());
+    job.onProgress = nullptr;
+    // A zero learning rate would train nothing: refused.
+    o.learningRate = 0.0;
+    EXPECT_NE(trainMasks(*m, x, y, o, job, &first.logits()).error().message.find("learning rate"), std::string::npos);
+    o.learningRate = 0.05;
     std::map<int, torch::Tensor> wrong = {{0, torch::zeros({3})}};
     auto bad = trainMasks(*m, x, y, o, job, &wrong);
     ASSERT_FALSE(bad.ok());

@@ -1,10 +1,14 @@
 // The project's own safetensors reader/writer against hand-made byte strings.
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
+#include "engine/atomic_file.h"
+#include "engine/file_read.h"
 #include "engine/safetensors.h"
 #include "test_util.h"
 
@@ -138,4 +142,35 @@ TEST(AtomicWrite, FailureLeavesTheOldFileAndNoTemporary) {
     int entries = 0;
     for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++entries;
     EXPECT_EQ(entries, 1);
+}
+
+// Inputs larger than the limit are refused before anything is read, naming the way to raise it.
+TEST(FileRead, TheInputLimitIsCheckedAgainstTheFilesSize) {
+    const std::string path = cx::test::tempDir() + "/hundred.bin";
+    ASSERT_TRUE(writeFileAtomic(path, std::string(100, 'x')).ok());
+    ASSERT_EQ(::setenv("CX_MAX_INPUT_BYTES", "50", 1), 0);
+    auto refused = readInputFile(path, "test file");
+    ::unsetenv("CX_MAX_INPUT_BYTES");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("CX_MAX_INPUT_BYTES"), std::string::npos) << refused.error().message;
+    auto read = readInputFile(path, "test file");
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read.value().size(), 100u);
+}
+
+// A temporary file left by a killed write is removed by the next write of that target once it
+// is an hour old; a fresh one (a write in progress) and other files are left alone.
+TEST(AtomicWrite, StaleTemporaryFilesOfTheTargetAreRemoved) {
+    namespace fs = std::filesystem;
+    const std::string dir = cx::test::tempDir();
+    const std::string stale = dir + "/.out.csv.tmp12345", fresh = dir + "/.out.csv.tmp999", other = dir + "/.other.csv.tmp1";
+    for (const auto& p : {stale, fresh, other}) ASSERT_TRUE(writeFileAtomic(p, std::string("half")).ok());
+    const auto old = fs::file_time_type::clock::now() - std::chrono::hours(2);
+    fs::last_write_time(stale, old);
+    fs::last_write_time(other, old);
+    ASSERT_TRUE(writeFileAtomic(dir + "/out.csv", std::string("a,b\n")).ok());
+    EXPECT_FALSE(fs::exists(stale));
+    EXPECT_TRUE(fs::exists(fresh));
+    EXPECT_TRUE(fs::exists(other));
+    EXPECT_EQ(fs::file_size(dir + "/out.csv"), 4u);
 }

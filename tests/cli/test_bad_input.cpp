@@ -1,0 +1,165 @@
+// Bad input through the real `cx` binary: every reading command given a folder, a FIFO, a device
+// or a crafted file where a file goes, and meaningless numbers. Each must exit 2 with one
+// `error:` line naming the problem, within the time limit (no hang, no signal), and leave no file
+// behind; a write never replaces something that is not a regular file.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_run.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string model(const std::string& name) { return std::string(CX_TEST_DATA) + "/models/" + name + ".pt"; }
+
+// A safetensors file written byte by byte: any header, any data.
+void writeRaw(const std::string& path, const nlohmann::json& header, const std::string& data) {
+    std::string text = header.dump();
+    std::ofstream out(path, std::ios::binary);
+    const uint64_t n = text.size();
+    for (int i = 0; i < 8; ++i) out.put(char((n >> (8 * i)) & 0xff));
+    out << text << data;
+}
+
+// The fixtures every case reads: images, a valid scores file, and crafted bad files.
+struct Files {
+    std::string dir, images, scores, mask, fifo, zeroHuge, overlap, badImagesCount, nanScores, nanImages;
+};
+
+const Files& files() {
+    static const Files f = [] {
+        Files f;
+        f.dir = cxtest::cliTempDir();
+        f.images = f.dir + "/img.safetensors";
+        f.scores = f.dir + "/s.safetensors";
+        f.mask = f.dir + "/m.safetensors";
+        EXPECT_EQ(cxtest::runCx("demo images --count 6 --seed 1 --out " + f.images).code, 0);
+        EXPECT_EQ(cxtest::runCx("score " + model("chain") + " --images " + f.images + " --target features.5:1 --out " + f.scores).code, 0);
+        EXPECT_EQ(cxtest::runCx("prune " + model("chain") + " --scores " + f.scores + " --sparsity 0.5 --out " + f.mask).code, 0);
+        f.fifo = f.dir + "/fifo";
+        EXPECT_EQ(::mkfifo(f.fifo.c_str(), 0600), 0);
+        // A zero size before a dimension >= 2^63: the element count is 0, the shape is not.
+        f.zeroHuge = f.dir + "/zero_huge.safetensors";
+        writeRaw(f.zeroHuge, {{"images", {{"dtype", "F32"}, {"shape", {0, 9223372036854775808ull, 3}}, {"data_offsets", {0, 0}}}}}, "");
+        f.overlap = f.dir + "/overlap.safetensors";
+        writeRaw(f.overlap,
+                 {{"images", {{"dtype", "F32"}, {"shape", {1, 1, 1, 2}}, {"data_offsets", {0, 8}}}},
+                  {"labels", {{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {4, 8}}}}},
+                 std::string(8, '\0'));
+        // The valid scores file with its metadata 'images' made a non-number, then NaN scores.
+        std::ifstream in(f.scores, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        uint64_t n = 0;
+        for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[size_t(i)]);
+        auto header = nlohmann::json::parse(bytes.substr(8, n));
+        std::string data = bytes.substr(8 + n);
+        header["__metadata__"]["images"] = "12abc";
+        f.badImagesCount = f.dir + "/bad_count.safetensors";
+        writeRaw(f.badImagesCount, header, data);
+        header["__metadata__"]["images"] = "6";
+        const uint64_t at = header["score/features.0.weight"]["data_offsets"][0];
+        const float nan = std::nanf("");
+        data.replace(at, 4, reinterpret_cast<const char*>(&nan), 4);
+        f.nanScores = f.dir + "/nan_scores.safetensors";
+        writeRaw(f.nanScores, header, data);
+        const float pixels[4] = {0.5f, nan, 0.5f, 0.5f};
+        f.nanImages = f.dir + "/nan_images.safetensors";
+        writeRaw(f.nanImages, {{"images", {{"dtype", "F32"}, {"shape", {1, 1, 2, 2}}, {"data_offsets", {0, 16}}}}},
+                 std::string(reinterpret_cast<const char*>(pixels), 16));
+        return f;
+    }();
+    return f;
+}
+
+// Exit 2, one error line that says `expect`, nothing on stdout, nothing left in `dir`.
+void expectRefused(const std::string& args, const std::string& expect) {
+    const auto before = std::distance(fs::directory_iterator(files().dir), fs::directory_iterator());
+    const auto r = cxtest::runCx(args, 60);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(expect), std::string::npos) << args << "\n" << r.err;
+    const auto after = std::distance(fs::directory_iterator(files().dir), fs::directory_iterator());
+    EXPECT_EQ(after, before) << args << ": a file was left behind";
+}
+
+}  // namespace
+
+TEST(BadInput, NotAFileWhereAFileGoes) {
+    const auto& f = files();
+    const std::string out = " --out " + f.dir + "/never.safetensors";
+    for (const std::string& bad : {f.dir, f.fifo, std::string("/dev/zero")}) {
+        const std::string kind = bad == f.dir ? "a folder" : bad == f.fifo ? "a FIFO" : "a device";
+        // --images takes a folder of pictures too: this one has none.
+        const std::string images = bad == f.dir ? "no PNG or JPEG images" : kind;
+        expectRefused("inspect " + bad, kind);
+        expectRefused("score " + bad + " --images " + f.images + " --target features.5:1" + out, kind);
+        expectRefused("score " + model("chain") + " --images " + bad + " --target features.5:1" + out, images);
+        expectRefused("prune " + model("chain") + " --scores " + bad + " --sparsity 0.5" + out, kind);
+        expectRefused("sweep " + model("chain") + " --images " + bad + " --target features.5:1 --out " + f.dir + "/c.csv", images);
+        expectRefused("iou " + bad + " " + f.mask, kind);
+        expectRefused("diagram " + model("chain") + " --mask " + bad + " --out " + f.dir + "/d.svg", kind);
+        expectRefused("train-mask " + model("tiny_mlp") + " --task " + bad + out, kind);
+        expectRefused("evaluate " + model("chain") + " --mask " + bad + " --task " + f.images, kind);
+        expectRefused("overlap " + model("chain") + " --mask " + bad + " --mask " + f.mask, kind);
+        expectRefused("score " + model("chain") + " --images " + f.images + " --target features.5 --direction " + bad + out, kind);
+    }
+}
+
+TEST(BadInput, CraftedSafetensorsFiles) {
+    const auto& f = files();
+    const std::string out = " --out " + f.dir + "/never.safetensors";
+    expectRefused("score " + model("chain") + " --images " + f.zeroHuge + " --target features.5:1" + out, "shape is too large");
+    expectRefused("score " + model("chain") + " --images " + f.overlap + " --target features.5:1" + out, "overlapping data_offsets");
+    expectRefused("prune " + model("chain") + " --scores " + f.badImagesCount + " --sparsity 0.5" + out, "'images'");
+    expectRefused("prune " + model("chain") + " --scores " + f.nanScores + " --sparsity 0.5" + out, "NaN");
+    expectRefused("score " + model("chain") + " --images " + f.nanImages + " --target features.5:1" + out, "NaN");
+}
+
+TEST(BadInput, MeaninglessNumbers) {
+    const auto& f = files();
+    const std::string train = "train-mask " + model("tiny_mlp") + " --task " + f.images + " --out " + f.dir + "/never.safetensors";
+    for (const std::string& lr : {"nan", "inf"}) expectRefused(train + " --lr " + lr, "--lr expects a finite number");
+    for (const std::string& lr : {"-1", "0"}) expectRefused(train + " --lr " + lr, "learning rate");
+    expectRefused(train + " --lambda inf", "lambda");
+    expectRefused(train + " --lambda nan", "lambda");
+    expectRefused(train + " --init nan", "init");
+    for (const std::string& t : {"0", "-1", "nan"}) expectRefused(train + " --final-temperature " + t, "temperature");
+    expectRefused("sweep " + model("chain") + " --images " + f.images + " --target features.5:1 --sparsities '' --out " + f.dir + "/c.csv",
+                  "--sparsities");
+    expectRefused("prune " + model("chain") + " --scores " + f.scores + " --cumulative 0 --out " + f.dir + "/never.safetensors",
+                  "--cumulative");
+    expectRefused("score " + model("chain") + " --images " + f.images + " --target features.5:1 --objective position:99,99 --out " +
+                      f.dir + "/never.safetensors",
+                  "outside");
+}
+
+TEST(BadInput, WritesNeverReplaceWhatIsNotARegularFile) {
+    const auto& f = files();
+    const std::string target = f.dir + "/out_fifo";
+    ASSERT_EQ(::mkfifo(target.c_str(), 0600), 0);
+    expectRefused("prune " + model("chain") + " --scores " + f.scores + " --sparsity 0.5 --out " + target, "not a regular file");
+    struct stat st {};
+    ASSERT_EQ(::lstat(target.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISFIFO(st.st_mode));
+    ::unlink(target.c_str());
+    // A replaced file keeps its permissions.
+    const std::string mask = f.dir + "/kept_mode.safetensors";
+    ASSERT_EQ(cxtest::runCx("prune " + model("chain") + " --scores " + f.scores + " --sparsity 0.5 --out " + mask).code, 0);
+    ASSERT_EQ(::chmod(mask.c_str(), 0640), 0);
+    ASSERT_EQ(cxtest::runCx("prune " + model("chain") + " --scores " + f.scores + " --sparsity 0.3 --out " + mask).code, 0);
+    ASSERT_EQ(::stat(mask.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0640u);
+    fs::remove(mask);
+}
