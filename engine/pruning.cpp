@@ -9,6 +9,7 @@
 #include "engine/internal/arithmetic_data.h"
 #include "engine/internal/circuit_files.h"
 #include "engine/internal/force.h"
+#include "engine/internal/forward_plan.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/image_set.h"
 #include "engine/internal/job_inputs.h"
@@ -126,6 +127,19 @@ Result<ImageSet> loadCheckedImages(const Model& model, const std::string& path, 
         return invalidInput(path + ": the images have " + std::to_string(images.value().info.channels) +
                             " channels but the model expects " + std::to_string(expected));
     return images;
+}
+
+Result<torch::Tensor> probeOutput(const Model& model, const torch::Tensor& inputs, const std::string& source) {
+    auto plan = ForwardPlan::build(model, {}, true);
+    if (!plan) return plan.error();
+    try {
+        torch::NoGradGuard noGrad;
+        auto out = plan.value().run({inputs.narrow(0, 0, std::min<int64_t>(2, inputs.size(0)))}).modelOutput;
+        if (!out.isTensor()) return invalidInput(model.summary().path + ": the model's output is not a tensor");
+        return out.toTensor();
+    } catch (const std::exception& e) {  // c10::Error and the interpreter's exceptions
+        return invalidInput(source + ": the model cannot take these inputs: " + errorReason(e.what()));
+    }
 }
 
 Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {

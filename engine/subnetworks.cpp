@@ -12,6 +12,7 @@
 #include "engine/internal/arithmetic_data.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/heads.h"
+#include "engine/internal/job_inputs.h"
 #include "engine/internal/mask_training.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/overlap.h"
@@ -55,6 +56,34 @@ Result<Task> loadTask(const std::string& path, ArithmeticSplit split, bool needT
     if (y.dim() == 1 && y.lt(0).any().item<bool>()) return invalidInput(path + ": targets has labels below 0 (unlabelled data?)");
     if (y.dim() == 2 && y.lt(-1).any().item<bool>()) return invalidInput(path + ": token targets must be -1 (ignored) or a token id");
     return Task{inputs.take(), targets.take().to(torch::kInt64)};
+}
+
+// A task run through the whole model on its first examples: inputs it cannot take, and targets
+// outside its outputs (a class past the last logit, a sequence of another length), are bad
+// input naming the file, found before any training.
+Status checkTaskFits(const Model& model, const Task& task, const std::string& source) {
+    if (!task.targets.defined()) return Done{};  // feature preservation runs only up to its target
+    auto out = probeOutput(model, task.inputs, source);
+    if (!out) return out.error();
+    const auto& logits = out.value();
+    const auto& y = task.targets;
+    const int64_t top = y.max().item<int64_t>();
+    if (y.dim() == 1) {
+        if (logits.dim() != 2)
+            return invalidInput(source + ": one class per example, but the model's output has " + std::to_string(logits.dim()) +
+                                " dimensions (a sequence task needs N x T targets)");
+        if (top >= logits.size(1))
+            return invalidInput(source + ": targets has class " + std::to_string(top) + ", but the model has " +
+                                std::to_string(logits.size(1)) + " outputs");
+        return Done{};
+    }
+    if (logits.dim() != 3 || logits.size(1) != y.size(1))
+        return invalidInput(source + ": N x " + std::to_string(y.size(1)) + " token targets need an output of N x " +
+                            std::to_string(y.size(1)) + " x vocabulary");
+    if (top >= logits.size(2))
+        return invalidInput(source + ": targets has token " + std::to_string(top) + ", but the vocabulary has " +
+                            std::to_string(logits.size(2)) + " tokens");
+    return Done{};
 }
 
 MaskScheme schemeOf(const LoadedMasks& masks) {
@@ -138,6 +167,7 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     o.heads = req.heads;
     o.targetKept = req.targetKept;
     o.device = defaultDevice();
+    if (auto st = checkTrainOptions(o); !st) return st.error();
     if (!req.preserve.empty()) {
         auto target = parseTarget(req.preserve);
         if (!target) return target.error();
@@ -147,6 +177,7 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     }
     auto task = loadTask(req.task, ArithmeticSplit::Train, !o.preserve);
     if (!task) return task.error();
+    if (auto fits = checkTaskFits(*model, task.value(), req.task); !fits) return fits.error();
     // Measured where the masks never trained: the built-in tasks' held-out problems, or a
     // seeded share of a task file held out here.
     if (!(req.holdout >= 0.0 && req.holdout < 1.0)) return invalidInput("the held-out share must be in [0, 1), got " + std::to_string(req.holdout));
@@ -268,6 +299,7 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
     if (!masks) return masks.error();
     auto task = loadTask(req.task, ArithmeticSplit::HeldOut);
     if (!task) return task.error();
+    if (auto fits = checkTaskFits(*model, task.value(), req.task); !fits) return fits.error();
     if (ablation.value() == Ablation::RandomlySampled)
         if (const std::string why = complementTooSmall(*model, masks.value().masks); !why.empty())
             return invalidInput(req.mask + ": " + why);

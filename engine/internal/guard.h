@@ -33,8 +33,8 @@ Result<T> guarded(const std::string& what, Fn&& body) {
         return Error{ErrorCode::Backend, what + ": " + errorReason(e.what_without_backtrace())};
     } catch (const std::bad_alloc&) {
         return Error{ErrorCode::OutOfResources, what + ": out of memory"};
-    } catch (const std::exception& e) {
-        return Error{ErrorCode::Internal, what + ": " + firstLine(e.what())};
+    } catch (const std::exception& e) {  // the interpreter's JITException among them
+        return Error{ErrorCode::Internal, what + ": " + errorReason(e.what())};
     }
 }
 

@@ -210,9 +210,7 @@ double adaptLambda(double lambda, double kept, double target) {
 
 }  // namespace
 
-Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, const torch::Tensor& targets,
-                           const MaskTrainOptions& options, JobContext& job, const std::map<int, torch::Tensor>* resumeFrom) {
-    initRuntime();
+Status checkTrainOptions(const MaskTrainOptions& options) {
     if (options.layers.empty()) return invalidInput("no layers to mask");
     if (options.epochs < 1) return invalidInput("epochs must be at least 1");
     if (!(options.lambda >= 0) || !std::isfinite(options.lambda)) return invalidInput("lambda must be a finite number >= 0");
@@ -222,7 +220,14 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
         return invalidInput("the final temperature must be a finite number > 0");
     if (!std::isfinite(options.initValue)) return invalidInput("the initial logit must be a finite number");
     if (options.batchSize < 1) return invalidInput("the batch size must be at least 1");
-    if (options.targetKept < 0 || options.targetKept >= 1) return invalidInput("the target kept fraction must be in (0, 1)");
+    if (!(options.targetKept >= 0 && options.targetKept < 1)) return invalidInput("the target kept fraction must be in (0, 1)");
+    return Done{};
+}
+
+Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, const torch::Tensor& targets,
+                           const MaskTrainOptions& options, JobContext& job, const std::map<int, torch::Tensor>* resumeFrom) {
+    initRuntime();
+    if (auto st = checkTrainOptions(options); !st) return st.error();
     if (inputs.size(0) == 0 || inputs.size(0) != targets.size(0)) return invalidInput("inputs and targets must be non-empty and of equal count");
     if (options.granularity == Granularity::Head)
         if (auto heads = MaskSet::headCounts(model, options); !heads) return heads.error();

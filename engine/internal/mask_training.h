@@ -93,6 +93,9 @@ MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tenso
 /// The bias factor of a unit mask under a scheme; undefined when the bias stays as it is.
 torch::Tensor biasMaskFor(const LayerInfo& layer, const torch::Tensor& units, MaskScheme scheme);
 
+/// The options' numbers and counts (finite, in range), before any data is read.
+Status checkTrainOptions(const MaskTrainOptions& options);
+
 /// Trains masks for a task (inputs, integer targets: N classes, or N x T tokens with -1 where
 /// nothing is predicted) with the batch-mean cross-entropy + lambda * L0; or, with
 /// options.preserve, for feature preservation (targets: original activations). Cancel between steps keeps the last consistent masks.

@@ -34,7 +34,7 @@ void writeRaw(const std::string& path, const nlohmann::json& header, const std::
 
 // The fixtures every case reads: images, a valid scores file, and crafted bad files.
 struct Files {
-    std::string dir, images, scores, mask, fifo, zeroHuge, overlap, badImagesCount, nanScores, nanImages;
+    std::string dir, images, small, scores, mask, fifo, zeroHuge, overlap, badImagesCount, nanScores, nanImages;
 };
 
 const Files& files() {
@@ -47,6 +47,20 @@ const Files& files() {
         EXPECT_EQ(cxtest::runCx("demo images --count 6 --seed 1 --out " + f.images).code, 0);
         EXPECT_EQ(cxtest::runCx("score " + model("chain") + " --images " + f.images + " --target features.5:1 --out " + f.scores).code, 0);
         EXPECT_EQ(cxtest::runCx("prune " + model("chain") + " --scores " + f.scores + " --sparsity 0.5 --out " + f.mask).code, 0);
+        // 6 images of 3 x 16 x 16 with labels 0..5: a task the chain model (7 classes) takes whole.
+        f.small = f.dir + "/small.safetensors";
+        {
+            std::string pixels(6 * 3 * 16 * 16 * 4, '\0'), labels;
+            for (size_t i = 0; i < pixels.size() / 4; ++i) {
+                const float v = float((i * 37) % 101) / 100.0f;
+                pixels.replace(i * 4, 4, reinterpret_cast<const char*>(&v), 4);
+            }
+            for (int64_t l = 0; l < 6; ++l) labels.append(reinterpret_cast<const char*>(&l), 8);
+            writeRaw(f.small,
+                     {{"images", {{"dtype", "F32"}, {"shape", {6, 3, 16, 16}}, {"data_offsets", {0, pixels.size()}}}},
+                      {"labels", {{"dtype", "I64"}, {"shape", {6}}, {"data_offsets", {pixels.size(), pixels.size() + 48}}}}},
+                     pixels + labels);
+        }
         f.fifo = f.dir + "/fifo";
         EXPECT_EQ(::mkfifo(f.fifo.c_str(), 0600), 0);
         // A zero size before a dimension >= 2^63: the element count is 0, the shape is not.
@@ -129,7 +143,7 @@ TEST(BadInput, CraftedSafetensorsFiles) {
 
 TEST(BadInput, MeaninglessNumbers) {
     const auto& f = files();
-    const std::string train = "train-mask " + model("tiny_mlp") + " --task " + f.images + " --out " + f.dir + "/never.safetensors";
+    const std::string train = "train-mask " + model("chain") + " --task " + f.small + " --out " + f.dir + "/never.safetensors";
     for (const std::string& lr : {"nan", "inf"}) expectRefused(train + " --lr " + lr, "--lr expects a finite number");
     for (const std::string& lr : {"-1", "0"}) expectRefused(train + " --lr " + lr, "learning rate");
     expectRefused(train + " --lambda inf", "lambda");
@@ -162,4 +176,33 @@ TEST(BadInput, WritesNeverReplaceWhatIsNotARegularFile) {
     ASSERT_EQ(::stat(mask.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0640u);
     fs::remove(mask);
+}
+
+// Task data that does not fit the model is refused before training or evaluating, naming the
+// file and what does not fit (never the interpreter's "operation failed" alone).
+TEST(BadInput, TaskDataThatDoesNotFitTheModel) {
+    const auto& f = files();
+    const std::string dir = f.dir;
+    const std::string out = " --out " + dir + "/never.safetensors";
+    // 3 x 64 x 64 images for an MLP over 6 numbers: the inputs do not fit.
+    expectRefused("train-mask " + model("tiny_mlp") + " --task " + f.images + out, "cannot take these inputs");
+    // Labels past the model's outputs (chain has 7): a class index of 9.
+    const std::string labels = dir + "/labels9.safetensors";
+    {
+        std::ifstream in(f.small, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        uint64_t n = 0;
+        for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[size_t(i)]);
+        auto header = nlohmann::json::parse(bytes.substr(8, n));
+        std::string data = bytes.substr(8 + n);
+        const uint64_t at = header["labels"]["data_offsets"][0];
+        const int64_t nine = 9;
+        data.replace(at, 8, reinterpret_cast<const char*>(&nine), 8);
+        writeRaw(labels, header, data);
+    }
+    expectRefused("train-mask " + model("chain") + " --task " + labels + out, "class 9");
+    expectRefused("evaluate " + model("chain") + " --mask " + f.mask + " --task " + labels, "class 9");
+    fs::remove(labels);
+    // A token task (the demo transformer's) for an image model.
+    expectRefused("train-mask " + model("chain") + " --task addition" + out, "cannot take these inputs");
 }
