@@ -124,6 +124,40 @@ QByteArray projectJson(const ProjectState& s, const QDir& base) {
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
+namespace {
+
+// A field of the wrong JSON type is an error, not a silent default.
+bool typesAreRight(const QJsonObject& root, QString& error) {
+    const std::pair<const char*, QJsonValue::Type> fields[] = {
+        {"model", QJsonValue::String},          {"model_sha256", QJsonValue::String}, {"data", QJsonValue::String},
+        {"circuit", QJsonValue::Object},        {"sweep_criteria", QJsonValue::Array}, {"training", QJsonValue::Object},
+        {"masks", QJsonValue::Array},           {"shown_mask", QJsonValue::String},   {"curves", QJsonValue::Array},
+        {"curves_settings", QJsonValue::Object}, {"scores_by_key", QJsonValue::Object}, {"view", QJsonValue::Object}};
+    for (const auto& [key, type] : fields)
+        if (root.contains(QLatin1String(key)) && root.value(QLatin1String(key)).type() != type) {
+            error = QObject::tr("the project's '%1' has the wrong type").arg(QLatin1String(key));
+            return false;
+        }
+    for (const auto& m : root.value("masks").toArray())
+        if (!m.isObject() || !m.toObject().value("file").isString()) {
+            error = QObject::tr("the project's masks must each be an object with a 'file'");
+            return false;
+        }
+    return true;
+}
+
+// Masks and scores are saved inside the project's folder: one that points elsewhere
+// ("../../etc/passwd") is refused, never read.
+bool insideProject(const QDir& base, const QString& path, QString& error) {
+    if (path.isEmpty()) return true;
+    const QString folder = QDir::cleanPath(base.absolutePath()) + QLatin1Char('/');
+    if (QDir::cleanPath(path).startsWith(folder)) return true;
+    error = QObject::tr("the project's file %1 lies outside the project's folder").arg(path);
+    return false;
+}
+
+}  // namespace
+
 bool readProjectJson(const QByteArray& json, const QDir& base, ProjectState& s, QString& error) {
     QJsonParseError parse;
     const auto doc = QJsonDocument::fromJson(json, &parse);
@@ -132,6 +166,10 @@ bool readProjectJson(const QByteArray& json, const QDir& base, ProjectState& s, 
         return false;
     }
     const QJsonObject root = doc.object();
+    if (!doc.isObject() || !typesAreRight(root, error)) {
+        if (error.isEmpty()) error = QObject::tr("not a project file (not a JSON object)");
+        return false;
+    }
     if (root.value("format").toString() != QLatin1String(kProjectFormat)) {
         error = QObject::tr("not a Circuit Explorer project (format is '%1', expected %2)")
                     .arg(root.value("format").toString(), QLatin1String(kProjectFormat));
@@ -155,10 +193,16 @@ bool readProjectJson(const QByteArray& json, const QDir& base, ProjectState& s, 
                         m.value("summary").toString(), absolute(base, m.value("scores").toString())});
     }
     s.shownMask = absolute(base, root.value("shown_mask").toString());
+    for (const auto& m : s.masks)
+        if (!insideProject(base, m.path, error) || !insideProject(base, m.scores, error)) return false;
+    if (!insideProject(base, s.shownMask, error)) return false;
     for (const auto& p : root.value("curves").toArray()) s.curves.push_back(pointFrom(p.toObject()));
     s.sweepSettings = circuitFrom(root.value("curves_settings").toObject(), base);
     const auto scores = root.value("scores_by_key").toObject();
-    for (auto it = scores.begin(); it != scores.end(); ++it) s.scoresByKey.insert(it.key(), absolute(base, it.value().toString()));
+    for (auto it = scores.begin(); it != scores.end(); ++it) {
+        s.scoresByKey.insert(it.key(), absolute(base, it.value().toString()));
+        if (!insideProject(base, s.scoresByKey.value(it.key()), error)) return false;
+    }
     const auto view = root.value("view").toObject();
     s.tab = view.value("tab").toString();
     s.unitsLayer = view.value("units_layer").toString();

@@ -205,3 +205,61 @@ TEST(Project, AnOlderProjectsLambdaIsRescaledToTheBatchMeanLoss) {
     ASSERT_TRUE(cx::app::readProjectJson(cx::app::projectJson(state, base), base, reread, error)) << error.toStdString();
     EXPECT_DOUBLE_EQ(reread.training.lambda, 0.0001);
 }
+
+// A project whose masks are not mask files (a folder, a file with an impossible shape) opens
+// with an error naming the file, and nothing crashes.
+TEST(Project, MasksThatAreNotFilesGiveAnErrorNotACrash) {
+    QTemporaryDir dir;
+    MainWindow w;
+    openChain(w);
+    ASSERT_NE(w.model(), nullptr);
+    const QString sha = QString::fromStdString(w.model()->summary().sha256);
+    QDir(dir.path()).mkdir(QStringLiteral("folder.safetensors"));
+    {
+        // A zero size before a dimension >= 2^63.
+        QFile f(dir.filePath(QStringLiteral("huge.safetensors")));
+        ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+        const QByteArray header = R"({"mask/features.0.weight":{"dtype":"U8","shape":[0,9223372036854775808],"data_offsets":[0,0]}})";
+        QByteArray size(8, '\0');
+        for (int i = 0; i < 8; ++i) size[i] = char((header.size() >> (8 * i)) & 0xff);
+        f.write(size + header);
+    }
+    for (const QString mask : {QStringLiteral("folder.safetensors"), QStringLiteral("huge.safetensors")}) {
+        const QString project = dir.filePath(QStringLiteral("p.cxproj"));
+        QFile f(project);
+        ASSERT_TRUE(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(QStringLiteral(R"({"format": "cx-project/1", "model": "%1", "model_sha256": "%2",
+            "masks": [{"name": "m", "file": "%3", "kind": "circuit"}], "shown_mask": "%3"})")
+                    .arg(testModel("chain"), sha, mask)
+                    .toUtf8());
+        f.close();
+        w.openProject(project);
+        idle(w);
+        EXPECT_TRUE(w.lastError().contains(mask)) << w.lastError().toStdString();
+    }
+}
+
+// Masks and scores live in the project's folder: a path out of it is refused, never read; and a
+// field of the wrong type is an error, not a silent default.
+TEST(Project, PathsOutOfTheProjectAndWrongTypesAreRefused) {
+    QTemporaryDir dir;
+    const QDir base(dir.path());
+    cx::app::ProjectState state;
+    QString error;
+    const QByteArray escape = R"({"format": "cx-project/1", "model": "/m.pt",
+        "masks": [{"name": "x", "file": "../../../../etc/passwd", "kind": "circuit"}]})";
+    EXPECT_FALSE(cx::app::readProjectJson(escape, base, state, error));
+    EXPECT_TRUE(error.contains("outside the project's folder")) << error.toStdString();
+    error.clear();
+    EXPECT_FALSE(cx::app::readProjectJson(R"({"format": "cx-project/1", "model": "/m.pt", "masks": "all"})", base, state, error));
+    EXPECT_TRUE(error.contains("'masks' has the wrong type")) << error.toStdString();
+    error.clear();
+    EXPECT_FALSE(cx::app::readProjectJson(R"({"format": "cx-project/1", "model": 7})", base, state, error));
+    EXPECT_TRUE(error.contains("'model'")) << error.toStdString();
+    error.clear();
+    const QByteArray inside = R"({"format": "cx-project/1", "model": "/m.pt",
+        "masks": [{"name": "x", "file": "p.masks/01-x.safetensors", "kind": "circuit"}]})";
+    EXPECT_TRUE(cx::app::readProjectJson(inside, base, state, error)) << error.toStdString();
+    ASSERT_EQ(state.masks.size(), 1);
+    EXPECT_EQ(state.masks.first().path, base.filePath(QStringLiteral("p.masks/01-x.safetensors")));
+}
