@@ -8,6 +8,7 @@
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/passes/remove_mutation.h>
 
+#include "engine/internal/archive_check.h"
 #include "engine/internal/channel_flow.h"
 #include "engine/internal/fused_attention.h"
 #include "engine/internal/graph_layers.h"
@@ -124,13 +125,9 @@ Result<std::shared_ptr<Model>> Model::load(const std::string& path) {
     initRuntime();
     if (auto readable = checkReadable(path); !readable) return readable.error();
     auto loaded = guarded<std::shared_ptr<Model>>("cannot load model " + path, [&]() -> Result<std::shared_ptr<Model>> {
-        torch::jit::Module module;
-        try {
-            module = torch::jit::load(path, torch::kCPU);
-        } catch (const c10::Error& e) {
-            return invalidInput("not a readable TorchScript model (" + firstLine(e.what_without_backtrace()) +
-                                "): " + path);
-        }
+        auto loadedModule = loadCheckedArchive(path);
+        if (!loadedModule) return loadedModule.error();
+        auto module = loadedModule.take();
         if (!module.find_method("forward"))
             return invalidInput("the TorchScript model has no forward method: " + path);
         return std::make_shared<Model>(analyse(module, path));

@@ -206,3 +206,17 @@ TEST(BadInput, TaskDataThatDoesNotFitTheModel) {
     // A token task (the demo transformer's) for an image model.
     expectRefused("train-mask " + model("chain") + " --task addition" + out, "cannot take these inputs");
 }
+
+// Crafted TorchScript archives (tests/data/make_bad_archives.py): a tensor whose storage record
+// is shorter than the tensor, and a record whose directory entry unpacks to 4 GiB.
+TEST(BadInput, CraftedTorchScriptArchives) {
+    const auto& f = files();
+    const std::string bad = std::string(CX_TEST_DATA) + "/bad/";
+    for (const std::string& cmd : {"inspect ", "magnitude "}) {
+        const std::string tail = cmd == "inspect " ? "" : " --keep 0.5 --out " + f.dir + "/never.safetensors";
+        expectRefused(cmd + bad + "short_storage.pt" + tail, "needs 192 bytes but its data holds 96");
+        expectRefused(cmd + bad + "zip_bomb.pt" + tail, "zip bomb");
+    }
+    expectRefused("score " + bad + "short_storage.pt --images " + f.images + " --target proj:1 --out " + f.dir + "/never.safetensors",
+                  "a damaged or crafted file");
+}

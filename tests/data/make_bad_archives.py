@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""Developer-only: writes the crafted TorchScript archives of the hardening tests (issue 12).
+
+Run with any Python 3 (the standard library only): `python3 tests/data/make_bad_archives.py`.
+From the committed tests/data/models/tiny_mlp.pt it writes into tests/data/bad/:
+- short_storage.pt: the same archive with one tensor's storage record cut to half its bytes
+  (LibTorch 1.13 loads it and would read past the buffer);
+- zip_bomb.pt: the same archive with one more record whose directory entry says it unpacks to
+  4 GiB (what a zip bomb looks like to the reader, without shipping one).
+"""
+import os
+import struct
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "models", "tiny_mlp.pt")
+OUT = os.path.join(HERE, "bad")
+
+
+def copy(path, change):
+    with zipfile.ZipFile(SOURCE) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            data = change(info.filename, data)
+            dst.writestr(info, data)
+        return dst
+
+
+def short_storage():
+    copy(os.path.join(OUT, "short_storage.pt"), lambda name, data: data[: len(data) // 2] if name.endswith("data/0") else data)
+
+
+def zip_bomb():
+    path = os.path.join(OUT, "zip_bomb.pt")
+    with zipfile.ZipFile(SOURCE) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        dst.writestr(zipfile.ZipInfo("tiny_mlp/extra/bomb"), bytes(64 * 1024), compress_type=zipfile.ZIP_DEFLATED)
+    # Patch the last central-directory entry's uncompressed size to 0xFFFFFFFE (about 4 GiB).
+    raw = bytearray(open(path, "rb").read())
+    entry = raw.rfind(b"PK\x01\x02")
+    struct.pack_into("<I", raw, entry + 24, 0xFFFFFFFE)
+    open(path, "wb").write(bytes(raw))
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    short_storage()
+    zip_bomb()
+    print("wrote", sorted(os.listdir(OUT)))
