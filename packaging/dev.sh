@@ -4,7 +4,8 @@
 #   bash packaging/dev.sh test   install what is missing, build, run the whole test suite
 #   bash packaging/dev.sh build  install what is missing and build only
 # Options through the environment: BUILD_DIR (default build), CX_GUI=OFF (engine + cx only),
-# CMAKE_PREFIX_PATH (another LibTorch, e.g. a CUDA one).
+# CMAKE_PREFIX_PATH (another LibTorch, e.g. a CUDA one), CX_FUZZ_SECONDS (per fuzz target after
+# the tests; default 30, 0 skips).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -42,7 +43,12 @@ case "${1:-}" in
     install_deps; build_all
     cd "$build"
     export QT_QPA_PLATFORM=offscreen
-    ctest --output-on-failure -j "${CX_TEST_JOBS:-2}" "${@:2}" ;;
+    ctest --output-on-failure -j "${CX_TEST_JOBS:-2}" "${@:2}"
+    # The readers of untrusted bytes, fuzzed for a bounded time each (CX_FUZZ_SECONDS=0 skips).
+    if [[ "${CX_FUZZ_SECONDS:-30}" != 0 ]]; then
+      if command -v clang++ > /dev/null; then bash "$root/tests/fuzz/run.sh" "${CX_FUZZ_SECONDS:-30}"
+      else echo "clang++ not found: the fuzz targets are skipped" >&2; fi
+    fi ;;
   run)
     install_deps; build_all
     if [[ "$gui" == ON && ( -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ) ]]; then
@@ -52,5 +58,5 @@ case "${1:-}" in
     echo "no display found: running the headless demo instead; outputs go to $out" >&2
     exec "$build/app/cx" demo run --out "$out" ;;
   *)
-    sed -n '2,8p' "${BASH_SOURCE[0]}"; exit 2 ;;
+    sed -n '2,9p' "${BASH_SOURCE[0]}"; exit 2 ;;
 esac

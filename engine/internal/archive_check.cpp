@@ -13,23 +13,10 @@
 #include "engine/file_read.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/model_impl.h"
+#include "engine/zip_directory.h"
 
 namespace cx::engine {
 namespace {
-
-uint64_t little(const uint8_t* p, int bytes) {
-    uint64_t v = 0;
-    for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-    return v;
-}
-
-Result<std::vector<uint8_t>> readAt(std::ifstream& in, uint64_t offset, uint64_t size, const std::string& path) {
-    std::vector<uint8_t> bytes(size);
-    in.seekg(std::streamoff(offset));
-    in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(size));
-    if (!in) return invalidInput(path + ": the zip directory points outside the file");
-    return bytes;
-}
 
 // Bytes a tensor's sizes and strides reach into its storage.
 uint64_t bytesNeeded(const at::Tensor& t) {
@@ -90,55 +77,17 @@ Status checkTensorStorage(const torch::jit::Module& module, const std::string& p
 }  // namespace
 
 Result<uint64_t> unpackedSize(const std::string& path) {
+    // The directory lies at the end: the last 16 MiB hold it for any real model.
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) return invalidInput("cannot open " + path);
     const uint64_t fileSize = uint64_t(in.tellg());
-    // The end-of-central-directory record: 22 bytes and a comment of up to 64 KiB.
-    const uint64_t tail = std::min<uint64_t>(fileSize, 22 + 65535);
-    auto end = readAt(in, fileSize - tail, tail, path);
-    if (!end) return end.error();
-    const auto& e = end.value();
-    int64_t at = -1;
-    for (int64_t i = int64_t(tail) - 22; i >= 0; --i)
-        if (little(&e[size_t(i)], 4) == 0x06054b50) {
-            at = i;
-            break;
-        }
-    if (at < 0) return invalidInput(path + ": not a zip archive (no end of central directory)");
-    uint64_t entries = little(&e[size_t(at) + 10], 2), dirSize = little(&e[size_t(at) + 12], 4),
-             dirOffset = little(&e[size_t(at) + 16], 4);
-    if (at >= 20 && little(&e[size_t(at) - 20], 4) == 0x07064b50) {  // zip64: its own directory record
-        const uint64_t record = little(&e[size_t(at) - 20 + 8], 8);
-        auto z = readAt(in, record, 56, path);
-        if (!z) return z.error();
-        if (little(z.value().data(), 4) != 0x06064b50) return invalidInput(path + ": malformed zip64 directory");
-        entries = little(&z.value()[32], 8);
-        dirSize = little(&z.value()[40], 8);
-        dirOffset = little(&z.value()[48], 8);
-    }
-    if (dirOffset > fileSize || dirSize > fileSize - dirOffset || entries > dirSize / 46)
-        return invalidInput(path + ": malformed zip directory");
-    auto dir = readAt(in, dirOffset, dirSize, path);
-    if (!dir) return dir.error();
-    const auto& d = dir.value();
-    uint64_t total = 0;
-    size_t p = 0;
-    for (uint64_t n = 0; n < entries; ++n) {
-        if (p + 46 > d.size() || little(&d[p], 4) != 0x02014b50) return invalidInput(path + ": malformed zip directory entry");
-        uint64_t size = little(&d[p + 24], 4);
-        const size_t nameLength = little(&d[p + 28], 2), extraLength = little(&d[p + 30], 2), commentLength = little(&d[p + 32], 2);
-        if (p + 46 + nameLength + extraLength + commentLength > d.size()) return invalidInput(path + ": malformed zip directory entry");
-        if (size == 0xffffffffu) {  // the real size is in the zip64 extra field
-            for (size_t x = p + 46 + nameLength; x + 4 <= p + 46 + nameLength + extraLength;) {
-                const uint64_t id = little(&d[x], 2), length = little(&d[x + 2], 2);
-                if (id == 0x0001 && length >= 8 && x + 12 <= d.size()) size = little(&d[x + 4], 8);
-                x += 4 + length;
-            }
-        }
-        if (total > UINT64_MAX - size) return invalidInput(path + ": zip sizes overflow");
-        total += size;
-        p += 46 + nameLength + extraLength + commentLength;
-    }
+    const uint64_t window = std::min<uint64_t>(fileSize, uint64_t(16) << 20);
+    std::vector<uint8_t> tail(window);
+    in.seekg(std::streamoff(fileSize - window));
+    in.read(reinterpret_cast<char*>(tail.data()), std::streamsize(window));
+    if (!in) return ioError("cannot read " + path);
+    auto total = zipUnpackedSize(tail.data(), tail.size(), fileSize);
+    if (!total) return invalidInput(path + ": " + total.error().message);
     return total;
 }
 
