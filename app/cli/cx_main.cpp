@@ -1,6 +1,8 @@
 // `cx`: the Circuit Explorer engine on the command line.
 #include <cstring>
+#include <exception>
 #include <iostream>
+#include <new>
 
 #include "app/cli/commands.h"
 
@@ -31,9 +33,7 @@ Run `cx <command> --help` for a command's options.
 Exit codes: 0 success, 1 failure, 2 bad input (one `error: ...` line on stderr).
 )";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int runCommand(int argc, char** argv) {
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
         std::cout << kUsage;
         return argc < 2 ? 2 : 0;
@@ -56,4 +56,21 @@ int main(int argc, char** argv) {
     if (command == "evaluate") return cx::app::runEvaluateCommand(rest);
     if (command == "overlap") return cx::app::runOverlapCommand(rest);
     return cx::app::usageError("unknown command '" + command + "' (see cx --help)");
+}
+
+}  // namespace
+
+// The one boundary for the command line: whatever escapes a command is an error line, never an
+// abort (engine calls return errors; this catches what a library might still throw).
+int main(int argc, char** argv) {
+    try {
+        return runCommand(argc, argv);
+    } catch (const std::bad_alloc&) {
+        std::cerr << "error: out of memory\n";
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+    } catch (...) {
+        std::cerr << "error: an unknown failure\n";
+    }
+    return 1;
 }

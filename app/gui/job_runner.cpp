@@ -5,6 +5,14 @@
 #include <QtConcurrent/QtConcurrent>
 
 namespace cx::app {
+namespace {
+
+// What a job that threw returns instead of its result.
+struct JobFailure {
+    std::string message;
+};
+
+}  // namespace
 
 // Written by the worker on every engine progress call; read by the GUI timer.
 struct JobRunner::ProgressBox {
@@ -55,7 +63,14 @@ int JobRunner::start(const QString& kind, const QString& title, Work work, Done 
             box->dirty = true;
             if (p.payload.has_value()) box->payloads.push_back(p.payload);
         };
-        return work(context);
+        // The GUI's one boundary for jobs: an exception is the job's error, never a crash.
+        try {
+            return work(context);
+        } catch (const std::exception& e) {
+            return JobFailure{std::string("unexpected failure: ") + e.what()};
+        } catch (...) {
+            return JobFailure{"unexpected failure"};
+        }
     }));
     if (!m_progressTimer.isActive()) m_progressTimer.start();
     return id;
@@ -106,7 +121,15 @@ void JobRunner::onFinished(int id) {
     QString error;
     if (!cancelled && job.onDone) {
         std::any result = job.watcher->result();
-        error = job.onDone(result);
+        if (const auto* failure = std::any_cast<JobFailure>(&result)) {
+            error = QString::fromStdString(failure->message);
+        } else {
+            try {
+                error = job.onDone(result);
+            } catch (const std::exception& e) {
+                error = tr("unexpected failure: %1").arg(QString::fromUtf8(e.what()));
+            }
+        }
     }
     job.watcher->deleteLater();
     Q_EMIT jobFinished(id, cancelled, error);

@@ -1,5 +1,6 @@
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 
 #include <QElapsedTimer>
@@ -109,4 +110,28 @@ TEST(JobRunner, PartialResultsArriveInOrderCoalescedOnTheGuiThreadBeforeTheResul
     for (int i = 0; i < 200; ++i) EXPECT_EQ(received[size_t(i)], i);
     EXPECT_LT(calls, 50);  // coalesced, not one call per payload
     EXPECT_FALSE(wrongThread);
+}
+
+// A job that throws (or whose result handler throws) finishes with the error; nothing crashes.
+TEST(JobRunner, AThrowingJobFinishesWithItsErrorNotACrash) {
+    JobRunner runner;
+    QString error;
+    bool finished = false, onDoneCalled = false;
+    QObject::connect(&runner, &JobRunner::jobFinished, [&](int, bool, const QString& e) {
+        error = e;
+        finished = true;
+    });
+    runner.start("throw", "throw", [](JobContext&) -> std::any { throw std::runtime_error("bad bytes"); },
+                 [&](std::any&) -> QString {
+                     onDoneCalled = true;
+                     return {};
+                 });
+    ASSERT_TRUE(waitUntil([&] { return finished; }));
+    EXPECT_FALSE(onDoneCalled);
+    EXPECT_TRUE(error.contains("bad bytes")) << error.toStdString();
+    finished = false;
+    runner.start("cast", "cast", [](JobContext&) -> std::any { return 1; },
+                 [](std::any& r) -> QString { return QString::number(std::any_cast<double>(r)); });  // the wrong type
+    ASSERT_TRUE(waitUntil([&] { return finished; }));
+    EXPECT_TRUE(error.contains("unexpected failure")) << error.toStdString();
 }
