@@ -1,10 +1,15 @@
 // `cx`: the Circuit Explorer engine on the command line.
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <iostream>
 #include <new>
 
+#include <unistd.h>
+
 #include "app/cli/commands.h"
+#include "engine/parse_number.h"
 
 namespace {
 
@@ -30,8 +35,54 @@ commands:
   demo subnetworks --out DIR addition and multiplication subnetworks of the demo transformer
 
 Run `cx <command> --help` for a command's options.
+Every command takes --timeout SECONDS: past it, cx stops with an error (a model's forward that
+never ends cannot be interrupted otherwise); no output file is replaced.
 Exit codes: 0 success, 1 failure, 2 bad input (one `error: ...` line on stderr).
 )";
+
+// --timeout SECONDS, taken by every command: a forward that never ends (a model's own loop)
+// cannot be interrupted inside LibTorch, so the process ends itself. Atomic writes mean no
+// output file was replaced.
+char timeoutMessage[160];
+
+void onTimeout(int) {
+    const ssize_t ignored = ::write(STDERR_FILENO, timeoutMessage, std::strlen(timeoutMessage));
+    (void)ignored;
+    ::_exit(1);
+}
+
+// Removes --timeout from the arguments and arms it; false (with `error`) for a bad value.
+bool takeTimeout(std::vector<std::string>& args, std::string& error) {
+    for (size_t i = 0; i < args.size(); ++i) {
+        std::string value;
+        size_t count = 0;
+        if (args[i] == "--timeout" && i + 1 < args.size()) {
+            value = args[i + 1];
+            count = 2;
+        } else if (args[i].rfind("--timeout=", 0) == 0) {
+            value = args[i].substr(10);
+            count = 1;
+        } else if (args[i] == "--timeout") {
+            error = "--timeout needs a number of seconds";
+            return false;
+        } else {
+            continue;
+        }
+        const auto seconds = cx::engine::parseInt64(value);
+        if (!seconds || *seconds < 1 || *seconds > 31 * 24 * 3600) {
+            error = "--timeout expects whole seconds (1 or more), got '" + value + "'";
+            return false;
+        }
+        std::snprintf(timeoutMessage, sizeof timeoutMessage,
+                      "error: the command did not finish within %lld s (--timeout); no output file was replaced\n",
+                      static_cast<long long>(*seconds));
+        std::signal(SIGALRM, onTimeout);
+        ::alarm(static_cast<unsigned>(*seconds));
+        args.erase(args.begin() + long(i), args.begin() + long(i + count));
+        return true;
+    }
+    return true;
+}
 
 int runCommand(int argc, char** argv) {
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
@@ -39,7 +90,8 @@ int runCommand(int argc, char** argv) {
         return argc < 2 ? 2 : 0;
     }
     const std::string command = argv[1];
-    const std::vector<std::string> rest(argv + 2, argv + argc);
+    std::vector<std::string> rest(argv + 2, argv + argc);
+    if (std::string error; !takeTimeout(rest, error)) return cx::app::usageError(error);
     if (command == "--version" || command == "version") {
         std::cout << "cx " << CX_VERSION << "\n";
         return 0;

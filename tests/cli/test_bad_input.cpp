@@ -220,3 +220,17 @@ TEST(BadInput, CraftedTorchScriptArchives) {
     expectRefused("score " + bad + "short_storage.pt --images " + f.images + " --target proj:1 --out " + f.dir + "/never.safetensors",
                   "a damaged or crafted file");
 }
+
+// A model whose forward never ends (tests/data/bad/endless.pt) is bounded by --timeout: one
+// error line, exit 1, well within the test's own limit, and nothing written.
+TEST(BadInput, AnEndlessForwardIsBoundedByTimeout) {
+    const auto& f = files();
+    const auto before = std::distance(fs::directory_iterator(f.dir), fs::directory_iterator());
+    const auto r = cxtest::runCx("score " + std::string(CX_TEST_DATA) + "/bad/endless.pt --images " + f.images +
+                                     " --target b:1 --timeout 2 --out " + f.dir + "/never.safetensors",
+                                 60);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_NE(r.err.find("did not finish within 2 s (--timeout)"), std::string::npos) << r.err;
+    EXPECT_EQ(std::distance(fs::directory_iterator(f.dir), fs::directory_iterator()), before);
+    expectRefused("inspect " + model("chain") + " --timeout 0", "--timeout expects whole seconds");
+}

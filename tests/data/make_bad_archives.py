@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """Developer-only: writes the crafted TorchScript archives of the hardening tests (issue 12).
 
-Run with any Python 3 (the standard library only): `python3 tests/data/make_bad_archives.py`.
+Run with Debian's python3-torch: `/usr/bin/python3 tests/data/make_bad_archives.py`.
 From the committed tests/data/models/tiny_mlp.pt it writes into tests/data/bad/:
 - short_storage.pt: the same archive with one tensor's storage record cut to half its bytes
   (LibTorch 1.13 loads it and would read past the buffer);
 - zip_bomb.pt: the same archive with one more record whose directory entry says it unpacks to
-  4 GiB (what a zip bomb looks like to the reader, without shipping one).
+  4 GiB (what a zip bomb looks like to the reader, without shipping one);
+- endless.pt: a scripted model whose forward loops (practically) forever between two
+  convolutions, for --timeout.
 """
 import os
 import struct
@@ -43,8 +45,31 @@ def zip_bomb():
     open(path, "wb").write(bytes(raw))
 
 
+def endless():
+    import torch
+    import torch.nn as nn
+
+    class Endless(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(3, 4, 3)
+            self.b = nn.Conv2d(4, 2, 3)
+
+        def forward(self, x):
+            y = self.a(x)
+            i = 0
+            while i >= 0:  # 2^63 rounds
+                y = y * 1.0 + 0.0
+                i = i + 1
+            return self.b(y)
+
+    torch.manual_seed(0)
+    torch.jit.script(Endless()).save(os.path.join(OUT, "endless.pt"))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     short_storage()
     zip_bomb()
+    endless()
     print("wrote", sorted(os.listdir(OUT)))
