@@ -32,6 +32,15 @@ void writeRaw(const std::string& path, const nlohmann::json& header, const std::
     out << text << data;
 }
 
+// A safetensors file's header and data, to be changed and written again with writeRaw.
+std::pair<nlohmann::json, std::string> readRaw(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[size_t(i)]);
+    return {nlohmann::json::parse(bytes.substr(8, n)), bytes.substr(8 + n)};
+}
+
 // The fixtures every case reads: images, a valid scores file, and crafted bad files.
 struct Files {
     std::string dir, images, small, scores, mask, fifo, zeroHuge, overlap, badImagesCount, nanScores, nanImages;
@@ -72,12 +81,7 @@ const Files& files() {
                   {"labels", {{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {4, 8}}}}},
                  std::string(8, '\0'));
         // The valid scores file with its metadata 'images' made a non-number, then NaN scores.
-        std::ifstream in(f.scores, std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        uint64_t n = 0;
-        for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[size_t(i)]);
-        auto header = nlohmann::json::parse(bytes.substr(8, n));
-        std::string data = bytes.substr(8 + n);
+        auto [header, data] = readRaw(f.scores);
         header["__metadata__"]["images"] = "12abc";
         f.badImagesCount = f.dir + "/bad_count.safetensors";
         writeRaw(f.badImagesCount, header, data);
@@ -189,12 +193,7 @@ TEST(BadInput, TaskDataThatDoesNotFitTheModel) {
     // Labels past the model's outputs (chain has 7): a class index of 9.
     const std::string labels = dir + "/labels9.safetensors";
     {
-        std::ifstream in(f.small, std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        uint64_t n = 0;
-        for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[size_t(i)]);
-        auto header = nlohmann::json::parse(bytes.substr(8, n));
-        std::string data = bytes.substr(8 + n);
+        auto [header, data] = readRaw(f.small);
         const uint64_t at = header["labels"]["data_offsets"][0];
         const int64_t nine = 9;
         data.replace(at, 8, reinterpret_cast<const char*>(&nine), 8);
