@@ -12,6 +12,7 @@
 
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
+#include "engine/atomic_file.h"
 #include "engine/safetensors.h"
 #include "engine/subnetworks.h"
 #include "widgets/mask_list.h"
@@ -92,10 +93,14 @@ bool MainWindow::saveScores(const QString& path, const QString& target) { return
 
 bool MainWindow::copyOut(const QString& path, const QString& target, const QString& failure) {
     QFile source(path);
-    QSaveFile out(target);  // atomic: the old file stays until the new one is complete
-    if (!source.open(QIODevice::ReadOnly) || !out.open(QIODevice::WriteOnly) || out.write(source.readAll()) != source.size() ||
-        !out.commit()) {
-        showError(failure, tr("cannot write %1: %2").arg(target, out.errorString()));
+    if (!source.open(QIODevice::ReadOnly)) {
+        showError(failure, tr("cannot read %1: %2").arg(path, source.errorString()));
+        return false;
+    }
+    // The engine's atomic writer: it never replaces what is not a regular file and keeps the mode.
+    const QByteArray bytes = source.readAll();
+    if (auto st = engine::writeFileAtomic(target.toStdString(), bytes.constData(), size_t(bytes.size())); !st) {
+        showError(failure, QString::fromStdString(st.error().message));
         return false;
     }
     statusBar()->showMessage(tr("Saved %1").arg(target), 5000);

@@ -8,13 +8,13 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QRegularExpression>
-#include <QSaveFile>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 
 #include "app/gui/main_window.h"
 #include "app/gui/project_file.h"
+#include "engine/atomic_file.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
@@ -118,9 +118,10 @@ bool MainWindow::saveProject(const QString& path) {
     s.unitsLayer = m_unitsLayer;
     s.deltaFNorm = m_circuit->curves()->metric() == widgets::CurveView::Metric::DeltaFNorm;
 
-    QSaveFile out(path);  // atomic: the old project stays until the new one is complete
-    if (!out.open(QIODevice::WriteOnly) || out.write(projectJson(s, base)) < 0 || !out.commit()) {
-        showError(tr("Cannot save the project"), tr("cannot write %1: %2").arg(path, out.errorString()));
+    // Atomic: the old project stays until the new one is complete (the engine's writer).
+    const QByteArray json = projectJson(s, base);
+    if (auto st = engine::writeFileAtomic(path.toStdString(), json.constData(), size_t(json.size())); !st) {
+        showError(tr("Cannot save the project"), QString::fromStdString(st.error().message));
         return false;
     }
     m_projectPath = info.absoluteFilePath();
