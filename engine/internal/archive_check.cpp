@@ -26,16 +26,24 @@ uint64_t bytesNeeded(const at::Tensor& t) {
     return uint64_t(last + 1) * uint64_t(t.element_size());
 }
 
-// The default CPU allocator, with the size of every allocation remembered by address.
+// The default CPU allocator, with the size of every allocation remembered by address while a
+// load runs. One instance for the process, never destroyed: a thread that fetched it while it
+// was installed may still call it afterwards, and then it only forwards.
 class RecordingAllocator final : public c10::Allocator {
 public:
     explicit RecordingAllocator(c10::Allocator* base) : m_base(base) {}
     c10::DataPtr allocate(size_t n) const override {
         auto ptr = m_base->allocate(n);
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_sizes[ptr.get()] = n;
+        if (m_recording) m_sizes[ptr.get()] = n;
         return ptr;
     }
+    void record(bool on) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_recording = on;
+        m_sizes.clear();
+    }
+    c10::Allocator* base() const { return m_base; }
     c10::DeleterFnPtr raw_deleter() const override { return m_base->raw_deleter(); }
     std::optional<size_t> sizeOf(const void* p) const {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -45,6 +53,7 @@ public:
 
 private:
     c10::Allocator* m_base;
+    bool m_recording = false;
     mutable std::mutex m_mutex;
     mutable std::unordered_map<const void*, size_t> m_sizes;
 };
@@ -111,20 +120,27 @@ Result<torch::jit::Module> loadCheckedArchive(const std::string& path) {
     // One load at a time: the recording allocator is process-wide while it is installed.
     static std::mutex loading;
     std::lock_guard<std::mutex> lock(loading);
-    c10::Allocator* previous = c10::GetCPUAllocator();
-    RecordingAllocator recorder(previous);
-    struct Restore {
-        c10::Allocator* allocator;
-        ~Restore() { c10::SetCPUAllocator(allocator, 0); }
-    } restore{previous};
-    c10::SetCPUAllocator(&recorder, 0);
+    static RecordingAllocator* recorder = new RecordingAllocator(c10::GetCPUAllocator());
+    struct Recording {
+        Recording() {
+            recorder->record(true);
+            c10::SetCPUAllocator(recorder, 0);
+        }
+        ~Recording() {
+            c10::SetCPUAllocator(recorder->base(), 0);
+            recorder->record(false);
+        }
+    };
     torch::jit::Module module;
-    try {
-        module = torch::jit::load(path, torch::kCPU);
-    } catch (const std::exception& e) {
-        return invalidInput("not a readable TorchScript model (" + errorReason(e.what()) + "): " + path);
+    {
+        const Recording recording;
+        try {
+            module = torch::jit::load(path, torch::kCPU);
+        } catch (const std::exception& e) {
+            return invalidInput("not a readable TorchScript model (" + errorReason(e.what()) + "): " + path);
+        }
+        if (auto st = checkTensorStorage(module, path, *recorder); !st) return st.error();
     }
-    if (auto st = checkTensorStorage(module, path, recorder); !st) return st.error();
     return module;
 }
 
