@@ -1,4 +1,6 @@
 // The real main window, offscreen: opening models in the background, errors, recent files.
+#include <sys/stat.h>
+
 #include <set>
 
 #include <QAction>
@@ -222,4 +224,26 @@ TEST(MainWindow, TheDemoTransformerFindsCircuitsOnItsOwnPrompts) {
     w.openModel(testModel("chain"));
     ASSERT_TRUE(waitUntil([&] { return w.modelPath().endsWith("chain.pt") && w.jobsPanel()->runningCount() == 0; }));
     EXPECT_TRUE(w.dataPanel()->sourceText().startsWith("Demo shapes")) << w.dataPanel()->sourceText().toStdString();
+}
+
+// What is not a file, opened from the GUI (a FIFO, a device, a folder as a model or as the
+// data), gives an error with the reason: no hang, no crash, the open model kept.
+TEST(MainWindow, NotAFileGivesAnErrorAndNeverHangs) {
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath(QStringLiteral("pipe.pt"));
+    ASSERT_EQ(::mkfifo(fifo.toLocal8Bit().constData(), 0600), 0);
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openModel(testModel("chain"));
+    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobsPanel()->runningCount() == 0; }));
+    for (const auto& [path, kind] : {std::pair{fifo, QStringLiteral("a FIFO")}, std::pair{QStringLiteral("/dev/zero"), QStringLiteral("a device")},
+                                     std::pair{dir.path(), QStringLiteral("a folder")}}) {
+        w.openModel(path);
+        ASSERT_TRUE(waitUntil([&] { return w.jobsPanel()->runningCount() == 0 && w.lastError().contains(kind); }, 20000))
+            << path.toStdString() << ": " << w.lastError().toStdString();
+        EXPECT_TRUE(w.modelPath().endsWith("chain.pt"));
+    }
+    w.setData(fifo);
+    EXPECT_TRUE(waitUntil([&] { return w.jobsPanel()->runningCount() == 0 && w.lastError().contains("a FIFO"); }, 20000))
+        << w.lastError().toStdString();
 }
