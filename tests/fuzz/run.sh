@@ -10,8 +10,8 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
   CXX=clang++ cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 fi
 cmake --build "$build" -j "${CX_JOBS:-$(nproc)}" > /dev/null
-declare -A corpus=([safetensors]=safetensors [zip_directory]=zip [args]=args [numbers]=numbers)
-for target in safetensors zip_directory args numbers; do
+declare -A corpus=([safetensors]=safetensors [zip_directory]=zip [args]=args [numbers]=numbers [project]=project)
+for target in safetensors zip_directory args numbers project; do
   work="$(mktemp -d)"
   cp -r "$here/corpus/${corpus[$target]}/." "$work/"
   echo "fuzz_$target: ${seconds}s" >&2
