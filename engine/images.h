@@ -7,6 +7,11 @@
 
 namespace cx::engine {
 
+/// Bounds on image files and options: a longer side, or a decoded image of more pixels, is
+/// refused before anything that size is allocated.
+constexpr int kMaxImageSide = 16384;
+constexpr int64_t kMaxImagePixels = int64_t(1) << 26;  // 8192 x 8192
+
 /// Preprocessing for image folders (safetensors image files are used as they are).
 /// Defaults are ImageNet's: shorter side to 256, centre crop 224, ImageNet mean/std.
 struct ImageOptions {

@@ -8,15 +8,40 @@
 
 namespace cx::engine {
 
-/// Set from any thread; polled by the engine at batch / epoch / stage boundaries.
+/// Set from any thread; polled by the engine at batch / epoch / stage boundaries. cancel()
+/// asks the job to end at the next boundary (a training run keeps what it learned so far);
+/// interrupt() also ends a model's forward pass inside it, at the next turn of any loop in
+/// the model's graph (see ThreadCancelScope), so a forward that never ends is cancellable.
 class CancelToken {
 public:
     void cancel() { m_cancelled.store(true, std::memory_order_relaxed); }
+    void interrupt() {
+        m_interrupted.store(true, std::memory_order_relaxed);
+        cancel();
+    }
     bool cancelled() const { return m_cancelled.load(std::memory_order_relaxed); }
+    bool interrupted() const { return m_interrupted.load(std::memory_order_relaxed); }
 
 private:
-    std::atomic<bool> m_cancelled{false};
+    std::atomic<bool> m_cancelled{false}, m_interrupted{false};
 };
+
+/// Makes `token` the one that the cancel points inside model forwards poll on this thread, for
+/// the scope's lifetime (the GUI's job runner opens one per job). Without a scope a forward
+/// runs to its end.
+class ThreadCancelScope {
+public:
+    explicit ThreadCancelScope(std::shared_ptr<CancelToken> token);
+    ~ThreadCancelScope();
+    ThreadCancelScope(const ThreadCancelScope&) = delete;
+    ThreadCancelScope& operator=(const ThreadCancelScope&) = delete;
+
+private:
+    std::shared_ptr<CancelToken> m_previous;
+};
+
+/// Whether this thread's job (its ThreadCancelScope's token) has been interrupted.
+bool threadInterrupted();
 
 /// One progress report. `payload` may carry a partial result (a plain value type).
 struct Progress {

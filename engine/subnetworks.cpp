@@ -17,6 +17,7 @@
 #include "engine/internal/model_impl.h"
 #include "engine/internal/overlap.h"
 #include "engine/internal/preservation.h"
+#include "engine/internal/task_file.h"
 #include "engine/internal/tensor_io.h"
 #include "engine/model.h"
 #include "engine/runtime.h"
@@ -24,67 +25,6 @@
 
 namespace cx::engine {
 namespace {
-
-struct Task {
-    torch::Tensor inputs, targets;
-};
-
-// `needTargets` false: inputs alone are enough (feature preservation makes its own targets).
-Result<Task> loadTask(const std::string& path, ArithmeticSplit split, bool needTargets = true) {
-    if (auto op = parseArithmeticOp(path)) {
-        auto t = arithmeticTask(*op, split);
-        return Task{t.inputs, t.targets};
-    }
-    auto file = readSafetensors(path);
-    if (!file) return file.error();
-    const auto& t = file.value().tensors;
-    const bool images = t.count("images") > 0;
-    const char* inputKey = images ? "images" : "inputs";
-    const char* targetKey = images ? "labels" : "targets";
-    if (!t.count(inputKey) || (needTargets && !t.count(targetKey)))
-        return invalidInput(path + ": a task file needs tensors 'inputs' and 'targets' (or 'images' and 'labels'), or is "
-                                   "one of the built-in tasks addition, multiplication");
-    auto inputs = blobToTensor(t.at(inputKey), path);
-    if (!inputs) return inputs.error();
-    if (inputs.value().size(0) == 0) return invalidInput(path + ": the task has no inputs");
-    if (!needTargets) return Task{inputs.take(), {}};
-    auto targets = blobToTensor(t.at(targetKey), path);
-    if (!targets) return targets.error();
-    const auto& y = targets.value();
-    if (y.dim() < 1 || y.dim() > 2 || y.size(0) != inputs.value().size(0))
-        return invalidInput(path + ": targets must be one class index per input (N) or one token per position (N x T)");
-    if (y.dim() == 1 && y.lt(0).any().item<bool>()) return invalidInput(path + ": targets has labels below 0 (unlabelled data?)");
-    if (y.dim() == 2 && y.lt(-1).any().item<bool>()) return invalidInput(path + ": token targets must be -1 (ignored) or a token id");
-    return Task{inputs.take(), targets.take().to(torch::kInt64)};
-}
-
-// A task run through the whole model on its first examples: inputs it cannot take, and targets
-// outside its outputs (a class past the last logit, a sequence of another length), are bad
-// input naming the file, found before any training.
-Status checkTaskFits(const Model& model, const Task& task, const std::string& source) {
-    if (!task.targets.defined()) return Done{};  // feature preservation runs only up to its target
-    auto out = probeOutput(model, task.inputs, source);
-    if (!out) return out.error();
-    const auto& logits = out.value();
-    const auto& y = task.targets;
-    const int64_t top = y.max().item<int64_t>();
-    if (y.dim() == 1) {
-        if (logits.dim() != 2)
-            return invalidInput(source + ": one class per example, but the model's output has " + std::to_string(logits.dim()) +
-                                " dimensions (a sequence task needs N x T targets)");
-        if (top >= logits.size(1))
-            return invalidInput(source + ": targets has class " + std::to_string(top) + ", but the model has " +
-                                std::to_string(logits.size(1)) + " outputs");
-        return Done{};
-    }
-    if (logits.dim() != 3 || logits.size(1) != y.size(1))
-        return invalidInput(source + ": N x " + std::to_string(y.size(1)) + " token targets need an output of N x " +
-                            std::to_string(y.size(1)) + " x vocabulary");
-    if (top >= logits.size(2))
-        return invalidInput(source + ": targets has token " + std::to_string(top) + ", but the vocabulary has " +
-                            std::to_string(logits.size(2)) + " tokens");
-    return Done{};
-}
 
 MaskScheme schemeOf(const LoadedMasks& masks) {
     auto it = masks.metadata.find("mask_bias");

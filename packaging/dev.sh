@@ -5,7 +5,8 @@
 #   bash packaging/dev.sh build  install what is missing and build only
 # Options through the environment: BUILD_DIR (default build), CX_GUI=OFF (engine + cx only),
 # CMAKE_PREFIX_PATH (another LibTorch, e.g. a CUDA one), CX_FUZZ_SECONDS (per fuzz target after
-# the tests; default 30, 0 skips).
+# the tests; default 30, 0 skips), CX_SANITIZE_TESTS=0 (skip the ASan + UBSan run of the engine
+# and CLI suites in build-asan/).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -46,9 +47,11 @@ case "${1:-}" in
     ctest --output-on-failure -j "${CX_TEST_JOBS:-2}" "${@:2}"
     # The readers of untrusted bytes, fuzzed for a bounded time each (CX_FUZZ_SECONDS=0 skips).
     if [[ "${CX_FUZZ_SECONDS:-30}" != 0 ]]; then
-      if command -v clang++ > /dev/null; then bash "$root/tests/fuzz/run.sh" "${CX_FUZZ_SECONDS:-30}"
+      if command -v clang++ > /dev/null; then ENGINE_BUILD_DIR="$build" bash "$root/tests/fuzz/run.sh" "${CX_FUZZ_SECONDS:-30}"
       else echo "clang++ not found: the fuzz targets are skipped" >&2; fi
-    fi ;;
+    fi
+    # The engine and CLI suites again, built with AddressSanitizer + UndefinedBehaviorSanitizer.
+    if [[ "${CX_SANITIZE_TESTS:-1}" != 0 ]]; then bash "$root/tests/sanitize.sh"; fi ;;
   run)
     install_deps; build_all
     if [[ "$gui" == ON && ( -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ) ]]; then

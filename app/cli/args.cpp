@@ -1,5 +1,6 @@
 #include "app/cli/args.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "engine/parse_number.h"
@@ -77,10 +78,20 @@ void readDataOptions(const Args& args, engine::ImageOptions& images, int64_t& ba
     batchSize = args.integer("batch-size", batchSize, error).value_or(0);
     seed = static_cast<uint64_t>(args.integer("seed", static_cast<long long>(seed), error).value_or(0));
     images.limit = args.integer("limit", 0, error).value_or(0);
-    images.resize = static_cast<int>(args.integer("resize", images.resize, error).value_or(0));
-    images.crop = static_cast<int>(args.integer("crop", images.crop, error).value_or(0));
+    // Clamped before the narrowing, so that 2^32 + 224 is refused below, not read as 224.
+    auto side = [&](const char* name, int fallback) {
+        const long long v = args.integer(name, fallback, error).value_or(0);
+        return static_cast<int>(std::clamp<long long>(v, -1, engine::kMaxImageSide + 1));
+    };
+    images.resize = side("resize", images.resize);
+    images.crop = side("crop", images.crop);
     images.normalize = !args.has("no-normalize");
     if (error.empty() && batchSize < 1) error = "--batch-size must be at least 1";
+    if (error.empty() && images.limit < 0) error = "--limit must be 0 (all) or a count of inputs";
+    for (const auto& [name, side] : {std::pair{"resize", images.resize}, std::pair{"crop", images.crop}})
+        if (error.empty() && (side < 0 || side > engine::kMaxImageSide))
+            error = std::string("--") + name + " must be 0 (none) or a side of at most " + std::to_string(engine::kMaxImageSide) +
+                    " pixels";
 }
 
 }  // namespace cx::app

@@ -38,7 +38,7 @@ int JobRunner::start(const QString& kind, const QString& title, Work work, Done 
     for (auto it = m_jobs.begin(); it != m_jobs.end(); ++it)
         if (it->kind == kind && !it->stale) {
             it->stale = true;
-            it->token->cancel();
+            it->token->interrupt();
         }
     const int id = m_nextId++;
     Job job;
@@ -56,6 +56,7 @@ int JobRunner::start(const QString& kind, const QString& title, Work work, Done 
     job.watcher->setFuture(QtConcurrent::run(&m_pool, [work = std::move(work), token, box]() -> std::any {
         if (token->cancelled()) return {};
         engine::JobContext context(token);
+        const engine::ThreadCancelScope cancelScope(token);  // Cancel reaches into the model's loops
         context.onProgress = [box](const engine::Progress& p) {
             std::lock_guard<std::mutex> lock(box->mutex);
             box->stage = p.stage;
@@ -67,6 +68,7 @@ int JobRunner::start(const QString& kind, const QString& title, Work work, Done 
         try {
             return work(context);
         } catch (const std::exception& e) {
+            if (token->interrupted()) return {};
             return JobFailure{std::string("unexpected failure: ") + e.what()};
         } catch (...) {
             return JobFailure{"unexpected failure"};
@@ -78,7 +80,7 @@ int JobRunner::start(const QString& kind, const QString& title, Work work, Done 
 
 void JobRunner::cancel(int id) {
     auto it = m_jobs.find(id);
-    if (it != m_jobs.end()) it->token->cancel();
+    if (it != m_jobs.end()) it->token->interrupt();
 }
 
 void JobRunner::stop(int id) {
@@ -91,7 +93,7 @@ void JobRunner::stop(int id) {
 void JobRunner::cancelAll() {
     for (auto& job : m_jobs) {
         job.stopped = false;
-        job.token->cancel();
+        job.token->interrupt();
     }
 }
 

@@ -213,9 +213,14 @@ Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model) {
         if (!gridFits(info, model.impl().param(info.param), out.granularity, grid))
             return invalidInput(path + ": " + key + " does not match the model's " + granularityName(out.granularity) +
                                 " grid for " + param);
-        if (isMask) out.masks[layer] = grid.to(torch::kBool);
-        else if (isLogit) out.logits[layer] = grid.to(torch::kFloat32);
-        else out.scores[layer] = grid.to(torch::kFloat32);
+        if (isMask) {
+            out.masks[layer] = grid.to(torch::kBool);
+            continue;
+        }
+        auto values = grid.to(torch::kFloat32);
+        if (!torch::isfinite(values).all().item<bool>())
+            return invalidInput(path + ": " + key + " holds NaN or infinite values");
+        (isLogit ? out.logits : out.scores)[layer] = values;
     }
     if (out.masks.empty()) return invalidInput(path + ": the file holds no masks");
     return out;

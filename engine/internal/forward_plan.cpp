@@ -1,5 +1,7 @@
 #include "engine/internal/forward_plan.h"
 
+#include "engine/internal/cancel_points.h"
+
 #include <unordered_map>
 
 #include <torch/csrc/jit/api/function_impl.h>
@@ -123,6 +125,7 @@ Result<ForwardPlan> ForwardPlan::build(const Model& model, const std::vector<Pro
         while (!g->outputs().empty()) g->eraseOutput(0);
         g->registerOutput(tuple->output());
         torch::jit::EliminateDeadCode(g);
+        addCancelPoints(*g);
 
         ForwardPlan plan;
         plan.m_function = std::make_shared<torch::jit::GraphFunction>(

@@ -7,6 +7,7 @@
 #include <c10/util/Exception.h>
 
 #include "engine/error.h"
+#include "engine/job.h"
 
 namespace cx::engine {
 
@@ -23,10 +24,11 @@ struct InputError : std::runtime_error {
 /// a traceback, then "RuntimeError: ..."), or the first line of any other message.
 std::string errorReason(const std::string& text);
 
-template <typename T, typename Fn>
-Result<T> guarded(const std::string& what, Fn&& body) {
+/// The Error for the exception being handled (call inside a catch block): InputError is bad
+/// input, torch's errors are backend failures, bad_alloc is out of memory.
+inline Error guardedFailure(const std::string& what) {
     try {
-        return body();
+        throw;
     } catch (const InputError& e) {
         return invalidInput(e.what());
     } catch (const c10::Error& e) {
@@ -35,6 +37,20 @@ Result<T> guarded(const std::string& what, Fn&& body) {
         return Error{ErrorCode::OutOfResources, what + ": out of memory"};
     } catch (const std::exception& e) {  // the interpreter's JITException among them
         return Error{ErrorCode::Internal, what + ": " + errorReason(e.what())};
+    } catch (...) {
+        return Error{ErrorCode::Internal, what + ": an unknown failure"};
+    }
+}
+
+/// An exception from the body of an interrupted job (engine/job.h: a cancel point inside the
+/// model's forward threw) is the job's cancellation, whatever the interpreter wrapped it in.
+template <typename T, typename Fn>
+Result<T> guarded(const std::string& what, Fn&& body) {
+    try {
+        return body();
+    } catch (...) {
+        if (threadInterrupted()) return cancelledError();
+        return guardedFailure(what);
     }
 }
 

@@ -1,6 +1,7 @@
 #include "engine/internal/image_set.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 
@@ -32,36 +33,6 @@ std::vector<fs::path> sortedImages(const fs::path& dir) {
     return files;
 }
 
-// Decodes, resizes (shorter side), centre-crops; returns 3 x H x W in 0..1.
-Result<torch::Tensor> decode(const fs::path& file, const ImageOptions& opt) {
-    auto bytes = readInputFile(file.string(), "image");
-    if (!bytes) return bytes.error();
-    if (bytes.value().size() > size_t(std::numeric_limits<int>::max())) return invalidInput("image file too large: " + file.string());
-    int w = 0, h = 0, n = 0;
-    unsigned char* pixels = stbi_load_from_memory(bytes.value().data(), int(bytes.value().size()), &w, &h, &n, 3);
-    if (!pixels) return invalidInput("cannot decode image " + file.string() + ": " + stbi_failure_reason());
-    std::vector<unsigned char> rgb(pixels, pixels + static_cast<size_t>(w) * h * 3);
-    stbi_image_free(pixels);
-    if (opt.resize > 0 && std::min(w, h) != opt.resize) {
-        const double s = double(opt.resize) / std::min(w, h);
-        const int nw = std::max(1, int(std::lround(w * s))), nh = std::max(1, int(std::lround(h * s)));
-        std::vector<unsigned char> out(static_cast<size_t>(nw) * nh * 3);
-        stbir_resize_uint8(rgb.data(), w, h, 0, out.data(), nw, nh, 0, 3);
-        rgb.swap(out);
-        w = nw;
-        h = nh;
-    }
-    auto t = torch::from_blob(rgb.data(), {h, w, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32) / 255.0;
-    if (opt.crop > 0) {
-        if (w < opt.crop || h < opt.crop)
-            return invalidInput("image " + file.string() + " (" + std::to_string(w) + "x" + std::to_string(h) +
-                                ") is smaller than the crop size " + std::to_string(opt.crop));
-        const int top = (h - opt.crop) / 2, left = (w - opt.crop) / 2;
-        t = t.slice(1, top, top + opt.crop).slice(2, left, left + opt.crop);
-    }
-    return t.contiguous();
-}
-
 Result<ImageSet> loadFolder(const fs::path& dir, const ImageOptions& opt) {
     ImageSet set;
     std::vector<std::pair<fs::path, int64_t>> files;
@@ -84,7 +55,9 @@ Result<ImageSet> loadFolder(const fs::path& dir, const ImageOptions& opt) {
     std::vector<torch::Tensor> images;
     std::vector<int64_t> labels;
     for (const auto& [file, label] : files) {
-        auto img = decode(file, opt);
+        auto bytes = readInputFile(file.string(), "image");
+        if (!bytes) return bytes.error();
+        auto img = decodeImage(bytes.value(), file.string(), opt);
         if (!img) return img.error();
         if (!images.empty() && img.value().sizes() != images.front().sizes())
             return invalidInput("image " + file.string() + " has another size than " + set.info.files.front() +
@@ -127,13 +100,13 @@ Result<ImageSet> tokenInputs(const TensorBlob& blob, const std::string& path, co
     return tokenSet(ids.take(), path, opt.limit);
 }
 
-Result<ImageSet> loadSafetensorsImages(const std::string& path, const ImageOptions& opt) {
-    auto file = readSafetensors(path);
-    if (!file) return file.error();
-    auto it = file.value().tensors.find("images");
-    if (it == file.value().tensors.end()) {
-        auto tokens = file.value().tensors.find("inputs");
-        if (tokens != file.value().tensors.end() && tokens->second.dtype == DType::I64) return tokenInputs(tokens->second, path, opt);
+}  // namespace
+
+Result<ImageSet> imagesFromFile(const SafetensorsFile& file, const std::string& path, const ImageOptions& opt) {
+    auto it = file.tensors.find("images");
+    if (it == file.tensors.end()) {
+        auto tokens = file.tensors.find("inputs");
+        if (tokens != file.tensors.end() && tokens->second.dtype == DType::I64) return tokenInputs(tokens->second, path, opt);
         return invalidInput(path + ": no tensor named 'images' (float32 N x C x H x W) or 'inputs' (int64 N x T token ids)");
     }
     if (it->second.dtype != DType::F32)
@@ -150,16 +123,20 @@ Result<ImageSet> loadSafetensorsImages(const std::string& path, const ImageOptio
     if (!torch::isfinite(set.images).all().item<bool>())
         return invalidInput(path + ": 'images' contains NaN or infinite values");
     set.labels = torch::full({set.images.size(0)}, -1, torch::kInt64);
-    auto labels = file.value().tensors.find("labels");
-    if (labels != file.value().tensors.end()) {
+    auto labels = file.tensors.find("labels");
+    if (labels != file.tensors.end()) {
         auto l = blobToTensor(labels->second, path);
         if (!l) return l.error();
         if (l.value().dim() != 1 || l.value().size(0) < set.images.size(0))
             return invalidInput(path + ": 'labels' must be a vector with one label per image");
+        if (l.value().is_floating_point() || l.value().is_complex() || l.value().scalar_type() == torch::kBool)
+            return invalidInput(path + ": 'labels' must be integer class indices");
         set.labels = l.value().slice(0, 0, set.images.size(0)).to(torch::kInt64);
+        if (set.labels.lt(-1).any().item<bool>())
+            return invalidInput(path + ": 'labels' must be class indices (or -1 for unlabelled)");
     }
-    auto names = file.value().metadata.find("class_names");
-    if (names != file.value().metadata.end()) {
+    auto names = file.metadata.find("class_names");
+    if (names != file.metadata.end()) {
         std::string s = names->second, item;
         for (char c : s + ",") {
             if (c == ',') { if (!item.empty()) set.info.classNames.push_back(item); item.clear(); }
@@ -169,12 +146,60 @@ Result<ImageSet> loadSafetensorsImages(const std::string& path, const ImageOptio
     return set;
 }
 
-}  // namespace
+Result<torch::Tensor> decodeImage(const std::vector<uint8_t>& bytes, const std::string& name, const ImageOptions& opt) {
+    if (bytes.size() > size_t(std::numeric_limits<int>::max())) return invalidInput("image file too large: " + name);
+    const auto* data = bytes.data();
+    const int size = int(bytes.size());
+    // stb_image reads many more formats (PSD, HDR, PIC, GIF, TGA, PNM, BMP); only the two
+    // documented ones are let through to it, by their signatures.
+    const bool png = size >= 8 && std::memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0;
+    const bool jpeg = size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
+    if (!png && !jpeg) return invalidInput("cannot decode image " + name + ": not a PNG or JPEG file");
+    int w = 0, h = 0, n = 0;
+    // The header first: a file that claims a huge image is refused before its pixels are.
+    if (!stbi_info_from_memory(data, size, &w, &h, &n))
+        return invalidInput("cannot decode image " + name + ": " + stbi_failure_reason());
+    if (w > kMaxImageSide || h > kMaxImageSide || int64_t(w) * h > kMaxImagePixels)
+        return invalidInput("image " + name + " is " + std::to_string(w) + "x" + std::to_string(h) +
+                            " pixels, more than the limit of " + std::to_string(kMaxImagePixels) + " pixels");
+    unsigned char* pixels = stbi_load_from_memory(data, size, &w, &h, &n, 3);
+    if (!pixels) return invalidInput("cannot decode image " + name + ": " + stbi_failure_reason());
+    std::vector<unsigned char> rgb(pixels, pixels + static_cast<size_t>(w) * h * 3);
+    stbi_image_free(pixels);
+    if (opt.resize > 0 && std::min(w, h) != opt.resize) {
+        const double s = double(opt.resize) / std::min(w, h);
+        const double nwd = std::max(1.0, std::round(w * s)), nhd = std::max(1.0, std::round(h * s));
+        if (nwd > kMaxImageSide || nhd > kMaxImageSide || nwd * nhd > double(kMaxImagePixels))
+            return invalidInput("image " + name + " resized to a shorter side of " + std::to_string(opt.resize) +
+                                " would exceed the limit of " + std::to_string(kMaxImagePixels) + " pixels");
+        const int nw = int(nwd), nh = int(nhd);
+        std::vector<unsigned char> out(static_cast<size_t>(nw) * nh * 3);
+        stbir_resize_uint8(rgb.data(), w, h, 0, out.data(), nw, nh, 0, 3);
+        rgb.swap(out);
+        w = nw;
+        h = nh;
+    }
+    auto t = torch::from_blob(rgb.data(), {h, w, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32) / 255.0;
+    if (opt.crop > 0) {
+        if (w < opt.crop || h < opt.crop)
+            return invalidInput("image " + name + " (" + std::to_string(w) + "x" + std::to_string(h) +
+                                ") is smaller than the crop size " + std::to_string(opt.crop));
+        const int top = (h - opt.crop) / 2, left = (w - opt.crop) / 2;
+        t = t.slice(1, top, top + opt.crop).slice(2, left, left + opt.crop);
+    }
+    return t.contiguous();
+}
+
+static Result<ImageSet> loadImageFile(const std::string& path, const ImageOptions& options) {
+    auto file = readSafetensors(path);
+    if (!file) return file.error();
+    return imagesFromFile(file.value(), path, options);
+}
 
 Result<ImageSet> loadImages(const std::string& path, const ImageOptions& options) {
     std::error_code ec;
     if (!fs::exists(path, ec)) return invalidInput("image path not found: " + path);
-    auto set = fs::is_directory(path, ec) ? loadFolder(path, options) : loadSafetensorsImages(path, options);
+    auto set = fs::is_directory(path, ec) ? loadFolder(path, options) : loadImageFile(path, options);
     if (!set) return set;
     auto& s = set.value();
     s.info.source = path;

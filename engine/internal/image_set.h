@@ -3,6 +3,7 @@
 
 #include "engine/error.h"
 #include "engine/images.h"
+#include "engine/safetensors.h"
 
 namespace cx::engine {
 
@@ -17,6 +18,14 @@ struct ImageSet {
 /// key `images` (N x C x H x W float32, optional `labels` int64). InvalidInput names the file
 /// at fault: unreadable image, mixed sizes without resize/crop, wrong key, dtype or rank, NaN.
 Result<ImageSet> loadImages(const std::string& path, const ImageOptions& options);
+
+/// One PNG or JPEG file's bytes decoded to 3 x H x W in 0..1: resized (shorter side) and
+/// centre-cropped as `options` say. Images beyond kMaxImagePixels are refused from the header.
+Result<torch::Tensor> decodeImage(const std::vector<uint8_t>& bytes, const std::string& name, const ImageOptions& options);
+
+/// The inputs in a parsed safetensors file: `images` (float32 N x C x H x W, finite; optional
+/// integer `labels`) or `inputs` (int64 N x T token ids, none negative).
+Result<ImageSet> imagesFromFile(const SafetensorsFile& file, const std::string& path, const ImageOptions& options);
 
 /// Token ids (N x T int64) as an input set, first `limit` rows when limit > 0; no labels.
 ImageSet tokenSet(torch::Tensor ids, const std::string& source, int64_t limit);

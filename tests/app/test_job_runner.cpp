@@ -3,12 +3,17 @@
 #include <stdexcept>
 #include <thread>
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
+#include <QImage>
+#include <QTemporaryDir>
 #include <QThread>
 
 #include <gtest/gtest.h>
 
 #include "app/gui/job_runner.h"
+#include "engine/pruning.h"
 #include "wait.h"
 
 using cx::app::JobRunner;
@@ -134,4 +139,42 @@ TEST(JobRunner, AThrowingJobFinishesWithItsErrorNotACrash) {
                  [](std::any& r) -> QString { return QString::number(std::any_cast<double>(r)); });  // the wrong type
     ASSERT_TRUE(waitUntil([&] { return finished; }));
     EXPECT_TRUE(error.contains("unexpected failure")) << error.toStdString();
+}
+
+// Cancel ends a job whose model's forward never ends (tests/data/bad/endless.pt loops forever
+// between its two convolutions): the engine's cancel points stop it at the loop's next turn.
+TEST(JobRunner, CancelEndsAModelForwardThatNeverEnds) {
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    for (int i = 0; i < 2; ++i) {
+        QImage image(8, 8, QImage::Format_RGB888);
+        image.fill(QColor(40 * i, 90, 200));
+        ASSERT_TRUE(image.save(dir.filePath(QStringLiteral("%1.png").arg(i))));
+    }
+    cx::engine::ScoreRequest request;
+    request.model = std::string(CX_TEST_DATA) + "/bad/endless.pt";
+    request.images = dir.path().toStdString();
+    request.imageOptions.resize = 0;
+    request.imageOptions.crop = 0;
+    request.target = "b:1";
+    request.out = dir.filePath(QStringLiteral("never.safetensors")).toStdString();
+    JobRunner runner;
+    std::atomic<bool> started{false};
+    bool onDoneCalled = false, cancelledSeen = false;
+    const int id = runner.start("score", "score", [&](JobContext& job) -> std::any {
+        started = true;
+        return cx::engine::runScore(request, job).ok();
+    }, [&](std::any&) -> QString { onDoneCalled = true; return {}; });
+    QObject::connect(&runner, &JobRunner::jobFinished, [&](int, bool cancelled, const QString&) { cancelledSeen = cancelled; });
+    ASSERT_TRUE(waitUntil([&] { return started.load(); }));
+    QThread::msleep(1500);  // loading done, the forward inside its loop
+    ASSERT_TRUE(runner.isActive(id));
+    QElapsedTimer t;
+    t.start();
+    runner.cancel(id);
+    ASSERT_TRUE(waitUntil([&] { return !runner.isActive(id); }, 10000));
+    EXPECT_LT(t.elapsed(), 2000);
+    EXPECT_TRUE(cancelledSeen);
+    EXPECT_FALSE(onDoneCalled);
+    EXPECT_FALSE(QFileInfo::exists(QString::fromStdString(request.out)));
 }

@@ -1,9 +1,15 @@
 // Probed, truncated forward passes and weight substitution (the mask overlay), checked against
 // independent computations with plain torch ops on the same parameters.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
 #include <torch/torch.h>
 
+#include "engine/internal/cancel_points.h"
 #include "engine/internal/forward_plan.h"
+#include "engine/internal/guard.h"
 #include "engine/internal/model_impl.h"
 #include "engine/model.h"
 #include "test_util.h"
@@ -154,4 +160,60 @@ TEST(ForwardPlan, ProbesOnTheGpuMatchTheCpu_CUDA) {
     EXPECT_TRUE(gpu.probes[0].is_cuda());
     EXPECT_TRUE(torch::allclose(gpu.probes[0].cpu(), cpu.probes[0], 1e-4, 1e-5));
     EXPECT_TRUE(torch::allclose(gpu.modelOutput.toTensor().cpu(), cpu.modelOutput.toTensor(), 1e-4, 1e-5));
+}
+
+// A forward whose loop never ends (tests/data/bad/endless.pt: `while i >= 0`) ends at its next
+// loop turn once the thread's job is interrupted, as a cancellation, and soon.
+TEST(ForwardPlan, AnEndlessLoopEndsWhenTheJobIsInterrupted) {
+    auto m = Model::load(std::string(CX_TEST_DATA) + "/bad/endless.pt");
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const auto& layers = m.value()->summary().layers;
+    ASSERT_EQ(layers.size(), 2u);
+    auto forward = plan(*m.value(), {{1, ProbeSide::Output}}, false);
+    auto token = std::make_shared<CancelToken>();
+    const ThreadCancelScope scope(token);
+    std::thread interrupter([token] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        token->interrupt();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    auto result = guarded<int>("endless", [&]() -> Result<int> {
+        forward.run({torch::randn({1, 3, 8, 8})});
+        return 0;
+    });
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    interrupter.join();
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, ErrorCode::Cancelled) << result.error().message;
+    EXPECT_GE(seconds, 0.29);
+    EXPECT_LT(seconds, 10.0);
+}
+
+// The cancel point at the head of a loop body changes nothing the loop computes; a cancelled
+// (not interrupted) token, or none, lets the forward run to its end.
+TEST(ForwardPlan, CancelPointsLeaveLoopsComputingTheSame) {
+    torch::manual_seed(11);
+    torch::jit::Module net("Looping");
+    net.register_parameter("weight", torch::randn({4, 3, 3, 3}), false);
+    net.register_parameter("bias", torch::randn({4}), false);
+    net.define(R"(
+def forward(self, x):
+    y = torch.conv2d(x, self.weight, self.bias)
+    for i in range(x.size(0)):
+        y = y * 0.5 + float(i)
+    return y
+)");
+    const std::string path = cx::test::tempDir() + "/looping.pt";
+    net.save(path);
+    auto m = Model::load(path);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    auto g = m.value()->impl().graph->copy();
+    EXPECT_EQ(addCancelPoints(*g), 1);
+    auto x = torch::randn({3, 3, 8, 8});
+    auto token = std::make_shared<CancelToken>();
+    token->cancel();  // a Stop, not a Cancel: the forward still completes
+    const ThreadCancelScope scope(token);
+    auto out = plan(*m.value(), {{0, ProbeSide::Output}}, true).run({x});
+    torch::NoGradGuard noGrad;
+    EXPECT_TRUE(torch::equal(out.modelOutput.toTensor(), net.forward({x}).toTensor()));
 }
