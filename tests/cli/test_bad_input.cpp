@@ -56,7 +56,8 @@ const Files& files() {
         EXPECT_EQ(cxtest::runCx("demo images --count 6 --seed 1 --out " + f.images).code, 0);
         EXPECT_EQ(cxtest::runCx("score " + model("chain") + " --images " + f.images + " --target features.5:1 --out " + f.scores).code, 0);
         EXPECT_EQ(cxtest::runCx("prune " + model("chain") + " --scores " + f.scores + " --sparsity 0.5 --out " + f.mask).code, 0);
-        // 6 images of 3 x 16 x 16 with labels 0..5: a task the chain model (7 classes) takes whole.
+        // 6 images of 3 x 16 x 16 with labels 0..5: inputs the chain model takes (its 3 outputs do
+// not cover the labels: a task that does not fit).
         f.small = f.dir + "/small.safetensors";
         {
             std::string pixels(6 * 3 * 16 * 16 * 4, '\0'), labels;
@@ -232,4 +233,69 @@ TEST(BadInput, AnEndlessForwardIsBoundedByTimeout) {
     EXPECT_NE(r.err.find("did not finish within 2 s (--timeout)"), std::string::npos) << r.err;
     EXPECT_EQ(std::distance(fs::directory_iterator(f.dir), fs::directory_iterator()), before);
     expectRefused("inspect " + model("chain") + " --timeout 0", "--timeout expects whole seconds");
+}
+
+// Values that mean nothing where a number must mean something: float class labels, NaN task
+// inputs, NaN mask logits; images whose header claims more pixels than the limit; resize and
+// crop sizes past it.
+TEST(BadInput, ValuesThatMeanNothingInTasksMasksAndImages) {
+    const auto& f = files();
+    const std::string dir = f.dir;
+    const std::string out = " --out " + dir + "/never.safetensors";
+    auto [header, data] = readRaw(f.small);
+    const uint64_t pixelBytes = header["images"]["data_offsets"][1];
+    const std::string floatLabels = dir + "/float_labels.safetensors";
+    {
+        auto h = header;
+        h["labels"] = {{"dtype", "F32"}, {"shape", {6}}, {"data_offsets", {pixelBytes, pixelBytes + 24}}};
+        writeRaw(floatLabels, h, data.substr(0, pixelBytes) + std::string(24, '\0'));
+    }
+    expectRefused("train-mask " + model("chain") + " --task " + floatLabels + out, "integer class or token indices");
+    expectRefused("score " + model("chain") + " --images " + floatLabels + " --target features.5:1" + out,
+                  "'labels' must be integer class indices");
+    const std::string nanTask = dir + "/nan_task.safetensors";
+    {
+        auto d = data;
+        const float nan = std::nanf("");
+        d.replace(4, 4, reinterpret_cast<const char*>(&nan), 4);
+        writeRaw(nanTask, header, d);
+    }
+    expectRefused("train-mask " + model("chain") + " --task " + nanTask + out, "'images' holds NaN or infinite values");
+    // A learned mask whose logits hold a NaN.
+    const std::string learned = dir + "/learned.safetensors", nanLogits = dir + "/nan_logits.safetensors";
+    const std::string threeClasses = dir + "/three_classes.safetensors";  // chain has 3 outputs
+    {
+        std::string labels;
+        for (int64_t i = 0; i < 6; ++i) {
+            const int64_t label = i % 3;
+            labels.append(reinterpret_cast<const char*>(&label), 8);
+        }
+        writeRaw(threeClasses, header, data.substr(0, pixelBytes) + labels);
+    }
+    const auto trained = cxtest::runCx("train-mask " + model("chain") + " --task " + threeClasses + " --epochs 1 --out " + learned);
+    ASSERT_EQ(trained.code, 0) << trained.err;
+    {
+        auto [h, d] = readRaw(learned);
+        const uint64_t at = h["logit/features.0.weight"]["data_offsets"][0];
+        const float nan = std::nanf("");
+        d.replace(at, 4, reinterpret_cast<const char*>(&nan), 4);
+        writeRaw(nanLogits, h, d);
+    }
+    expectRefused("evaluate " + model("chain") + " --mask " + nanLogits + " --task " + threeClasses, "logit/features.0.weight holds NaN");
+    // An image folder with a PNG whose header claims 10000 x 10000 pixels.
+    const std::string folder = dir + "/huge_png";
+    fs::create_directory(folder);
+    {
+        std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+        for (uint32_t v : {10000u, 10000u})
+            for (int shift = 24; shift >= 0; shift -= 8) png.push_back(char(v >> shift));
+        png += std::string("\x08\x02\0\0\0\0\0\0\0", 9);
+        std::ofstream(folder + "/a.png", std::ios::binary) << png;
+    }
+    expectRefused("score " + model("chain") + " --images " + folder + " --target features.5:1" + out, "more than the limit");
+    fs::remove_all(folder);
+    for (const std::string& option : {"--resize 99999", "--crop 4294967520", "--resize -3"})
+        expectRefused("score " + model("chain") + " --images " + f.images + " --target features.5:1 " + option + out,
+                      "must be 0 (none) or a side of at most 16384 pixels");
+    for (const auto& file : {floatLabels, nanTask, threeClasses, learned, nanLogits}) fs::remove(file);
 }

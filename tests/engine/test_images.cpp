@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/file_read.h"
 #include "engine/internal/image_set.h"
 #include "engine/internal/tensor_io.h"
 #include "engine/safetensors.h"
@@ -112,4 +113,68 @@ TEST(Images, SafetensorsErrors) {
     auto nan = torch::zeros({1, 3, 2, 2});
     nan[0][1][1][1] = std::nanf("");
     EXPECT_NE(write("nan.safetensors", "images", nan).find("NaN"), std::string::npos);
+}
+
+namespace {
+
+// A PNG that is only a signature and an IHDR chunk claiming width x height (no pixels): what a
+// decoder reads first. CRCs are not checked by the header read.
+std::vector<uint8_t> pngHeader(uint32_t width, uint32_t height) {
+    std::vector<uint8_t> b = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+    for (uint32_t v : {width, height})
+        for (int shift = 24; shift >= 0; shift -= 8) b.push_back(uint8_t(v >> shift));
+    for (uint8_t v : {8, 2, 0, 0, 0}) b.push_back(v);  // 8-bit RGB, no interlace
+    for (int i = 0; i < 4; ++i) b.push_back(0);      // CRC
+    return b;
+}
+
+std::string decodeError(const std::vector<uint8_t>& bytes, const ImageOptions& options) {
+    auto r = decodeImage(bytes, "x.png", options);
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? std::string() : r.error().message;
+}
+
+}  // namespace
+
+// A header claiming a huge image is refused before the decoder allocates its pixels; so is a
+// resize that would make one, and any file that is not PNG or JPEG by its signature.
+TEST(Images, HugeOrForeignImagesAreRefusedBeforeDecoding) {
+    EXPECT_NE(decodeError(pngHeader(10000, 10000), raw()).find("10000x10000 pixels, more than the limit of 67108864"),
+              std::string::npos);
+    // stb_image's own header check (3 x 10^10 bytes is past its 2^30) refuses this one first.
+    EXPECT_NE(decodeError(pngHeader(100000, 100000), raw()).find("cannot decode image x.png"), std::string::npos);
+    EXPECT_NE(decodeError(pngHeader(20000, 10), raw()).find("20000x10 pixels"), std::string::npos);
+    const std::string dir = cx::test::tempDir();
+    ASSERT_TRUE(savePng(dir + "/small.png", gradientImage(4, 6, 0.1f)).ok());
+    auto bytes = readInputFile(dir + "/small.png", "image");
+    ASSERT_TRUE(bytes.ok());
+    ImageOptions grow = raw();
+    grow.resize = 9000;  // 4 x 6 -> 9000 x 13500
+    EXPECT_NE(decodeError(bytes.value(), grow).find("would exceed the limit"), std::string::npos);
+    grow.resize = 8;
+    auto fits = decodeImage(bytes.value(), "small.png", grow);
+    ASSERT_TRUE(fits.ok()) << fits.error().message;
+    EXPECT_EQ(fits.value().sizes(), (std::vector<int64_t>{3, 8, 12}));
+    const std::vector<uint8_t> bmp = {'B', 'M', 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0, 0x28, 0, 0, 0};
+    EXPECT_NE(decodeError(bmp, raw()).find("not a PNG or JPEG file"), std::string::npos);
+}
+
+// Labels in an image file are integer class indices (or -1); floats and other negatives are
+// refused rather than truncated.
+TEST(Images, LabelsMustBeClassIndices) {
+    const std::string dir = cx::test::tempDir();
+    auto load = [&](const torch::Tensor& labels) {
+        SafetensorsFile f;
+        f.tensors["images"] = tensorToBlob(torch::zeros({2, 3, 2, 2}));
+        f.tensors["labels"] = tensorToBlob(labels);
+        EXPECT_TRUE(writeSafetensors(dir + "/l.safetensors", f).ok());
+        return loadImages(dir + "/l.safetensors", raw());
+    };
+    EXPECT_TRUE(load(torch::tensor({1, -1}, torch::kInt64)).ok());
+    auto floats = load(torch::tensor({0.5f, 1.0f}));
+    ASSERT_FALSE(floats.ok());
+    EXPECT_NE(floats.error().message.find("'labels' must be integer class indices"), std::string::npos);
+    auto negative = load(torch::tensor({0, -2}, torch::kInt64));
+    ASSERT_FALSE(negative.ok());
+    EXPECT_NE(negative.error().message.find("or -1 for unlabelled"), std::string::npos);
 }
