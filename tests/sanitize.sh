@@ -13,7 +13,7 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
     -DCX_BUILD_GUI=OFF -DCX_BUILD_BENCH=OFF -DCX_SANITIZE=address,undefined > /dev/null
 fi
 cmake --build "$build" -j "${CX_JOBS:-$(nproc)}" --target cx cx_engine_tests cx_cli_tests
-export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:suppressions=$here/sanitize.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$here/sanitize.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="abort_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 cd "$build"

@@ -1,16 +1,14 @@
 #include "engine/internal/image_set.h"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
-#include <limits>
 
-#include <stb_image.h>
 #include <stb_image_resize.h>
 #include <stb_image_write.h>
 
 #include "engine/atomic_file.h"
 #include "engine/file_read.h"
+#include "engine/internal/image_codec.h"
 #include "engine/internal/tensor_io.h"
 #include "engine/safetensors.h"
 
@@ -147,25 +145,10 @@ Result<ImageSet> imagesFromFile(const SafetensorsFile& file, const std::string& 
 }
 
 Result<torch::Tensor> decodeImage(const std::vector<uint8_t>& bytes, const std::string& name, const ImageOptions& opt) {
-    if (bytes.size() > size_t(std::numeric_limits<int>::max())) return invalidInput("image file too large: " + name);
-    const auto* data = bytes.data();
-    const int size = int(bytes.size());
-    // stb_image reads many more formats (PSD, HDR, PIC, GIF, TGA, PNM, BMP); only the two
-    // documented ones are let through to it, by their signatures.
-    const bool png = size >= 8 && std::memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0;
-    const bool jpeg = size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
-    if (!png && !jpeg) return invalidInput("cannot decode image " + name + ": not a PNG or JPEG file");
-    int w = 0, h = 0, n = 0;
-    // The header first: a file that claims a huge image is refused before its pixels are.
-    if (!stbi_info_from_memory(data, size, &w, &h, &n))
-        return invalidInput("cannot decode image " + name + ": " + stbi_failure_reason());
-    if (w > kMaxImageSide || h > kMaxImageSide || int64_t(w) * h > kMaxImagePixels)
-        return invalidInput("image " + name + " is " + std::to_string(w) + "x" + std::to_string(h) +
-                            " pixels, more than the limit of " + std::to_string(kMaxImagePixels) + " pixels");
-    unsigned char* pixels = stbi_load_from_memory(data, size, &w, &h, &n, 3);
-    if (!pixels) return invalidInput("cannot decode image " + name + ": " + stbi_failure_reason());
-    std::vector<unsigned char> rgb(pixels, pixels + static_cast<size_t>(w) * h * 3);
-    stbi_image_free(pixels);
+    auto decoded = decodePngOrJpeg(bytes, name);
+    if (!decoded) return decoded.error();
+    std::vector<unsigned char> rgb = std::move(decoded.value().pixels);
+    int w = decoded.value().width, h = decoded.value().height;
     if (opt.resize > 0 && std::min(w, h) != opt.resize) {
         const double s = double(opt.resize) / std::min(w, h);
         const double nwd = std::max(1.0, std::round(w * s)), nhd = std::max(1.0, std::round(h * s));

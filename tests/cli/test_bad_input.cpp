@@ -282,16 +282,10 @@ TEST(BadInput, ValuesThatMeanNothingInTasksMasksAndImages) {
         writeRaw(nanLogits, h, d);
     }
     expectRefused("evaluate " + model("chain") + " --mask " + nanLogits + " --task " + threeClasses, "logit/features.0.weight holds NaN");
-    // An image folder with a PNG whose header claims 10000 x 10000 pixels.
+    // An image folder with a PNG whose header claims 10000 x 10000 pixels (and has no pixels).
     const std::string folder = dir + "/huge_png";
     fs::create_directory(folder);
-    {
-        std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
-        for (uint32_t v : {10000u, 10000u})
-            for (int shift = 24; shift >= 0; shift -= 8) png.push_back(char(v >> shift));
-        png += std::string("\x08\x02\0\0\0\0\0\0\0", 9);
-        std::ofstream(folder + "/a.png", std::ios::binary) << png;
-    }
+    fs::copy_file(std::string(CX_TEST_DATA) + "/bad/huge_header.png", folder + "/a.png");
     expectRefused("score " + model("chain") + " --images " + folder + " --target features.5:1" + out, "more than the limit");
     fs::remove_all(folder);
     for (const std::string& option : {"--resize 99999", "--crop 4294967520", "--resize -3"})

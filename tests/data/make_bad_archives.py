@@ -8,7 +8,9 @@ From the committed tests/data/models/tiny_mlp.pt it writes into tests/data/bad/:
 - zip_bomb.pt: the same archive with one more record whose directory entry says it unpacks to
   4 GiB (what a zip bomb looks like to the reader, without shipping one);
 - endless.pt: a scripted model whose forward loops (practically) forever between two
-  convolutions, for --timeout.
+  convolutions, for --timeout and for Cancel;
+- huge_header.png / wide_header.png: a PNG signature and a valid IHDR chunk claiming 10000 x 10000
+  (past the pixel limit) and 20000 x 10 (past the side limit) pixels, and nothing else.
 """
 import os
 import struct
@@ -67,8 +69,18 @@ def endless():
     torch.jit.script(Endless()).save(os.path.join(OUT, "endless.pt"))
 
 
+def png_header(name, width, height):
+    import zlib
+
+    ihdr = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr))
+    open(os.path.join(OUT, name), "wb").write(b"\x89PNG\r\n\x1a\n" + chunk)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
+    png_header("huge_header.png", 10000, 10000)
+    png_header("wide_header.png", 20000, 10)
     short_storage()
     zip_bomb()
     endless()

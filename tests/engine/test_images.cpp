@@ -117,15 +117,10 @@ TEST(Images, SafetensorsErrors) {
 
 namespace {
 
-// A PNG that is only a signature and an IHDR chunk claiming width x height (no pixels): what a
-// decoder reads first. CRCs are not checked by the header read.
-std::vector<uint8_t> pngHeader(uint32_t width, uint32_t height) {
-    std::vector<uint8_t> b = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
-    for (uint32_t v : {width, height})
-        for (int shift = 24; shift >= 0; shift -= 8) b.push_back(uint8_t(v >> shift));
-    for (uint8_t v : {8, 2, 0, 0, 0}) b.push_back(v);  // 8-bit RGB, no interlace
-    for (int i = 0; i < 4; ++i) b.push_back(0);      // CRC
-    return b;
+std::vector<uint8_t> badFile(const std::string& name) {
+    auto bytes = readInputFile(std::string(CX_TEST_DATA) + "/bad/" + name, "image");
+    EXPECT_TRUE(bytes.ok());
+    return bytes.ok() ? bytes.value() : std::vector<uint8_t>{};
 }
 
 std::string decodeError(const std::vector<uint8_t>& bytes, const ImageOptions& options) {
@@ -137,13 +132,13 @@ std::string decodeError(const std::vector<uint8_t>& bytes, const ImageOptions& o
 }  // namespace
 
 // A header claiming a huge image is refused before the decoder allocates its pixels; so is a
-// resize that would make one, and any file that is not PNG or JPEG by its signature.
+// resize that would make one, any file that is not PNG or JPEG by its signature, and a file that
+// ends inside its image.
 TEST(Images, HugeOrForeignImagesAreRefusedBeforeDecoding) {
-    EXPECT_NE(decodeError(pngHeader(10000, 10000), raw()).find("10000x10000 pixels, more than the limit of 67108864"),
+    // tests/data/bad/*_header.png: a signature and an IHDR chunk, no pixels (make_bad_archives.py).
+    EXPECT_NE(decodeError(badFile("huge_header.png"), raw()).find("10000x10000 pixels, more than the limit of 67108864"),
               std::string::npos);
-    // stb_image's own header check (3 x 10^10 bytes is past its 2^30) refuses this one first.
-    EXPECT_NE(decodeError(pngHeader(100000, 100000), raw()).find("cannot decode image x.png"), std::string::npos);
-    EXPECT_NE(decodeError(pngHeader(20000, 10), raw()).find("20000x10 pixels"), std::string::npos);
+    EXPECT_NE(decodeError(badFile("wide_header.png"), raw()).find("20000x10 pixels"), std::string::npos);
     const std::string dir = cx::test::tempDir();
     ASSERT_TRUE(savePng(dir + "/small.png", gradientImage(4, 6, 0.1f)).ok());
     auto bytes = readInputFile(dir + "/small.png", "image");
@@ -157,6 +152,9 @@ TEST(Images, HugeOrForeignImagesAreRefusedBeforeDecoding) {
     EXPECT_EQ(fits.value().sizes(), (std::vector<int64_t>{3, 8, 12}));
     const std::vector<uint8_t> bmp = {'B', 'M', 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0, 0x28, 0, 0, 0};
     EXPECT_NE(decodeError(bmp, raw()).find("not a PNG or JPEG file"), std::string::npos);
+    auto cut = bytes.value();
+    cut.resize(cut.size() / 2);
+    EXPECT_NE(decodeError(cut, raw()).find("cannot decode image x.png"), std::string::npos);
 }
 
 // Labels in an image file are integer class indices (or -1); floats and other negatives are
@@ -177,4 +175,28 @@ TEST(Images, LabelsMustBeClassIndices) {
     auto negative = load(torch::tensor({0, -2}, torch::kInt64));
     ASSERT_FALSE(negative.ok());
     EXPECT_NE(negative.error().message.find("or -1 for unlabelled"), std::string::npos);
+}
+
+// The decoder gives exactly PIL's convert("RGB") pixels for the encodings researchers' folders
+// hold (tests/data/make_test_images.py): JPEG at two chroma subsamplings and grey, PNG RGB, RGBA
+// (alpha dropped), palette with transparency, grey and grey + alpha; 16-bit PNG keeps the high byte.
+TEST(Images, DecodedPixelsEqualPils) {
+    const std::string dir = std::string(CX_TEST_DATA) + "/images/";
+    auto expected = readSafetensors(dir + "pil_rgb.safetensors");
+    ASSERT_TRUE(expected.ok()) << expected.error().message;
+    int compared = 0;
+    for (const auto& [name, blob] : expected.value().tensors) {
+        auto want = blobToTensor(blob, name).take();
+        auto bytes = readInputFile(dir + (name == "grey16_high" ? "grey16.png" : name), "image");
+        ASSERT_TRUE(bytes.ok()) << name;
+        auto got = decodeImage(bytes.value(), name, raw());
+        ASSERT_TRUE(got.ok()) << name << ": " << got.error().message;
+        auto pixels = (got.value() * 255).round().permute({1, 2, 0});  // H x W x 3, 0..255
+        if (name == "grey16_high") want = want.unsqueeze(2).expand({-1, -1, 3});
+        ASSERT_EQ(pixels.sizes(), want.sizes()) << name;
+        EXPECT_TRUE(torch::equal(pixels, want)) << name << ": max difference "
+                                                << (pixels - want).abs().max().item<float>();
+        ++compared;
+    }
+    EXPECT_EQ(compared, 9);
 }
