@@ -28,7 +28,9 @@ for target in "${targets[@]}"; do
   echo "fuzz_$target: ${seconds}s" >&2
   log="$work.log"
   status=0
-  "$build/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$build/crash-$target-" "$work" \
+  supp="$here/../sanitize.supp"
+  [[ -f "$here/$target.supp" ]] && supp="$here/$target.supp"
+  LSAN_OPTIONS="suppressions=$supp" "$build/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$build/crash-$target-" "$work" \
     > "$log" 2>&1 || status=$?
   grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)" "$log" >&2 || true
   if [[ $status -ne 0 ]]; then tail -n 40 "$log" >&2; fi
