@@ -11,6 +11,7 @@ From the committed tests/data/models/tiny_mlp.pt it writes into tests/data/bad/:
   convolutions, for --timeout and for Cancel;
 - huge_header.png / wide_header.png: a PNG signature and a valid IHDR chunk claiming 10000 x 10000
   (past the pixel limit) and 20000 x 10 (past the side limit) pixels, and nothing else.
+(stb_huffman_overflow.jpg beside them is not made here: fuzz_image found it, see test_images.cpp.)
 """
 import os
 import struct

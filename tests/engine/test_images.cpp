@@ -152,6 +152,9 @@ TEST(Images, HugeOrForeignImagesAreRefusedBeforeDecoding) {
     EXPECT_EQ(fits.value().sizes(), (std::vector<int64_t>{3, 8, 12}));
     const std::vector<uint8_t> bmp = {'B', 'M', 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0, 0x28, 0, 0, 0};
     EXPECT_NE(decodeError(bmp, raw()).find("not a PNG or JPEG file"), std::string::npos);
+    // Found by fuzz_image: a JPEG whose huffman table lists more than 256 codes, on which
+    // stb_image 2.27 (the decoder before libjpeg-turbo) wrote past its table.
+    EXPECT_NE(decodeError(badFile("stb_huffman_overflow.jpg"), raw()).find("Bogus Huffman table definition"), std::string::npos);
     auto cut = bytes.value();
     cut.resize(cut.size() / 2);
     EXPECT_NE(decodeError(cut, raw()).find("cannot decode image x.png"), std::string::npos);
