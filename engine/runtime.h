@@ -20,6 +20,13 @@ bool setDeviceChoice(const std::string& choice);
 /// Whether a CUDA device can be used at all (what "auto" would pick).
 bool cudaAvailable();
 
+/// Model files are first opened by `cxBinary inspect FILE` in a child process, and a file that
+/// crashes LibTorch's reader there is refused with the reason instead of being read in this
+/// process (engine/internal/model_probe.h). cx and the GUI set it to the cx binary; "" turns
+/// it off. Ignored in a process whose environment has CX_NO_MODEL_PROBE (the prober itself).
+void setModelProber(const std::string& cxBinary);
+constexpr const char* kNoProbeVariable = "CX_NO_MODEL_PROBE";
+
 /// A line for status bars and logs, e.g. "CPU, 2 threads" or "CUDA: NVIDIA H100 (80 GiB)".
 std::string deviceDescription();
 

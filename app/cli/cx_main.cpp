@@ -10,6 +10,7 @@
 
 #include "app/cli/commands.h"
 #include "engine/parse_number.h"
+#include "engine/runtime.h"
 
 namespace {
 
@@ -115,6 +116,14 @@ int runCommand(int argc, char** argv) {
 // The one boundary for the command line: whatever escapes a command is an error line, never an
 // abort (engine calls return errors; this catches what a library might still throw).
 int main(int argc, char** argv) {
+    // Model files are opened by a child `cx inspect` first, so a file that crashes LibTorch's
+    // reader is refused with the reason (engine/runtime.h).
+    char self[4096];
+    const ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (length > 0) {
+        self[length] = '\0';
+        cx::engine::setModelProber(self);
+    }
     try {
         return runCommand(argc, argv);
     } catch (const std::bad_alloc&) {

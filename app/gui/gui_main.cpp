@@ -9,6 +9,7 @@
 
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
+#include "engine/runtime.h"
 
 namespace {
 
@@ -71,6 +72,10 @@ int main(int argc, char** argv) {
     Q_INIT_RESOURCE(resources);  // the .qrc lives in the cx_gui static library
     describeApplication();
     QApplication::setDesktopFileName(QStringLiteral("circuit-explorer"));
+    // Model files are opened by `cx inspect` in a child process first (cx is installed beside
+    // the GUI), so a file that crashes LibTorch's reader is refused, not a crash of the GUI.
+    const QString cx = QCoreApplication::applicationDirPath() + QStringLiteral("/cx");
+    if (QFileInfo(cx).isExecutable()) cx::engine::setModelProber(cx.toStdString());
     QCommandLineParser parser;
     describeCommandLine(parser);
     parser.process(app);

@@ -8,11 +8,13 @@
 #include <vector>
 
 #include <c10/core/CPUAllocator.h>
+#include <torch/csrc/jit/frontend/error_report.h>
 #include <torch/csrc/jit/ir/ir.h>
 
 #include "engine/file_read.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/model_impl.h"
+#include "engine/internal/model_probe.h"
 #include "engine/zip_directory.h"
 
 namespace cx::engine {
@@ -117,6 +119,7 @@ Status checkArchiveSize(const std::string& path) {
 
 Result<torch::jit::Module> loadCheckedArchive(const std::string& path) {
     if (auto size = checkArchiveSize(path); !size) return size.error();
+    if (auto probed = probeModelFile(path); !probed) return probed.error();
     // One load at a time: the recording allocator is process-wide while it is installed.
     static std::mutex loading;
     std::lock_guard<std::mutex> lock(loading);
@@ -136,6 +139,14 @@ Result<torch::jit::Module> loadCheckedArchive(const std::string& path) {
         const Recording recording;
         try {
             module = torch::jit::load(path, torch::kCPU);
+        } catch (const torch::jit::ErrorReport& e) {
+            // Formatting a source-located report can itself throw inside what() (noexcept:
+            // std::terminate) on a crafted archive, so only the prober process formats it; here
+            // its line is reused.
+            if (isModelProber()) return invalidInput("not a readable TorchScript model (" + errorReason(e.what()) + "): " + path);
+            const std::string probed = probedError(path);
+            if (!probed.empty()) return invalidInput(probed.rfind("error: ", 0) == 0 ? probed.substr(7) : probed);
+            return invalidInput("not a readable TorchScript model (its TorchScript code does not compile here): " + path);
         } catch (const std::exception& e) {
             return invalidInput("not a readable TorchScript model (" + errorReason(e.what()) + "): " + path);
         }

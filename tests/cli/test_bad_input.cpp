@@ -293,3 +293,23 @@ TEST(BadInput, ValuesThatMeanNothingInTasksMasksAndImages) {
                       "must be 0 (none) or a side of at most 16384 pixels");
     for (const auto& file : {floatLabels, nanTask, threeClasses, learned, nanLogits}) fs::remove(file);
 }
+
+// A file on which LibTorch's own reader misbehaves (tests/data/bad/parser_crash.pt, found by
+// fuzz_archive: its TorchScript source sends ScriptTypeParser::parseClassConstant through a
+// bad pointer; under ASan it is a SIGSEGV, in a plain build the parser may throw instead). It is
+// opened by a child `cx inspect` first, so either way it is refused with a reason, never a
+// crash (the mechanism itself: ModelProbe.* in the engine tests).
+TEST(BadInput, AnArchiveThatBreaksLibTorchsReaderIsRefused) {
+    const auto& f = files();
+    const std::string crash = std::string(CX_TEST_DATA) + "/bad/parser_crash.pt";
+    for (const std::string& cmd : {"inspect " + crash, "magnitude " + crash + " --keep 0.5 --out " + f.dir + "/never.safetensors",
+                                   "score " + crash + " --images " + f.images + " --target features.5:1 --out " + f.dir +
+                                       "/never.safetensors"})
+        expectRefused(cmd, "parser_crash.pt");
+    // tests/data/bad/report_crash.pt (also found by fuzz_archive): formatting LibTorch's error
+    // report for its source throws inside what(), which is noexcept: std::terminate. The child
+    // dies of it; cx refuses the file.
+    const std::string report = std::string(CX_TEST_DATA) + "/bad/report_crash.pt";
+    expectRefused("inspect " + report, "LibTorch's reader crashed on this file (signal 6, in a separate process)");
+    expectRefused("magnitude " + report + " --keep 0.5 --out " + f.dir + "/never.safetensors", "LibTorch's reader crashed");
+}

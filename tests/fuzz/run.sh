@@ -2,7 +2,10 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for SECONDS (default 30)
 # from its seed corpus in tests/fuzz/corpus; fails on the first crash, leak or UB report. The
 # targets on torch tensors link the engine of the main build (ENGINE_BUILD_DIR, default build/,
-# built first by dev.sh); without it only the plain readers are fuzzed.
+# built first by dev.sh); without it only the plain readers are fuzzed. fuzz_archive is not in
+# the default list: it feeds any bytes to LibTorch's own archive reader, which crashes on some
+# (the product contains those crashes in a child process: engine/internal/model_probe.h), so
+# it runs only when named: `bash tests/fuzz/run.sh 600 archive`.
 #   bash tests/fuzz/run.sh [SECONDS] [TARGET...]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,7 +15,7 @@ seconds="${1:-30}"
 targets=(safetensors zip_directory args numbers project)
 if [[ -f "$engine/engine/libcx_engine.a" ]]; then
   engine="$(cd "$engine" && pwd)"
-  targets+=(masks task image archive)
+  targets+=(masks task image)
 else
   echo "no engine build in $engine: the fuzz targets on torch tensors are skipped" >&2
   engine=""
