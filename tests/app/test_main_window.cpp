@@ -91,12 +91,12 @@ TEST(MainWindow, OpensTheDemoModel) {
     for (const auto& n : d.nodes) targets += n.target && n.id == "features.conv4:27";
     EXPECT_EQ(targets, 1);
     // Export from the window: a real SVG file, written in the background.
-    const QString svg = QDir::temp().filePath(QStringLiteral("cx_main_window_test.svg"));
+    const QString svg = QDir::temp().filePath(QStringLiteral("cx_main_window_test_%1.svg").arg(QCoreApplication::applicationPid()));
     QFile::remove(svg);
     w.exportDiagram(svg);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
     QFile file(svg);
-    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly)) << w.lastError().toStdString();
     EXPECT_TRUE(file.read(400).contains("<svg"));
     file.close();
     QFile::remove(svg);
