@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <map>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
