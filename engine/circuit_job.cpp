@@ -30,7 +30,7 @@ Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job)
         score.target = req.target;
         score.directionFile = req.directionFile;
         score.criterion = req.criterion;
-        if (req.criterion == "force") {  // FORCE's schedule runs towards this circuit's size
+        if (req.criterion == Criterion::Force) {  // FORCE's schedule runs towards this circuit's size
             score.sparsity = req.sparsity;
             score.minmax = req.minmax;
         }

@@ -16,12 +16,12 @@ struct FindCircuitRequest {
     std::string images;          // an image folder or safetensors file; empty: 256 demo shapes
     std::string target;          // LAYER:UNIT, or LAYER with directionFile
     std::string directionFile;   // coefficients over the target layer's channels (as `cx score --direction`)
-    std::string criterion = "actgrad";
-    std::string granularity = "kernel";  // or filter, weight
+    Criterion criterion = Criterion::ActGrad;
+    Granularity granularity = Granularity::Kernel;
     std::string objective = "sum-abs";
     double sparsity = 0.1;
     bool minmax = false;
-    std::string bias = "masked";       // or "pruned"
+    BiasMode bias = BiasMode::Masked;
     std::string reuseScores;           // a scores file of an earlier run with the same target and
                                        // criterion: only prune again (a new sparsity is then instant)
     std::string workDir;         // receives images.safetensors (demo shapes), scores.safetensors, mask.safetensors

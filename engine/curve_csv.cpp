@@ -13,7 +13,7 @@ std::string curveCsv(const std::vector<CurvePoint>& points) {
     csv.precision(9);
     csv << "criterion,sparsity,relevant,kept,effective_kept,effective_sparsity,disconnected,pearson,dfnorm\n";
     for (const auto& p : points)
-        csv << p.criterion << "," << p.sparsity << "," << p.relevant << "," << p.kept << "," << p.effectiveKept << ","
+        csv << nameOf(p.criterion) << "," << p.sparsity << "," << p.relevant << "," << p.kept << "," << p.effectiveKept << ","
             << effectiveSparsity(p) << "," << (p.disconnected ? 1 : 0) << "," << p.pearson << "," << p.dfnorm << "\n";
     return csv.str();
 }

@@ -9,7 +9,7 @@
 namespace cx::engine {
 namespace {
 
-constexpr const char* kAblations[] = {"none", "zero_ablate", "random_ablate", "randomly_sampled"};
+constexpr Ablation kAblations[] = {Ablation::None, Ablation::ZeroAblate, Ablation::RandomAblate, Ablation::RandomlySampled};
 
 // A child job that shares the cancel token and reports under its own stage name.
 JobContext stageJob(const JobContext& parent, const std::string& stage) {
@@ -36,7 +36,7 @@ std::string percent(double fraction) {
 std::string summaryMarkdown(const DemoSubnetworksRequest& req, const DemoSubnetworksReport& r) {
     std::ostringstream md;
     md << "# Subnetworks of the demo transformer\n\nModel: " << req.model << "  \nMasks: weight level, layers `" << req.layers
-       << "`, method " << req.method << ", lambda " << req.lambda << ", initial logit " << req.initValue << ", " << req.epochs
+       << "`, method " << nameOf(req.method) << ", lambda " << req.lambda << ", initial logit " << req.initValue << ", " << req.epochs
        << " epochs\n\n";
     md << "| mask | kept | of | on its own task (held out) | base model |\n|---|---|---|---|---|\n";
     for (const auto* m : {&r.addition, &r.multiplication})
@@ -44,7 +44,7 @@ std::string summaryMarkdown(const DemoSubnetworksRequest& req, const DemoSubnetw
            << ") | " << m->total << " | " << percent(m->accuracy) << " | " << percent(m->baseAccuracy) << " |\n";
     md << "\nExact-answer accuracy on the held-out problems:\n\n| mask | task | ablation | accuracy |\n|---|---|---|---|\n";
     for (const auto& e : r.evaluations)
-        md << "| " << e.mask << " | " << e.task << " | " << e.ablation << " | " << percent(e.accuracy)
+        md << "| " << e.mask << " | " << e.task << " | " << nameOf(e.ablation) << " | " << percent(e.accuracy)
            << (e.spread > 0 ? " +- " + percent(e.spread) : "") << " |\n";
     md << "\nOverlap per block (A = addition, B = multiplication):\n\n| block | only A | both | only B | neither | IoU |\n"
           "|---|---|---|---|---|---|\n";
@@ -68,7 +68,6 @@ Result<DemoSubnetworksReport> runDemoSubnetworks(const DemoSubnetworksRequest& r
         t.task = task;
         t.out = (std::filesystem::path(req.outDir) / (task + ".safetensors")).string();
         t.method = req.method;
-        t.granularity = "weight";
         t.layers = req.layers;
         t.lambda = req.lambda;
         t.learningRate = req.learningRate;
@@ -86,7 +85,7 @@ Result<DemoSubnetworksReport> runDemoSubnetworks(const DemoSubnetworksRequest& r
     const int total = 2 * 2 * int(std::size(kAblations));
     for (const auto& mask : tasks)
         for (const auto& task : tasks)
-            for (const char* ablation : kAblations) {
+            for (const Ablation ablation : kAblations) {
                 if (job.cancelled()) return cancelledError();
                 EvaluateRequest e;
                 e.model = req.model;
@@ -101,16 +100,16 @@ Result<DemoSubnetworksReport> runDemoSubnetworks(const DemoSubnetworksRequest& r
                 job.progress("evaluate", double(++done) / total);
             }
     const auto maskA = report.files[0], maskB = report.files[1];
-    auto layers = runOverlap(req.model, maskA, maskB, "layer");
+    auto layers = runOverlap(req.model, maskA, maskB, OverlapBy::Layer);
     if (!layers) return layers.error();
-    auto blocks = runOverlap(req.model, maskA, maskB, "block");
+    auto blocks = runOverlap(req.model, maskA, maskB, OverlapBy::Block);
     if (!blocks) return blocks.error();
     report.layerOverlap = layers.take();
     report.blockOverlap = blocks.take();
     std::ostringstream evaluation;
     evaluation << "mask,task,ablation,accuracy,spread\n";
     for (const auto& e : report.evaluations)
-        evaluation << e.mask << ',' << e.task << ',' << e.ablation << ',' << e.accuracy << ',' << e.spread << '\n';
+        evaluation << e.mask << ',' << e.task << ',' << nameOf(e.ablation) << ',' << e.accuracy << ',' << e.spread << '\n';
     const std::pair<std::string, std::string> files[] = {{"evaluation.csv", evaluation.str()},
                                                          {"overlap_layers.csv", overlapCsv("layer", report.layerOverlap)},
                                                          {"overlap_blocks.csv", overlapCsv("block", report.blockOverlap)},

@@ -8,6 +8,7 @@
 
 #include "engine/error.h"
 #include "engine/job.h"
+#include "engine/options.h"
 #include "engine/subnetworks.h"
 
 namespace cx::engine {
@@ -16,7 +17,7 @@ struct DemoSubnetworksRequest {
     std::string model;   // the demo transformer (or any model trained on the same tokens)
     std::string outDir;  // receives addition.safetensors, multiplication.safetensors, evaluation.csv,
                          // overlap_layers.csv, overlap_blocks.csv, summary.md
-    std::string method = "cs";
+    MaskMethod method = MaskMethod::ContinuousSparsification;
     std::string layers = "block*.attn.*,block*.mlp.*";
     // Chosen on the shipped model (~6-18% of the weights kept, >= 97% held out), against the
     // mean cross-entropy over a batch's 64 x 2 answer tokens: with Adam, the run that lambda
@@ -30,7 +31,8 @@ struct DemoSubnetworksRequest {
 };
 
 struct DemoEvaluation {
-    std::string mask, task, ablation;
+    std::string mask, task;
+    Ablation ablation = Ablation::None;
     double accuracy = 0.0, spread = 0.0;
 };
 

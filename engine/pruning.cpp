@@ -145,12 +145,8 @@ Result<torch::Tensor> probeOutput(const Model& model, const torch::Tensor& input
 Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out SCORES.safetensors)");
-    auto granularity = parseGranularity(req.granularity);
-    if (!granularity) return granularity.error();
-    if (granularity.value() == Granularity::Head) return invalidInput(kHeadsAreForMasks);
-    auto criterion = parseCriterion(req.criterion);
-    if (!criterion) return criterion.error();
-    if (criterion.value() == Criterion::Force && !(req.sparsity > 0.0 && req.sparsity <= 1.0))
+    if (req.granularity == Granularity::Head) return invalidInput(kHeadsAreForMasks);
+    if (req.criterion == Criterion::Force && !(req.sparsity > 0.0 && req.sparsity <= 1.0))
         return invalidInput("FORCE scores are made for one circuit size: give --sparsity S in (0, 1]");
     auto target = prepareTarget(req);
     if (!target) return target.error();
@@ -162,12 +158,12 @@ Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
     if (!images) return images.error();
     ScoreOptions options;
     options.target = target.value();
-    options.criterion = criterion.value();
+    options.criterion = req.criterion;
     options.batchSize = req.batchSize;
     options.seed = req.seed;
     options.device = defaultDevice();
-    options.granularity = granularity.value();
-    Metadata meta = {{"method", req.criterion}, {"target", target.value().text()},
+    options.granularity = req.granularity;
+    Metadata meta = {{"method", nameOf(req.criterion)}, {"target", target.value().text()},
                      {"objective", objectiveText(target.value())}, {"images_source", req.images}};
     Result<UnitScores> scores = Error{ErrorCode::Internal, "not scored"};
     if (options.criterion == Criterion::Force) {
@@ -193,7 +189,6 @@ Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
 Result<PruneReport> runPrune(const PruneRequest& req, JobContext& job) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
-    if (req.bias != "masked" && req.bias != "pruned") return invalidInput("bias mode must be masked or pruned, not '" + req.bias + "'");
     if (req.cumulative == 0.0 && !(req.sparsity >= 0.0 && req.sparsity <= 1.0))
         return invalidInput("sparsity must be in (0, 1], got " + std::to_string(req.sparsity));
     auto model = Model::load(req.model);
@@ -202,8 +197,7 @@ Result<PruneReport> runPrune(const PruneRequest& req, JobContext& job) {
     if (!loaded) return loaded.error();
     auto sparsity = forceCompatibleSparsity(req, loaded.value().metadata);
     if (!sparsity) return sparsity.error();
-    CircuitOptions options{sparsity.value(), req.minmax, req.bias == "pruned" ? BiasMode::Pruned : BiasMode::Masked,
-                           req.perLayerQuota, req.cumulative};
+    CircuitOptions options{sparsity.value(), req.minmax, req.bias, req.perLayerQuota, req.cumulative};
     auto circuit = selectCircuit(*model.value(), loaded.value().scores, options);
     if (!circuit) return circuit.error();
     if (job.cancelled()) return cancelledError();

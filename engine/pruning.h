@@ -8,6 +8,7 @@
 #include "engine/error.h"
 #include "engine/images.h"
 #include "engine/job.h"
+#include "engine/options.h"
 
 namespace cx::engine {
 
@@ -17,8 +18,8 @@ struct ScoreRequest {
     std::string target;               // LAYER:UNIT, or LAYER with directionFile
     std::string directionFile;        // numbers separated by spaces, commas or newlines
     std::string objective = "sum-abs";
-    std::string criterion = "actgrad";
-    std::string granularity = "kernel";
+    Criterion criterion = Criterion::ActGrad;
+    Granularity granularity = Granularity::Kernel;
     int64_t batchSize = 32;
     uint64_t seed = 0;
     double sparsity = 0.0;  // FORCE: the circuit size its schedule prunes towards (recorded in the file)
@@ -43,7 +44,7 @@ struct PruneRequest {
     std::string model, scores, out;
     double sparsity = 0.1;        // 0: the sparsity a FORCE scores file was made for
     bool minmax = false;
-    std::string bias = "masked";  // or "pruned"
+    BiasMode bias = BiasMode::Masked;
     bool perLayerQuota = false;   // each layer keeps the same fraction of its relevant units
     double cumulative = 0.0;      // > 0: keep the top units holding this share of the total score
 };
@@ -64,18 +65,18 @@ struct SweepRequest {
     std::string model, images, evalImages, out;  // evalImages empty: the scoring images
     ImageOptions imageOptions;
     std::string target, directionFile, objective = "sum-abs";
-    std::vector<std::string> criteria = {"actgrad", "snip", "force", "magnitude", "random"};
+    std::vector<Criterion> criteria = allCriteria();
     std::vector<double> sparsities;  // empty: the 13 default levels
-    std::string pearson = "flattened";  // or image-mean, image-max
-    std::string granularity = "kernel";  // or filter, weight
+    PearsonMode pearson = PearsonMode::Flattened;
+    Granularity granularity = Granularity::Kernel;
     bool minmax = false;
-    std::string bias = "masked";
+    BiasMode bias = BiasMode::Masked;
     int64_t batchSize = 32;
     uint64_t seed = 0;
 };
 
 struct CurvePoint {
-    std::string criterion;
+    Criterion criterion = Criterion::ActGrad;
     double sparsity = 0.0;
     int64_t relevant = 0, kept = 0, effectiveKept = 0;
     bool disconnected = false;

@@ -60,14 +60,12 @@ struct ModelAndLayers {
 };
 
 // What every mask-making job checks first: the granularity, the model and the layer patterns.
-Result<ModelAndLayers> loadModelAndLayers(const std::string& path, const std::string& patterns, const std::string& granularity) {
-    auto parsed = parseGranularity(granularity);
-    if (!parsed) return parsed.error();
+Result<ModelAndLayers> loadModelAndLayers(const std::string& path, const std::string& patterns, Granularity granularity) {
     auto model = Model::load(path);
     if (!model) return model.error();
     auto layers = matchLayers(model.value()->summary(), patterns);
     if (!layers) return layers.error();
-    return ModelAndLayers{model.take(), layers.take(), parsed.value()};
+    return ModelAndLayers{model.take(), layers.take(), granularity};
 }
 
 // A head counts once for its attention block, whichever projections carry its mask.
@@ -85,14 +83,13 @@ void countUnits(const std::map<int, torch::Tensor>& masks, Granularity granulari
 Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& job) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
-    if (req.method != "cs" && req.method != "hc") return invalidInput("method must be cs or hc, not '" + req.method + "'");
     auto loaded = loadModelAndLayers(req.model, req.layers, req.granularity);
     if (!loaded) return loaded.error();
     const auto& model = loaded.value().model;
     const auto& layers = loaded.value().layers;
     const Granularity granularity = loaded.value().granularity;
     MaskTrainOptions o;
-    o.method = req.method == "hc" ? MaskMethod::HardConcrete : MaskMethod::ContinuousSparsification;
+    o.method = req.method;
     o.granularity = granularity;
     o.layers = layers;
     o.lambda = req.lambda;
@@ -151,8 +148,8 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
         if (!saved) return saved.error();
         if (saved.value().logits.empty()) return invalidInput(req.resume + ": the file has no logits to resume from");
         if (saved.value().granularity != o.granularity)
-            return invalidInput(req.resume + ": saved at granularity " + granularityName(saved.value().granularity) + ", not " +
-                                granularityName(o.granularity));
+            return invalidInput(req.resume + ": saved at granularity " + nameOf(saved.value().granularity) + ", not " +
+                                nameOf(o.granularity));
         resumeLogits = saved.value().logits;
     }
     torch::Tensor original;  // feature preservation: the target's activations in the whole model
@@ -170,7 +167,7 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
         std::map<int, torch::Tensor> masks, logits;  // on the CPU, to be written
         for (const auto& [l, m] : trained.value().hardMasks()) masks[l] = m.cpu();
         for (const auto& [l, s] : trained.value().logits()) logits[l] = s.detach().cpu();
-        Metadata meta = {{"method", req.method}, {"lambda", std::to_string(req.lambda)}, {"epochs", std::to_string(req.epochs)},
+        Metadata meta = {{"method", nameOf(req.method)}, {"lambda", std::to_string(req.lambda)}, {"epochs", std::to_string(req.epochs)},
                          {"final_temperature", std::to_string(req.finalTemperature)}, {"task", req.task},
                          {"mask_bias", req.maskBias ? "true" : "false"}, {"layers", req.layers},
                          {"temperature_schedule", req.temperaturePerStep ? "step" : "epoch"}, {"heads", std::to_string(req.heads)},
@@ -229,8 +226,6 @@ Result<SubnetworkReport> runMagnitude(const MagnitudeRequest& req) {
 
 Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
     initRuntime();
-    auto ablation = parseAblation(req.ablation);
-    if (!ablation) return ablation.error();
     if (req.repeats < 1) return invalidInput("repeats must be at least 1");
     auto loaded = Model::load(req.model);
     if (!loaded) return loaded.error();
@@ -240,13 +235,13 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
     auto task = loadTask(req.task, ArithmeticSplit::HeldOut);
     if (!task) return task.error();
     if (auto fits = checkTaskFits(*model, task.value(), req.task); !fits) return fits.error();
-    if (ablation.value() == Ablation::RandomlySampled)
+    if (req.ablation == Ablation::RandomlySampled)
         if (const std::string why = complementTooSmall(*model, masks.value().masks); !why.empty())
             return invalidInput(req.mask + ": " + why);
     return guarded<SubnetworkReport>("evaluation", [&]() -> Result<SubnetworkReport> {
         SubnetworkReport r;
         auto gen = at::detail::createCPUGenerator(req.seed);
-        const int repeats = ablation.value() == Ablation::RandomlySampled || ablation.value() == Ablation::RandomAblate ? req.repeats : 1;
+        const int repeats = req.ablation == Ablation::RandomlySampled || req.ablation == Ablation::RandomAblate ? req.repeats : 1;
         const auto scheme = schemeOf(masks.value());
         std::vector<double> accuracies;
         const auto& x = task.value().inputs;
@@ -254,7 +249,7 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
         const std::string device = defaultDevice();
         for (int k = 0; k < repeats; ++k)
             accuracies.push_back(
-                weightsAccuracy(*model, ablatedWeights(*model, masks.value().masks, ablation.value(), gen, scheme), x, y, device));
+                weightsAccuracy(*model, ablatedWeights(*model, masks.value().masks, req.ablation, gen, scheme), x, y, device));
         double mean = 0, var = 0;
         for (double a : accuracies) mean += a / double(accuracies.size());
         for (double a : accuracies) var += (a - mean) * (a - mean) / double(accuracies.size());
@@ -272,10 +267,8 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
 }
 
 Result<std::vector<OverlapLine>> runOverlap(const std::string& modelPath, const std::string& maskA, const std::string& maskB,
-                                            const std::string& by) {
+                                            OverlapBy by) {
     initRuntime();
-    auto level = parseOverlapBy(by);
-    if (!level) return level.error();
     auto loaded = Model::load(modelPath);
     if (!loaded) return loaded.error();
     const auto model = loaded.take();
@@ -284,10 +277,10 @@ Result<std::vector<OverlapLine>> runOverlap(const std::string& modelPath, const 
     auto b = readUnitMasks(maskB, *model);
     if (!b) return b.error();
     if (a.value().granularity != b.value().granularity)
-        return invalidInput(std::string("the masks have different granularities (") + granularityName(a.value().granularity) +
-                            ", " + granularityName(b.value().granularity) + ")");
+        return invalidInput(std::string("the masks have different granularities (") + nameOf(a.value().granularity) +
+                            ", " + nameOf(b.value().granularity) + ")");
     std::vector<OverlapLine> out;
-    for (const auto& r : maskOverlapBy(*model, a.value().masks, b.value().masks, a.value().granularity, level.value()))
+    for (const auto& r : maskOverlapBy(*model, a.value().masks, b.value().masks, a.value().granularity, by))
         out.push_back({r.name, r.onlyA, r.both, r.onlyB, r.neither, r.iou(), r.absentIn});
     return out;
 }

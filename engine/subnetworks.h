@@ -11,13 +11,14 @@
 
 #include "engine/error.h"
 #include "engine/job.h"
+#include "engine/options.h"
 
 namespace cx::engine {
 
 struct TrainMaskRequest {
     std::string model, task, out;
-    std::string method = "cs";         // cs (continuous sparsification) or hc (hard concrete)
-    std::string granularity = "weight";
+    MaskMethod method = MaskMethod::ContinuousSparsification;
+    Granularity granularity = Granularity::Weight;
     std::string layers = "*";          // comma-separated names or globs ("features.*")
     std::string resume;                // a mask file with logits to continue from
     std::string preserve;              // "LAYER:UNIT": feature preservation instead of the task loss
@@ -57,14 +58,16 @@ struct MaskStep {
 Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& request, JobContext& job);
 
 struct MagnitudeRequest {
-    std::string model, out, layers = "*", granularity = "weight";
+    std::string model, out, layers = "*";
+    Granularity granularity = Granularity::Weight;
     double keep = 0.5;   // fraction of units kept
     bool global = false; // rank over all layers instead of per tensor
 };
 Result<SubnetworkReport> runMagnitude(const MagnitudeRequest& request);
 
 struct EvaluateRequest {
-    std::string model, mask, task, ablation = "none";
+    std::string model, mask, task;
+    Ablation ablation = Ablation::None;
     int repeats = 10;  // randomly_sampled
     uint64_t seed = 0;
 };
@@ -77,8 +80,8 @@ struct OverlapLine {
     double iou = 0.0;       // NaN: undefined (an empty union, or a layer one mask lacks)
     std::string absentIn;   // "A" or "B": the layer is not in that mask
 };
-/// Overlap rows `by` "layer", "block" (attention heads, MLPs) or "tensor".
+/// Overlap rows by layer, block (attention heads, MLPs) or tensor.
 Result<std::vector<OverlapLine>> runOverlap(const std::string& model, const std::string& maskA, const std::string& maskB,
-                                            const std::string& by = "layer");
+                                            OverlapBy by = OverlapBy::Layer);
 
 }  // namespace cx::engine

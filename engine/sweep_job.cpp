@@ -10,26 +10,10 @@
 #include "engine/safetensors.h"
 
 namespace cx::engine {
-namespace {
-
-Result<PearsonMode> parsePearson(const std::string& text) {
-    if (text == "flattened") return PearsonMode::Flattened;
-    if (text == "image-mean") return PearsonMode::ImageMean;
-    if (text == "image-max") return PearsonMode::ImageMax;
-    return invalidInput("unknown Pearson mode '" + text + "' (flattened, image-mean, image-max)");
-}
-
-}  // namespace
-
 Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& job) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out CURVE.csv)");
-    if (req.bias != "masked" && req.bias != "pruned") return invalidInput("bias mode must be masked or pruned, not '" + req.bias + "'");
-    auto pearson = parsePearson(req.pearson);
-    if (!pearson) return pearson.error();
-    auto granularity = parseGranularity(req.granularity);
-    if (!granularity) return granularity.error();
-    if (granularity.value() == Granularity::Head) return invalidInput(kHeadsAreForMasks);
+    if (req.granularity == Granularity::Head) return invalidInput(kHeadsAreForMasks);
     // Target, direction, model and images are checked exactly as for `cx score`.
     ScoreRequest probe;
     probe.model = req.model;
@@ -53,27 +37,18 @@ Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& jo
     settings.target = target.value();
     settings.criteria = req.criteria;
     settings.sparsities = req.sparsities.empty() ? defaultSparsities() : req.sparsities;
-    settings.pearson = pearson.value();
+    settings.pearson = req.pearson;
     settings.minmax = req.minmax;
-    settings.bias = req.bias == "pruned" ? BiasMode::Pruned : BiasMode::Masked;
+    settings.bias = req.bias;
     settings.batchSize = req.batchSize;
     settings.seed = req.seed;
     settings.device = defaultDevice();
-    settings.granularity = granularity.value();
-    JobContext inner(job.token());
-    inner.onProgress = [&job](const Progress& p) {
-        const auto* point = std::any_cast<SweepPoint>(&p.payload);
-        if (!point) return job.progress(p.stage, p.fraction);
-        job.progress(p.stage, p.fraction, CurvePoint{point->criterion, point->sparsity, point->relevant, point->kept,
-                                                     point->effectiveKept, point->disconnected, point->pearson, point->dfnorm});
-    };
-    auto points = sweepCircuits(*model.value(), images.value().images, evalImages, settings, inner);
+    settings.granularity = req.granularity;
+    // The sweep's progress payloads are the CurvePoints as they are computed.
+    auto points = sweepCircuits(*model.value(), images.value().images, evalImages, settings, job);
     if (!points) return points.error();
-    std::vector<CurvePoint> out;
-    for (const auto& p : points.value())
-        out.push_back({p.criterion, p.sparsity, p.relevant, p.kept, p.effectiveKept, p.disconnected, p.pearson, p.dfnorm});
-    if (auto st = writeFileAtomic(req.out, curveCsv(out)); !st) return st.error();
-    return out;
+    if (auto st = writeFileAtomic(req.out, curveCsv(points.value())); !st) return st.error();
+    return points;
 }
 
 Result<std::vector<LayerIoU>> maskIoU(const std::string& pathA, const std::string& pathB) {

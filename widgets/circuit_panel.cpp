@@ -1,5 +1,6 @@
 #include "widgets/circuit_panel.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QCheckBox>
@@ -117,10 +118,9 @@ QWidget* CircuitPanel::buildControls() {
 
     auto* sweep = new QGroupBox(tr("Sweep"), this);
     auto* sweepLayout = new QVBoxLayout(sweep);
-    for (const auto& [label, value] : QList<std::pair<QString, QString>>{
-             {tr("ActGrad"), "actgrad"}, {tr("SNIP"), "snip"}, {tr("FORCE"), "force"}, {tr("Magnitude"), "magnitude"}, {tr("Random"), "random"}}) {
-        auto* box = new QCheckBox(label, sweep);
-        box->setProperty("criterion", value);
+    for (const engine::Criterion criterion : engine::allCriteria()) {
+        auto* box = new QCheckBox(CurveView::criterionLabel(criterion), sweep);
+        box->setProperty("criterion", int(criterion));
         box->setChecked(true);
         sweepLayout->addWidget(box);
         m_sweepBoxes << box;
@@ -225,11 +225,11 @@ CircuitSettings CircuitPanel::settings() const {
     CircuitSettings s;
     s.target = target();
     s.directionFile = directionFile();
-    s.criterion = m_criterion->currentData().toString();
-    s.granularity = m_granularity->currentData().toString();
+    s.criterion = currentChoice(m_criterion, engine::parseCriterion, s.criterion);
+    s.granularity = currentChoice(m_granularity, engine::parseGranularity, s.granularity);
     s.objective = m_objective->currentData().toString();
     s.sparsity = sparsity();
-    s.bias = m_bias->currentData().toString();
+    s.bias = currentChoice(m_bias, engine::parseBiasMode, s.bias);
     s.minmax = m_minmax->isChecked();
     return s;
 }
@@ -237,10 +237,10 @@ CircuitSettings CircuitPanel::settings() const {
 void CircuitPanel::setSettings(const CircuitSettings& s) {
     setTarget(s.target);
     setDirectionFile(s.directionFile);
-    selectValue(m_criterion, s.criterion);
-    selectValue(m_granularity, s.granularity);
+    selectChoice(m_criterion, s.criterion);
+    selectChoice(m_granularity, s.granularity);
     selectValue(m_objective, s.objective);
-    selectValue(m_bias, s.bias);
+    selectChoice(m_bias, s.bias);
     m_minmax->setChecked(s.minmax);
     setSparsity(s.sparsity);
 }
@@ -262,15 +262,18 @@ QString CircuitPanel::directionFile() const { return m_direction->text().trimmed
 double CircuitPanel::sparsity() const { return m_sparsity->value() / 100.0; }
 void CircuitPanel::setSparsity(double fraction) { m_sparsity->setValue(100.0 * fraction); }
 
-QStringList CircuitPanel::sweepCriteria() const {
-    QStringList out;
+std::vector<engine::Criterion> CircuitPanel::sweepCriteria() const {
+    std::vector<engine::Criterion> out;
     for (auto* box : m_sweepBoxes)
-        if (box->isChecked()) out << box->property("criterion").toString();
+        if (box->isChecked()) out.push_back(engine::Criterion(box->property("criterion").toInt()));
     return out;
 }
 
-void CircuitPanel::setSweepCriteria(const QStringList& criteria) {
-    for (auto* box : m_sweepBoxes) box->setChecked(criteria.contains(box->property("criterion").toString()));
+void CircuitPanel::setSweepCriteria(const std::vector<engine::Criterion>& criteria) {
+    for (auto* box : m_sweepBoxes) {
+        const auto criterion = engine::Criterion(box->property("criterion").toInt());
+        box->setChecked(std::find(criteria.begin(), criteria.end(), criterion) != criteria.end());
+    }
 }
 
 void CircuitPanel::setRelevantCount(int64_t relevant) {
@@ -281,8 +284,9 @@ void CircuitPanel::setRelevantCount(int64_t relevant) {
 QString CircuitPanel::keptText() const { return m_kept->text(); }
 
 void CircuitPanel::updateKept() {
-    const QString unit = m_granularity->currentData().toString() == QLatin1String("filter") ? tr("filters") :
-                         m_granularity->currentData().toString() == QLatin1String("weight") ? tr("weights") : tr("kernels");
+    const auto granularity = currentChoice(m_granularity, engine::parseGranularity, engine::Granularity::Kernel);
+    const QString unit = granularity == engine::Granularity::Filter ? tr("filters") :
+                         granularity == engine::Granularity::Weight ? tr("weights") : tr("kernels");
     const QLocale locale;
     if (m_relevant <= 0) {
         m_kept->setText(tr("%1% of the relevant %2").arg(m_sparsity->value(), 0, 'g', 3).arg(unit));

@@ -4,11 +4,13 @@
 // (search, fit, dead ends, export), and beside it the preservation curves and the activation
 // scatter. It only emits intent; the app runs the jobs and calls back.
 #include <cstdint>
+#include <vector>
 
 #include <QStringList>
 #include <QWidget>
 
 #include "engine/diagram.h"
+#include "engine/options.h"
 
 class QCheckBox;
 class QComboBox;
@@ -28,18 +30,18 @@ class ScatterView;
 struct CircuitSettings {
     QString target;                      // LAYER:UNIT, or LAYER with a direction file
     QString directionFile;               // coefficients over the layer's channels (eq. 1); empty: one unit
-    QString criterion = QStringLiteral("actgrad");
-    QString granularity = QStringLiteral("kernel");
+    engine::Criterion criterion = engine::Criterion::ActGrad;
+    engine::Granularity granularity = engine::Granularity::Kernel;
     QString objective = QStringLiteral("sum-abs");
     double sparsity = 0.1;               // fraction of relevant units kept
-    QString bias = QStringLiteral("masked");
+    engine::BiasMode bias = engine::BiasMode::Masked;
     bool minmax = false;
     /// Everything but the sparsity, bias and min-max: equal keys can share one scores file.
     /// FORCE's scores belong to one size and ranking, so for FORCE those are part of the key.
     QString scoringKey() const {
-        QString key = target + QLatin1Char('|') + directionFile + QLatin1Char('|') + criterion + QLatin1Char('|') +
-                      granularity + QLatin1Char('|') + objective;
-        if (criterion == QLatin1String("force"))
+        QString key = target + QLatin1Char('|') + directionFile + QLatin1Char('|') + engine::nameOf(criterion) +
+                      QLatin1Char('|') + engine::nameOf(granularity) + QLatin1Char('|') + objective;
+        if (criterion == engine::Criterion::Force)
             key += QLatin1Char('|') + QString::number(sparsity, 'g', 12) + (minmax ? QStringLiteral("|minmax") : QString());
         return key;
     }
@@ -69,8 +71,8 @@ public:
     double sparsity() const;
     void setSparsity(double fraction);
     /// Criteria ticked for a sweep.
-    QStringList sweepCriteria() const;
-    void setSweepCriteria(const QStringList& criteria);
+    std::vector<engine::Criterion> sweepCriteria() const;
+    void setSweepCriteria(const std::vector<engine::Criterion>& criteria);
     /// The target's relevant unit count once known (0: unknown), for the live kept count.
     void setRelevantCount(int64_t relevant);
     QString keptText() const;
@@ -85,7 +87,7 @@ public:
 
 Q_SIGNALS:
     void findRequested(const cx::widgets::CircuitSettings& settings);
-    void sweepRequested(const cx::widgets::CircuitSettings& settings, const QStringList& criteria);
+    void sweepRequested(const cx::widgets::CircuitSettings& settings, const std::vector<cx::engine::Criterion>& criteria);
     void exportRequested();
     /// The Dead ends box changed: the app lays the shown circuit out again with or without them.
     void deadEndsToggled(bool shown);

@@ -18,10 +18,10 @@ namespace cx::widgets {
 namespace {
 
 // Fixed colours per criterion, so curves keep their colour from one sweep to the next.
-int criterionIndex(const std::string& criterion) {
-    static const std::vector<std::string> order = {"actgrad", "snip", "force", "magnitude", "random"};
-    const auto it = std::find(order.begin(), order.end(), criterion);
-    return it == order.end() ? int(order.size()) : int(it - order.begin());
+// The criterion's place in legends and its colour: the engine's order of criteria.
+int criterionIndex(engine::Criterion criterion) {
+    const auto& order = engine::allCriteria();
+    return int(std::find(order.begin(), order.end(), criterion) - order.begin());
 }
 
 
@@ -73,14 +73,14 @@ CurveView::CurveView(QWidget* parent) : QWidget(parent) {
     connect(m_chart, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
         const int i = pointNear(event->position());
         if (i >= 0 && event->button() == Qt::LeftButton)
-            Q_EMIT pointClicked(QString::fromStdString(m_points[size_t(i)].criterion), m_points[size_t(i)].sparsity);
+            Q_EMIT pointClicked(m_points[size_t(i)].criterion, m_points[size_t(i)].sparsity);
     });
     rebuild();
 }
 
 void CurveView::clear() {
     m_points.clear();
-    m_currentCriterion.clear();
+    m_currentSparsity = -1;
     rebuild();
 }
 
@@ -100,7 +100,7 @@ void CurveView::setMetric(Metric metric) {
     rebuild();
 }
 
-void CurveView::setCurrent(const QString& criterion, double sparsity) {
+void CurveView::setCurrent(engine::Criterion criterion, double sparsity) {
     m_currentCriterion = criterion;
     m_currentSparsity = sparsity;
     rebuild();
@@ -108,37 +108,39 @@ void CurveView::setCurrent(const QString& criterion, double sparsity) {
 
 void CurveView::setCaption(const QString& caption) { m_caption->setText(caption); }
 
-QString CurveView::criterionLabel(const QString& criterion) {
-    if (criterion == QLatin1String("actgrad")) return tr("ActGrad");
-    if (criterion == QLatin1String("snip") || criterion == QLatin1String("force")) return criterion.toUpper();
-    if (criterion.isEmpty()) return criterion;
-    return criterion.left(1).toUpper() + criterion.mid(1);
+QString CurveView::criterionLabel(engine::Criterion criterion) {
+    switch (criterion) {
+        case engine::Criterion::ActGrad: return tr("ActGrad");
+        case engine::Criterion::Snip: return tr("SNIP");
+        case engine::Criterion::Force: return tr("FORCE");
+        case engine::Criterion::Magnitude: return tr("Magnitude");
+        case engine::Criterion::Random: return tr("Random");
+    }
+    return {};
 }
 
 double CurveView::valueOf(const engine::CurvePoint& p) const { return m_metric == Metric::Pearson ? p.pearson : p.dfnorm; }
 
-QStringList CurveView::criteria() const {
-    std::vector<std::string> names;
+std::vector<engine::Criterion> CurveView::criteria() const {
+    std::vector<engine::Criterion> shown;
     for (const auto& p : m_points)
-        if (std::find(names.begin(), names.end(), p.criterion) == names.end()) names.push_back(p.criterion);
-    std::stable_sort(names.begin(), names.end(), [](const auto& a, const auto& b) { return criterionIndex(a) < criterionIndex(b); });
-    QStringList out;
-    for (const auto& n : names) out << QString::fromStdString(n);
-    return out;
+        if (std::find(shown.begin(), shown.end(), p.criterion) == shown.end()) shown.push_back(p.criterion);
+    std::sort(shown.begin(), shown.end(), [](auto a, auto b) { return criterionIndex(a) < criterionIndex(b); });
+    return shown;
 }
 
 void CurveView::rebuild() {
     m_chart->clearGraphs();
     const QColor text = palette().color(QPalette::WindowText);
     double yMax = 0;
-    for (const QString& name : criteria()) {
+    for (const engine::Criterion criterion : criteria()) {
         std::vector<const engine::CurvePoint*> line;
         for (const auto& p : m_points)
-            if (p.criterion == name.toStdString()) line.push_back(&p);
+            if (p.criterion == criterion) line.push_back(&p);
         std::sort(line.begin(), line.end(), [](auto* a, auto* b) { return a->sparsity < b->sparsity; });
-        const QColor colour = Chart::seriesColour(criterionIndex(name.toStdString()));
+        const QColor colour = Chart::seriesColour(criterionIndex(criterion));
         QCPGraph* curve = m_chart->addGraph();
-        curve->setName(criterionLabel(name));
+        curve->setName(criterionLabel(criterion));
         curve->setPen(QPen(colour, 2));
         curve->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 6));
         QCPGraph* effective = m_chart->addGraph();  // where each circuit really is once dead ends go
@@ -153,7 +155,7 @@ void CurveView::rebuild() {
         }
     }
     for (const auto& p : m_points)
-        if (QString::fromStdString(p.criterion) == m_currentCriterion && std::abs(p.sparsity - m_currentSparsity) < 1e-12) {
+        if (p.criterion == m_currentCriterion && std::abs(p.sparsity - m_currentSparsity) < 1e-12) {
             QCPGraph* ring = m_chart->addGraph();
             ring->removeFromLegend();
             ring->setLineStyle(QCPGraph::lsNone);
@@ -189,7 +191,7 @@ QString CurveView::describe(int index) const {
     const auto& p = m_points[size_t(index)];
     return tr("<b>%1</b>, %2% kept (%3 of %4 kernels; %5 effective)<br>|Pearson r| = %6, \u0394f-norm = %7%8<br>"
               "<i>Click to open this circuit</i>")
-        .arg(criterionLabel(QString::fromStdString(p.criterion)))
+        .arg(criterionLabel(p.criterion))
         .arg(100.0 * p.sparsity, 0, 'g', 3)
         .arg(p.kept)
         .arg(p.relevant)

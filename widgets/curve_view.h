@@ -29,12 +29,13 @@ public:
     void setMetric(Metric metric);
     Metric metric() const { return m_metric; }
     /// Rings the point of the circuit shown in the diagram (none when no point matches).
-    void setCurrent(const QString& criterion, double sparsity);
+    void setCurrent(engine::Criterion criterion, double sparsity);
+    void clearCurrent() { setCurrent(engine::Criterion::ActGrad, -1); }
     void setCaption(const QString& caption);
 
     Chart* chart() const { return m_chart; }
-    /// Criteria in legend order, and how many graphs draw them (line + effective markers each).
-    QStringList criteria() const;
+    /// Criteria in legend order (each drawn by two graphs: its line and the effective markers).
+    std::vector<engine::Criterion> criteria() const;
     /// Index into points() of the point nearest `pixel` within `radius` pixels; -1 when none.
     int pointNear(const QPointF& pixel, double radius = 8.0) const;
     /// The on-screen position of points()[index].
@@ -44,10 +45,10 @@ public:
     /// One row per point: criterion, sparsity, counts, effective sparsity, both metrics.
     QString csv() const;
 
-    static QString criterionLabel(const QString& criterion);
+    static QString criterionLabel(engine::Criterion criterion);
 
 Q_SIGNALS:
-    void pointClicked(const QString& criterion, double sparsity);
+    void pointClicked(engine::Criterion criterion, double sparsity);
 
 private:
     Chart* m_chart = nullptr;
@@ -55,7 +56,7 @@ private:
     QLabel* m_caption = nullptr;
     std::vector<engine::CurvePoint> m_points;
     Metric m_metric = Metric::Pearson;
-    QString m_currentCriterion;
+    engine::Criterion m_currentCriterion = engine::Criterion::ActGrad;
     double m_currentSparsity = -1;
 
     double valueOf(const engine::CurvePoint& p) const;

@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "widgets/chart.h"
+#include "widgets/form_helpers.h"
 
 namespace cx::widgets {
 namespace {
@@ -111,14 +112,14 @@ void OverlapView::setMasks(const QList<std::pair<QString, QString>>& masks) {
     choose(a, b);
 }
 
-void OverlapView::choose(const QString& pathA, const QString& pathB, const QString& by) {
+void OverlapView::choose(const QString& pathA, const QString& pathB, std::optional<engine::OverlapBy> by) {
     if (const int i = m_a->findData(pathA); i >= 0) m_a->setCurrentIndex(i);
     const int j = m_b->findData(pathB);
     m_b->setCurrentIndex(std::max(j, 0));
-    if (const int k = m_by->findData(by); k >= 0) m_by->setCurrentIndex(k);
+    if (by) selectChoice(m_by, *by);
 }
 
-QString OverlapView::by() const { return m_by->currentData().toString(); }
+engine::OverlapBy OverlapView::by() const { return currentChoice(m_by, engine::parseOverlapBy, engine::OverlapBy::Layer); }
 
 void OverlapView::setRows(const std::vector<engine::OverlapLine>& rows, const QString& nameA, const QString& nameB) {
     m_rows = rows;

@@ -2,6 +2,7 @@
 // Layer-wise mask overlap (seed 000, Figure 1): one stacked bar per layer, block (attention
 // head, MLP) or tensor with the fractions kept by A only, by both, by B only and by neither,
 // and beside it the IoU of the two masks per row. With one mask: kept against removed.
+#include <optional>
 #include <vector>
 
 #include <QWidget>
@@ -22,9 +23,9 @@ public:
 
     /// The masks to choose from: (name, path).
     void setMasks(const QList<std::pair<QString, QString>>& masks);
-    /// Selects A and B (B empty: one mask) and the grouping, without running anything.
-    void choose(const QString& pathA, const QString& pathB, const QString& by = QString());
-    QString by() const;
+    /// Selects A and B (B empty: one mask) and the grouping (none: as it is), without running anything.
+    void choose(const QString& pathA, const QString& pathB, std::optional<engine::OverlapBy> by = std::nullopt);
+    engine::OverlapBy by() const;
 
     /// Shows overlap rows; `nameB` empty means a single mask (rows compare it with itself).
     void setRows(const std::vector<engine::OverlapLine>& rows, const QString& nameA, const QString& nameB);
@@ -35,7 +36,7 @@ public:
     Chart* chart() const { return m_chart; }
 
 Q_SIGNALS:
-    void compareRequested(const QString& pathA, const QString& pathB, const QString& by);
+    void compareRequested(const QString& pathA, const QString& pathB, cx::engine::OverlapBy by);
 
 private:
     QComboBox* m_a = nullptr;

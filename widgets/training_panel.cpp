@@ -167,8 +167,8 @@ void TrainingPanel::setDefaultPreserve(const QString& target) {
 
 TrainSettings TrainingPanel::settings() const {
     TrainSettings s;
-    s.method = m_method->currentData().toString();
-    s.granularity = m_granularity->currentData().toString();
+    s.method = currentChoice(m_method, engine::parseMaskMethod, s.method);
+    s.granularity = currentChoice(m_granularity, engine::parseGranularity, s.granularity);
     s.layers = m_layers->text().trimmed();
     const QString task = m_task->currentData().toString();
     s.task = task == kImagesTask ? QString() : task;
@@ -180,8 +180,8 @@ TrainSettings TrainingPanel::settings() const {
 }
 
 void TrainingPanel::setSettings(const TrainSettings& s) {
-    selectValue(m_method, s.method);
-    selectValue(m_granularity, s.granularity);
+    selectChoice(m_method, s.method);
+    selectChoice(m_granularity, s.granularity);
     m_layers->setText(s.layers);
     if (!s.task.isEmpty() && m_task->findData(s.task) < 0)  // a task file: listed by name
         m_task->insertItem(m_task->count() - 1, QFileInfo(s.task).fileName(), s.task);

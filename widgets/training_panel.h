@@ -22,8 +22,8 @@ class Chart;
 
 /// What the training form asks for (names as in `cx train-mask`).
 struct TrainSettings {
-    QString method = QStringLiteral("cs");       // cs or hc
-    QString granularity = QStringLiteral("weight");
+    engine::MaskMethod method = engine::MaskMethod::ContinuousSparsification;
+    engine::Granularity granularity = engine::Granularity::Weight;
     QString layers = QStringLiteral("*");
     QString task;                                // a task file, "addition"/"multiplication", or empty: the chosen images
     QString preserve;                            // LAYER:UNIT: feature preservation instead of the task

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/images.h"
+#include "engine/options.h"
 
 namespace cx::app {
 
@@ -30,6 +31,18 @@ public:
     /// Parsed numbers; set `error` (for exit 2) when the text is not a number.
     std::optional<long long> integer(const std::string& name, long long fallback, std::string& error) const;
     std::optional<double> real(const std::string& name, double fallback, std::string& error) const;
+
+    /// A choice parsed by one of the engine's name tables (engine/options.h: parseCriterion,
+    /// ...); `fallback` when absent. Sets `error` to the table's message for an unknown name.
+    template <typename E, typename Parse>
+    E choice(const std::string& name, E fallback, Parse parse, std::string& error) const {
+        const auto text = value(name);
+        if (!text) return fallback;
+        auto parsed = parse(*text);
+        if (parsed) return parsed.value();
+        if (error.empty()) error = parsed.error().message;
+        return fallback;
+    }
 
 private:
     std::map<std::string, std::string> m_values;

@@ -44,7 +44,7 @@ int demoSubnetworks(const Args& args) {
     if (!out) return usageError("demo subnetworks needs --out DIR");
     req.outDir = *out;
     req.model = args.value("model", demoTransformerPath());
-    req.method = args.value("method", req.method);
+    req.method = args.choice("method", req.method, engine::parseMaskMethod, err);
     req.lambda = args.real("lambda", req.lambda, err).value_or(0);
     req.epochs = static_cast<int>(args.integer("epochs", req.epochs, err).value_or(0));
     req.seed = static_cast<uint64_t>(args.integer("seed", 0, err).value_or(0));
@@ -62,7 +62,7 @@ int demoSubnetworks(const Args& args) {
                   << std::setprecision(4) << m->accuracy << " (base " << m->baseAccuracy << ")\n";
     std::cout << "\nmask            task            ablation          accuracy\n";
     for (const auto& e : r.evaluations)
-        std::cout << std::left << std::setw(16) << e.mask << std::setw(16) << e.task << std::setw(18) << e.ablation << e.accuracy
+        std::cout << std::left << std::setw(16) << e.mask << std::setw(16) << e.task << std::setw(18) << engine::nameOf(e.ablation) << e.accuracy
                   << (e.spread > 0 ? " +- " + std::to_string(e.spread) : "") << "\n";
     std::cout << "\nfiles:\n";
     for (const auto& f : r.files) std::cout << "  " << f << "\n";

@@ -109,8 +109,8 @@ int runTrainMaskCommand(const std::vector<std::string>& argv) {
     req.model = args.positional()[0];
     req.task = *args.value("task");
     req.out = *args.value("out");
-    req.method = args.value("method", req.method);
-    req.granularity = args.value("granularity", req.granularity);
+    req.method = args.choice("method", req.method, engine::parseMaskMethod, err);
+    req.granularity = args.choice("granularity", req.granularity, engine::parseGranularity, err);
     req.layers = args.value("layers", req.layers);
     req.resume = args.value("resume", "");
     req.lambda = args.real("lambda", req.lambda, err).value_or(0);
@@ -157,7 +157,7 @@ int runMagnitudeCommand(const std::vector<std::string>& argv) {
     req.out = *args.value("out");
     req.keep = args.real("keep", 0.5, err).value_or(0);
     req.layers = args.value("layers", req.layers);
-    req.granularity = args.value("granularity", req.granularity);
+    req.granularity = args.choice("granularity", req.granularity, engine::parseGranularity, err);
     req.global = args.has("global");
     if (!err.empty()) return usageError(err);
     auto r = engine::runMagnitude(req);
@@ -177,13 +177,13 @@ int runEvaluateCommand(const std::vector<std::string>& argv) {
     req.model = args.positional()[0];
     req.mask = *args.value("mask");
     req.task = *args.value("task");
-    req.ablation = args.value("ablation", req.ablation);
+    req.ablation = args.choice("ablation", req.ablation, engine::parseAblation, err);
     req.repeats = static_cast<int>(args.integer("repeats", req.repeats, err).value_or(0));
     req.seed = static_cast<uint64_t>(args.integer("seed", 0, err).value_or(0));
     if (!err.empty()) return usageError(err);
     auto r = engine::runEvaluate(req);
     if (!r) return reportError(r.error());
-    report(r.value(), args.has("json"), "ablation " + req.ablation + ": ");
+    report(r.value(), args.has("json"), std::string("ablation ") + engine::nameOf(req.ablation) + ": ");
     return 0;
 }
 
@@ -198,8 +198,11 @@ int runOverlapCommand(const std::vector<std::string>& argv) {
     if (args.has("help")) return std::cout << kOverlapHelp, 0;
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 1 || masks.size() != 2) return usageError("overlap takes one MODEL and two --mask files");
-    const std::string by = args.value("by", "layer");
-    auto rows = engine::runOverlap(args.positional()[0], masks[0], masks[1], by);
+    std::string err;
+    const auto level = args.choice("by", engine::OverlapBy::Layer, engine::parseOverlapBy, err);
+    if (!err.empty()) return usageError(err);
+    const std::string by = engine::nameOf(level);
+    auto rows = engine::runOverlap(args.positional()[0], masks[0], masks[1], level);
     if (!rows) return reportError(rows.error());
     if (args.has("json")) {
         auto arr = nlohmann::json::array();

@@ -89,12 +89,13 @@ int runScoreCommand(const std::vector<std::string>& argv) {
     req.target = *args.value("target");
     req.out = *args.value("out");
     req.directionFile = args.value("direction", "");
-    req.criterion = args.value("criterion", req.criterion);
+    req.criterion = args.choice("criterion", req.criterion, engine::parseCriterion, err);
     req.objective = args.value("objective", req.objective);
-    req.granularity = args.value("granularity", req.granularity);
+    req.granularity = args.choice("granularity", req.granularity, engine::parseGranularity, err);
     req.sparsity = args.real("sparsity", 0.0, err).value_or(0);
     req.minmax = args.has("minmax");
-    if ((args.has("sparsity") || req.minmax) && req.criterion != "force")
+    if (!err.empty()) return usageError(err);
+    if ((args.has("sparsity") || req.minmax) && req.criterion != engine::Criterion::Force)
         return usageError("--sparsity and --minmax belong to --criterion force (other scores serve every sparsity)");
     readDataOptions(args, req.imageOptions, req.batchSize, req.seed, err);
     if (!err.empty()) return usageError(err);
@@ -108,7 +109,7 @@ int runScoreCommand(const std::vector<std::string>& argv) {
         std::cout << nlohmann::json({{"scores", req.out}, {"relevant", r.relevant}, {"images", r.images},
                                      {"layers", layersJson(r.layers, false)}}).dump(2) << "\n";
     } else {
-        std::cout << "wrote " << req.out << ": " << r.relevant << " relevant " << req.granularity << " units scored over "
+        std::cout << "wrote " << req.out << ": " << r.relevant << " relevant " << engine::nameOf(req.granularity) << " units scored over "
                   << r.images << " images\n";
         for (const auto& l : r.layers) std::cout << "  " << std::left << std::setw(24) << l.layer << l.relevant << "\n";
     }
@@ -130,7 +131,7 @@ int runPruneCommand(const std::vector<std::string>& argv) {
     req.out = *args.value("out");
     req.sparsity = args.real("sparsity", 0.0, err).value_or(0);  // 0: FORCE's recorded size
     if (args.has("sparsity") && req.sparsity == 0.0 && err.empty()) err = "sparsity must be in (0, 1], got 0";
-    req.bias = args.value("bias", req.bias);
+    req.bias = args.choice("bias", req.bias, engine::parseBiasMode, err);
     req.minmax = args.has("minmax");
     req.perLayerQuota = args.has("quota");
     req.cumulative = args.real("cumulative", 0.0, err).value_or(0);

@@ -71,7 +71,15 @@ int runSweepCommand(const std::vector<std::string>& argv) {
     req.out = *args.value("out");
     req.directionFile = args.value("direction", "");
     req.objective = args.value("objective", req.objective);
-    if (auto c = args.value("criteria")) req.criteria = splitList(*c);
+    if (auto list = args.value("criteria")) {
+        req.criteria.clear();
+        for (const auto& item : splitList(*list)) {
+            auto criterion = engine::parseCriterion(item);
+            if (!criterion) return usageError(criterion.error().message);
+            req.criteria.push_back(criterion.value());
+        }
+        if (req.criteria.empty()) return usageError("no criteria given");
+    }
     if (auto list = args.value("sparsities")) {
         for (const auto& item : splitList(*list)) {
             const auto v = engine::parseFinite(item);
@@ -80,9 +88,9 @@ int runSweepCommand(const std::vector<std::string>& argv) {
         }
         if (req.sparsities.empty()) return usageError("--sparsities lists no level (give e.g. 0.5,0.1)");
     }
-    req.pearson = args.value("pearson-mode", req.pearson);
-    req.granularity = args.value("granularity", req.granularity);
-    req.bias = args.value("bias", req.bias);
+    req.pearson = args.choice("pearson-mode", req.pearson, engine::parsePearsonMode, err);
+    req.granularity = args.choice("granularity", req.granularity, engine::parseGranularity, err);
+    req.bias = args.choice("bias", req.bias, engine::parseBiasMode, err);
     req.minmax = args.has("minmax");
     readDataOptions(args, req.imageOptions, req.batchSize, req.seed, err);
     if (!err.empty()) return usageError(err);
@@ -98,7 +106,7 @@ int runSweepCommand(const std::vector<std::string>& argv) {
     if (args.has("json")) {
         auto arr = nlohmann::json::array();
         for (const auto& p : points.value())
-            arr.push_back({{"criterion", p.criterion}, {"sparsity", p.sparsity}, {"relevant", p.relevant}, {"kept", p.kept},
+            arr.push_back({{"criterion", engine::nameOf(p.criterion)}, {"sparsity", p.sparsity}, {"relevant", p.relevant}, {"kept", p.kept},
                            {"effective_kept", p.effectiveKept}, {"disconnected", p.disconnected},
                            {"pearson", p.pearson}, {"dfnorm", p.dfnorm}});
         std::cout << nlohmann::json({{"curve", req.out}, {"points", arr}}).dump(2) << "\n";
@@ -108,7 +116,7 @@ int runSweepCommand(const std::vector<std::string>& argv) {
     std::cout << std::left << std::setw(12) << "criterion" << std::setw(10) << "sparsity" << std::setw(10) << "kept"
               << std::setw(12) << "effective" << metric << "\n";
     for (const auto& p : points.value())
-        std::cout << std::left << std::setw(12) << p.criterion << std::setw(10) << p.sparsity << std::setw(10) << p.kept
+        std::cout << std::left << std::setw(12) << engine::nameOf(p.criterion) << std::setw(10) << p.sparsity << std::setw(10) << p.kept
                   << std::setw(12) << p.effectiveKept << std::fixed << std::setprecision(4)
                   << (metric == "pearson" ? p.pearson : p.dfnorm) << (p.disconnected ? "  (disconnected)" : "")
                   << std::defaultfloat << "\n";

@@ -46,7 +46,7 @@ void MainWindow::buildCircuitTab() {
         const QString shown = QString::fromStdString(m_circuit->view()->diagram().mask);
         if (!shown.isEmpty() && QFileInfo::exists(shown)) openMask(shown, false);
     });
-    connect(m_circuit->curves(), &widgets::CurveView::pointClicked, this, [this](const QString& criterion, double sparsity) {
+    connect(m_circuit->curves(), &widgets::CurveView::pointClicked, this, [this](engine::Criterion criterion, double sparsity) {
         auto settings = m_sweepSettings;
         settings.criterion = criterion;
         settings.sparsity = sparsity;
@@ -90,11 +90,11 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
     request.images = images.toStdString();
     request.target = settings.target.toStdString();
     request.directionFile = settings.directionFile.toStdString();
-    request.criterion = settings.criterion.toStdString();
-    request.granularity = settings.granularity.toStdString();
+    request.criterion = settings.criterion;
+    request.granularity = settings.granularity;
     request.objective = settings.objective.toStdString();
     request.sparsity = settings.sparsity;
-    request.bias = settings.bias.toStdString();
+    request.bias = settings.bias;
     request.minmax = settings.minmax;
     request.reuseScores = m_scoresByKey.value(scoresKey).toStdString();
     request.workDir = m_workDir->filePath(QStringLiteral("circuit%1").arg(++m_circuitRuns)).toStdString();
@@ -136,21 +136,20 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
                   });
 }
 
-void MainWindow::runSweep(const widgets::CircuitSettings& settings, const QStringList& criteria) {
+void MainWindow::runSweep(const widgets::CircuitSettings& settings, const std::vector<engine::Criterion>& criteria) {
     if (!m_model) return showError(tr("No model"), tr("Open a model before sweeping."));
     if (const QString problem = settings.targetProblem(); !problem.isEmpty()) return showError(tr("No target"), problem);
-    if (criteria.isEmpty()) return showError(tr("No criteria"), tr("Tick at least one criterion to sweep."));
+    if (criteria.empty()) return showError(tr("No criteria"), tr("Tick at least one criterion to sweep."));
     engine::SweepRequest request;
     request.model = m_modelPath.toStdString();
     request.images = imagesForJobs().toStdString();
     request.target = settings.target.toStdString();
     request.directionFile = settings.directionFile.toStdString();
     request.objective = settings.objective.toStdString();
-    request.granularity = settings.granularity.toStdString();
-    request.bias = settings.bias.toStdString();
+    request.granularity = settings.granularity;
+    request.bias = settings.bias;
     request.minmax = settings.minmax;
-    request.criteria.clear();
-    for (const auto& c : criteria) request.criteria.push_back(c.toStdString());
+    request.criteria = criteria;
     request.out = m_workDir->filePath(QStringLiteral("sweep%1.csv").arg(++m_circuitRuns)).toStdString();
     const bool demoImages = m_dataPath.isEmpty();
     m_sweepSettings = settings;
@@ -174,7 +173,7 @@ void MainWindow::runSweep(const widgets::CircuitSettings& settings, const QStrin
                       curves->setCaption(tr("%1: %2 criteria \u00d7 %3 sparsities. Hollow: effective sparsity; ringed: the circuit shown. Click a point to open its circuit.")
                                              .arg(settings.targetLabel())
                                              .arg(criteria.size())
-                                             .arg(points.value().size() / size_t(std::max<qsizetype>(1, criteria.size()))));
+                                             .arg(points.value().size() / std::max<size_t>(1, criteria.size())));
                       const auto shown = m_circuit->settings();
                       curves->setCurrent(shown.criterion, shown.sparsity);
                       return {};
@@ -216,7 +215,7 @@ void MainWindow::openMask(const QString& path, bool addToList) {
                       m_circuit->showDiagram(loaded.value(), tr("%1: %2").arg(name.isEmpty() ? QFileInfo(path).fileName() : name,
                                                                              countsText(loaded.value())));
                       m_circuit->scatter()->clear();
-                      m_circuit->curves()->setCurrent({}, -1);
+                      m_circuit->curves()->clearCurrent();
                       if (addToList && m_masks->nameOf(path).isEmpty())
                           m_masks->addMask({QFileInfo(path).completeBaseName(), path, QStringLiteral("opened"), countsText(loaded.value()), {}});
                       return {};

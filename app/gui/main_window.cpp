@@ -290,7 +290,8 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
         m_circuit->setSettings(settings);
         m_training->setDefaultPreserve(settings.target);
         findCircuit(settings);
-        runSweep(settings, {QStringLiteral("actgrad"), QStringLiteral("snip"), QStringLiteral("magnitude"), QStringLiteral("random")});
+        using engine::Criterion;
+        runSweep(settings, {Criterion::ActGrad, Criterion::Snip, Criterion::Magnitude, Criterion::Random});
     }
 }
 

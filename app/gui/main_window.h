@@ -71,7 +71,7 @@ public:
     /// The same with the panel's other settings.
     void findCircuit(const QString& target, double sparsity);
     /// Preservation curves for several criteria, streamed into the curve view as they come.
-    void runSweep(const widgets::CircuitSettings& settings, const QStringList& criteria);
+    void runSweep(const widgets::CircuitSettings& settings, const std::vector<engine::Criterion>& criteria);
     /// Chooses the images jobs run on: a folder or safetensors file; empty: the demo shapes.
     void setData(const QString& path);
     QString dataPath() const { return m_dataPath; }
@@ -87,7 +87,7 @@ public:
     /// not listed yet joins the Masks panel.
     void openMask(const QString& path, bool addToList = true);
     /// Layer-wise overlap of two masks (pathB empty: one mask, kept vs removed) in the Overlap tab.
-    void compareMasks(const QString& pathA, const QString& pathB, const QString& by);
+    void compareMasks(const QString& pathA, const QString& pathB, engine::OverlapBy by);
     /// Copies a session mask to `target` atomically; false (with a message) on failure.
     bool saveMask(const QString& path, const QString& target);
     /// The same for the scores file a circuit was pruned from.

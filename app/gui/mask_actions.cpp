@@ -57,16 +57,15 @@ void MainWindow::buildMaskViews() {
     });
 }
 
-void MainWindow::compareMasks(const QString& pathA, const QString& pathB, const QString& by) {
+void MainWindow::compareMasks(const QString& pathA, const QString& pathB, engine::OverlapBy by) {
     if (!m_model) return showError(tr("No model"), tr("Open the model the masks were made for first."));
     if (pathA.isEmpty()) return showError(tr("No mask"), tr("Find a circuit, train a mask or open a mask file to compare."));
     const std::string model = m_modelPath.toStdString(), a = pathA.toStdString(), b = (pathB.isEmpty() ? pathA : pathB).toStdString();
-    const std::string grouping = by.toStdString();
     const QString nameA = m_masks->nameOf(pathA), nameB = pathB.isEmpty() ? QString() : m_masks->nameOf(pathB);
     m_central->setCurrentWidget(m_overlap);
     m_jobs->start(QStringLiteral("overlap"), tr("Overlap of %1").arg(nameA),
-                  [model, a, b, grouping](engine::JobContext&) -> std::any {
-                      return OverlapResult(engine::runOverlap(model, a, b, grouping));
+                  [model, a, b, by](engine::JobContext&) -> std::any {
+                      return OverlapResult(engine::runOverlap(model, a, b, by));
                   },
                   [this, nameA, nameB](std::any& result) -> QString {
                       auto& rows = std::any_cast<OverlapResult&>(result);
@@ -136,10 +135,11 @@ void MainWindow::openScores(const QString& path) {
         if (!out.open(QIODevice::WriteOnly) || out.write(direction.toUtf8()) < 0 || !out.commit())
             return showError(tr("Cannot open the scores"), tr("cannot write %1").arg(settings.directionFile));
     }
-    if (!get("method").isEmpty()) settings.criterion = get("method");
-    if (!get("granularity").isEmpty()) settings.granularity = get("granularity");
+    // The scores file's own record of how it was made (its metadata: an edge, parsed here).
+    if (auto method = engine::parseCriterion(get("method").toStdString())) settings.criterion = method.value();
+    if (auto granularity = engine::parseGranularity(get("granularity").toStdString())) settings.granularity = granularity.value();
     if (!get("objective").isEmpty()) settings.objective = get("objective");
-    if (settings.criterion == QLatin1String("force")) {  // FORCE scores prune only at the size they were made for
+    if (settings.criterion == engine::Criterion::Force) {  // FORCE scores prune only at the size they were made for
         bool recorded = false;
         const double size = get("force_sparsity").toDouble(&recorded);
         if (recorded) settings.sparsity = size;  // a file without it is refused by the prune, with the reason

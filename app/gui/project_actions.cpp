@@ -151,7 +151,7 @@ void MainWindow::applyProject(const ProjectState& s) {
     addRecentFile(m_projectPath);
     updateTitle();
     m_circuit->setSettings(s.circuit);
-    if (!s.sweepCriteria.isEmpty()) m_circuit->setSweepCriteria(s.sweepCriteria);
+    if (!s.sweepCriteria.empty()) m_circuit->setSweepCriteria(s.sweepCriteria);
     m_training->setSettings(s.training);
     if (s.modelSha256 != QString::fromStdString(m_model->summary().sha256)) {
         showError(tr("The model has changed"),

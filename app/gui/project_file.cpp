@@ -23,22 +23,48 @@ QString absolute(const QDir& base, const QString& path) {
     return path.isEmpty() ? path : QDir::cleanPath(base.absoluteFilePath(path));
 }
 
-QJsonObject circuitJson(const widgets::CircuitSettings& s, const QDir& base) {
-    return {{"target", s.target},         {"direction", relative(base, s.directionFile)},
-            {"criterion", s.criterion},   {"granularity", s.granularity},
-            {"objective", s.objective},   {"sparsity", s.sparsity},
-            {"bias", s.bias},             {"minmax", s.minmax}};
+template <typename E>
+QString nameOf(E value) {
+    return QString::fromLatin1(engine::nameOf(value));
 }
 
-widgets::CircuitSettings circuitFrom(const QJsonObject& o, const QDir& base) {
+QJsonArray criteriaJson(const std::vector<engine::Criterion>& criteria) {
+    QJsonArray out;
+    for (const auto c : criteria) out.append(nameOf(c));
+    return out;
+}
+
+// An option saved by its engine name: absent keeps `out`; a name the engine does not know is
+// an error naming the field (a project is refused rather than opened with another setting).
+template <typename E, typename Parse>
+bool readChoice(const QJsonObject& o, const char* key, Parse parse, E& out, QString& error) {
+    if (!o.contains(QLatin1String(key))) return true;
+    auto parsed = parse(o.value(QLatin1String(key)).toString().toStdString());
+    if (parsed) {
+        out = parsed.value();
+        return true;
+    }
+    if (error.isEmpty())
+        error = QObject::tr("the project's '%1': %2").arg(QLatin1String(key), QString::fromStdString(parsed.error().message));
+    return false;
+}
+
+QJsonObject circuitJson(const widgets::CircuitSettings& s, const QDir& base) {
+    return {{"target", s.target},              {"direction", relative(base, s.directionFile)},
+            {"criterion", nameOf(s.criterion)}, {"granularity", nameOf(s.granularity)},
+            {"objective", s.objective},        {"sparsity", s.sparsity},
+            {"bias", nameOf(s.bias)},          {"minmax", s.minmax}};
+}
+
+widgets::CircuitSettings circuitFrom(const QJsonObject& o, const QDir& base, QString& error) {
     widgets::CircuitSettings s;
     s.target = o.value("target").toString();
     s.directionFile = absolute(base, o.value("direction").toString());
-    s.criterion = o.value("criterion").toString(s.criterion);
-    s.granularity = o.value("granularity").toString(s.granularity);
+    readChoice(o, "criterion", engine::parseCriterion, s.criterion, error);
+    readChoice(o, "granularity", engine::parseGranularity, s.granularity, error);
     s.objective = o.value("objective").toString(s.objective);
     s.sparsity = o.value("sparsity").toDouble(s.sparsity);
-    s.bias = o.value("bias").toString(s.bias);
+    readChoice(o, "bias", engine::parseBiasMode, s.bias, error);
     s.minmax = o.value("minmax").toBool(s.minmax);
     return s;
 }
@@ -46,16 +72,16 @@ widgets::CircuitSettings circuitFrom(const QJsonObject& o, const QDir& base) {
 QJsonObject trainingJson(const widgets::TrainSettings& s, const QDir& base) {
     // A task is a file, or a built-in name ("addition") that is kept as it is.
     const bool file = s.task.contains(QLatin1Char('/'));
-    return {{"method", s.method},   {"granularity", s.granularity},  {"layers", s.layers},
+    return {{"method", nameOf(s.method)}, {"granularity", nameOf(s.granularity)}, {"layers", s.layers},
             {"task", file ? relative(base, s.task) : s.task},        {"task_is_file", file},
             {"preserve", s.preserve}, {"lambda", s.lambda},          {"target_kept", s.targetKept},
             {"epochs", s.epochs},     {"lambda_against", "batch mean"}};
 }
 
-widgets::TrainSettings trainingFrom(const QJsonObject& o, const QDir& base) {
+widgets::TrainSettings trainingFrom(const QJsonObject& o, const QDir& base, QString& error) {
     widgets::TrainSettings s;
-    s.method = o.value("method").toString(s.method);
-    s.granularity = o.value("granularity").toString(s.granularity);
+    readChoice(o, "method", engine::parseMaskMethod, s.method, error);
+    readChoice(o, "granularity", engine::parseGranularity, s.granularity, error);
     s.layers = o.value("layers").toString(s.layers);
     s.task = o.value("task").toString();
     if (o.value("task_is_file").toBool()) s.task = absolute(base, s.task);
@@ -70,7 +96,7 @@ widgets::TrainSettings trainingFrom(const QJsonObject& o, const QDir& base) {
 }
 
 QJsonObject pointJson(const engine::CurvePoint& p) {
-    return {{"criterion", QString::fromStdString(p.criterion)},
+    return {{"criterion", nameOf(p.criterion)},
             {"sparsity", p.sparsity},
             {"relevant", qint64(p.relevant)},
             {"kept", qint64(p.kept)},
@@ -80,9 +106,10 @@ QJsonObject pointJson(const engine::CurvePoint& p) {
             {"dfnorm", p.dfnorm}};
 }
 
-engine::CurvePoint pointFrom(const QJsonObject& o) {
+engine::CurvePoint pointFrom(const QJsonObject& o, QString& error) {
     engine::CurvePoint p;
-    p.criterion = o.value("criterion").toString().toStdString();
+    if (!o.contains("criterion") && error.isEmpty()) error = QObject::tr("a curve point of the project has no 'criterion'");
+    readChoice(o, "criterion", engine::parseCriterion, p.criterion, error);
     p.sparsity = o.value("sparsity").toDouble();
     p.relevant = o.value("relevant").toInteger();
     p.kept = o.value("kept").toInteger();
@@ -112,7 +139,7 @@ QByteArray projectJson(const ProjectState& s, const QDir& base) {
                      {"model_sha256", s.modelSha256},
                      {"data", builtInData(s.data) ? s.data : relative(base, s.data)},
                      {"circuit", circuitJson(s.circuit, base)},
-                     {"sweep_criteria", QJsonArray::fromStringList(s.sweepCriteria)},
+                     {"sweep_criteria", criteriaJson(s.sweepCriteria)},
                      {"training", trainingJson(s.training, base)},
                      {"masks", masks},
                      {"shown_mask", relative(base, s.shownMask)},
@@ -184,9 +211,17 @@ bool readProjectJson(const QByteArray& json, const QDir& base, ProjectState& s, 
     s.modelSha256 = root.value("model_sha256").toString();
     const QString data = root.value("data").toString();
     s.data = builtInData(data) ? data : absolute(base, data);
-    s.circuit = circuitFrom(root.value("circuit").toObject(), base);
-    for (const auto& c : root.value("sweep_criteria").toArray()) s.sweepCriteria << c.toString();
-    s.training = trainingFrom(root.value("training").toObject(), base);
+    s.circuit = circuitFrom(root.value("circuit").toObject(), base, error);
+    for (const auto& c : root.value("sweep_criteria").toArray()) {
+        auto criterion = engine::parseCriterion(c.toString().toStdString());
+        if (!criterion) {
+            error = QObject::tr("the project's 'sweep_criteria': %1").arg(QString::fromStdString(criterion.error().message));
+            return false;
+        }
+        s.sweepCriteria.push_back(criterion.value());
+    }
+    s.training = trainingFrom(root.value("training").toObject(), base, error);
+    if (!error.isEmpty()) return false;
     for (const auto& value : root.value("masks").toArray()) {
         const auto m = value.toObject();
         s.masks.append({m.value("name").toString(), absolute(base, m.value("file").toString()), m.value("kind").toString(),
@@ -196,8 +231,9 @@ bool readProjectJson(const QByteArray& json, const QDir& base, ProjectState& s, 
     for (const auto& m : s.masks)
         if (!insideProject(base, m.path, error) || !insideProject(base, m.scores, error)) return false;
     if (!insideProject(base, s.shownMask, error)) return false;
-    for (const auto& p : root.value("curves").toArray()) s.curves.push_back(pointFrom(p.toObject()));
-    s.sweepSettings = circuitFrom(root.value("curves_settings").toObject(), base);
+    for (const auto& p : root.value("curves").toArray()) s.curves.push_back(pointFrom(p.toObject(), error));
+    s.sweepSettings = circuitFrom(root.value("curves_settings").toObject(), base, error);
+    if (!error.isEmpty()) return false;
     const auto scores = root.value("scores_by_key").toObject();
     for (auto it = scores.begin(); it != scores.end(); ++it) {
         s.scoresByKey.insert(it.key(), absolute(base, it.value().toString()));

@@ -25,7 +25,7 @@ struct ProjectState {
     QString modelSha256;  // of the model file when saved: a changed model cannot use the masks
     QString data;         // images jobs run on; empty: the demo shapes
     widgets::CircuitSettings circuit;
-    QStringList sweepCriteria;
+    std::vector<engine::Criterion> sweepCriteria;
     widgets::TrainSettings training;
     QList<widgets::MaskEntry> masks;
     QString shownMask;                          // the mask drawn in the diagram (one of masks' paths)

@@ -56,8 +56,8 @@ void MainWindow::trainMask(const widgets::TrainSettings& settings) {
     request.model = m_modelPath.toStdString();
     const bool onImages = settings.task.isEmpty();
     request.task = onImages ? imagesForJobs().toStdString() : settings.task.toStdString();
-    request.method = settings.method.toStdString();
-    request.granularity = settings.granularity.toStdString();
+    request.method = settings.method;
+    request.granularity = settings.granularity;
     request.layers = settings.layers.toStdString();
     request.preserve = settings.preserve.toStdString();
     request.lambda = settings.lambda;
@@ -70,7 +70,7 @@ void MainWindow::trainMask(const widgets::TrainSettings& settings) {
     m_central->setCurrentWidget(m_training);
     const QString out = QString::fromStdString(request.out);
     m_trainJob = m_jobs->start(
-        QStringLiteral("train-mask"), tr("Train %1 mask").arg(settings.method.toUpper()),
+        QStringLiteral("train-mask"), tr("Train %1 mask").arg(QString::fromLatin1(engine::nameOf(settings.method)).toUpper()),
         [request, demoImages](engine::JobContext& job) -> std::any {
             if (demoImages)
                 if (auto st = ensureDemoImages(request.task); !st) return TrainResult(st.error());
@@ -87,10 +87,11 @@ void MainWindow::trainMask(const widgets::TrainSettings& settings) {
                 return message;
             }
             const auto& r = report.value();
-            m_training->setResult(reportText(r, settings.granularity, out));
+            const QString granularity = QString::fromLatin1(engine::nameOf(settings.granularity));
+            m_training->setResult(reportText(r, granularity, out));
             const QString what = settings.preserve.isEmpty() ? (settings.task.isEmpty() ? tr("images task") : QFileInfo(settings.task).fileName())
                                                              : settings.preserve;
-            Q_EMIT maskTrained(out, tr("%1 %2 mask, %3").arg(settings.method.toUpper(), settings.granularity, what),
+            Q_EMIT maskTrained(out, tr("%1 %2 mask, %3").arg(QString::fromLatin1(engine::nameOf(settings.method)).toUpper(), granularity, what),
                                tr("%1 of %2").arg(r.kept).arg(r.total));
             return {};
         },

@@ -7,22 +7,6 @@
 
 namespace cx::engine {
 
-const char* ablationName(Ablation a) {
-    switch (a) {
-        case Ablation::None: return "none";
-        case Ablation::ZeroAblate: return "zero_ablate";
-        case Ablation::RandomAblate: return "random_ablate";
-        case Ablation::RandomlySampled: return "randomly_sampled";
-    }
-    return "?";
-}
-
-Result<Ablation> parseAblation(const std::string& text) {
-    for (Ablation a : {Ablation::None, Ablation::ZeroAblate, Ablation::RandomAblate, Ablation::RandomlySampled})
-        if (text == ablationName(a)) return a;
-    return invalidInput("unknown ablation '" + text + "' (none, zero_ablate, random_ablate, randomly_sampled)");
-}
-
 std::string complementTooSmall(const Model& model, const std::map<int, torch::Tensor>& masks) {
     for (const auto& [l, m] : masks) {
         const int64_t kept = m.to(torch::kBool).sum().item<int64_t>(), total = m.numel();

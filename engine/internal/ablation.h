@@ -8,20 +8,11 @@
 #include <torch/torch.h>
 
 #include "engine/error.h"
+#include "engine/options.h"
 #include "engine/internal/mask_training.h"
 #include "engine/model.h"
 
 namespace cx::engine {
-
-enum class Ablation {
-    None,            // the subnetwork alone (weights outside it are zero)
-    ZeroAblate,      // the model without the subnetwork
-    RandomAblate,    // the subnetwork's weights replaced by a fresh random initialisation
-    RandomlySampled  // the model without a random set of units of the same size, drawn from the complement
-};
-
-const char* ablationName(Ablation a);
-Result<Ablation> parseAblation(const std::string& text);
 
 /// Weight overrides for evaluating `masks` (bool unit grids) under an ablation. Random draws use
 /// `generator` (RandomAblate: PyTorch's default uniform(+-1/sqrt(fan_in)) initialisation).

@@ -6,13 +6,12 @@
 #include <torch/torch.h>
 
 #include "engine/error.h"
+#include "engine/options.h"
 #include "engine/internal/kernel_graph.h"
 #include "engine/internal/scoring.h"
 #include "engine/model.h"
 
 namespace cx::engine {
-
-enum class BiasMode { Masked, Pruned };
 
 struct CircuitOptions {
     double sparsity = 0.1;  // fraction of relevant units kept, in (0, 1]

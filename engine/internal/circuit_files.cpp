@@ -50,7 +50,7 @@ Result<CheckedFile> readForModel(const std::string& path, const Model& model, co
 
 void addCommon(Metadata& m, const Model& model, const UnitScores& scores, const TargetSpec* target) {
     m["format"] = kFormat;
-    m["granularity"] = granularityName(scores.granularity);
+    m["granularity"] = nameOf(scores.granularity);
     m["model_sha256"] = model.summary().sha256;
     m["relevant"] = std::to_string(scores.relevantCount);
     m["images"] = std::to_string(scores.images);
@@ -127,7 +127,7 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
         const auto expected = unitShape(layer, model.impl().param(layer.param), s.granularity);
         if (grid.sizes().vec() != expected)
             return invalidInput(path + ": scores for " + layer.param + " have another shape than the model's " +
-                                granularityName(s.granularity) + " grid");
+                                nameOf(s.granularity) + " grid");
         const std::vector<int64_t> kernelShape = {graph.outUnits(int(l)), graph.inPerGroup(int(l))};
         auto kernels = torch::from_blob(const_cast<uint8_t*>(relevant[l].data()), kernelShape, torch::kUInt8).to(torch::kBool).clone();
         auto rel = unitsFromKernels(kernels, expected, s.granularity);
@@ -161,7 +161,7 @@ Status writeUnitMasks(const std::string& path, const Model& model, Granularity g
                       const std::map<int, torch::Tensor>& masks, const std::map<int, torch::Tensor>& logits,
                       Metadata metadata) {
     metadata["format"] = kFormat;
-    metadata["granularity"] = granularityName(granularity);
+    metadata["granularity"] = nameOf(granularity);
     metadata["model_sha256"] = model.summary().sha256;
     int64_t kept = 0, total = 0;
     SafetensorsFile file;
@@ -211,7 +211,7 @@ Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model) {
         auto grid = t.value();
         if (info.kind == LayerKind::TransposedLinear && grid.dim() == 2) grid = grid.t().contiguous();
         if (!gridFits(info, model.impl().param(info.param), out.granularity, grid))
-            return invalidInput(path + ": " + key + " does not match the model's " + granularityName(out.granularity) +
+            return invalidInput(path + ": " + key + " does not match the model's " + nameOf(out.granularity) +
                                 " grid for " + param);
         if (isMask) {
             out.masks[layer] = grid.to(torch::kBool);

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include "engine/error.h"
+#include "engine/options.h"
 #include "engine/internal/saliency.h"
 #include "engine/job.h"
 #include "engine/model.h"
@@ -20,8 +21,6 @@
 #include "engine/target.h"
 
 namespace cx::engine {
-
-enum class MaskMethod { ContinuousSparsification, HardConcrete };
 
 /// How unit masks act on a layer. Filters/neurons and heads always take their bias entries
 /// with them; at weight and kernel granularity `maskBias` removes a bias entry once every

@@ -28,13 +28,6 @@ int64_t headsOf(const LayerInfo& info, const torch::Tensor& grid, Granularity gr
 
 }  // namespace
 
-Result<OverlapBy> parseOverlapBy(const std::string& text) {
-    if (text == "layer") return OverlapBy::Layer;
-    if (text == "block") return OverlapBy::Block;
-    if (text == "tensor") return OverlapBy::Tensor;
-    return invalidInput("unknown overlap level '" + text + "' (layer, block, tensor)");
-}
-
 std::vector<OverlapRow> maskOverlapBy(const Model& model, const std::map<int, torch::Tensor>& a,
                                       const std::map<int, torch::Tensor>& b, Granularity granularity, OverlapBy by) {
     std::vector<OverlapRow> rows;

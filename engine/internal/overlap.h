@@ -9,13 +9,12 @@
 #include <torch/torch.h>
 
 #include "engine/error.h"
+#include "engine/options.h"
 #include "engine/internal/ablation.h"
 #include "engine/model.h"
 
 namespace cx::engine {
 
-enum class OverlapBy { Layer, Block, Tensor };
-Result<OverlapBy> parseOverlapBy(const std::string& text);
 
 /// Rows in model order. A layer one mask lacks is absent there (OverlapRow::absentIn), not kept. At block level an
 /// attention layer's units are split by head where the grid allows it (weights, kernels,

@@ -4,14 +4,13 @@
 #include <torch/torch.h>
 
 #include "engine/error.h"
+#include "engine/options.h"
 #include "engine/internal/circuit.h"
 #include "engine/job.h"
 #include "engine/model.h"
 #include "engine/target.h"
 
 namespace cx::engine {
-
-enum class PearsonMode { Flattened, ImageMean, ImageMax };
 
 /// Target activations f (N x positions, float64 on the CPU) of the original model (circuit ==
 /// nullptr) or of a circuit, from a truncated forward in batches on `device`, without

@@ -45,23 +45,6 @@ torch::Tensor convolve(const LayerInfo& l, const torch::Tensor& x, const torch::
 
 }  // namespace
 
-const char* granularityName(Granularity g) {
-    switch (g) {
-        case Granularity::Kernel: return "kernel";
-        case Granularity::Filter: return "filter";
-        case Granularity::Weight: return "weight";
-        case Granularity::Head: return "head";
-    }
-    return "?";
-}
-
-Result<Granularity> parseGranularity(const std::string& text) {
-    for (Granularity g : {Granularity::Kernel, Granularity::Filter, Granularity::Weight, Granularity::Head})
-        if (text == granularityName(g)) return g;
-    if (text == "neuron") return Granularity::Filter;  // a linear layer's filter
-    return invalidInput("unknown granularity '" + text + "' (kernel, filter, neuron, weight, head)");
-}
-
 torch::Tensor outputMajor(const LayerInfo& layer, const torch::Tensor& weight) {
     return layer.kind == LayerKind::TransposedLinear ? weight.t() : weight;
 }

@@ -15,15 +15,13 @@
 
 #include "engine/error.h"
 #include "engine/layer_info.h"
+#include "engine/options.h"
 
 namespace cx::engine {
 
 // Head: one unit per attention head (learned masks only; see heads.h).
-enum class Granularity { Kernel, Filter, Weight, Head };
-const char* granularityName(Granularity g);
 constexpr const char* kHeadsAreForMasks =
     "head granularity is for learned and magnitude masks (cx train-mask, cx magnitude), not for saliency pruning";
-Result<Granularity> parseGranularity(const std::string& text);
 
 /// Elements of the largest temporary tensor a scoring step may create (256 MiB of floats).
 constexpr int64_t kScoreChunkElements = int64_t(64) << 20;

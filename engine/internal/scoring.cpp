@@ -41,23 +41,6 @@ torch::Tensor scoreRelevantRows(const LayerInfo& info, const torch::Tensor& weig
 
 }  // namespace
 
-const char* criterionName(Criterion c) {
-    switch (c) {
-        case Criterion::ActGrad: return "actgrad";
-        case Criterion::Snip: return "snip";
-        case Criterion::Force: return "force";
-        case Criterion::Magnitude: return "magnitude";
-        case Criterion::Random: return "random";
-    }
-    return "?";
-}
-
-Result<Criterion> parseCriterion(const std::string& text) {
-    for (Criterion c : {Criterion::ActGrad, Criterion::Snip, Criterion::Force, Criterion::Magnitude, Criterion::Random})
-        if (text == criterionName(c)) return c;
-    return invalidInput("unknown criterion '" + text + "' (actgrad, snip, force, magnitude, random)");
-}
-
 std::vector<int64_t> targetRows(const TargetSpec& target) {
     if (target.unit >= 0) return {target.unit};
     std::vector<int64_t> rows;

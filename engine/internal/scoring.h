@@ -7,17 +7,13 @@
 #include <torch/torch.h>
 
 #include "engine/error.h"
+#include "engine/options.h"
 #include "engine/internal/saliency.h"
 #include "engine/job.h"
 #include "engine/model.h"
 #include "engine/target.h"
 
 namespace cx::engine {
-
-enum class Criterion { ActGrad, Snip, Force, Magnitude, Random };
-
-const char* criterionName(Criterion criterion);
-Result<Criterion> parseCriterion(const std::string& text);
 
 struct ScoreOptions {
     TargetSpec target;

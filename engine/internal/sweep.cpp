@@ -11,27 +11,25 @@ const std::vector<double>& defaultSparsities() {
     return levels;
 }
 
-Result<std::vector<SweepPoint>> sweepCircuits(const Model& model, const torch::Tensor& scoreImages,
+Result<std::vector<CurvePoint>> sweepCircuits(const Model& model, const torch::Tensor& scoreImages,
                                               const torch::Tensor& evalImages, const SweepSettings& s, JobContext& job) {
     if (s.criteria.empty()) return invalidInput("no criteria given");
     if (s.sparsities.empty()) return invalidInput("no sparsities given");
     for (double level : s.sparsities)
         if (!(level > 0.0 && level <= 1.0)) return invalidInput("sparsity must be in (0, 1], got " + std::to_string(level));
-    for (const auto& c : s.criteria)
-        if (auto parsed = parseCriterion(c); !parsed) return parsed.error();
     auto resolved = resolveTarget(model.summary(), s.target);
     if (!resolved) return resolved.error();
-    return guarded<std::vector<SweepPoint>>("sweep", [&]() -> Result<std::vector<SweepPoint>> {
-        std::vector<SweepPoint> points;
+    return guarded<std::vector<CurvePoint>>("sweep", [&]() -> Result<std::vector<CurvePoint>> {
+        std::vector<CurvePoint> points;
         JobContext inner(job.token());
         const torch::Tensor original = targetActivations(model, evalImages, s.target, nullptr, s.batchSize, inner, s.device);
         if (job.cancelled()) return cancelledError();
         const double total = double(s.criteria.size());
         for (size_t ci = 0; ci < s.criteria.size(); ++ci) {
-            const std::string& name = s.criteria[ci];
+            const std::string name = nameOf(s.criteria[ci]);
             job.progress("score " + name, ci / total);
             std::vector<UnitScores> perLevel;
-            const ScoreOptions options{s.target, parseCriterion(name).value(), s.batchSize, s.seed, s.device, s.granularity};
+            const ScoreOptions options{s.target, s.criteria[ci], s.batchSize, s.seed, s.device, s.granularity};
             if (options.criterion == Criterion::Force) {
                 // Every level on its own schedule from all relevant kernels (seed 002).
                 auto f = forceScores(model, scoreImages, options, s.sparsities, {s.minmax, 10}, inner);
@@ -49,7 +47,7 @@ Result<std::vector<SweepPoint>> sweepCircuits(const Model& model, const torch::T
                 const auto& c = circuit.value();
                 const torch::Tensor f = targetActivations(model, evalImages, s.target, &c, s.batchSize, inner, s.device);
                 if (job.cancelled()) return cancelledError();
-                SweepPoint p{name, s.sparsities[j], c.relevant, c.keptCount, c.effectiveCount, c.disconnected};
+                CurvePoint p{s.criteria[ci], s.sparsities[j], c.relevant, c.keptCount, c.effectiveCount, c.disconnected};
                 p.pearson = c.disconnected ? 0.0 : absPearson(original, f, s.pearson);
                 p.dfnorm = deltaFNorm(original, f);
                 points.push_back(p);

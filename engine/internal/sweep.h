@@ -12,21 +12,13 @@
 #include "engine/internal/preservation.h"
 #include "engine/job.h"
 #include "engine/model.h"
+#include "engine/pruning.h"
 
 namespace cx::engine {
 
-struct SweepPoint {
-    std::string criterion;
-    double sparsity = 0.0;
-    int64_t relevant = 0, kept = 0, effectiveKept = 0;
-    bool disconnected = false;
-    double pearson = 0.0;  // |Pearson r|; 0 for a disconnected circuit
-    double dfnorm = 0.0;
-};
-
 struct SweepSettings {
     TargetSpec target;
-    std::vector<std::string> criteria;  // actgrad, snip, force, magnitude, random
+    std::vector<Criterion> criteria;
     std::vector<double> sparsities;
     PearsonMode pearson = PearsonMode::Flattened;
     bool minmax = false;
@@ -40,7 +32,7 @@ struct SweepSettings {
 /// The 13 levels of DESIGN.md: 0.9 .. 0.001.
 const std::vector<double>& defaultSparsities();
 
-Result<std::vector<SweepPoint>> sweepCircuits(const Model& model, const torch::Tensor& scoreImages,
+Result<std::vector<CurvePoint>> sweepCircuits(const Model& model, const torch::Tensor& scoreImages,
                                               const torch::Tensor& evalImages, const SweepSettings& settings,
                                               JobContext& job);
 

@@ -116,21 +116,21 @@ TEST(MainWindow, OpensTheDemoModel) {
     // The demo also sweeps four criteria for the first curve (all jobs are done by now).
     auto* curves = w.circuitPanel()->curves();
     EXPECT_EQ(curves->points().size(), 4u * 13u);
-    EXPECT_EQ(curves->criteria(), QStringList({"actgrad", "snip", "magnitude", "random"}));
+    EXPECT_EQ(curves->criteria(), (std::vector{cx::engine::Criterion::ActGrad, cx::engine::Criterion::Snip, cx::engine::Criterion::Magnitude, cx::engine::Criterion::Random}));
     EXPECT_EQ(curves->chart()->graphCount(), 4 * 2 + 1);  // lines, effective markers, the ringed circuit
     EXPECT_EQ(w.circuitPanel()->scatter()->pointCount(), 256 * 64);  // 256 images x 8 x 8 positions of conv4
     // A click on a curve point opens that circuit: criterion and sparsity follow.
-    Q_EMIT curves->pointClicked(QStringLiteral("magnitude"), 0.2);
+    Q_EMIT curves->pointClicked(cx::engine::Criterion::Magnitude, 0.2);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
     EXPECT_TRUE(w.circuitPanel()->summaryText().contains("Magnitude, 20%")) << w.circuitPanel()->summaryText().toStdString();
-    EXPECT_EQ(w.circuitPanel()->settings().criterion, QStringLiteral("magnitude"));
+    EXPECT_EQ(w.circuitPanel()->settings().criterion, cx::engine::Criterion::Magnitude);
     EXPECT_TRUE(w.circuitPanel()->scatter()->caption().startsWith("Magnitude at 20%"));
     double sweptPearson = -1;
     for (const auto& p : curves->points())
-        if (p.criterion == "magnitude" && p.sparsity == 0.2) sweptPearson = p.pearson;
+        if (p.criterion == cx::engine::Criterion::Magnitude && p.sparsity == 0.2) sweptPearson = p.pearson;
     EXPECT_TRUE(w.circuitPanel()->scatter()->caption().contains(QStringLiteral("|r| = %1").arg(sweptPearson, 0, 'f', 3)));
     // FORCE is a criterion like the others: a FORCE point opens its circuit (its own schedule).
-    Q_EMIT curves->pointClicked(QStringLiteral("force"), 0.3);
+    Q_EMIT curves->pointClicked(cx::engine::Criterion::Force, 0.3);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
     EXPECT_FALSE(w.lastError().contains("unknown criterion")) << w.lastError().toStdString();
     EXPECT_TRUE(w.circuitPanel()->summaryText().contains("FORCE, 30%")) << w.circuitPanel()->summaryText().toStdString();
@@ -215,7 +215,7 @@ TEST(MainWindow, TheDemoTransformerFindsCircuitsOnItsOwnPrompts) {
     EXPECT_GT(w.dataPanel()->thumbnailCount(), 0);
     auto settings = w.circuitPanel()->settings();
     settings.target = QStringLiteral("block1.mlp.fc:3");
-    settings.criterion = QStringLiteral("actgrad");
+    settings.criterion = cx::engine::Criterion::ActGrad;
     settings.sparsity = 0.002;
     w.findCircuit(settings);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }, 120000));

@@ -47,10 +47,10 @@ TEST(Project, SavedSessionReopensWhole) {
     openChain(w);
     auto settings = w.circuitPanel()->settings();
     settings.target = QStringLiteral("features.3:1");
-    settings.criterion = QStringLiteral("snip");
+    settings.criterion = cx::engine::Criterion::Snip;
     settings.sparsity = 0.5;
     w.circuitPanel()->setSettings(settings);
-    w.runSweep(settings, {QStringLiteral("snip"), QStringLiteral("magnitude")});
+    w.runSweep(settings, {cx::engine::Criterion::Snip, cx::engine::Criterion::Magnitude});
     idle(w);
     w.findCircuit(settings);
     idle(w);
@@ -85,7 +85,7 @@ TEST(Project, SavedSessionReopensWhole) {
     EXPECT_EQ(reopened.projectPath(), project);
     const auto restored = reopened.circuitPanel()->settings();
     EXPECT_EQ(restored.target, settings.target);
-    EXPECT_EQ(restored.criterion, QStringLiteral("snip"));
+    EXPECT_EQ(restored.criterion, cx::engine::Criterion::Snip);
     EXPECT_DOUBLE_EQ(restored.sparsity, 0.5);
     EXPECT_EQ(reopened.circuitPanel()->sweepCriteria(), w.circuitPanel()->sweepCriteria());
     EXPECT_EQ(reopened.trainingPanel()->settings().epochs, 7);
@@ -158,8 +158,8 @@ TEST(Project, ScoresFilesOpenAsCircuitsAndSave) {
     openChain(w);
     auto settings = w.circuitPanel()->settings();
     settings.target = QStringLiteral("features.3:1");
-    settings.criterion = QStringLiteral("magnitude");
-    settings.granularity = QStringLiteral("filter");
+    settings.criterion = cx::engine::Criterion::Magnitude;
+    settings.granularity = cx::engine::Granularity::Filter;
     settings.sparsity = 0.5;
     w.findCircuit(settings);
     idle(w);
@@ -178,8 +178,8 @@ TEST(Project, ScoresFilesOpenAsCircuitsAndSave) {
     ASSERT_EQ(other.lastError(), QString());
     const auto opened = other.circuitPanel()->settings();
     EXPECT_EQ(opened.target, QStringLiteral("features.3:1"));
-    EXPECT_EQ(opened.criterion, QStringLiteral("magnitude"));
-    EXPECT_EQ(opened.granularity, QStringLiteral("filter"));
+    EXPECT_EQ(opened.criterion, cx::engine::Criterion::Magnitude);
+    EXPECT_EQ(opened.granularity, cx::engine::Granularity::Filter);
     ASSERT_EQ(other.maskList()->count(), 1);
     const auto circuit = other.maskList()->masks().first();
     EXPECT_EQ(circuit.scores, saved);  // pruned from the opened file, not scored again

@@ -89,7 +89,7 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     auto* curves = circuit->curves();
     int snipAt5 = -1;
     for (size_t i = 0; i < curves->points().size(); ++i)
-        if (curves->points()[i].criterion == "snip" && curves->points()[i].sparsity == 0.05) snipAt5 = int(i);
+        if (curves->points()[i].criterion == cx::engine::Criterion::Snip && curves->points()[i].sparsity == 0.05) snipAt5 = int(i);
     ASSERT_GE(snipAt5, 0);
     const QPointF at = curves->pixelOf(snipAt5);
     ASSERT_EQ(curves->pointNear(at), snipAt5);
@@ -97,7 +97,7 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     QCoreApplication::sendEvent(curves->chart(), &press);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
     EXPECT_TRUE(circuit->summaryText().contains("SNIP, 5%")) << circuit->summaryText().toStdString();
-    EXPECT_EQ(circuit->settings().criterion, QStringLiteral("snip"));
+    EXPECT_EQ(circuit->settings().criterion, cx::engine::Criterion::Snip);
 
     // Another sparsity with the same scores: pruned again without scoring (well under the scoring time).
     auto s = circuit->settings();
@@ -114,7 +114,7 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     auto* training = w.trainingPanel();
     showTab(w, training);
     cx::widgets::TrainSettings ts;
-    ts.granularity = "kernel";
+    ts.granularity = cx::engine::Granularity::Kernel;
     ts.layers = "features.*";
     ts.preserve = "features.conv4:27";
     ts.lambda = 1.5e-4;

@@ -75,7 +75,7 @@ TEST(DevicePaths, SweepAndPreservationOnTheGpuEqualTheCpu_CUDA) {
     auto images = torch::randn({12, 3, 16, 16});
     SweepSettings s;
     s.target = parseTarget("features.5:0").value();
-    s.criteria = {"actgrad", "force"};
+    s.criteria = {Criterion::ActGrad, Criterion::Force};
     s.sparsities = {0.5, 0.1};
     s.batchSize = 5;
     JobContext job;

@@ -150,7 +150,7 @@ TEST(FindCircuit, ActivationsMatchTheSweepAndReusedScoresPruneTheSame) {
     sweep.model = demo;
     sweep.images = images;
     sweep.target = req.target;
-    sweep.criteria = {"actgrad"};
+    sweep.criteria = {Criterion::ActGrad};
     sweep.sparsities = {0.2};
     sweep.out = dir + "/curve.csv";
     auto curve = runSweep(sweep, job);
@@ -218,7 +218,7 @@ TEST(FindCircuit, DirectionTargetsPruneAndMarkTheirChannels) {
     sweep.images = images;
     sweep.target = req.target;
     sweep.directionFile = direction;
-    sweep.criteria = {"actgrad"};
+    sweep.criteria = {Criterion::ActGrad};
     sweep.sparsities = {0.3};
     sweep.out = dir + "/curve.csv";
     auto curve = runSweep(sweep, job);

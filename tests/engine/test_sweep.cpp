@@ -139,7 +139,7 @@ TEST(Sweep, CurvesForSeveralCriteria) {
     auto images = torch::randn({12, 3, 16, 16});
     SweepSettings s;
     s.target = parseTarget("features.5:0").value();
-    s.criteria = {"actgrad", "force", "random"};
+    s.criteria = {Criterion::ActGrad, Criterion::Force, Criterion::Random};
     s.sparsities = {1.0, 0.5, 0.05};
     s.batchSize = 5;
     JobContext job;
@@ -152,15 +152,17 @@ TEST(Sweep, CurvesForSeveralCriteria) {
         EXPECT_EQ(p.relevant, 42);
         EXPECT_EQ(p.kept, std::max<int64_t>(1, std::llround(p.sparsity * 42)));
         EXPECT_LE(p.effectiveKept, p.kept);
-        if (p.sparsity == 1.0) EXPECT_NEAR(p.pearson, 1.0, 1e-9) << p.criterion;
+        if (p.sparsity == 1.0) EXPECT_NEAR(p.pearson, 1.0, 1e-9) << nameOf(p.criterion);
         if (p.disconnected) EXPECT_EQ(p.pearson, 0.0);
         EXPECT_GE(p.pearson, 0.0);
         EXPECT_LE(p.pearson, 1.0 + 1e-9);
     }
     EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+    // Criteria are typed: an unknown name is refused where it is parsed, naming it.
+    EXPECT_NE(parseCriterion("telepathy").error().message.find("unknown criterion 'telepathy'"), std::string::npos);
     auto bad = s;
-    bad.criteria = {"actgrad", "telepathy"};
-    EXPECT_NE(sweepCircuits(*m, images, images, bad, job).error().message.find("telepathy"), std::string::npos);
+    bad.criteria.clear();
+    EXPECT_NE(sweepCircuits(*m, images, images, bad, job).error().message.find("no criteria given"), std::string::npos);
 }
 
 TEST(Iou, HandBuiltMasks) {

@@ -26,7 +26,7 @@ namespace {
 
 CurvePoint point(const std::string& criterion, double sparsity, int64_t effective, double pearson, double dfnorm) {
     CurvePoint p;
-    p.criterion = criterion;
+    p.criterion = cx::engine::parseCriterion(criterion).value();
     p.sparsity = sparsity;
     p.relevant = 1000;
     p.kept = int64_t(sparsity * 1000);
@@ -59,7 +59,7 @@ void click(QWidget* widget, QPointF at) {
 TEST(CurveView, OneLinePerCriterionWithEffectiveSparsityMarkers) {
     CurveView view;
     view.addPoints(twoCurves());
-    EXPECT_EQ(view.criteria(), QStringList({"actgrad", "random"}));
+    EXPECT_EQ(view.criteria(), (std::vector{cx::engine::Criterion::ActGrad, cx::engine::Criterion::Random}));
     auto* chart = view.chart();
     ASSERT_EQ(chart->graphCount(), 4);  // a line and an effective-marker series per criterion
     EXPECT_EQ(chart->graph(0)->name(), QStringLiteral("ActGrad"));
@@ -79,7 +79,7 @@ TEST(CurveView, OneLinePerCriterionWithEffectiveSparsityMarkers) {
     EXPECT_DOUBLE_EQ(chart->graph(0)->data()->at(1)->value, 0.2);
     EXPECT_EQ(chart->yAxis->label(), QStringLiteral("\u0394f-norm"));
 
-    view.setCurrent("random", 0.5);
+    view.setCurrent(cx::engine::Criterion::Random, 0.5);
     ASSERT_EQ(chart->graphCount(), 5);  // the ring around the shown circuit
     EXPECT_DOUBLE_EQ(chart->graph(4)->data()->at(0)->value, 0.7);
 
@@ -97,9 +97,9 @@ TEST(CurveView, HoverDescribesAndClickOpensThePointUnderTheMouse) {
     view.show();
     view.addPoints(twoCurves());
     view.chart()->replot();
-    QString clickedCriterion;
+    auto clickedCriterion = cx::engine::Criterion::Random;
     double clickedSparsity = -1;
-    QObject::connect(&view, &CurveView::pointClicked, [&](const QString& c, double s) {
+    QObject::connect(&view, &CurveView::pointClicked, [&](cx::engine::Criterion c, double s) {
         clickedCriterion = c;
         clickedSparsity = s;
     });
@@ -111,7 +111,7 @@ TEST(CurveView, HoverDescribesAndClickOpensThePointUnderTheMouse) {
     EXPECT_TRUE(view.describe(target).contains("|Pearson r| = 0.900"));
     EXPECT_TRUE(view.describe(target).contains("100 of 1000"));
     click(view.chart(), view.pixelOf(target));
-    EXPECT_EQ(clickedCriterion, QStringLiteral("actgrad"));
+    EXPECT_EQ(clickedCriterion, cx::engine::Criterion::ActGrad);
     EXPECT_DOUBLE_EQ(clickedSparsity, 0.1);
 }
 
@@ -160,11 +160,11 @@ TEST(CircuitPanel, KeptCountFollowsTheSparsityAndFindEmitsTheSettings) {
     CircuitPanel panel;
     CircuitSettings wanted;
     wanted.target = "features.conv4:27";
-    wanted.criterion = "snip";
-    wanted.granularity = "filter";
+    wanted.criterion = cx::engine::Criterion::Snip;
+    wanted.granularity = cx::engine::Granularity::Filter;
     wanted.objective = "max";
     wanted.sparsity = 0.05;
-    wanted.bias = "pruned";
+    wanted.bias = cx::engine::BiasMode::Pruned;
     wanted.minmax = true;
     panel.setSettings(wanted);
     panel.setRelevantCount(2144);
@@ -182,17 +182,17 @@ TEST(CircuitPanel, KeptCountFollowsTheSparsityAndFindEmitsTheSettings) {
     ASSERT_NE(find, nullptr);
     find->click();
     EXPECT_EQ(emitted.target, QStringLiteral("features.conv3:1"));
-    EXPECT_EQ(emitted.criterion, QStringLiteral("snip"));
-    EXPECT_EQ(emitted.granularity, QStringLiteral("filter"));
+    EXPECT_EQ(emitted.criterion, cx::engine::Criterion::Snip);
+    EXPECT_EQ(emitted.granularity, cx::engine::Granularity::Filter);
     EXPECT_EQ(emitted.objective, QStringLiteral("max"));
     EXPECT_DOUBLE_EQ(emitted.sparsity, 0.1);
-    EXPECT_EQ(emitted.bias, QStringLiteral("pruned"));
+    EXPECT_EQ(emitted.bias, cx::engine::BiasMode::Pruned);
     EXPECT_TRUE(emitted.minmax);
     EXPECT_EQ(emitted.scoringKey(), QStringLiteral("features.conv3:1||snip|filter|max"));
 
     for (auto* box : panel.findChildren<QCheckBox*>())
         if (box->text() == QStringLiteral("FORCE")) box->setChecked(false);
-    EXPECT_EQ(panel.sweepCriteria(), QStringList({"actgrad", "snip", "magnitude", "random"}));
+    EXPECT_EQ(panel.sweepCriteria(), (std::vector{cx::engine::Criterion::ActGrad, cx::engine::Criterion::Snip, cx::engine::Criterion::Magnitude, cx::engine::Criterion::Random}));
 }
 
 // A direction target: choosing a file keeps the layer alone, a unit target clears the file,
