@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "engine/internal/blas_kernels.h"
 #include "engine/internal/guard.h"
 
 namespace cx::engine {
@@ -42,6 +43,7 @@ void initRuntime() {
         // Looked up at run time so that any BLAS (or none) can be linked.
         using SetThreads = void (*)(int);
         if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+        chooseBlasKernels();
     });
 }
 

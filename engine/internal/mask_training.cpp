@@ -11,6 +11,7 @@
 #include "engine/internal/model_impl.h"
 #include "engine/internal/preservation.h"
 #include "engine/internal/saliency.h"
+#include "engine/internal/soft_mask.h"
 #include "engine/internal/task_loss.h"
 #include "engine/runtime.h"
 
@@ -20,30 +21,15 @@ namespace {
 // Hard concrete constants (Louizos et al. 2017): temperature beta, stretch interval (gamma, zeta).
 constexpr double kBeta = 2.0 / 3.0, kGamma = -0.1, kZeta = 1.1;
 
-// Annealed towards T = 200, sigmoid(T s) saturates and its gradients become subnormal floats,
-// which x86 CPUs compute through a slow microcode path: 3 epochs of the demo's subnetworks took
-// 128 s here, 26 s flushed. Such values are far below anything a mask logit can resolve, and
-// the hard masks come out identical (tested). Set on every intra-op thread while training runs,
-// and cleared afterwards, so that scoring never sees it.
-class FlushDenormals {
-public:
-    explicit FlushDenormals(bool on) : m_on(on) {
-        if (m_on) setEverywhere(true);
-    }
-    ~FlushDenormals() {
-        if (m_on) setEverywhere(false);
-    }
-    FlushDenormals(const FlushDenormals&) = delete;
-    FlushDenormals& operator=(const FlushDenormals&) = delete;
+}  // namespace
 
-private:
-    static void setEverywhere(bool on) {
-        at::globalContext().setFlushDenormal(on);
-        // One index per thread of the OpenMP team: each runs the lambda once, on itself.
-        at::parallel_for(0, at::get_num_threads(), 1, [on](int64_t, int64_t) { at::globalContext().setFlushDenormal(on); });
-    }
-    bool m_on;
-};
+void FlushDenormals::setEverywhere(bool on) {
+    at::globalContext().setFlushDenormal(on);
+    // One index per thread of the OpenMP team: each runs the lambda once, on itself.
+    at::parallel_for(0, at::get_num_threads(), 1, [on](int64_t, int64_t) { at::globalContext().setFlushDenormal(on); });
+}
+
+namespace {
 
 torch::Tensor stretchedGate(const torch::Tensor& logAlpha) {
     return (torch::sigmoid(logAlpha) * (kZeta - kGamma) + kGamma).clamp(0.0, 1.0);
@@ -147,6 +133,31 @@ torch::Tensor MaskSet::l0(double temperature) const {
                              ? torch::sigmoid(temperature * s).sum()
                              : torch::sigmoid(s - kBeta * std::log(-kGamma / kZeta)).sum());
     return total;
+}
+
+SoftMaskedStep MaskSet::trainingStep(double temperature) {
+    const bool fused = m_options.fusedSoftMask && m_options.method == MaskMethod::ContinuousSparsification &&
+                       m_options.granularity == Granularity::Weight && !m_options.maskBias;
+    if (!fused) return {maskedWeights(m_model, trainingMasks(temperature), m_options.scheme()), l0(temperature)};
+    SoftMaskedStep out;
+    out.l0 = torch::zeros({}, torch::TensorOptions().device(torch::Device(m_options.device)));
+    for (const auto& [l, s] : m_logits) {
+        const auto& info = m_model.summary().layers[size_t(l)];
+        const auto w = paramOn(m_model, info.param, s.device());
+        out.weights.params.push_back(info.param);
+        if (w.scalar_type() != s.scalar_type()) {  // e.g. a float64 model: the plain expression
+            auto m = torch::sigmoid(temperature * s);
+            out.weights.tensors.push_back(w * unitMaskForWeight(info, w, m));
+            out.l0 = out.l0 + m.sum();
+            continue;
+        }
+        // The logits are output-major: a transposed linear layer's weight is masked through its view.
+        const bool transposed = info.kind == LayerKind::TransposedLinear;
+        auto masked = softMaskedWeight(s, transposed ? w.t() : w, temperature);
+        out.weights.tensors.push_back(transposed ? masked.weight.t() : masked.weight);
+        out.l0 = out.l0 + masked.maskSum;
+    }
+    return out;
 }
 
 int64_t MaskSet::totalUnits() const {
@@ -263,8 +274,8 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
             for (int64_t b = 0; b < batches; ++b) {
                 if (job.cancelled()) return set;  // the masks of the last completed step
                 auto idx = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));
-                auto weights = maskedWeights(model, set.trainingMasks(temperature), options.scheme());
-                auto out = plan.value().run({inputs.index_select(0, idx).to(device)}, weights.tensors);
+                auto soft = set.trainingStep(temperature);
+                auto out = plan.value().run({inputs.index_select(0, idx).to(device)}, soft.weights.tensors);
                 const auto batchTargets = targets.index_select(0, idx).to(device);
                 torch::Tensor taskPart;
                 if (targetLayer >= 0) {
@@ -274,7 +285,7 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                 } else {
                     taskPart = taskLoss(out.modelOutput.toTensor(), batchTargets, false);
                 }
-                auto l0 = set.l0(temperature);
+                const auto& l0 = soft.l0;
                 auto loss = taskPart + lambda * l0;
                 if (!std::isfinite(loss.item<double>()))
                     return Error{ErrorCode::Backend, "the loss became NaN or infinite at epoch " + std::to_string(epoch + 1) +

@@ -52,10 +52,25 @@ struct MaskTrainOptions {
     std::optional<TargetSpec> preserve;
     std::string device = "cpu";  // where the logits live and the forward passes run
     bool flushDenormals = true;  // CPU: subnormal floats become 0 while training (see FlushDenormals)
+    // Continuous sparsification at weight granularity: one fused node per weight for its soft
+    // mask, masked weight and L0 term (soft_mask.h). false: the same expression through autograd.
+    bool fusedSoftMask = true;
 
     MaskScheme scheme() const { return {granularity, maskBias}; }
 };
 
+/// Weight overrides for a set of unit masks (the masked model's forward), on the masks' device.
+struct MaskedWeights {
+    std::vector<std::string> params;
+    std::vector<torch::Tensor> tensors;
+};
+
+/// One training step's masked weights and its differentiable L0, from one computation of the
+/// soft masks.
+struct SoftMaskedStep {
+    MaskedWeights weights;
+    torch::Tensor l0;
+};
 class MaskSet {
 public:
     MaskSet(const Model& model, const MaskTrainOptions& options);
@@ -65,6 +80,8 @@ public:
     std::map<int, torch::Tensor> hardMasks() const;
     /// Differentiable L0 (CS: sum of soft masks; HC: expected number of non-zero gates).
     torch::Tensor l0(double temperature) const;
+    /// The masked weights of a training step and its L0 (HC: gates drawn anew).
+    SoftMaskedStep trainingStep(double temperature);
     /// Units, counting a head once for its whole attention block.
     int64_t totalUnits() const;
     int64_t keptUnits() const;
@@ -82,15 +99,32 @@ private:
     std::map<int, torch::Tensor> m_logits;
 };
 
-/// Weight overrides for a set of unit masks (the masked model's forward), on the masks' device.
-struct MaskedWeights {
-    std::vector<std::string> params;
-    std::vector<torch::Tensor> tensors;
-};
 MaskedWeights maskedWeights(const Model& model, const std::map<int, torch::Tensor>& masks, MaskScheme scheme = {});
 
 /// The bias factor of a unit mask under a scheme; undefined when the bias stays as it is.
 torch::Tensor biasMaskFor(const LayerInfo& layer, const torch::Tensor& units, MaskScheme scheme);
+
+/// Subnormal floats computed as 0 on this thread and LibTorch's intra-op threads while it lives.
+/// Annealed towards T = 200, sigmoid(T s) saturates and its gradients become subnormal floats,
+/// which x86 CPUs compute through a slow microcode path: 3 epochs of the demo's subnetworks took
+/// 128 s here, 26 s flushed. Such values are far below anything a mask logit can resolve, and
+/// the hard masks come out identical (tested). Cleared afterwards, so that scoring never sees it.
+/// The fused soft mask (soft_mask.h) produces none in the first place; this covers the rest.
+class FlushDenormals {
+public:
+    explicit FlushDenormals(bool on) : m_on(on) {
+        if (m_on) setEverywhere(true);
+    }
+    ~FlushDenormals() {
+        if (m_on) setEverywhere(false);
+    }
+    FlushDenormals(const FlushDenormals&) = delete;
+    FlushDenormals& operator=(const FlushDenormals&) = delete;
+
+private:
+    static void setEverywhere(bool on);
+    bool m_on;
+};
 
 /// The options' numbers and counts (finite, in range), before any data is read.
 Status checkTrainOptions(const MaskTrainOptions& options);

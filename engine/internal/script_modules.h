@@ -14,4 +14,18 @@ torch::jit::Module scriptLayerNorm(const std::string& name, int64_t dim);
 /// A learned table looked up by integer ids (weight: rows x dim, initialised N(0, std^2)).
 torch::jit::Module scriptEmbedding(const std::string& name, int64_t rows, int64_t dim, double std);
 
+/// A GPT-2-style decoder: token and learned position embeddings, `layers` pre-LN blocks
+/// (causal self-attention with `heads` heads, GELU MLP of 4 x width), a final layer norm and a
+/// linear head to the vocabulary. Input N x T int64 tokens (T <= context), output N x T x vocab.
+/// Module paths tok_emb, pos_emb, block{i}.{ln1,attn.{q,k,v,o},ln2,mlp.{fc,proj}}, ln_f, head;
+/// each attention module carries an int attribute num_heads.
+struct GptShape {
+    int64_t vocabulary = 0;
+    int64_t context = 0;
+    int64_t width = 128;
+    int64_t layers = 2;
+    int64_t heads = 4;
+};
+torch::jit::Module scriptGpt(const std::string& typeName, const GptShape& shape);
+
 }  // namespace cx::engine

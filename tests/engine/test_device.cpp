@@ -2,11 +2,14 @@
 // scoring, sweeps, preservation, mask training, evaluation and node images. The *_CUDA tests
 // skip themselves where the linked LibTorch has no CUDA or no GPU is present.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "engine/data_preview.h"
+#include "engine/internal/blas_kernels.h"
 #include "engine/demo_run.h"
 #include "engine/internal/circuit.h"
 #include "engine/internal/mask_training.h"
@@ -43,6 +46,25 @@ TEST(DeviceChoice, CpuOutranksTheGpuAndBadNamesChangeNothing) {
     ASSERT_TRUE(setDeviceChoice("auto"));
     EXPECT_EQ(defaultDevice(), cudaAvailable() ? "cuda" : "cpu");
     EXPECT_NE(deviceDescription().find(cudaAvailable() ? "CUDA" : "CPU"), std::string::npos);
+}
+
+// Where OpenBLAS did not recognise the CPU it runs its SSE3 fallback kernels; the runtime
+// switches it to the AVX2 or AVX-512 ones the CPU has, and products stay exact to float rounding.
+TEST(CpuKernels, OpenBlasRunsTheKernelsTheCpuAllows) {
+    initRuntime();
+    const std::string kernels = blasKernels();
+    if (kernels.empty()) GTEST_SKIP() << "the BLAS is not OpenBLAS";
+    // The environment the process started with (setenv does not change /proc/self/environ).
+    std::ifstream environ("/proc/self/environ", std::ios::binary);
+    const std::string start((std::istreambuf_iterator<char>(environ)), std::istreambuf_iterator<char>());
+    const bool userChose = start.rfind("OPENBLAS_CORETYPE=", 0) == 0 || start.find(std::string("\0OPENBLAS_CORETYPE=", 19)) != std::string::npos;
+#if defined(__x86_64__)
+    if (!userChose && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) EXPECT_NE(kernels, "Prescott");
+#endif
+    torch::manual_seed(4);
+    const auto a = torch::randn({257, 300}), b = torch::randn({300, 129});
+    const auto exact = torch::mm(a.to(torch::kFloat64), b.to(torch::kFloat64));
+    EXPECT_TRUE(torch::allclose(torch::mm(a, b).to(torch::kFloat64), exact, 1e-5, 1e-4)) << kernels;
 }
 
 TEST(DevicePaths, ScoresOnTheGpuEqualTheCpu_CUDA) {

@@ -1,6 +1,7 @@
 // Learned masks: the overlay with all masks on, L0 bookkeeping, schedules, and a task whose
 // subnetwork is known.
 #include <cmath>
+#include <limits>
 
 #include <gtest/gtest.h>
 #include <torch/script.h>
@@ -9,6 +10,7 @@
 #include "engine/internal/mask_training.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/preservation.h"
+#include "engine/internal/soft_mask.h"
 #include "engine/model.h"
 #include "test_util.h"
 
@@ -297,4 +299,96 @@ TEST(MaskTraining, FlushingSubnormalsKeepsTheHardMaskOfARunAnnealedTo200) {
     const float tiny = 1e-39f;  // subnormal in float32
     EXPECT_GT((torch::full({1}, tiny) * 1.0f).item<float>(), 0.0f);
     EXPECT_TRUE((torch::full({1 << 20}, tiny) * 1.0f).gt(0).all().item<bool>());  // the intra-op threads too
+}
+
+// The fused soft mask is the expression w * sigmoid(T s) with its L0 sum(sigmoid(T s)): values
+// and gradients equal autograd's, except that saturated entries (|T s| past the clamp, or a mask
+// below 1e-30) are exactly 0 or 1 with a zero gradient, and no entry is ever subnormal.
+TEST(SoftMask, EqualsTheAutogradExpressionAndSaturatesExactly) {
+    torch::manual_seed(21);
+    const auto w = torch::randn({6, 5, 3});
+    const auto g = torch::randn({6, 5, 3});
+    for (double temperature : {1.0, 7.0, 200.0}) {
+        auto s = (torch::randn({6, 5, 3}) * 0.6).requires_grad_(true);
+        auto fused = softMaskedWeight(s, w, temperature);
+        ((fused.weight * g).sum() + 0.25 * fused.maskSum).backward();
+        auto reference = s.detach().clone().requires_grad_(true);
+        auto m = torch::sigmoid(temperature * reference);
+        ((w * m * g).sum() + 0.25 * m.sum()).backward();
+        const auto mask = fused.weight.detach() / w;
+        const auto saturated = (temperature * s.detach()).abs() > 69.0;  // sigmoid(-69) is 1e-30
+        const auto live = saturated.logical_not();
+        EXPECT_TRUE(torch::allclose(mask.masked_select(live), m.detach().masked_select(live), 1e-5, 1e-7)) << temperature;
+        EXPECT_TRUE(torch::allclose(s.grad().masked_select(live), reference.grad().masked_select(live), 1e-4, 1e-6))
+            << temperature;
+        EXPECT_TRUE(s.grad().masked_select(saturated).eq(0).all().item<bool>()) << temperature;
+        const auto masked = mask.masked_select(saturated);
+        EXPECT_TRUE((masked.eq(0) | masked.eq(1)).all().item<bool>()) << temperature;
+        EXPECT_NEAR(fused.maskSum.item<double>(), m.sum().item<double>(), 1e-4) << temperature;
+        const auto tiny = mask.abs().gt(0) & mask.abs().lt(std::numeric_limits<float>::min());
+        EXPECT_FALSE(tiny.any().item<bool>()) << temperature;
+        if (temperature == 200.0) EXPECT_GT(saturated.sum().item<int64_t>(), 40) << "the case is not exercised";
+    }
+}
+
+// One training step's masked weights and logit gradients are the same, fused or through autograd,
+// on GPT-2 Conv1D layers (weights stored in x out: masked through their transposed view).
+TEST(SoftMask, TransposedLinearLayersStepAsThroughAutograd) {
+    auto m = Model::load(cx::test::modelPath("compat_gpt2_mlp_script")).take();
+    ASSERT_EQ(m->summary().layers[0].kind, LayerKind::TransposedLinear);
+    MaskTrainOptions o;
+    o.layers = {0, 1};
+    o.initValue = 0.1;
+    auto stepOf = [&](bool fused) {
+        o.fusedSoftMask = fused;
+        MaskSet set(*m, o);
+        torch::manual_seed(3);
+        for (const auto& s : set.parameters()) {
+            torch::NoGradGuard noGrad;
+            s.copy_(torch::randn_like(s));
+        }
+        auto step = set.trainingStep(3.0);
+        auto plan = ForwardPlan::build(*m, {}, true, step.weights.params).take();
+        auto out = plan.run({torch::randn({2, 5, 4})}, step.weights.tensors).modelOutput.toTensor();
+        (out.pow(2).mean() + 1e-3 * step.l0).backward();
+        std::vector<torch::Tensor> grads;
+        for (const auto& s : set.parameters()) grads.push_back(s.grad().clone());
+        return std::make_pair(step, grads);
+    };
+    const auto [fused, fusedGrads] = stepOf(true);
+    const auto [plain, plainGrads] = stepOf(false);
+    ASSERT_EQ(fused.weights.params, plain.weights.params);
+    for (size_t i = 0; i < fused.weights.tensors.size(); ++i)
+        EXPECT_TRUE(torch::allclose(fused.weights.tensors[i], plain.weights.tensors[i], 1e-6, 1e-7)) << i;
+    EXPECT_NEAR(fused.l0.item<double>(), plain.l0.item<double>(), 1e-5);
+    for (size_t i = 0; i < fusedGrads.size(); ++i) EXPECT_TRUE(torch::allclose(fusedGrads[i], plainGrads[i], 1e-4, 1e-7)) << i;
+}
+
+// A run annealed to T = 200 keeps exactly the hard mask, fused or through autograd.
+TEST(MaskTraining, FusedSoftMaskKeepsTheHardMaskOfARunAnnealedTo200) {
+    auto m = Model::load(cx::test::modelPath("chain")).take();
+    torch::manual_seed(12);
+    auto x = torch::randn({192, 3, 16, 16});
+    torch::Tensor y;
+    {
+        torch::NoGradGuard noGrad;
+        y = m->impl().module.forward({x}).toTensor().argmax(1);
+    }
+    MaskTrainOptions o;
+    o.layers = {0, 1, 2, 3};
+    o.epochs = 6;
+    o.batchSize = 64;
+    o.lambda = 1e-3;
+    o.initValue = 0.2;
+    o.finalTemperature = 200;
+    JobContext job;
+    o.fusedSoftMask = false;
+    auto plain = trainMasks(*m, x, y, o, job);
+    o.fusedSoftMask = true;
+    auto fused = trainMasks(*m, x, y, o, job);
+    ASSERT_TRUE(plain.ok() && fused.ok());
+    EXPECT_EQ(fused.value().keptUnits(), plain.value().keptUnits());
+    EXPECT_LT(plain.value().keptUnits(), plain.value().totalUnits());
+    EXPECT_GT(plain.value().keptUnits(), 0);
+    for (const auto& [l, mask] : plain.value().hardMasks()) EXPECT_TRUE(torch::equal(fused.value().hardMasks().at(l), mask)) << l;
 }
