@@ -1,6 +1,7 @@
 // Learned masks: the overlay with all masks on, L0 bookkeeping, schedules, and a task whose
 // subnetwork is known.
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include <gtest/gtest.h>
@@ -33,6 +34,36 @@ std::shared_ptr<Model> halfUsefulLinear() {
     const std::string path = cx::test::tempDir() + "/half.pt";
     net.save(path);
     return Model::load(path).take();
+}
+
+// Trains the chain model's masks for 6 epochs annealed to T = 200, once with `choose(o, false)`
+// and once with `choose(o, true)`, and expects the same hard masks (and some units removed).
+void expectSameHardMaskAnnealedTo200(const std::function<void(MaskTrainOptions&, bool)>& choose) {
+    auto m = Model::load(cx::test::modelPath("chain")).take();
+    torch::manual_seed(12);
+    auto x = torch::randn({192, 3, 16, 16});
+    torch::Tensor y;
+    {
+        torch::NoGradGuard noGrad;
+        y = m->impl().module.forward({x}).toTensor().argmax(1);
+    }
+    MaskTrainOptions o;
+    o.layers = {0, 1, 2, 3};
+    o.epochs = 6;
+    o.batchSize = 64;
+    o.lambda = 1e-3;
+    o.initValue = 0.2;
+    o.finalTemperature = 200;
+    JobContext job;
+    choose(o, false);
+    auto before = trainMasks(*m, x, y, o, job);
+    choose(o, true);
+    auto after = trainMasks(*m, x, y, o, job);
+    ASSERT_TRUE(before.ok() && after.ok());
+    EXPECT_EQ(after.value().keptUnits(), before.value().keptUnits());
+    EXPECT_LT(before.value().keptUnits(), before.value().totalUnits());
+    EXPECT_GT(before.value().keptUnits(), 0);
+    for (const auto& [l, mask] : before.value().hardMasks()) EXPECT_TRUE(torch::equal(after.value().hardMasks().at(l), mask)) << l;
 }
 
 }  // namespace
@@ -272,30 +303,10 @@ TEST(MaskTraining, BiasFollowsNeuronsAndOptionallyFullyRemovedRows) {
 // T = 200): a run annealed to 200 keeps exactly the hard mask it keeps without flushing, and
 // afterwards subnormals compute normally again, on every thread.
 TEST(MaskTraining, FlushingSubnormalsKeepsTheHardMaskOfARunAnnealedTo200) {
-    auto m = Model::load(cx::test::modelPath("chain")).take();
-    torch::manual_seed(12);
-    auto x = torch::randn({192, 3, 16, 16});
-    torch::Tensor y;
-    {
-        torch::NoGradGuard noGrad;
-        y = m->impl().module.forward({x}).toTensor().argmax(1);
-    }
-    MaskTrainOptions o;
-    o.layers = {0, 1, 2, 3};
-    o.epochs = 6;
-    o.batchSize = 64;
-    o.lambda = 1e-3;
-    o.initValue = 0.2;
-    o.finalTemperature = 200;
-    JobContext job;
-    o.flushDenormals = false;
-    auto exact = trainMasks(*m, x, y, o, job);
-    o.flushDenormals = true;
-    auto flushed = trainMasks(*m, x, y, o, job);
-    ASSERT_TRUE(exact.ok() && flushed.ok());
-    EXPECT_EQ(flushed.value().keptUnits(), exact.value().keptUnits());
-    EXPECT_LT(exact.value().keptUnits(), exact.value().totalUnits());
-    for (const auto& [l, mask] : exact.value().hardMasks()) EXPECT_TRUE(torch::equal(flushed.value().hardMasks().at(l), mask)) << l;
+    expectSameHardMaskAnnealedTo200([](MaskTrainOptions& o, bool variant) {
+        o.fusedSoftMask = false;  // the autograd expression, where subnormals arise
+        o.flushDenormals = variant;
+    });
     const float tiny = 1e-39f;  // subnormal in float32
     EXPECT_GT((torch::full({1}, tiny) * 1.0f).item<float>(), 0.0f);
     EXPECT_TRUE((torch::full({1 << 20}, tiny) * 1.0f).gt(0).all().item<bool>());  // the intra-op threads too
@@ -366,29 +377,5 @@ TEST(SoftMask, TransposedLinearLayersStepAsThroughAutograd) {
 
 // A run annealed to T = 200 keeps exactly the hard mask, fused or through autograd.
 TEST(MaskTraining, FusedSoftMaskKeepsTheHardMaskOfARunAnnealedTo200) {
-    auto m = Model::load(cx::test::modelPath("chain")).take();
-    torch::manual_seed(12);
-    auto x = torch::randn({192, 3, 16, 16});
-    torch::Tensor y;
-    {
-        torch::NoGradGuard noGrad;
-        y = m->impl().module.forward({x}).toTensor().argmax(1);
-    }
-    MaskTrainOptions o;
-    o.layers = {0, 1, 2, 3};
-    o.epochs = 6;
-    o.batchSize = 64;
-    o.lambda = 1e-3;
-    o.initValue = 0.2;
-    o.finalTemperature = 200;
-    JobContext job;
-    o.fusedSoftMask = false;
-    auto plain = trainMasks(*m, x, y, o, job);
-    o.fusedSoftMask = true;
-    auto fused = trainMasks(*m, x, y, o, job);
-    ASSERT_TRUE(plain.ok() && fused.ok());
-    EXPECT_EQ(fused.value().keptUnits(), plain.value().keptUnits());
-    EXPECT_LT(plain.value().keptUnits(), plain.value().totalUnits());
-    EXPECT_GT(plain.value().keptUnits(), 0);
-    for (const auto& [l, mask] : plain.value().hardMasks()) EXPECT_TRUE(torch::equal(fused.value().hardMasks().at(l), mask)) << l;
+    expectSameHardMaskAnnealedTo200([](MaskTrainOptions& o, bool variant) { o.fusedSoftMask = variant; });
 }
