@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "engine/internal/allocator_tuning.h"
 #include "engine/internal/blas_kernels.h"
 #include "engine/internal/guard.h"
 
@@ -44,6 +45,7 @@ void initRuntime() {
         using SetThreads = void (*)(int);
         if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
         chooseBlasKernels();
+        keepFreedMemoryForReuse();
     });
 }
 

@@ -313,7 +313,7 @@ TEST(MaskTraining, FlushingSubnormalsKeepsTheHardMaskOfARunAnnealedTo200) {
 }
 
 // The fused soft mask is the expression w * sigmoid(T s) with its L0 sum(sigmoid(T s)): values
-// and gradients equal autograd's, except that saturated entries (|T s| past the clamp, or a mask
+// and gradients are bit-identical to autograd's, except that saturated entries (|T s| past the clamp, or a mask
 // below 1e-30) are exactly 0 or 1 with a zero gradient, and no entry is ever subnormal.
 TEST(SoftMask, EqualsTheAutogradExpressionAndSaturatesExactly) {
     torch::manual_seed(21);
@@ -324,14 +324,15 @@ TEST(SoftMask, EqualsTheAutogradExpressionAndSaturatesExactly) {
         auto fused = softMaskedWeight(s, w, temperature);
         ((fused.weight * g).sum() + 0.25 * fused.maskSum).backward();
         auto reference = s.detach().clone().requires_grad_(true);
+        // As trainMasks wrote it before: one sigmoid for the weight, another for the L0 term.
         auto m = torch::sigmoid(temperature * reference);
-        ((w * m * g).sum() + 0.25 * m.sum()).backward();
+        ((w * m * g).sum() + 0.25 * torch::sigmoid(temperature * reference).sum()).backward();
         const auto mask = fused.weight.detach() / w;
         const auto saturated = (temperature * s.detach()).abs() > 69.0;  // sigmoid(-69) is 1e-30
         const auto live = saturated.logical_not();
-        EXPECT_TRUE(torch::allclose(mask.masked_select(live), m.detach().masked_select(live), 1e-5, 1e-7)) << temperature;
-        EXPECT_TRUE(torch::allclose(s.grad().masked_select(live), reference.grad().masked_select(live), 1e-4, 1e-6))
-            << temperature;
+        // The same float operations in the same order: bit-identical values and gradients.
+        EXPECT_TRUE(torch::equal(fused.weight.detach().masked_select(live), (w * m.detach()).masked_select(live))) << temperature;
+        EXPECT_TRUE(torch::equal(s.grad().masked_select(live), reference.grad().masked_select(live))) << temperature;
         EXPECT_TRUE(s.grad().masked_select(saturated).eq(0).all().item<bool>()) << temperature;
         const auto masked = mask.masked_select(saturated);
         EXPECT_TRUE((masked.eq(0) | masked.eq(1)).all().item<bool>()) << temperature;
