@@ -4,9 +4,11 @@
 // term. One autograd node instead of two branches of a graph: the sigmoid (the costly part: an
 // exp per element) is computed once, not twice, and the backward
 //   dL/ds = T m (1 - m) (dL/d(w m) w) + T m (1 - m) dL/d(sum m),   m = sigmoid(T s),
-// runs on the CPU as one pass over memory where autograd's graph takes six. It repeats autograd's
-// float operations in their order, so its gradients are bit-identical to the autograd
-// expression's wherever the mask is not saturated (a different order flipped borderline logits).
+// runs on the CPU as one pass over memory where autograd's graph takes six. It repeats the float
+// operations of the expression trainMasks used before (a sigmoid for the weight, another for the
+// L0 term) in their order, so its gradients are bit-identical to it wherever the mask is not
+// saturated, and runs end with the same hard masks. (Summing the two upstream gradients before
+// one sigmoid backward rounds differently, and that flipped borderline logits of a run.)
 //
 // The step costs the same at every temperature (tests/bench/bench_masks.cpp). Annealed towards
 // T = 200 most T s lie far out, where sigmoid's exp() and the gradient m (1 - m) produce subnormal
