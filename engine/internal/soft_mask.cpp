@@ -24,10 +24,9 @@ bool plainFloats(std::initializer_list<const torch::Tensor*> tensors) {
 
 // Compiled for AVX-512, AVX2 and the baseline, chosen at load time: vector lanes compute exactly
 // what scalar code does.
-#define CX_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
-CX_VECTOR_CLONES void logitGradRange(const float* g, const float* w, const float* m, float* o, float gradSum, float t,
-                                     int64_t begin, int64_t end) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void logitGradRange(const float* g, const float* w,
+                                                                                 const float* m, float* o, float gradSum,
+                                                                                 float t, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
         const float fromWeight = g[i] * w[i] * (1.0f - m[i]) * m[i] * t;
         const float fromSum = gradSum * (1.0f - m[i]) * m[i] * t;
