@@ -1,103 +1,24 @@
 #pragma once
-// Circuit pruning as whole jobs on files (what `cx score` and `cx prune` run): plain types in,
-// files and plain reports out.
-#include <cstdint>
-#include <string>
-#include <vector>
-
+// Circuit pruning as whole jobs on files (what `cx score`, `cx prune` and `cx sweep` run):
+// plain types in (pruning_types.h), files and plain reports out.
 #include "engine/error.h"
-#include "engine/images.h"
 #include "engine/job.h"
-#include "engine/options.h"
+#include "engine/pruning_types.h"
 
 namespace cx::engine {
-
-struct ScoreRequest {
-    std::string model, images, out;
-    ImageOptions imageOptions;
-    std::string target;               // LAYER:UNIT, or LAYER with directionFile
-    std::string directionFile;        // numbers separated by spaces, commas or newlines
-    std::string objective = "sum-abs";
-    Criterion criterion = Criterion::ActGrad;
-    Granularity granularity = Granularity::Kernel;
-    int64_t batchSize = 32;
-    uint64_t seed = 0;
-    double sparsity = 0.0;  // FORCE: the circuit size its schedule prunes towards (recorded in the file)
-    bool minmax = false;    // FORCE: rank its steps with per-layer min-max, as the circuit will be
-};
-
-struct LayerCount {
-    std::string layer;
-    int64_t relevant = 0, kept = 0, effective = 0;
-};
-
-struct ScoreReport {
-    int64_t relevant = 0, images = 0;
-    std::vector<LayerCount> layers;
-};
 
 /// Loads the model and images, scores every relevant kernel, writes SCORES.safetensors
 /// (atomically; nothing is written on error or cancel).
 Result<ScoreReport> runScore(const ScoreRequest& request, JobContext& job);
-
-struct PruneRequest {
-    std::string model, scores, out;
-    double sparsity = 0.1;        // 0: the sparsity a FORCE scores file was made for
-    bool minmax = false;
-    BiasMode bias = BiasMode::Masked;
-    bool perLayerQuota = false;   // each layer keeps the same fraction of its relevant units
-    double cumulative = 0.0;      // > 0: keep the top units holding this share of the total score
-};
-
-struct PruneReport {
-    double sparsity = 0.0;
-    int64_t relevant = 0, kept = 0, effectiveKept = 0;
-    bool disconnected = false;
-    std::vector<LayerCount> layers;
-};
 
 /// Reads a scores file made for this model (refused otherwise, naming the mismatch), keeps the
 /// top kernels and writes MASK.safetensors. FORCE scores prune only at the sparsity and min-max
 /// choice their schedule ran for (another size is another FORCE run: refused with the reason).
 Result<PruneReport> runPrune(const PruneRequest& request, JobContext& job);
 
-struct SweepRequest {
-    std::string model, images, evalImages, out;  // evalImages empty: the scoring images
-    ImageOptions imageOptions;
-    std::string target, directionFile, objective = "sum-abs";
-    std::vector<Criterion> criteria = allCriteria();
-    std::vector<double> sparsities;  // empty: the 13 default levels
-    PearsonMode pearson = PearsonMode::Flattened;
-    Granularity granularity = Granularity::Kernel;
-    bool minmax = false;
-    BiasMode bias = BiasMode::Masked;
-    int64_t batchSize = 32;
-    uint64_t seed = 0;
-};
-
-struct CurvePoint {
-    Criterion criterion = Criterion::ActGrad;
-    double sparsity = 0.0;
-    int64_t relevant = 0, kept = 0, effectiveKept = 0;
-    bool disconnected = false;
-    double pearson = 0.0, dfnorm = 0.0;
-};
-
-/// effectiveKept / relevant.
-double effectiveSparsity(const CurvePoint& point);
-/// One CSV row per point (with a header): what `cx sweep --out` writes and the GUI exports.
-std::string curveCsv(const std::vector<CurvePoint>& points);
-
 /// Preservation curve over sparsities for several criteria; writes a CSV (atomically) with one
 /// row per criterion x sparsity. Progress payloads are CurvePoints as they are computed.
 Result<std::vector<CurvePoint>> runSweep(const SweepRequest& request, JobContext& job);
-
-struct LayerIoU {
-    std::string param;
-    int64_t onlyA = 0, both = 0, onlyB = 0;
-    double iou = 0.0;  // both / (onlyA + both + onlyB); NaN (undefined) for an empty union or a
-                       // parameter one file lacks
-};
 
 /// Per-layer IoU of the kept units of two mask files of the same model and granularity.
 Result<std::vector<LayerIoU>> maskIoU(const std::string& maskA, const std::string& maskB);

@@ -9,7 +9,7 @@
 #include <QStringList>
 #include <QWidget>
 
-#include "engine/diagram.h"
+#include "engine/diagram_types.h"
 #include "engine/options.h"
 
 class QCheckBox;

@@ -6,7 +6,7 @@
 
 #include <QWidget>
 
-#include "engine/data_preview.h"
+#include "engine/data_preview_types.h"
 
 class QLabel;
 class QLineEdit;

@@ -6,7 +6,7 @@
 
 #include <QGraphicsView>
 
-#include "engine/diagram.h"
+#include "engine/diagram_types.h"
 
 class QGraphicsItem;
 

@@ -7,7 +7,7 @@
 
 #include <QWidget>
 
-#include "engine/subnetworks.h"
+#include "engine/subnetworks_types.h"
 
 class QComboBox;
 class QLabel;
