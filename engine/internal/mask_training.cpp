@@ -272,7 +272,8 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
         for (int epoch = 0; epoch < options.epochs; ++epoch) {
             auto order = torch::randperm(n, torch::kInt64);
             for (int64_t b = 0; b < batches; ++b) {
-                if (job.cancelled()) return set;  // the masks of the last completed step
+                if (job.token()->interrupted()) return cancelledError();
+                if (job.cancelled()) return set;  // Stop: the masks of the last completed step
                 auto idx = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));
                 auto soft = set.trainingStep(temperature);
                 auto out = plan.value().run({inputs.index_select(0, idx).to(device)}, soft.weights.tensors);

@@ -131,7 +131,9 @@ Status checkTrainOptions(const MaskTrainOptions& options);
 
 /// Trains masks for a task (inputs, integer targets: N classes, or N x T tokens with -1 where
 /// nothing is predicted) with the batch-mean cross-entropy + lambda * L0; or, with
-/// options.preserve, for feature preservation (targets: original activations). Cancel between steps keeps the last consistent masks.
+/// options.preserve, for feature preservation (targets: original activations). Stop (a token's
+/// cancel()) ends training between steps and keeps the masks of the last one; Cancel (its
+/// interrupt()) ends it with ErrorCode::Cancelled, wherever it arrives.
 /// `resumeFrom` (layer -> logits of a saved mask file) continues an earlier run.
 Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, const torch::Tensor& targets,
                            const MaskTrainOptions& options, JobContext& job,
