@@ -26,6 +26,9 @@ import types
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data"))
+from safetensors_io import read_safetensors  # noqa: E402
+
 LAMBDA, LR, BATCH, INIT = 1e-6, 0.05, 64, 0.0
 
 
@@ -185,23 +188,6 @@ def plain_step(base, x, y, steps=20):
     return best
 
 
-def read_task(path):
-    # tests/data/safetensors_io.py reads F32 only; the tasks hold int64 tensors too.
-    import json
-    import struct
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header, data = json.loads(f.read(n)), f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        dtype = {"F32": torch.float32, "I64": torch.int64}[info["dtype"]]
-        out[name] = torch.frombuffer(bytearray(data[a:b]), dtype=dtype).reshape(info["shape"])
-    return out
-
-
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -212,7 +198,7 @@ def main():
     print(f"{torch.get_num_threads()} threads; lambda {LAMBDA}, lr {LR}, batch {BATCH}; NeuroSurgeon CircuitModel")
     for name, make in (("mlp", Mlp), ("transformer", Gpt)):
         p = {k: v.detach() for k, v in torch.jit.load(os.path.join(folder, name + ".pt")).named_parameters()}
-        task = read_task(os.path.join(folder, name + "_task.safetensors"))
+        task = read_safetensors(os.path.join(folder, name + "_task.safetensors"))
         x, y = task["inputs"], task["targets"]
         steps = math.ceil(x.size(0) / BATCH)
         plain = plain_step(make(p), x, y)

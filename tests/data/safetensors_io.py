@@ -21,14 +21,16 @@ def write_safetensors(path, tensors):
 
 
 def read_safetensors(path):
+    """The file's F32 and I64 tensors by name (other dtypes are skipped)."""
+    dtypes = {"F32": torch.float32, "I64": torch.int64}
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
         data = f.read()
     out = {}
     for name, info in header.items():
-        if name == "__metadata__" or info["dtype"] != "F32":
+        if name == "__metadata__" or info["dtype"] not in dtypes:
             continue
         a, b = info["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(data[a:b]), dtype=torch.float32).reshape(info["shape"])
+        out[name] = torch.frombuffer(bytearray(data[a:b]), dtype=dtypes[info["dtype"]]).reshape(info["shape"])
     return out
