@@ -6,6 +6,8 @@
 #include "engine/internal/job_inputs.h"
 #include "engine/internal/mask_training.h"
 #include "engine/internal/preservation.h"
+#include "engine/internal/workspace_impl.h"
+#include "engine/pruning.h"
 #include "engine/runtime.h"
 
 namespace cx::engine {
@@ -24,56 +26,72 @@ std::vector<float> evenSample(const torch::Tensor& values, size_t maxPoints) {
 
 }  // namespace
 
-Result<ActivationPairs> circuitActivations(const std::string& modelPath, const std::string& imagesPath,
-                                           const std::string& maskPath, const std::string& targetText, JobContext& job,
-                                           size_t maxPoints, const std::string& directionFile) {
+Result<ActivationPairs> circuitActivations(Workspace& workspace, const std::string& imagesPath, const Mask& mask,
+                                           const std::string& targetText, JobContext& job, size_t maxPoints,
+                                           const std::string& directionFile) {
     initRuntime();
-    ScoreRequest probe;
-    probe.model = modelPath;
+    ScoreSpec probe;
     probe.target = targetText;
     probe.directionFile = directionFile;
     auto target = prepareTarget(probe);
     if (!target) return target.error();
-    auto model = Model::load(modelPath);
-    if (!model) return model.error();
-    if (auto r = resolveTarget(model.value()->summary(), target.value()); !r) return r.error();
-    auto images = loadCheckedImages(*model.value(), imagesPath, {});
+    const Model& m = *workspace.model();
+    if (auto r = resolveTarget(m.summary(), target.value()); !r) return r.error();
+    auto images = workspace.impl().images(imagesPath, {});
     if (!images) return images.error();
-    auto masks = readUnitMasks(maskPath, *model.value());
-    if (!masks) return masks.error();
-    const auto& meta = masks.value().metadata;
+    const LoadedMasks& masks = mask.data;
+    const auto& meta = masks.metadata;
     const auto bias = meta.find("bias");
-    const MaskScheme scheme{masks.value().granularity, bias != meta.end() && bias->second == "pruned"};
+    const MaskScheme scheme{masks.granularity, bias != meta.end() && bias->second == "pruned"};
     return guarded<ActivationPairs>("circuit activations", [&]() -> Result<ActivationPairs> {
         torch::NoGradGuard noGrad;
-        const auto& m = *model.value();
         JobContext quiet(job.token());
         const std::string device = defaultDevice();
-        const auto original = targetActivations(m, images.value().images, target.value(), nullptr, 64, quiet, device);
+        const auto& inputs = images.value()->images;
+        const auto original = targetActivations(m, inputs, target.value(), nullptr, 64, quiet, device);
         if (job.cancelled()) return cancelledError();
         // A pruned circuit (cx prune, Find Circuit) runs as the sweep ran it: one definition of
         // its function (circuitOverrides). A learned mask runs with its own scheme.
         std::vector<std::string> params;
         std::vector<torch::Tensor> tensors;
         if (meta.count("effective_kept") && bias != meta.end()) {
-            auto c = circuitFromMasks(m, masks.value().masks, masks.value().granularity, target.value(),
+            auto c = circuitFromMasks(m, masks.masks, masks.granularity, target.value(),
                                       scheme.maskBias ? BiasMode::Pruned : BiasMode::Masked);
             if (!c) return c.error();
             auto o = circuitOverrides(m, c.value(), device);
             params = std::move(o.params);
             tensors = std::move(o.tensors);
         } else {
-            auto w = maskedWeights(m, masks.value().masks, scheme);
+            auto w = maskedWeights(m, masks.masks, scheme);
             params = std::move(w.params);
             tensors = std::move(w.tensors);
         }
-        const auto circuit = targetActivationsWith(m, images.value().images, target.value(), params, tensors, 64, device);
+        const auto circuit = targetActivationsWith(m, inputs, target.value(), params, tensors, 64, device);
         ActivationPairs out;
         out.pearson = absPearson(original, circuit, PearsonMode::Flattened);
         out.original = evenSample(original, maxPoints);
         out.circuit = evenSample(circuit, maxPoints);
         return out;
     });
+}
+
+Result<ActivationPairs> circuitActivations(const std::string& modelPath, const std::string& imagesPath,
+                                           const std::string& maskPath, const std::string& targetText, JobContext& job,
+                                           size_t maxPoints, const std::string& directionFile) {
+    initRuntime();
+    ScoreSpec probe;
+    probe.target = targetText;
+    probe.directionFile = directionFile;
+    auto target = prepareTarget(probe);
+    if (!target) return target.error();
+    auto workspace = Workspace::open(modelPath);
+    if (!workspace) return workspace.error();
+    // Checked in the order they always were: the target, the images, then the mask.
+    if (auto r = resolveTarget(workspace.value()->summary(), target.value()); !r) return r.error();
+    if (auto images = workspace.value()->impl().images(imagesPath, {}); !images) return images.error();
+    auto mask = readMask(*workspace.value(), maskPath);
+    if (!mask) return mask.error();
+    return circuitActivations(*workspace.value(), imagesPath, *mask.value(), targetText, job, maxPoints, directionFile);
 }
 
 }  // namespace cx::engine

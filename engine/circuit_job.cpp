@@ -3,8 +3,52 @@
 #include <filesystem>
 
 #include "engine/demo_run.h"
+#include "engine/internal/workspace_impl.h"
 
 namespace cx::engine {
+
+Result<FoundCircuit> findCircuit(Workspace& workspace, const CircuitSpec& spec, JobContext& job, ScoresHandle scores) {
+    if (spec.images.empty()) return invalidInput("no images to find the circuit on");
+    FoundCircuit out;
+    out.imagesFile = spec.images;
+    if (!scores) {
+        ScoreSpec score;
+        score.images = spec.images;
+        score.target = spec.target;
+        score.directionFile = spec.directionFile;
+        score.criterion = spec.criterion;
+        if (spec.criterion == Criterion::Force) {  // FORCE's schedule runs towards this circuit's size
+            score.sparsity = spec.sparsity;
+            score.minmax = spec.minmax;
+        }
+        score.granularity = spec.granularity;
+        score.objective = spec.objective;
+        JobContext scoring(job.token());
+        scoring.onProgress = [&job](const Progress& p) { job.progress("score", p.fraction); };
+        auto computed = computeScores(workspace, score, scoring);
+        if (!computed) return computed.error();
+        scores = computed.take();
+    }
+    out.scores = scores;
+    if (job.cancelled()) return cancelledError();
+    job.progress("prune", 0.0);
+    PruneSpec prune;
+    prune.sparsity = spec.sparsity;
+    prune.minmax = spec.minmax;
+    prune.bias = spec.bias;
+    auto pruned = pruneCircuit(workspace, *scores, prune, job);
+    if (!pruned) return pruned.error();
+    out.prune = pruned.value().report;
+    out.mask = pruned.value().mask;
+    job.progress("activations", 0.0);
+    auto activations = circuitActivations(workspace, spec.images, *out.mask, spec.target, job, 20000, spec.directionFile);
+    if (!activations) return activations.error();
+    out.activations = activations.take();
+    auto diagram = loadDiagram(workspace, *out.mask, spec.diagram, job, spec.images, spec.nodeImages);
+    if (!diagram) return diagram.error();
+    out.diagram = diagram.take();
+    return out;
+}
 
 Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job) {
     if (req.workDir.empty()) return invalidInput("no working folder for the circuit's files");
@@ -12,70 +56,58 @@ Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job)
     std::filesystem::create_directories(req.workDir, ec);
     if (ec) return invalidInput("cannot create " + req.workDir + ": " + ec.message());
     const auto in = [&](const char* name) { return (std::filesystem::path(req.workDir) / name).string(); };
-    FoundCircuit out;
-    std::string images = req.images;
-    if (images.empty()) {
+    CircuitSpec spec = req;
+    if (spec.images.empty()) {
         job.progress("images", 0.0);
-        images = in("images.safetensors");
-        if (auto st = writeShapesImages(images, 256, 5); !st) return st.error();
+        spec.images = in("images.safetensors");
+        if (auto st = writeShapesImages(spec.images, 256, 5); !st) return st.error();
     }
     if (job.cancelled()) return cancelledError();
-    out.imagesFile = images;
+    auto workspace = Workspace::open(req.model);
+    if (!workspace) return workspace.error();
+    auto& ws = *workspace.value();
+    ScoresHandle reused;
+    std::string scoresFile = in("scores.safetensors");
     if (!req.reuseScores.empty() && std::filesystem::exists(req.reuseScores)) {
-        out.scoresFile = req.reuseScores;
-    } else {
-        ScoreRequest score;
-        score.model = req.model;
-        score.images = images;
-        score.target = req.target;
-        score.directionFile = req.directionFile;
-        score.criterion = req.criterion;
-        if (req.criterion == Criterion::Force) {  // FORCE's schedule runs towards this circuit's size
-            score.sparsity = req.sparsity;
-            score.minmax = req.minmax;
-        }
-        score.granularity = req.granularity;
-        score.objective = req.objective;
-        score.out = out.scoresFile = in("scores.safetensors");
-        JobContext scoring(job.token());
-        scoring.onProgress = [&job](const Progress& p) { job.progress("score", p.fraction); };
-        if (auto r = runScore(score, scoring); !r) return r.error();
+        auto read = readScores(ws, req.reuseScores);
+        if (!read) return read.error();
+        reused = read.take();
+        scoresFile = req.reuseScores;
     }
-    if (job.cancelled()) return cancelledError();
-    job.progress("prune", 0.0);
-    PruneRequest prune;
-    prune.model = req.model;
-    prune.scores = out.scoresFile;
-    prune.sparsity = req.sparsity;
-    prune.minmax = req.minmax;
-    prune.bias = req.bias;
-    prune.out = out.maskFile = in("mask.safetensors");
-    auto pruned = runPrune(prune, job);
-    if (!pruned) return pruned.error();
-    out.prune = pruned.take();
-    job.progress("activations", 0.0);
-    auto activations = circuitActivations(req.model, images, out.maskFile, req.target, job, 20000, req.directionFile);
-    if (!activations) return activations.error();
-    out.activations = activations.take();
-    auto diagram = loadDiagram(req.model, out.maskFile, req.diagram, job, images, req.nodeImages);
-    if (!diagram) return diagram.error();
-    out.diagram = diagram.take();
-    return out;
+    auto found = findCircuit(ws, spec, job, reused);
+    if (!found) return found;
+    auto& out = found.value();
+    out.scoresFile = scoresFile;
+    out.maskFile = in("mask.safetensors");
+    if (!reused)
+        if (auto st = writeScores(ws, *out.scores, out.scoresFile); !st) return st.error();
+    if (auto st = writeMask(ws, *out.mask, out.maskFile); !st) return st.error();
+    out.diagram.mask = out.maskFile;
+    return found;
 }
 
-Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& mask, const DiagramOptions& options,
-                                   JobContext& job, const std::string& images, bool nodeImages) {
-    auto diagram = buildDiagram(model, mask, "", options);
+Result<CircuitDiagram> loadDiagram(Workspace& workspace, const Mask& mask, const DiagramOptions& options, JobContext& job,
+                                   const std::string& images, bool nodeImages) {
+    auto diagram = buildDiagram(workspace, mask, nullptr, options);
     if (!diagram) return diagram.error();
     if (job.cancelled()) return cancelledError();
     if (nodeImages) {
         job.progress("node images", 0.0);
-        if (auto st = addNodeImages(diagram.value(), model, images, job); !st) return st.error();
+        if (auto st = addNodeImages(diagram.value(), workspace, images, job); !st) return st.error();
     }
     job.progress("layout", 0.0);
     if (auto st = layoutDiagram(diagram.value(), options, job); !st) return st.error();
     job.progress("layout", 1.0);
     return diagram;
+}
+
+Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& maskPath, const DiagramOptions& options,
+                                   JobContext& job, const std::string& images, bool nodeImages) {
+    auto workspace = Workspace::open(model);
+    if (!workspace) return workspace.error();
+    auto mask = readMask(*workspace.value(), maskPath);
+    if (!mask) return mask.error();
+    return loadDiagram(*workspace.value(), *mask.value(), options, job, images, nodeImages);
 }
 
 }  // namespace cx::engine

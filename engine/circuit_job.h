@@ -11,9 +11,9 @@
 
 namespace cx::engine {
 
-struct FindCircuitRequest {
-    std::string model;
-    std::string images;          // an image folder or safetensors file; empty: 256 demo shapes
+/// One circuit search, as the Circuit tab asks for it.
+struct CircuitSpec {
+    std::string images;          // an image folder or safetensors file
     std::string target;          // LAYER:UNIT, or LAYER with directionFile
     std::string directionFile;   // coefficients over the target layer's channels (as `cx score --direction`)
     Criterion criterion = Criterion::ActGrad;
@@ -22,11 +22,16 @@ struct FindCircuitRequest {
     double sparsity = 0.1;
     bool minmax = false;
     BiasMode bias = BiasMode::Masked;
-    std::string reuseScores;           // a scores file of an earlier run with the same target and
-                                       // criterion: only prune again (a new sparsity is then instant)
-    std::string workDir;         // receives images.safetensors (demo shapes), scores.safetensors, mask.safetensors
     DiagramOptions diagram;
     bool nodeImages = true;      // kernels and top-activating crops inside the vertices
+};
+
+/// The same on a model file, with its files written into a working folder.
+struct FindCircuitRequest : CircuitSpec {
+    std::string model;           // images empty: 256 demo shapes, written into workDir
+    std::string reuseScores;     // a scores file of an earlier run with the same target and
+                                 // criterion: only prune again (a new sparsity is then instant)
+    std::string workDir;         // receives images.safetensors (demo shapes), scores.safetensors, mask.safetensors
 };
 
 /// The target's activations over the images (flattened images x positions, subsampled evenly to
@@ -40,20 +45,32 @@ struct FoundCircuit {
     CircuitDiagram diagram;      // laid out
     PruneReport prune;
     ActivationPairs activations;
-    std::string scoresFile, maskFile, imagesFile;
+    ScoresHandle scores;         // in memory: writeScores / writeMask save them
+    MaskHandle mask;
+    std::string scoresFile, maskFile, imagesFile;  // the files of findCircuit(FindCircuitRequest)
 };
 
-/// Progress stages: "images", "score", "prune", "activations", "node images", "layout". Cancel between and within stages.
+/// Scores (from the workspace's memory when this target, criterion and images were scored
+/// before; or `scores` when given), prunes, finds the activations and draws, all in memory.
+/// Progress stages: "score", "prune", "activations", "node images", "layout". Cancel between and within stages.
+Result<FoundCircuit> findCircuit(Workspace& workspace, const CircuitSpec& spec, JobContext& job, ScoresHandle scores = {});
+/// The same on a model file (one workspace), writing the scores and the mask into `workDir`;
+/// the demo shapes first when no images are given (stage "images").
 Result<FoundCircuit> findCircuit(const FindCircuitRequest& request, JobContext& job);
 
 /// Activations of `target` (LAYER:UNIT, or LAYER with a direction file) over the images, in the
 /// model and under the mask (any granularity; pruned circuits use the bias mode recorded in the file).
+Result<ActivationPairs> circuitActivations(Workspace& workspace, const std::string& images, const Mask& mask,
+                                           const std::string& target, JobContext& job, size_t maxPoints = 20000,
+                                           const std::string& directionFile = "");
 Result<ActivationPairs> circuitActivations(const std::string& model, const std::string& images, const std::string& mask,
                                            const std::string& target, JobContext& job, size_t maxPoints = 20000,
                                            const std::string& directionFile = "");
 
 /// A mask file's diagram, laid out (the GUI's "Open Mask"), with node images from `images`
 /// (first-layer kernels only when empty; none when `nodeImages` is false).
+Result<CircuitDiagram> loadDiagram(Workspace& workspace, const Mask& mask, const DiagramOptions& options, JobContext& job,
+                                   const std::string& images = "", bool nodeImages = true);
 Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& mask, const DiagramOptions& options,
                                    JobContext& job, const std::string& images = "", bool nodeImages = true);
 

@@ -5,6 +5,7 @@
 
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/guard.h"
+#include "engine/internal/workspace_impl.h"
 #include "engine/internal/image_set.h"
 #include "engine/internal/job_inputs.h"
 #include "engine/model.h"
@@ -67,22 +68,21 @@ Result<DataPreview> previewImages(const std::string& path, int count, const Imag
     });
 }
 
-Result<UnitActivations> unitMeanActivations(const std::string& modelPath, const std::string& imagesPath, const std::string& layerName,
+Result<UnitActivations> unitMeanActivations(Workspace& workspace, const std::string& imagesPath, const std::string& layerName,
                                             JobContext& job, const ImageOptions& options) {
     initRuntime();
-    auto model = Model::load(modelPath);
-    if (!model) return model.error();
-    const auto& summary = model.value()->summary();
+    const Model& model = *workspace.model();
+    const auto& summary = model.summary();
     const int layer = summary.indexOf(layerName);
     if (layer < 0) return invalidInput("the model has no layer '" + layerName + "'");
-    auto images = loadCheckedImages(*model.value(), imagesPath, options);
+    auto images = workspace.impl().images(imagesPath, options);
     if (!images) return images.error();
     return guarded<UnitActivations>("unit activations", [&]() -> Result<UnitActivations> {
         const std::string device = defaultDevice();
-        auto plan = ForwardPlan::build(*model.value(), {{layer, ProbeSide::Output}}, false, {}, device);
+        auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, {}, device);
         if (!plan) return plan.error();
         torch::NoGradGuard noGrad;
-        const auto& all = images.value().images;
+        const auto& all = images.value()->images;
         const bool conv = summary.layers[size_t(layer)].isConv();
         torch::Tensor sum;
         int64_t positions = 0;
@@ -105,6 +105,13 @@ Result<UnitActivations> unitMeanActivations(const std::string& modelPath, const 
         out.mean.assign(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel());
         return out;
     });
+}
+
+Result<UnitActivations> unitMeanActivations(const std::string& modelPath, const std::string& imagesPath, const std::string& layerName,
+                                            JobContext& job, const ImageOptions& options) {
+    auto workspace = Workspace::open(modelPath);
+    if (!workspace) return workspace.error();
+    return unitMeanActivations(*workspace.value(), imagesPath, layerName, job, options);
 }
 
 }  // namespace cx::engine

@@ -4,6 +4,7 @@
 #include "engine/error.h"
 #include "engine/job.h"
 #include "engine/data_preview_types.h"
+#include "engine/workspace.h"
 
 namespace cx::engine {
 
@@ -14,12 +15,16 @@ Result<DataPreview> previewImages(const std::string& path, int count, const Imag
 
 /// Mean activation of every output unit of `layer` over the images: one truncated forward pass
 /// in batches (nothing after the layer is computed). Cancelable between batches.
+Result<UnitActivations> unitMeanActivations(Workspace& workspace, const std::string& images, const std::string& layer,
+                                            JobContext& job, const ImageOptions& options = {});
 Result<UnitActivations> unitMeanActivations(const std::string& model, const std::string& images, const std::string& layer,
                                             JobContext& job, const ImageOptions& options = {});
 
 /// Every output unit's picture in `layer`, as circuit diagrams draw them: a first layer's kernels,
 /// deeper units' top-activating crops among the first `maxImages` images. Empty pictures for
 /// models whose input is not an image.
+Result<std::vector<NodeImage>> layerUnitPictures(Workspace& workspace, const std::string& images, const std::string& layer,
+                                                 JobContext& job, int64_t maxImages = 256);
 Result<std::vector<NodeImage>> layerUnitPictures(const std::string& model, const std::string& images, const std::string& layer,
                                                  JobContext& job, int64_t maxImages = 256);
 

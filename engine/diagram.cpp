@@ -9,7 +9,9 @@
 #include "engine/internal/kernel_graph.h"
 #include "engine/internal/model_impl.h"
 #include "engine/internal/saliency.h"
+#include "engine/internal/workspace_impl.h"
 #include "engine/model.h"
+#include "engine/pruning.h"
 #include "engine/runtime.h"
 
 namespace cx::engine {
@@ -56,126 +58,171 @@ Result<Target> targetOf(const ModelSummary& summary, const LoadedMasks& masks, c
     return t;
 }
 
-}  // namespace
-
-Result<CircuitDiagram> buildDiagram(const std::string& modelPath, const std::string& maskPath, const std::string& scoresPath,
-                                    const DiagramOptions& options) {
-    initRuntime();
-    auto loaded = Model::load(modelPath);
-    if (!loaded) return loaded.error();
-    const auto model = loaded.take();
-    auto masks = readUnitMasks(maskPath, *model);
-    if (!masks) return masks.error();
-    if (masks.value().granularity == Granularity::Head)
-        return invalidInput(maskPath + ": a head mask has no kernels to draw; diagrams need kernel, filter or weight masks");
-    std::map<int, torch::Tensor> scores = masks.value().scores;
-    Granularity scoreGranularity = masks.value().granularity;
-    if (!scoresPath.empty()) {
-        auto loadedScores = readScoresFile(scoresPath, *model);
-        if (!loadedScores) return loadedScores.error();
-        scores = loadedScores.value().scores.scores;
-        scoreGranularity = loadedScores.value().scores.granularity;
+// The kept kernels of each masked layer (O x Ipg bool), and as flat grids for the kernel graph.
+struct KeptKernels {
+    KernelGrid grid;
+    std::map<int, torch::Tensor> tensors;
+};
+KeptKernels keptKernels(const ModelSummary& summary, const KernelGraph& graph, const LoadedMasks& masks) {
+    KeptKernels out;
+    out.grid.resize(summary.layers.size());
+    for (const auto& [l, m] : masks.masks) {
+        auto k = kernelsFromUnits(m, graph.inPerGroup(l), masks.granularity).to(torch::kUInt8).contiguous();
+        out.tensors[l] = k.to(torch::kBool);
+        out.grid[size_t(l)].assign(k.data_ptr<uint8_t>(), k.data_ptr<uint8_t>() + k.numel());
     }
-    return guarded<CircuitDiagram>("circuit diagram", [&]() -> Result<CircuitDiagram> {
-        const auto& summary = model->summary();
-        const KernelGraph graph(summary);
-        const auto g = masks.value().granularity;
-        KernelGrid kept(summary.layers.size());
-        std::map<int, torch::Tensor> keptKernels;
-        for (const auto& [l, m] : masks.value().masks) {
-            auto k = kernelsFromUnits(m, graph.inPerGroup(l), g).to(torch::kUInt8).contiguous();
-            keptKernels[l] = k.to(torch::kBool);
-            kept[size_t(l)].assign(k.data_ptr<uint8_t>(), k.data_ptr<uint8_t>() + k.numel());
-        }
-        auto target = targetOf(summary, masks.value(), kept, graph);
-        if (!target) return target.error();
-        // Layers the mask leaves out are whole (unmasked) when it comes to dead ends.
-        KernelGrid whole = kept;
-        for (size_t l = 0; l < whole.size(); ++l)
-            if (!keptKernels.count(int(l)) && int(l) < target.value().layer) whole[l].assign(size_t(graph.gridSize(int(l))), 1);
-        const auto effective = graph.effective(whole, target.value().layer, target.value().rows);
+    return out;
+}
 
-        CircuitDiagram d;
-        d.model = modelPath;
-        d.mask = maskPath;
-        std::map<std::pair<int, int64_t>, size_t> nodeOf;
-        auto node = [&](int layer, int64_t unit) -> size_t {
-            auto [it, fresh] = nodeOf.emplace(std::make_pair(layer, unit), d.nodes.size());
-            if (fresh) {
-                DiagramNode n;
-                n.layer = layer;
-                n.unit = unit;
-                n.rank = layer < 0 ? "input" : summary.layers[size_t(layer)].name;
-                n.id = n.rank + ":" + std::to_string(unit);
-                d.nodes.push_back(n);
-            }
-            return it->second;
-        };
-        std::map<std::pair<size_t, size_t>, size_t> edgeOf;
-        std::map<size_t, std::pair<double, double>> signs;  // edge -> (sum of positive, sum of |negative|)
-        bool dense = false;
-        int64_t edgeCount = 0;
-        for (const auto& [l, k] : keptKernels) {
-            const auto& info = summary.layers[size_t(l)];
-            auto weight = outputMajor(info, model->impl().param(info.param)).detach();
-            auto sal = scores.count(l) ? kernelSaliency(scores.at(l), graph.inPerGroup(l), scoreGranularity) : torch::ones(k.sizes());
-            auto pos = weight.clamp_min(0), neg = (-weight).clamp_min(0);
-            if (weight.dim() > 2) {
-                pos = pos.flatten(2).sum(2);
-                neg = neg.flatten(2).sum(2);
-            }
-            const auto keptIdx = k.nonzero().contiguous();
-            const auto idx = keptIdx.accessor<int64_t, 2>();
-            const auto salD = sal.to(torch::kDouble).contiguous(), posD = pos.to(torch::kDouble).contiguous(),
-                       negD = neg.to(torch::kDouble).contiguous();
-            const auto salA = salD.accessor<double, 2>(), posA = posD.accessor<double, 2>(), negA = negD.accessor<double, 2>();
-            const auto& live = effective.kernels[size_t(l)];
-            for (int64_t r = 0; r < keptIdx.size(0); ++r) {
-                const int64_t o = idx[r][0], i = idx[r][1];
-                const bool dead = live.empty() || !live[size_t(o * graph.inPerGroup(l) + i)];
-                if (dead && !options.showDeadEnds) continue;
-                for (const auto& s : graph.sourcesOf(l, o, i)) {
-                    if (s.channel < 0) {
-                        dense = true;
-                        continue;
-                    }
-                    if (++edgeCount > options.maxEdges)
-                        return invalidInput("the circuit has more than " + std::to_string(options.maxEdges) +
-                                            " kernels to draw; prune it further or draw fewer layers");
-                    const size_t from = node(s.layer, s.channel), to = node(l, o);
-                    auto [it, fresh] = edgeOf.emplace(std::make_pair(from, to), d.edges.size());
-                    if (fresh) d.edges.push_back(DiagramEdge{from, to, 0.0, 0.0, 0, true, {}});
-                    auto& e = d.edges[it->second];
-                    e.saliency += salA[o][i];
-                    e.kernels += 1;
-                    e.dead = e.dead && dead;
-                    signs[it->second].first += posA[o][i];
-                    signs[it->second].second += negA[o][i];
+// Builds the diagram's nodes and edges, one kept kernel at a time.
+class DiagramBuilder {
+public:
+    DiagramBuilder(const Model& model, const KernelGraph& graph, const DiagramOptions& options, CircuitDiagram& d)
+        : m_model(model), m_graph(graph), m_options(options), m_d(d) {}
+
+    size_t node(int layer, int64_t unit) {
+        auto [it, fresh] = m_nodeOf.emplace(std::make_pair(layer, unit), m_d.nodes.size());
+        if (fresh) {
+            DiagramNode n;
+            n.layer = layer;
+            n.unit = unit;
+            n.rank = layer < 0 ? "input" : m_model.summary().layers[size_t(layer)].name;
+            n.id = n.rank + ":" + std::to_string(unit);
+            m_d.nodes.push_back(n);
+        }
+        return it->second;
+    }
+
+    /// Edges of one layer's kept kernels: saliency summed per (source unit, unit), sign balance
+    /// from the weights, dead when every kernel of the edge is a dead end.
+    Status addLayer(int l, const torch::Tensor& kept, const torch::Tensor& saliency, const std::vector<uint8_t>& live) {
+        const auto& info = m_model.summary().layers[size_t(l)];
+        auto weight = outputMajor(info, m_model.impl().param(info.param)).detach();
+        auto pos = weight.clamp_min(0), neg = (-weight).clamp_min(0);
+        if (weight.dim() > 2) {
+            pos = pos.flatten(2).sum(2);
+            neg = neg.flatten(2).sum(2);
+        }
+        const auto keptIdx = kept.nonzero().contiguous();
+        const auto idx = keptIdx.accessor<int64_t, 2>();
+        const auto salD = saliency.to(torch::kDouble).contiguous(), posD = pos.to(torch::kDouble).contiguous(),
+                   negD = neg.to(torch::kDouble).contiguous();
+        const auto salA = salD.accessor<double, 2>(), posA = posD.accessor<double, 2>(), negA = negD.accessor<double, 2>();
+        const int64_t ipg = m_graph.inPerGroup(l);
+        for (int64_t r = 0; r < keptIdx.size(0); ++r) {
+            const int64_t o = idx[r][0], i = idx[r][1];
+            const bool dead = live.empty() || !live[size_t(o * ipg + i)];
+            if (dead && !m_options.showDeadEnds) continue;
+            for (const auto& s : m_graph.sourcesOf(l, o, i)) {
+                if (s.channel < 0) {
+                    m_dense = true;
+                    continue;
                 }
+                if (++m_edgeCount > m_options.maxEdges)
+                    return invalidInput("the circuit has more than " + std::to_string(m_options.maxEdges) +
+                                        " kernels to draw; prune it further or draw fewer layers");
+                const size_t from = node(s.layer, s.channel), to = node(l, o);
+                auto [it, fresh] = m_edgeOf.emplace(std::make_pair(from, to), m_d.edges.size());
+                if (fresh) m_d.edges.push_back(DiagramEdge{from, to, 0.0, 0.0, 0, true, {}});
+                auto& e = m_d.edges[it->second];
+                e.saliency += salA[o][i];
+                e.kernels += 1;
+                e.dead = e.dead && dead;
+                m_signs[it->second].first += posA[o][i];
+                m_signs[it->second].second += negA[o][i];
             }
         }
-        for (int64_t row : target.value().rows) d.nodes[node(target.value().layer, row)].target = true;
-        if (dense) d.notes.push_back("some kernels read channel-mixing inputs (no single source unit) and are not drawn");
-        for (auto& [idx, pn] : signs) {
+        return Done{};
+    }
+
+    /// Marks the target, sign balances, node scores and dead nodes, and the ranks in model order.
+    void finish(const Target& target) {
+        for (int64_t row : target.rows) m_d.nodes[node(target.layer, row)].target = true;
+        if (m_dense) m_d.notes.push_back("some kernels read channel-mixing inputs (no single source unit) and are not drawn");
+        for (auto& [idx, pn] : m_signs) {
             const double total = pn.first + pn.second;
-            d.edges[idx].signBalance = total > 0 ? (pn.first - pn.second) / total : 0.0;
+            m_d.edges[idx].signBalance = total > 0 ? (pn.first - pn.second) / total : 0.0;
         }
         // A node is dead when all its edges are; scores sum the live incoming saliency.
-        std::vector<int> liveEdges(d.nodes.size(), 0);
-        for (const auto& e : d.edges) {
+        std::vector<int> liveEdges(m_d.nodes.size(), 0);
+        for (const auto& e : m_d.edges) {
             if (!e.dead) {
-                d.nodes[e.to].score += e.saliency;
+                m_d.nodes[e.to].score += e.saliency;
                 ++liveEdges[e.to];
                 ++liveEdges[e.from];
             }
         }
-        for (size_t n = 0; n < d.nodes.size(); ++n) d.nodes[n].dead = liveEdges[n] == 0 && !d.nodes[n].target;
-        // Ranks in model order, the input first.
-        std::map<int, std::string> ranks;
-        for (const auto& n : d.nodes) ranks[n.layer] = n.rank;
-        for (const auto& [l, name] : ranks) d.layers.push_back(name);
+        for (size_t n = 0; n < m_d.nodes.size(); ++n) m_d.nodes[n].dead = liveEdges[n] == 0 && !m_d.nodes[n].target;
+        std::map<int, std::string> ranks;  // the input first
+        for (const auto& n : m_d.nodes) ranks[n.layer] = n.rank;
+        for (const auto& [l, name] : ranks) m_d.layers.push_back(name);
+    }
+
+private:
+    const Model& m_model;
+    const KernelGraph& m_graph;
+    const DiagramOptions& m_options;
+    CircuitDiagram& m_d;
+    std::map<std::pair<int, int64_t>, size_t> m_nodeOf;
+    std::map<std::pair<size_t, size_t>, size_t> m_edgeOf;
+    std::map<size_t, std::pair<double, double>> m_signs;  // edge -> (sum of positive, sum of |negative|)
+    bool m_dense = false;
+    int64_t m_edgeCount = 0;
+};
+
+}  // namespace
+
+Result<CircuitDiagram> buildDiagram(Workspace& workspace, const Mask& mask, const Scores* scoresFile,
+                                    const DiagramOptions& options) {
+    initRuntime();
+    const Model& model = *workspace.model();
+    const LoadedMasks& masks = mask.data;
+    const std::string name = mask.source.empty() ? std::string("the mask") : mask.source;
+    if (masks.granularity == Granularity::Head)
+        return invalidInput(name + ": a head mask has no kernels to draw; diagrams need kernel, filter or weight masks");
+    const std::map<int, torch::Tensor>& scores = scoresFile ? scoresFile->data.scores.scores : masks.scores;
+    const Granularity scoreGranularity = scoresFile ? scoresFile->data.scores.granularity : masks.granularity;
+    return guarded<CircuitDiagram>("circuit diagram", [&]() -> Result<CircuitDiagram> {
+        const auto& summary = model.summary();
+        const KernelGraph graph(summary);
+        const KeptKernels kept = keptKernels(summary, graph, masks);
+        auto target = targetOf(summary, masks, kept.grid, graph);
+        if (!target) return target.error();
+        // Layers the mask leaves out are whole (unmasked) when it comes to dead ends.
+        KernelGrid whole = kept.grid;
+        for (size_t l = 0; l < whole.size(); ++l)
+            if (!kept.tensors.count(int(l)) && int(l) < target.value().layer) whole[l].assign(size_t(graph.gridSize(int(l))), 1);
+        const auto effective = graph.effective(whole, target.value().layer, target.value().rows);
+
+        CircuitDiagram d;
+        d.model = summary.path;
+        d.mask = mask.source;
+        DiagramBuilder builder(model, graph, options, d);
+        for (const auto& [l, k] : kept.tensors) {
+            auto saliency = scores.count(l) ? kernelSaliency(scores.at(l), graph.inPerGroup(l), scoreGranularity) : torch::ones(k.sizes());
+            if (auto st = builder.addLayer(l, k, saliency, effective.kernels[size_t(l)]); !st) return st.error();
+        }
+        builder.finish(target.value());
         return d;
     });
+}
+
+Result<CircuitDiagram> buildDiagram(const std::string& modelPath, const std::string& maskPath, const std::string& scoresPath,
+                                    const DiagramOptions& options) {
+    auto workspace = Workspace::open(modelPath);
+    if (!workspace) return workspace.error();
+    auto& ws = *workspace.value();
+    auto mask = readMask(ws, maskPath);
+    if (!mask) return mask.error();
+    if (mask.value()->data.granularity == Granularity::Head)  // refused before a scores file is read
+        return buildDiagram(ws, *mask.value(), nullptr, options);
+    ScoresHandle scores;
+    if (!scoresPath.empty()) {
+        auto read = readScores(ws, scoresPath);
+        if (!read) return read.error();
+        scores = read.take();
+    }
+    return buildDiagram(ws, *mask.value(), scores.get(), options);
 }
 
 }  // namespace cx::engine

@@ -2,6 +2,7 @@
 
 #include "engine/file_read.h"
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -119,11 +120,16 @@ std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::strin
     return impl;
 }
 
+std::atomic<int64_t> g_modelFileReads{0};
+
 }  // namespace
+
+int64_t modelFileReads() { return g_modelFileReads.load(); }
 
 Result<std::shared_ptr<Model>> Model::load(const std::string& path) {
     initRuntime();
     if (auto readable = checkReadable(path); !readable) return readable.error();
+    ++g_modelFileReads;
     auto loaded = guarded<std::shared_ptr<Model>>("cannot load model " + path, [&]() -> Result<std::shared_ptr<Model>> {
         auto loadedModule = loadCheckedArchive(path);
         if (!loadedModule) return loadedModule.error();

@@ -1,6 +1,7 @@
 #pragma once
 // A loaded TorchScript model. The public face is plain C++ (pimpl); engine modules reach the
 // torch module and its analysed graph through internal/model_impl.h.
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,5 +31,9 @@ public:
 private:
     std::unique_ptr<Impl> m_impl;
 };
+
+/// How many TorchScript files this process has read (Model::load calls that reached the file's
+/// contents): tests count it to check that a command or a session reads its model once.
+int64_t modelFileReads();
 
 }  // namespace cx::engine

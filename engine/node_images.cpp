@@ -1,9 +1,7 @@
 // Pictures inside the diagram's vertices: what each unit looks for. A first-layer filter shows
 // its weights over the input's colour channels; a deeper unit shows the part of its
 // top-activating image that can reach it (Hamblin et al.'s extended circuit diagrams).
-#include <filesystem>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "engine/data_preview.h"
@@ -12,6 +10,7 @@
 #include "engine/internal/guard.h"
 #include "engine/internal/job_inputs.h"
 #include "engine/internal/model_impl.h"
+#include "engine/internal/workspace_impl.h"
 #include "engine/runtime.h"
 
 namespace cx::engine {
@@ -23,17 +22,6 @@ struct TopActivation {
     double value = -std::numeric_limits<double>::infinity();
     int64_t image = -1, h = 0, w = 0;
 };
-
-// Top activations per (model, image file, limit) and layer: every unit's best image and
-// position, so moving the sparsity slider does not run the images again.
-struct TopCache {
-    std::mutex mutex;
-    std::map<std::string, std::map<int, std::vector<TopActivation>>> layers;
-};
-TopCache& topCache() {
-    static TopCache cache;
-    return cache;
-}
 
 bool readsOnlyTheInput(const LayerInfo& layer) {
     if (!layer.isConv() || layer.groups != 1 || layer.inputs.empty()) return false;
@@ -76,15 +64,6 @@ NodeImage kernelPicture(const torch::Tensor& filter) {
 torch::Tensor displayable(const torch::Tensor& image) {
     const auto lo = image.min(), hi = image.max();
     return (image - lo) / (hi - lo).clamp_min(1e-12);
-}
-
-// The model's hash, and the image file or folder with its modification time, so a rewritten
-// image file is searched again.
-std::string cacheKey(const Model& model, const std::string& images, int64_t limit) {
-    std::error_code ec;
-    const auto modified = std::filesystem::last_write_time(images, ec);
-    const auto stamp = ec ? 0 : modified.time_since_epoch().count();
-    return model.summary().sha256 + "|" + images + "|" + std::to_string(stamp) + "|" + std::to_string(limit);
 }
 
 // Every unit's top activation in each of `layers` (outputs: N x O x H x W or N x O),
@@ -179,87 +158,108 @@ std::vector<std::array<int64_t, 4>> receptiveBoxes(const Model& model, const tor
     return boxes;
 }
 
-// addNodeImages on a loaded model.
-Status addPictures(CircuitDiagram& diagram, const Model& model, const std::string& imagesPath, JobContext& job,
-                   int64_t maxImages) {
+// Pictures that need no data: the input's colour channels and the first layer's filters.
+// Returns the deeper layers' nodes, which need top-activating images.
+std::map<int, std::vector<size_t>> addWeightPictures(CircuitDiagram& diagram, const Model& model, int64_t channels) {
     const auto& summary = model.summary();
-    const int64_t channels = inputChannels(summary);
+    std::map<int, std::vector<size_t>> deeper;  // layer -> nodes
+    for (size_t i = 0; i < diagram.nodes.size(); ++i) {
+        auto& n = diagram.nodes[i];
+        if (n.layer < 0) {
+            if (channels == 3 && n.unit >= 0 && n.unit < 3) {
+                auto swatch = torch::zeros({3, 1, 1});
+                swatch[n.unit] = 1.0;
+                n.image = pictureOf(swatch, "channel");
+            }
+        } else if (readsOnlyTheInput(summary.layers[size_t(n.layer)])) {
+            const auto& weight = model.impl().param(summary.layers[size_t(n.layer)].param);
+            if (n.unit < weight.size(0)) n.image = kernelPicture(weight[n.unit]);
+        } else {
+            deeper[n.layer].push_back(i);
+        }
+    }
+    return deeper;
+}
+
+using LayerTops = std::vector<TopActivation>;
+
+// Every unit's top activation in `layers`, from the workspace's memory; only layers not seen
+// before on these images run them.
+Result<std::map<int, std::shared_ptr<const LayerTops>>> topActivations(Workspace::Impl& ws, const std::string& imagesKey,
+                                                                       const torch::Tensor& images, const std::vector<int>& layers,
+                                                                       JobContext& job) {
+    std::map<int, std::shared_ptr<const LayerTops>> tops;
+    std::vector<int> missing;
+    const auto keyOf = [&](int layer) { return "top|" + imagesKey + "|" + std::to_string(layer); };
+    for (int layer : layers) {
+        if (auto cached = ws.find<LayerTops>(keyOf(layer))) tops[layer] = cached;
+        else missing.push_back(layer);
+    }
+    if (missing.empty()) return tops;
+    std::map<int, LayerTops> found;
+    if (auto st = findTopActivations(*ws.model, images, missing, found, defaultDevice(), job); !st) return st.error();
+    ws.count(&WorkspaceStats::topActivationRuns);
+    for (auto& [layer, t] : found) {
+        auto kept = std::make_shared<const LayerTops>(std::move(t));
+        ws.keep(keyOf(layer), kept, kept->size() * sizeof(TopActivation));
+        tops[layer] = kept;
+    }
+    return tops;
+}
+
+// Each node's receptive-field crop of its top-activating image (the whole image for a unit
+// with no spatial map).
+void addCropPictures(CircuitDiagram& diagram, const Model& model, const torch::Tensor& images, int layer,
+                     const std::vector<size_t>& nodes, const LayerTops& t) {
+    std::vector<int64_t> units;
+    std::vector<size_t> drawn;
+    for (size_t i : nodes) {
+        const int64_t u = diagram.nodes[i].unit;
+        if (u >= 0 && u < int64_t(t.size()) && t[size_t(u)].image >= 0) {
+            units.push_back(u);
+            drawn.push_back(i);
+        }
+    }
+    if (units.empty()) return;
+    const bool conv = model.summary().layers[size_t(layer)].isConv();
+    const auto boxes = conv ? receptiveBoxes(model, images, layer, units, t, defaultDevice()) : std::vector<std::array<int64_t, 4>>{};
+    for (size_t k = 0; k < units.size(); ++k) {
+        const auto& top = t[size_t(units[k])];
+        const auto image = displayable(images[top.image].to(torch::kFloat32));
+        NodeImage picture;
+        if (k < boxes.size()) {
+            const auto& [r0, c0, r1, c1] = boxes[k];
+            picture = pictureOf(image.narrow(1, r0, r1 - r0 + 1).narrow(2, c0, c1 - c0 + 1), "crop");
+        } else {
+            picture = pictureOf(image, "image");
+        }
+        picture.activation = top.value;
+        picture.imageIndex = top.image;
+        diagram.nodes[drawn[k]].image = std::move(picture);
+    }
+}
+
+Status addPictures(CircuitDiagram& diagram, Workspace::Impl& ws, const std::string& imagesPath, JobContext& job,
+                   int64_t maxImages) {
+    const Model& model = *ws.model;
+    const int64_t channels = inputChannels(model.summary());
     if (channels != 1 && channels != 3) return Done{};  // not an image model: the view draws glyphs
     return guarded<Done>("node images", [&]() -> Result<Done> {
-        // Input channels and first-layer filters need no data.
-        std::map<int, std::vector<size_t>> deeper;  // layer -> nodes
-        for (size_t i = 0; i < diagram.nodes.size(); ++i) {
-            auto& n = diagram.nodes[i];
-            if (n.layer < 0) {
-                if (channels == 3 && n.unit >= 0 && n.unit < 3) {
-                    auto swatch = torch::zeros({3, 1, 1});
-                    swatch[n.unit] = 1.0;
-                    n.image = pictureOf(swatch, "channel");
-                }
-            } else if (readsOnlyTheInput(summary.layers[size_t(n.layer)])) {
-                const auto& weight = model.impl().param(summary.layers[size_t(n.layer)].param);
-                if (n.unit < weight.size(0)) n.image = kernelPicture(weight[n.unit]);
-            } else {
-                deeper[n.layer].push_back(i);
-            }
-        }
+        const auto deeper = addWeightPictures(diagram, model, channels);
         if (imagesPath.empty() || deeper.empty()) return Done{};
         ImageOptions options;
         options.limit = maxImages;
-        auto set = loadCheckedImages(model, imagesPath, options);
+        auto set = ws.images(imagesPath, options);
         if (!set) return set.error();
-        const auto& images = set.value().images;
+        const auto& images = set.value()->images;
         if (images.dim() != 4) return Done{};
-        const std::string device = defaultDevice();
-
-        // Top activations: cached per layer; only layers not seen before run the images.
-        const std::string key = cacheKey(model, imagesPath, maxImages);
-        std::map<int, std::vector<TopActivation>> tops;
-        std::vector<int> missing;
-        {
-            std::lock_guard<std::mutex> lock(topCache().mutex);
-            auto& cached = topCache().layers[key];
-            for (const auto& [layer, nodes] : deeper) {
-                if (cached.count(layer)) tops[layer] = cached[layer];
-                else missing.push_back(layer);
-            }
-        }
-        if (!missing.empty()) {
-            std::map<int, std::vector<TopActivation>> found;
-            if (auto st = findTopActivations(model, images, missing, found, device, job); !st) return st.error();
-            std::lock_guard<std::mutex> lock(topCache().mutex);
-            for (auto& [layer, t] : found) topCache().layers[key][layer] = tops[layer] = std::move(t);
-        }
-
+        std::vector<int> layers;
+        for (const auto& entry : deeper) layers.push_back(entry.first);
+        auto tops = topActivations(ws, Workspace::Impl::imagesKey(imagesPath, options), images, layers, job);
+        if (!tops) return tops.error();
         for (const auto& [layer, nodes] : deeper) {
             if (job.cancelled()) return cancelledError();
-            const auto& t = tops[layer];
-            std::vector<int64_t> units;
-            std::vector<size_t> drawn;
-            for (size_t i : nodes) {
-                const int64_t u = diagram.nodes[i].unit;
-                if (u >= 0 && u < int64_t(t.size()) && t[size_t(u)].image >= 0) {
-                    units.push_back(u);
-                    drawn.push_back(i);
-                }
-            }
-            if (units.empty()) continue;
-            const bool conv = summary.layers[size_t(layer)].isConv();
-            const auto boxes = conv ? receptiveBoxes(model, images, layer, units, t, device) : std::vector<std::array<int64_t, 4>>{};
-            for (size_t k = 0; k < units.size(); ++k) {
-                const auto& top = t[size_t(units[k])];
-                const auto image = displayable(images[top.image].to(torch::kFloat32));
-                NodeImage picture;
-                if (k < boxes.size()) {
-                    const auto& [r0, c0, r1, c1] = boxes[k];
-                    picture = pictureOf(image.narrow(1, r0, r1 - r0 + 1).narrow(2, c0, c1 - c0 + 1), "crop");
-                } else {
-                    picture = pictureOf(image, "image");
-                }
-                picture.activation = top.value;
-                picture.imageIndex = top.image;
-                diagram.nodes[drawn[k]].image = std::move(picture);
-            }
+            addCropPictures(diagram, model, images, layer, nodes, *tops.value().at(layer));
         }
         return Done{};
     });
@@ -267,33 +267,44 @@ Status addPictures(CircuitDiagram& diagram, const Model& model, const std::strin
 
 }  // namespace
 
-Status addNodeImages(CircuitDiagram& diagram, const std::string& modelPath, const std::string& imagesPath, JobContext& job,
+Status addNodeImages(CircuitDiagram& diagram, Workspace& workspace, const std::string& imagesPath, JobContext& job,
                      int64_t maxImages) {
     initRuntime();
-    auto model = Model::load(modelPath);
-    if (!model) return model.error();
-    return addPictures(diagram, *model.value(), imagesPath, job, maxImages);
+    return addPictures(diagram, workspace.impl(), imagesPath, job, maxImages);
 }
 
-Result<std::vector<NodeImage>> layerUnitPictures(const std::string& modelPath, const std::string& images, const std::string& layerName,
+Status addNodeImages(CircuitDiagram& diagram, const std::string& modelPath, const std::string& imagesPath, JobContext& job,
+                     int64_t maxImages) {
+    auto workspace = Workspace::open(modelPath);
+    if (!workspace) return workspace.error();
+    return addNodeImages(diagram, *workspace.value(), imagesPath, job, maxImages);
+}
+
+Result<std::vector<NodeImage>> layerUnitPictures(Workspace& workspace, const std::string& images, const std::string& layerName,
                                                  JobContext& job, int64_t maxImages) {
     initRuntime();
-    auto model = Model::load(modelPath);
-    if (!model) return model.error();
-    const int layer = model.value()->summary().indexOf(layerName);
+    const auto& summary = workspace.summary();
+    const int layer = summary.indexOf(layerName);
     if (layer < 0) return invalidInput("the model has no layer '" + layerName + "'");
     // A diagram of the layer's units alone: its pictures are what circuits would show.
     CircuitDiagram units;
-    for (int64_t u = 0; u < model.value()->summary().layers[size_t(layer)].outChannels; ++u) {
+    for (int64_t u = 0; u < summary.layers[size_t(layer)].outChannels; ++u) {
         DiagramNode node;
         node.layer = layer;
         node.unit = u;
         units.nodes.push_back(node);
     }
-    if (auto st = addPictures(units, *model.value(), images, job, maxImages); !st) return st.error();
+    if (auto st = addPictures(units, workspace.impl(), images, job, maxImages); !st) return st.error();
     std::vector<NodeImage> out;
     for (auto& n : units.nodes) out.push_back(std::move(n.image));
     return out;
+}
+
+Result<std::vector<NodeImage>> layerUnitPictures(const std::string& modelPath, const std::string& images, const std::string& layerName,
+                                                 JobContext& job, int64_t maxImages) {
+    auto workspace = Workspace::open(modelPath);
+    if (!workspace) return workspace.error();
+    return layerUnitPictures(*workspace.value(), images, layerName, job, maxImages);
 }
 
 }  // namespace cx::engine

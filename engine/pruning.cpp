@@ -14,6 +14,7 @@
 #include "engine/internal/image_set.h"
 #include "engine/internal/job_inputs.h"
 #include "engine/internal/model_impl.h"
+#include "engine/internal/workspace_impl.h"
 #include "engine/model.h"
 #include "engine/parse_number.h"
 #include "engine/runtime.h"
@@ -63,7 +64,7 @@ std::vector<LayerCount> counts(const ModelSummary& s, const std::map<int, torch:
 
 // FORCE scores rank towards one circuit size: they prune at that size (the default) and with
 // the min-max choice their steps were ranked by, or not at all.
-Result<double> forceCompatibleSparsity(const PruneRequest& req, const Metadata& meta) {
+Result<double> forceCompatibleSparsity(const PruneSpec& req, const std::string& source, const Metadata& meta) {
     auto method = meta.find("method");
     if (method == meta.end() || method->second != "force") {
         if (req.sparsity == 0.0 && req.cumulative == 0.0) return invalidInput("give the sparsity to prune at (--sparsity S)");
@@ -71,20 +72,20 @@ Result<double> forceCompatibleSparsity(const PruneRequest& req, const Metadata& 
     }
     auto recorded = meta.find("force_sparsity");
     if (recorded == meta.end())
-        return invalidInput(req.scores + ": FORCE scores without the sparsity they were made for; score again with cx score --criterion force --sparsity S");
+        return invalidInput(source + ": FORCE scores without the sparsity they were made for; score again with cx score --criterion force --sparsity S");
     const auto parsed = parseFinite(recorded->second);
     if (!parsed || !(*parsed > 0.0 && *parsed <= 1.0))
-        return invalidInput(req.scores + ": metadata 'force_sparsity' must be a number in (0, 1], not '" + recorded->second + "'");
+        return invalidInput(source + ": metadata 'force_sparsity' must be a number in (0, 1], not '" + recorded->second + "'");
     const double made = *parsed;
     const std::string again = "run cx score --criterion force --sparsity S for another size";
     if (req.cumulative != 0.0) return invalidInput("FORCE scores prune at the size they were made for (" + recorded->second + "), not by a cumulative share; " + again);
     if (req.perLayerQuota) return invalidInput("FORCE scores prune by global rank, not per-layer quotas; " + again);
     if (req.sparsity != 0.0 && std::abs(req.sparsity - made) > 1e-9)
-        return invalidInput(req.scores + " holds FORCE scores for sparsity " + recorded->second + ", not " +
+        return invalidInput(source + " holds FORCE scores for sparsity " + recorded->second + ", not " +
                             formatNumber(req.sparsity) + "; " + again);
     auto minmax = meta.find("force_minmax");
     if (minmax != meta.end() && (minmax->second == "true") != req.minmax)
-        return invalidInput(req.scores + ": FORCE ranked its steps " + (req.minmax ? "without" : "with") +
+        return invalidInput(source + ": FORCE ranked its steps " + (req.minmax ? "without" : "with") +
                             " min-max; prune it the same way, or score again");
     return made;
 }
@@ -98,7 +99,7 @@ int64_t inputChannels(const ModelSummary& s) {
     return -1;
 }
 
-Result<TargetSpec> prepareTarget(const ScoreRequest& req) {
+Result<TargetSpec> prepareTarget(const ScoreSpec& req) {
     auto target = parseTarget(req.target);
     if (!target) return target.error();
     if (auto st = parseObjective(req.objective, target.value()); !st) return st.error();
@@ -142,48 +143,154 @@ Result<torch::Tensor> probeOutput(const Model& model, const torch::Tensor& input
     }
 }
 
-Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
-    initRuntime();
-    if (req.out.empty()) return invalidInput("no output file given (--out SCORES.safetensors)");
-    if (req.granularity == Granularity::Head) return invalidInput(kHeadsAreForMasks);
-    if (req.criterion == Criterion::Force && !(req.sparsity > 0.0 && req.sparsity <= 1.0))
+namespace {
+
+Status checkScoreSpec(const ScoreSpec& spec) {
+    if (spec.granularity == Granularity::Head) return invalidInput(kHeadsAreForMasks);
+    if (spec.criterion == Criterion::Force && !(spec.sparsity > 0.0 && spec.sparsity <= 1.0))
         return invalidInput("FORCE scores are made for one circuit size: give --sparsity S in (0, 1]");
-    auto target = prepareTarget(req);
+    return Done{};
+}
+
+// Everything that makes two scoring runs on the same images give the same scores.
+std::string scoresKey(const ScoreSpec& spec, const TargetSpec& target) {
+    std::ostringstream key;
+    key.precision(17);
+    key << "scores|" << Workspace::Impl::imagesKey(spec.images, spec.imageOptions) << '|' << target.text() << '|'
+        << objectiveText(target) << '|' << nameOf(spec.criterion) << '|' << nameOf(spec.granularity) << '|'
+        << spec.batchSize << '|' << spec.seed;
+    for (double d : target.direction) key << ',' << d;
+    if (spec.criterion == Criterion::Force) key << '|' << spec.sparsity << '|' << spec.minmax;
+    return key.str();
+}
+
+size_t scoresBytes(const Scores& s) {
+    return tensorBytes(s.data.scores.scores) + tensorBytes(s.data.scores.relevant) + tensorBytes(s.data.scores.kernelRelevant);
+}
+
+}  // namespace
+
+Result<ScoresHandle> computeScores(Workspace& workspace, const ScoreSpec& spec, JobContext& job) {
+    initRuntime();
+    if (auto st = checkScoreSpec(spec); !st) return st.error();
+    auto target = prepareTarget(spec);
     if (!target) return target.error();
-    auto model = Model::load(req.model);
-    if (!model) return model.error();
-    if (auto resolved = resolveTarget(model.value()->summary(), target.value()); !resolved) return resolved.error();
+    auto& ws = workspace.impl();
+    const Model& model = *ws.model;
+    if (auto resolved = resolveTarget(model.summary(), target.value()); !resolved) return resolved.error();
+    const std::string key = scoresKey(spec, target.value());
+    if (auto cached = ws.find<Scores>(key)) {
+        ws.count(&WorkspaceStats::scoreHits);
+        return ScoresHandle(cached);
+    }
     job.progress("load images", 0.0);
-    auto images = loadCheckedImages(*model.value(), req.images, req.imageOptions);
+    auto images = ws.images(spec.images, spec.imageOptions);
     if (!images) return images.error();
     ScoreOptions options;
     options.target = target.value();
-    options.criterion = req.criterion;
-    options.batchSize = req.batchSize;
-    options.seed = req.seed;
+    options.criterion = spec.criterion;
+    options.batchSize = spec.batchSize;
+    options.seed = spec.seed;
     options.device = defaultDevice();
-    options.granularity = req.granularity;
-    Metadata meta = {{"method", nameOf(req.criterion)}, {"target", target.value().text()},
-                     {"objective", objectiveText(target.value())}, {"images_source", req.images}};
+    options.granularity = spec.granularity;
+    Metadata meta = {{"method", nameOf(spec.criterion)}, {"target", target.value().text()},
+                     {"objective", objectiveText(target.value())}, {"images_source", spec.images}};
     Result<UnitScores> scores = Error{ErrorCode::Internal, "not scored"};
     if (options.criterion == Criterion::Force) {
-        const ForceOptions force{req.minmax, 10};
-        auto levels = forceScores(*model.value(), images.value().images, options, {req.sparsity}, force, job);
+        const ForceOptions force{spec.minmax, 10};
+        auto levels = forceScores(model, images.value()->images, options, {spec.sparsity}, force, job);
         if (!levels) return levels.error();
         scores = std::move(levels.value().front());
-        meta["force_sparsity"] = formatNumber(req.sparsity);
+        meta["force_sparsity"] = formatNumber(spec.sparsity);
         meta["force_steps"] = std::to_string(force.steps);
-        meta["force_minmax"] = req.minmax ? "true" : "false";
+        meta["force_minmax"] = spec.minmax ? "true" : "false";
     } else {
-        scores = scoreKernels(*model.value(), images.value().images, options, job);
+        scores = scoreKernels(model, images.value()->images, options, job);
     }
     if (!scores) return scores.error();
-    if (auto st = writeScoresFile(req.out, *model.value(), scores.value(), meta, &target.value()); !st) return st.error();
+    ws.count(&WorkspaceStats::scoreRuns);
+    auto out = std::make_shared<Scores>();
+    out->data.scores = scores.take();
+    out->data.target = target.take();
+    out->data.metadata = scoresMetadata(model, out->data.scores, std::move(meta), &out->data.target);
+    out->source = nameOf(spec.criterion) + std::string(" scores of ") + out->data.target.text();
+    ws.keep(key, out, scoresBytes(*out));
+    return ScoresHandle(out);
+}
+
+Result<ScoresHandle> readScores(Workspace& workspace, const std::string& path) {
+    initRuntime();
+    auto loaded = readScoresFile(path, *workspace.model());
+    if (!loaded) return loaded.error();
+    auto out = std::make_shared<Scores>();
+    out->data = loaded.take();
+    out->source = path;
+    return ScoresHandle(out);
+}
+
+Status writeScores(const Workspace& workspace, const Scores& scores, const std::string& path) {
+    return writeScoresFile(path, *workspace.model(), scores.data.scores, scores.data.metadata, &scores.data.target);
+}
+
+ScoreReport scoreReport(const Workspace& workspace, const Scores& scores) {
     ScoreReport report;
-    report.relevant = scores.value().relevantCount;
-    report.images = scores.value().images;
-    report.layers = counts(model.value()->summary(), scores.value().relevant, nullptr);
+    report.relevant = scores.data.scores.relevantCount;
+    report.images = scores.data.scores.images;
+    report.layers = counts(workspace.summary(), scores.data.scores.relevant, nullptr);
     return report;
+}
+
+Result<PrunedCircuit> pruneCircuit(Workspace& workspace, const Scores& scores, const PruneSpec& spec, JobContext& job) {
+    initRuntime();
+    if (spec.cumulative == 0.0 && !(spec.sparsity >= 0.0 && spec.sparsity <= 1.0))
+        return invalidInput("sparsity must be in (0, 1], got " + std::to_string(spec.sparsity));
+    const Model& model = *workspace.model();
+    auto sparsity = forceCompatibleSparsity(spec, scores.source, scores.data.metadata);
+    if (!sparsity) return sparsity.error();
+    CircuitOptions options{sparsity.value(), spec.minmax, spec.bias, spec.perLayerQuota, spec.cumulative};
+    auto circuit = selectCircuit(model, scores.data.scores, options);
+    if (!circuit) return circuit.error();
+    if (job.cancelled()) return cancelledError();
+    Metadata meta = scores.data.metadata;
+    meta["minmax"] = spec.minmax ? "true" : "false";
+    if (spec.perLayerQuota) meta["selection"] = "per-layer quota";
+    if (spec.cumulative > 0.0) meta["selection"] = "cumulative " + std::to_string(spec.cumulative);
+    const auto& c = circuit.value();
+    auto mask = std::make_shared<Mask>();
+    mask->data = circuitMasks(model, c, scores.data.scores, std::move(meta));
+    PrunedCircuit out;
+    out.report = PruneReport{c.sparsity, c.relevant, c.keptCount, c.effectiveCount, c.disconnected,
+                             counts(model.summary(), scores.data.scores.relevant, &c)};
+    out.mask = std::move(mask);
+    return out;
+}
+
+Result<MaskHandle> readMask(Workspace& workspace, const std::string& path) {
+    initRuntime();
+    auto loaded = readUnitMasks(path, *workspace.model());
+    if (!loaded) return loaded.error();
+    auto out = std::make_shared<Mask>();
+    out->data = loaded.take();
+    out->source = path;
+    return MaskHandle(out);
+}
+
+Status writeMask(const Workspace& workspace, const Mask& mask, const std::string& path) {
+    return writeMasks(path, *workspace.model(), mask.data);
+}
+
+Result<ScoreReport> runScore(const ScoreRequest& req, JobContext& job) {
+    initRuntime();
+    if (req.out.empty()) return invalidInput("no output file given (--out SCORES.safetensors)");
+    if (auto st = checkScoreSpec(req); !st) return st.error();
+    if (auto target = prepareTarget(req); !target) return target.error();
+    auto workspace = Workspace::open(req.model);
+    if (!workspace) return workspace.error();
+    auto& ws = *workspace.value();
+    auto scores = computeScores(ws, req, job);
+    if (!scores) return scores.error();
+    if (auto st = writeScores(ws, *scores.value(), req.out); !st) return st.error();
+    return scoreReport(ws, *scores.value());
 }
 
 Result<PruneReport> runPrune(const PruneRequest& req, JobContext& job) {
@@ -191,25 +298,15 @@ Result<PruneReport> runPrune(const PruneRequest& req, JobContext& job) {
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
     if (req.cumulative == 0.0 && !(req.sparsity >= 0.0 && req.sparsity <= 1.0))
         return invalidInput("sparsity must be in (0, 1], got " + std::to_string(req.sparsity));
-    auto model = Model::load(req.model);
-    if (!model) return model.error();
-    auto loaded = readScoresFile(req.scores, *model.value());
-    if (!loaded) return loaded.error();
-    auto sparsity = forceCompatibleSparsity(req, loaded.value().metadata);
-    if (!sparsity) return sparsity.error();
-    CircuitOptions options{sparsity.value(), req.minmax, req.bias, req.perLayerQuota, req.cumulative};
-    auto circuit = selectCircuit(*model.value(), loaded.value().scores, options);
-    if (!circuit) return circuit.error();
-    if (job.cancelled()) return cancelledError();
-    Metadata meta = loaded.value().metadata;
-    meta["minmax"] = req.minmax ? "true" : "false";
-    if (req.perLayerQuota) meta["selection"] = "per-layer quota";
-    if (req.cumulative > 0.0) meta["selection"] = "cumulative " + std::to_string(req.cumulative);
-    if (auto st = writeMaskFile(req.out, *model.value(), circuit.value(), loaded.value().scores, meta); !st) return st.error();
-    const auto& c = circuit.value();
-    PruneReport report{c.sparsity, c.relevant, c.keptCount, c.effectiveCount, c.disconnected,
-                       counts(model.value()->summary(), loaded.value().scores.relevant, &c)};
-    return report;
+    auto workspace = Workspace::open(req.model);
+    if (!workspace) return workspace.error();
+    auto& ws = *workspace.value();
+    auto scores = readScores(ws, req.scores);
+    if (!scores) return scores.error();
+    auto pruned = pruneCircuit(ws, *scores.value(), req, job);
+    if (!pruned) return pruned.error();
+    if (auto st = writeMask(ws, *pruned.value().mask, req.out); !st) return st.error();
+    return pruned.value().report;
 }
 
 }  // namespace cx::engine

@@ -4,8 +4,33 @@
 #include "engine/error.h"
 #include "engine/job.h"
 #include "engine/pruning_types.h"
+#include "engine/workspace.h"
 
 namespace cx::engine {
+
+// On an open model: results stay in memory, files are written only by the write* calls.
+
+/// Scores every relevant kernel for `spec` on the workspace's model. The images and the scores
+/// of a spec asked before (same images file, target and settings) come from its memory.
+Result<ScoresHandle> computeScores(Workspace& workspace, const ScoreSpec& spec, JobContext& job);
+/// A scores file made for this model (refused otherwise, naming the mismatch).
+Result<ScoresHandle> readScores(Workspace& workspace, const std::string& path);
+/// Writes SCORES.safetensors atomically (what `cx score` writes).
+Status writeScores(const Workspace& workspace, const Scores& scores, const std::string& path);
+ScoreReport scoreReport(const Workspace& workspace, const Scores& scores);
+
+struct PrunedCircuit {
+    PruneReport report;
+    MaskHandle mask;
+};
+/// Keeps the top kernels of `scores` (FORCE scores only at the size they were made for).
+Result<PrunedCircuit> pruneCircuit(Workspace& workspace, const Scores& scores, const PruneSpec& spec, JobContext& job);
+/// Any mask file made for this model (pruned circuits, learned or magnitude masks).
+Result<MaskHandle> readMask(Workspace& workspace, const std::string& path);
+/// Writes MASK.safetensors atomically (what `cx prune` writes for a pruned circuit).
+Status writeMask(const Workspace& workspace, const Mask& mask, const std::string& path);
+
+// On files (what the CLI runs): one workspace per call.
 
 /// Loads the model and images, scores every relevant kernel, writes SCORES.safetensors
 /// (atomically; nothing is written on error or cancel).

@@ -10,8 +10,9 @@
 
 namespace cx::engine {
 
-struct ScoreRequest {
-    std::string model, images, out;
+/// What to score, on the open model (a Workspace) or on a model file (ScoreRequest).
+struct ScoreSpec {
+    std::string images;
     ImageOptions imageOptions;
     std::string target;               // LAYER:UNIT, or LAYER with directionFile
     std::string directionFile;        // numbers separated by spaces, commas or newlines
@@ -24,6 +25,11 @@ struct ScoreRequest {
     bool minmax = false;    // FORCE: rank its steps with per-layer min-max, as the circuit will be
 };
 
+/// `cx score`: a ScoreSpec on a model file, written to `out`.
+struct ScoreRequest : ScoreSpec {
+    std::string model, out;
+};
+
 struct LayerCount {
     std::string layer;
     int64_t relevant = 0, kept = 0, effective = 0;
@@ -34,13 +40,18 @@ struct ScoreReport {
     std::vector<LayerCount> layers;
 };
 
-struct PruneRequest {
-    std::string model, scores, out;
+/// How to select a circuit from scores.
+struct PruneSpec {
     double sparsity = 0.1;        // 0: the sparsity a FORCE scores file was made for
     bool minmax = false;
     BiasMode bias = BiasMode::Masked;
     bool perLayerQuota = false;   // each layer keeps the same fraction of its relevant units
     double cumulative = 0.0;      // > 0: keep the top units holding this share of the total score
+};
+
+/// `cx prune`: a PruneSpec on a scores file of a model file, written to `out`.
+struct PruneRequest : PruneSpec {
+    std::string model, scores, out;
 };
 
 struct PruneReport {

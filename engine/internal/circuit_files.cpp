@@ -71,6 +71,11 @@ std::vector<double> splitDirection(const std::string& text) {
     return out;
 }
 
+Metadata scoresMetadata(const Model& model, const UnitScores& scores, Metadata metadata, const TargetSpec* target) {
+    addCommon(metadata, model, scores, target);
+    return metadata;
+}
+
 Status writeScoresFile(const std::string& path, const Model& model, const UnitScores& scores, Metadata metadata,
                        const TargetSpec* target) {
     addCommon(metadata, model, scores, target);
@@ -139,22 +144,41 @@ Result<LoadedScores> readScoresFile(const std::string& path, const Model& model)
     return out;
 }
 
-Status writeMaskFile(const std::string& path, const Model& model, const Circuit& circuit, const UnitScores& scores,
-                     Metadata metadata) {
+LoadedMasks circuitMasks(const Model& model, const Circuit& circuit, const UnitScores& scores, Metadata metadata) {
     addCommon(metadata, model, scores, nullptr);
     metadata["sparsity"] = std::to_string(circuit.sparsity);
     metadata["kept"] = std::to_string(circuit.keptCount);
     metadata["effective_kept"] = std::to_string(circuit.effectiveCount);
     metadata["disconnected"] = circuit.disconnected ? "true" : "false";
     metadata["bias"] = circuit.bias == BiasMode::Pruned ? "pruned" : "masked";
-    SafetensorsFile file;
-    file.metadata = std::move(metadata);
+    LoadedMasks out;
+    out.granularity = scores.granularity;
+    out.metadata = std::move(metadata);
     for (const auto& [l, kept] : circuit.kept) {
-        const auto& layer = model.summary().layers[size_t(l)];
-        file.tensors["mask/" + layer.param] = tensorToBlob(toFileLayout(layer, kept.to(torch::kUInt8)));
-        file.tensors["score/" + layer.param] = tensorToBlob(toFileLayout(layer, scores.scores.at(l).to(torch::kFloat32)));
+        out.masks[l] = kept.to(torch::kBool);
+        out.scores[l] = scores.scores.at(l).to(torch::kFloat32);
     }
+    return out;
+}
+
+Status writeMasks(const std::string& path, const Model& model, const LoadedMasks& masks) {
+    SafetensorsFile file;
+    file.metadata = masks.metadata;
+    const auto put = [&](const char* kind, const std::map<int, torch::Tensor>& grids, torch::Dtype dtype) {
+        for (const auto& [l, grid] : grids) {
+            const auto& layer = model.summary().layers[size_t(l)];
+            file.tensors[std::string(kind) + "/" + layer.param] = tensorToBlob(toFileLayout(layer, grid.detach().to(dtype)));
+        }
+    };
+    put("mask", masks.masks, torch::kUInt8);
+    put("score", masks.scores, torch::kFloat32);
+    put("logit", masks.logits, torch::kFloat32);
     return writeSafetensors(path, file);
+}
+
+Status writeMaskFile(const std::string& path, const Model& model, const Circuit& circuit, const UnitScores& scores,
+                     Metadata metadata) {
+    return writeMasks(path, model, circuitMasks(model, circuit, scores, std::move(metadata)));
 }
 
 Status writeUnitMasks(const std::string& path, const Model& model, Granularity granularity,

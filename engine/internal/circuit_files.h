@@ -15,6 +15,10 @@ using Metadata = std::map<std::string, std::string>;
 /// A direction target's coefficients as the files keep them ("0.5,-1,..."); empty when malformed.
 std::vector<double> splitDirection(const std::string& text);
 
+/// The metadata a scores file of `scores` holds: `metadata` with the format, granularity,
+/// model hash, counts and (for a direction target) its coefficients added.
+Metadata scoresMetadata(const Model& model, const UnitScores& scores, Metadata metadata, const TargetSpec* target);
+
 /// `target` (when given) records a direction target's coefficients, so the file can be pruned.
 Status writeScoresFile(const std::string& path, const Model& model, const UnitScores& scores, Metadata metadata,
                        const TargetSpec* target = nullptr);
@@ -45,5 +49,11 @@ struct LoadedMasks {
 };
 /// Reads a mask file made for `model`; refuses another model's file or shapes, naming which.
 Result<LoadedMasks> readUnitMasks(const std::string& path, const Model& model);
+
+/// A pruned circuit as its mask file holds it (what readUnitMasks gives back from the file).
+LoadedMasks circuitMasks(const Model& model, const Circuit& circuit, const UnitScores& scores, Metadata metadata);
+
+/// Writes masks (and their scores and logits) with their metadata as they are.
+Status writeMasks(const std::string& path, const Model& model, const LoadedMasks& masks);
 
 }  // namespace cx::engine

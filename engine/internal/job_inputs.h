@@ -8,7 +8,7 @@
 namespace cx::engine {
 
 /// Target, objective and optional direction file of a request, parsed and combined.
-Result<TargetSpec> prepareTarget(const ScoreRequest& request);
+Result<TargetSpec> prepareTarget(const ScoreSpec& request);
 /// The model input's channel count, where the graph shows it (a layer reading the input
 /// directly); -1 when no layer does (token models).
 int64_t inputChannels(const ModelSummary& summary);
