@@ -1,5 +1,8 @@
 // The activation scatter's data: the target's values in the original model and in a circuit.
 #include "engine/circuit_job.h"
+
+#include <sstream>
+
 #include "engine/internal/circuit.h"
 #include "engine/internal/circuit_files.h"
 #include "engine/internal/guard.h"
@@ -48,8 +51,20 @@ Result<ActivationPairs> circuitActivations(Workspace& workspace, const std::stri
         JobContext quiet(job.token());
         const std::string device = defaultDevice();
         const auto& inputs = images.value()->images;
-        const auto original = targetActivations(m, inputs, target.value(), nullptr, 64, quiet, device);
-        if (job.cancelled()) return cancelledError();
+        // The model's own activations are the same for every circuit of this target: kept.
+        std::ostringstream key;
+        key.precision(17);
+        key << "target|" << Workspace::Impl::imagesKey(imagesPath, {}) << '|' << target.value().text() << '|'
+            << objectiveText(target.value()) << '|' << device;
+        for (double d : target.value().direction) key << ',' << d;
+        auto kept = workspace.impl().find<torch::Tensor>(key.str());
+        if (!kept) {
+            auto computed = std::make_shared<const torch::Tensor>(targetActivations(m, inputs, target.value(), nullptr, 64, quiet, device));
+            if (job.cancelled()) return cancelledError();
+            workspace.impl().keep(key.str(), computed, size_t(computed->numel()) * computed->element_size());
+            kept = computed;
+        }
+        const torch::Tensor& original = *kept;
         // A pruned circuit (cx prune, Find Circuit) runs as the sweep ran it: one definition of
         // its function (circuitOverrides). A learned mask runs with its own scheme.
         std::vector<std::string> params;

@@ -60,6 +60,18 @@ std::string extensionOf(const std::string& path) {
     return ext.empty() ? ext : ext.substr(1);
 }
 
+// dot's crossing minimisation and network simplex grow much faster than the graph: a 1,700-edge
+// circuit takes 4.6 s at full effort, 1.1 s at a fifth of it with 5% more crossings (ResNet-50,
+// measured with dot -v). Past 500 edges both limits shrink with the edge count.
+std::string effortLimits(const CircuitDiagram& d) {
+    constexpr double kFullEffortEdges = 340.0, kLeast = 0.05;
+    if (d.edges.size() <= 500) return {};
+    const double limit = std::max(kLeast, kFullEffortEdges / double(d.edges.size()));
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ", mclimit=%.3f, nslimit=%.3f", limit, limit);
+    return buf;
+}
+
 }  // namespace
 
 std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
@@ -68,7 +80,8 @@ std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
     std::ostringstream dot;
     dot << "digraph circuit {\n"
         << "  graph [rankdir=" << (options.leftToRight ? "LR" : "BT")
-        << ", ranksep=1.4, nodesep=0.06, outputorder=edgesfirst, bgcolor=white, fontname=\"DejaVu Sans\"];\n"
+        << ", ranksep=1.4, nodesep=0.06, outputorder=edgesfirst, bgcolor=white, fontname=\"DejaVu Sans\"" << effortLimits(d)
+        << "];\n"
         << "  node [shape=circle, fixedsize=true, width=0.32, style=filled, fillcolor=\"#f4f4f4\", color=\"#4d4d4d\","
            " penwidth=0.8, fontsize=8, fontname=\"DejaVu Sans\"];\n"
         << "  edge [arrowhead=none];\n";

@@ -208,17 +208,23 @@ Result<std::map<int, std::shared_ptr<const LayerTops>>> topActivations(Workspace
 }
 
 // Each node's receptive-field crop of its top-activating image (the whole image for a unit
-// with no spatial map).
-void addCropPictures(CircuitDiagram& diagram, const Model& model, const torch::Tensor& images, int layer,
-                     const std::vector<size_t>& nodes, const LayerTops& t) {
+// with no spatial map). Pictures are kept in the workspace per images and unit: a re-pruned
+// circuit computes only its new units' crops.
+void addCropPictures(CircuitDiagram& diagram, Workspace::Impl& ws, const std::string& imagesKey, const torch::Tensor& images,
+                     int layer, const std::vector<size_t>& nodes, const LayerTops& t) {
+    const Model& model = *ws.model;
+    const auto keyOf = [&](int64_t unit) { return "picture|" + imagesKey + "|" + std::to_string(layer) + ":" + std::to_string(unit); };
     std::vector<int64_t> units;
     std::vector<size_t> drawn;
     for (size_t i : nodes) {
         const int64_t u = diagram.nodes[i].unit;
-        if (u >= 0 && u < int64_t(t.size()) && t[size_t(u)].image >= 0) {
-            units.push_back(u);
-            drawn.push_back(i);
+        if (u < 0 || u >= int64_t(t.size()) || t[size_t(u)].image < 0) continue;
+        if (auto cached = ws.find<NodeImage>(keyOf(u))) {
+            diagram.nodes[i].image = *cached;
+            continue;
         }
+        units.push_back(u);
+        drawn.push_back(i);
     }
     if (units.empty()) return;
     const bool conv = model.summary().layers[size_t(layer)].isConv();
@@ -235,6 +241,9 @@ void addCropPictures(CircuitDiagram& diagram, const Model& model, const torch::T
         }
         picture.activation = top.value;
         picture.imageIndex = top.image;
+        const size_t bytes = sizeof(NodeImage) + picture.rgb.size();
+        auto kept = std::make_shared<const NodeImage>(picture);
+        ws.keep(keyOf(units[k]), kept, bytes);
         diagram.nodes[drawn[k]].image = std::move(picture);
     }
 }
@@ -255,11 +264,12 @@ Status addPictures(CircuitDiagram& diagram, Workspace::Impl& ws, const std::stri
         if (images.dim() != 4) return Done{};
         std::vector<int> layers;
         for (const auto& entry : deeper) layers.push_back(entry.first);
-        auto tops = topActivations(ws, Workspace::Impl::imagesKey(imagesPath, options), images, layers, job);
+        const std::string imagesKey = Workspace::Impl::imagesKey(imagesPath, options);
+        auto tops = topActivations(ws, imagesKey, images, layers, job);
         if (!tops) return tops.error();
         for (const auto& [layer, nodes] : deeper) {
             if (job.cancelled()) return cancelledError();
-            addCropPictures(diagram, model, images, layer, nodes, *tops.value().at(layer));
+            addCropPictures(diagram, ws, imagesKey, images, layer, nodes, *tops.value().at(layer));
         }
         return Done{};
     });

@@ -1,5 +1,6 @@
 // MainWindow's circuit work: finding a circuit for a target, preservation sweeps, opening a
 // mask, exporting the diagram. The engine runs in the JobRunner; the CircuitPanel only shows results.
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
@@ -11,6 +12,7 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "engine/circuit_job.h"
+#include "engine/pruning.h"
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/layer_tree_view.h"
@@ -32,6 +34,29 @@ QString countsText(const engine::CircuitDiagram& d) {
 }
 
 engine::Status ensureImages(const std::string& path, bool demo) { return demo ? ensureDemoImages(path) : engine::Done{}; }
+
+// Find Circuit on the open model's workspace, in memory; then the session's copies of the scores
+// (when new) and the mask go into `workDir`, for the Masks panel's Save and for projects.
+FoundResult findSessionCircuit(engine::Workspace& ws, const engine::CircuitSpec& spec, engine::ScoresHandle scores,
+                               const std::string& scoresFile, const std::string& workDir, engine::JobContext& job) {
+    const bool onFile = !scoresFile.empty() && QFileInfo::exists(QString::fromStdString(scoresFile));
+    if (!scores && onFile) {
+        auto read = engine::readScores(ws, scoresFile);
+        if (!read) return read.error();
+        scores = read.take();
+    }
+    auto found = engine::findCircuit(ws, spec, job, scores);
+    if (!found) return found;
+    auto& f = found.value();
+    if (!QDir().mkpath(QString::fromStdString(workDir))) return engine::invalidInput("cannot create " + workDir);
+    f.scoresFile = onFile ? scoresFile : workDir + "/scores.safetensors";
+    if (!onFile)
+        if (auto st = engine::writeScores(ws, *f.scores, f.scoresFile); !st) return st.error();
+    f.maskFile = workDir + "/mask.safetensors";
+    if (auto st = engine::writeMask(ws, *f.mask, f.maskFile); !st) return st.error();
+    f.diagram.mask = f.maskFile;
+    return found;
+}
 
 }  // namespace
 
@@ -85,27 +110,29 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
     if (const QString problem = settings.targetProblem(); !problem.isEmpty()) return showError(tr("No target"), problem);
     const QString images = imagesForJobs();
     const QString scoresKey = settings.scoringKey() + QLatin1Char('|') + images;
-    engine::FindCircuitRequest request;
-    request.model = m_modelPath.toStdString();
-    request.images = images.toStdString();
-    request.target = settings.target.toStdString();
-    request.directionFile = settings.directionFile.toStdString();
-    request.criterion = settings.criterion;
-    request.granularity = settings.granularity;
-    request.objective = settings.objective.toStdString();
-    request.sparsity = settings.sparsity;
-    request.bias = settings.bias;
-    request.minmax = settings.minmax;
-    request.reuseScores = m_scoresByKey.value(scoresKey).toStdString();
-    request.workDir = m_workDir->filePath(QStringLiteral("circuit%1").arg(++m_circuitRuns)).toStdString();
-    request.diagram.showDeadEnds = m_circuit->deadEndsShown();
+    engine::CircuitSpec spec;
+    spec.images = images.toStdString();
+    spec.target = settings.target.toStdString();
+    spec.directionFile = settings.directionFile.toStdString();
+    spec.criterion = settings.criterion;
+    spec.granularity = settings.granularity;
+    spec.objective = settings.objective.toStdString();
+    spec.sparsity = settings.sparsity;
+    spec.bias = settings.bias;
+    spec.minmax = settings.minmax;
+    spec.diagram.showDeadEnds = m_circuit->deadEndsShown();
+    // Scores of this session are in the workspace's memory; a scores file (opened, or from a
+    // project) is read once and then kept in memory too.
+    const engine::ScoresHandle inMemory = m_scoresInMemory.value(scoresKey);
+    const std::string reuseFile = m_scoresByKey.value(scoresKey).toStdString();
+    const std::string workDir = m_workDir->filePath(QStringLiteral("circuit%1").arg(++m_circuitRuns)).toStdString();
     const bool demoImages = m_dataPath.isEmpty();
     m_circuit->setBusy(true);
     m_central->setCurrentWidget(m_circuit);
     m_jobs->start(QStringLiteral("circuit"), tr("Circuit of %1").arg(settings.targetLabel()),
-                  [request, demoImages](engine::JobContext& job) -> std::any {
-                      if (auto st = ensureImages(request.images, demoImages); !st) return FoundResult(st.error());
-                      return FoundResult(engine::findCircuit(request, job));
+                  [ws = m_workspace, spec, inMemory, reuseFile, workDir, demoImages](engine::JobContext& job) -> std::any {
+                      if (auto st = ensureImages(spec.images, demoImages); !st) return FoundResult(st.error());
+                      return FoundResult(findSessionCircuit(*ws, spec, inMemory, reuseFile, workDir, job));
                   },
                   [this, settings, scoresKey](std::any& result) -> QString {
                       m_circuit->setBusy(false);
@@ -117,6 +144,8 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
                       }
                       const auto& f = found.value();
                       m_scoresByKey.insert(scoresKey, QString::fromStdString(f.scoresFile));
+                      m_scoresInMemory.insert(scoresKey, f.scores);
+                      m_sessionMasks.insert(QString::fromStdString(f.maskFile), f.mask);
                       m_circuit->setRelevantCount(f.prune.relevant);
                       const QString how = widgets::CurveView::criterionLabel(settings.criterion);
                       m_circuit->showDiagram(
@@ -188,16 +217,25 @@ void MainWindow::runSweep(const widgets::CircuitSettings& settings, const std::v
 
 void MainWindow::openMask(const QString& path, bool addToList) {
     if (!m_model) return showError(tr("No model"), tr("Open the model the mask was made for first."));
-    const std::string model = m_modelPath.toStdString(), mask = path.toStdString();
+    const std::string mask = path.toStdString();
     m_central->setCurrentWidget(m_circuit);
     engine::DiagramOptions options;
     options.showDeadEnds = m_circuit->deadEndsShown();
     const std::string images = imagesForJobs().toStdString();  // for the vertices' top-activating crops
     const bool demoImages = m_dataPath.isEmpty();
+    const engine::MaskHandle inMemory = m_sessionMasks.value(path);  // a circuit of this session: not read again
     m_jobs->start(QStringLiteral("circuit"), tr("Diagram of %1").arg(QFileInfo(path).fileName()),
-                  [model, mask, options, images, demoImages](engine::JobContext& job) -> std::any {
+                  [ws = m_workspace, inMemory, mask, options, images, demoImages](engine::JobContext& job) -> std::any {
                       if (auto st = ensureImages(images, demoImages); !st) return DiagramResult(st.error());
-                      return DiagramResult(engine::loadDiagram(model, mask, options, job, images));
+                      engine::MaskHandle drawn = inMemory;
+                      if (!drawn) {
+                          auto read = engine::readMask(*ws, mask);
+                          if (!read) return DiagramResult(read.error());
+                          drawn = read.take();
+                      }
+                      auto diagram = engine::loadDiagram(*ws, *drawn, options, job, images);
+                      if (diagram) diagram.value().mask = mask;
+                      return DiagramResult(std::move(diagram));
                   },
                   [this, path, addToList](std::any& result) -> QString {
                       auto& loaded = std::any_cast<DiagramResult&>(result);

@@ -79,13 +79,13 @@ void MainWindow::showUnits(const QString& layer) {
     m_data->clearUnits(tr("Measuring the units of %1\u2026").arg(layer));
     const bool demo = m_dataPath.isEmpty();
     m_jobs->start(QStringLiteral("units"), tr("Units of %1").arg(layer),
-                  [model = m_modelPath.toStdString(), images = imagesForJobs().toStdString(), name = layer.toStdString(),
+                  [ws = m_workspace, images = imagesForJobs().toStdString(), name = layer.toStdString(),
                    demo](engine::JobContext& job) -> std::any {
                       if (demo)
                           if (auto st = ensureDemoImages(images); !st) return UnitsResult(st.error());
-                      auto units = engine::unitMeanActivations(model, images, name, job);
+                      auto units = engine::unitMeanActivations(*ws, images, name, job);
                       if (!units) return UnitsResult(units.error());
-                      auto pictures = engine::layerUnitPictures(model, images, name, job);  // what each unit looks for
+                      auto pictures = engine::layerUnitPictures(*ws, images, name, job);  // what each unit looks for
                       if (!pictures) return UnitsResult(pictures.error());
                       units.value().pictures = pictures.take();
                       return units;

@@ -238,6 +238,9 @@ void MainWindow::openFile(const QString& path) {
 
 void MainWindow::closeModel() {
     m_model.reset();
+    m_workspace.reset();
+    m_sessionMasks.clear();
+    m_scoresInMemory.clear();
     m_modelPath.clear();
     m_projectPath.clear();
     m_tree->clearModel();
@@ -263,6 +266,8 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
     m_projectPath.clear();
     if (project) m_dataPath = project->data;
     m_model = std::move(model);
+    m_workspace = engine::Workspace::over(m_model);  // read once; every job of this model runs on it
+    m_sessionMasks.clear();
     m_modelPath = QFileInfo(path).absoluteFilePath();
     m_tree->setModel(m_model->summary(), QFileInfo(path).fileName());
     m_details->setModel(m_model->summary());
@@ -275,6 +280,7 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> model, const QString& p
     m_data->clearUnits();
     m_unitsLayer.clear();
     m_scoresByKey.clear();  // scores and masks belong to the model they were made for
+    m_scoresInMemory.clear();
     m_masks->clear();
     // What circuits will run on, previewed: the demo transformer's own held-out prompts unless
     // other data was chosen; other models never inherit those prompts.

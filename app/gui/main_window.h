@@ -8,6 +8,7 @@
 #include <QMainWindow>
 
 #include "engine/model.h"
+#include "engine/workspace.h"
 #include "widgets/circuit_panel.h"  // CircuitSettings
 
 class QLabel;
@@ -55,6 +56,7 @@ public:
     bool selectLayer(const QString& name);
 
     const std::shared_ptr<engine::Model>& model() const { return m_model; }
+    const std::shared_ptr<engine::Workspace>& workspace() const { return m_workspace; }
     QString modelPath() const { return m_modelPath; }
     QString lastError() const { return m_lastError; }
     QStringList recentFiles() const;
@@ -132,12 +134,15 @@ private:
     std::unique_ptr<QTemporaryDir> m_workDir;  // scores and masks of circuits found in this session
     int m_circuitRuns = 0;
     QMap<QString, QString> m_scoresByKey;    // this model's CircuitSettings::scoringKey() + images -> scores file
+    QMap<QString, engine::ScoresHandle> m_scoresInMemory;  // the same key -> the scores in the workspace
+    QMap<QString, engine::MaskHandle> m_sessionMasks;  // session mask file -> the mask in memory (drawn without reading it)
     widgets::CircuitSettings m_sweepSettings;  // what a click on a curve point opens
     QString m_dataPath;                      // chosen images; empty: the demo shapes
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;
     std::shared_ptr<engine::Model> m_model;
+    std::shared_ptr<engine::Workspace> m_workspace;  // the open model's: images, scores, pictures kept between jobs
     QString m_modelPath;
     QString m_lastError;
     QString m_projectPath;                           // the project this session was saved to / opened from

@@ -146,7 +146,9 @@ void MainWindow::openScores(const QString& path) {
         settings.minmax = get("force_minmax") == QLatin1String("true");
     }
     m_circuit->setSettings(settings);
-    m_scoresByKey.insert(settings.scoringKey() + QLatin1Char('|') + imagesForJobs(), path);
+    const QString key = settings.scoringKey() + QLatin1Char('|') + imagesForJobs();
+    m_scoresByKey.insert(key, path);
+    m_scoresInMemory.remove(key);  // the file opened is what prunes now
     findCircuit(settings);
 }
 
