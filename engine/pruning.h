@@ -41,6 +41,8 @@ Result<ScoreReport> runScore(const ScoreRequest& request, JobContext& job);
 /// choice their schedule ran for (another size is another FORCE run: refused with the reason).
 Result<PruneReport> runPrune(const PruneRequest& request, JobContext& job);
 
+/// The same on an open model (`model` is not read; the CSV is written only when `out` is given).
+Result<std::vector<CurvePoint>> runSweep(Workspace& workspace, const SweepRequest& request, JobContext& job);
 /// Preservation curve over sparsities for several criteria; writes a CSV (atomically) with one
 /// row per criterion x sparsity. Progress payloads are CurvePoints as they are computed.
 Result<std::vector<CurvePoint>> runSweep(const SweepRequest& request, JobContext& job);

@@ -5,33 +5,39 @@
 #include "engine/internal/image_set.h"
 #include "engine/internal/job_inputs.h"
 #include "engine/internal/sweep.h"
+#include "engine/internal/workspace_impl.h"
 #include "engine/pruning.h"
 #include "engine/runtime.h"
 #include "engine/safetensors.h"
 
 namespace cx::engine {
-Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& job) {
-    initRuntime();
-    if (req.out.empty()) return invalidInput("no output file given (--out CURVE.csv)");
-    if (req.granularity == Granularity::Head) return invalidInput(kHeadsAreForMasks);
-    // Target, direction, model and images are checked exactly as for `cx score`.
-    ScoreRequest probe;
-    probe.model = req.model;
+namespace {
+
+Result<TargetSpec> sweepTarget(const SweepRequest& req) {
+    // Target and direction are checked exactly as for `cx score`.
+    ScoreSpec probe;
     probe.target = req.target;
     probe.directionFile = req.directionFile;
     probe.objective = req.objective;
-    auto target = prepareTarget(probe);
+    return prepareTarget(probe);
+}
+
+}  // namespace
+
+Result<std::vector<CurvePoint>> runSweep(Workspace& workspace, const SweepRequest& req, JobContext& job) {
+    initRuntime();
+    if (req.granularity == Granularity::Head) return invalidInput(kHeadsAreForMasks);
+    auto target = sweepTarget(req);
     if (!target) return target.error();
-    auto model = Model::load(req.model);
-    if (!model) return model.error();
-    if (auto r = resolveTarget(model.value()->summary(), target.value()); !r) return r.error();
-    auto images = loadCheckedImages(*model.value(), req.images, req.imageOptions);
+    const Model& model = *workspace.model();
+    if (auto r = resolveTarget(model.summary(), target.value()); !r) return r.error();
+    auto images = workspace.impl().images(req.images, req.imageOptions);
     if (!images) return images.error();
-    torch::Tensor evalImages = images.value().images;
+    torch::Tensor evalImages = images.value()->images;
     if (!req.evalImages.empty()) {
-        auto eval = loadCheckedImages(*model.value(), req.evalImages, req.imageOptions);
+        auto eval = workspace.impl().images(req.evalImages, req.imageOptions);
         if (!eval) return eval.error();
-        evalImages = eval.value().images;
+        evalImages = eval.value()->images;
     }
     SweepSettings settings;
     settings.target = target.value();
@@ -45,10 +51,21 @@ Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& jo
     settings.device = defaultDevice();
     settings.granularity = req.granularity;
     // The sweep's progress payloads are the CurvePoints as they are computed.
-    auto points = sweepCircuits(*model.value(), images.value().images, evalImages, settings, job);
+    auto points = sweepCircuits(model, images.value()->images, evalImages, settings, job);
     if (!points) return points.error();
-    if (auto st = writeFileAtomic(req.out, curveCsv(points.value())); !st) return st.error();
+    if (!req.out.empty())
+        if (auto st = writeFileAtomic(req.out, curveCsv(points.value())); !st) return st.error();
     return points;
+}
+
+Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& job) {
+    initRuntime();
+    if (req.out.empty()) return invalidInput("no output file given (--out CURVE.csv)");
+    if (req.granularity == Granularity::Head) return invalidInput(kHeadsAreForMasks);
+    if (auto target = sweepTarget(req); !target) return target.error();
+    auto workspace = Workspace::open(req.model);
+    if (!workspace) return workspace.error();
+    return runSweep(*workspace.value(), req, job);
 }
 
 Result<std::vector<LayerIoU>> maskIoU(const std::string& pathA, const std::string& pathB) {

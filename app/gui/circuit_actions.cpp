@@ -170,7 +170,6 @@ void MainWindow::runSweep(const widgets::CircuitSettings& settings, const std::v
     if (const QString problem = settings.targetProblem(); !problem.isEmpty()) return showError(tr("No target"), problem);
     if (criteria.empty()) return showError(tr("No criteria"), tr("Tick at least one criterion to sweep."));
     engine::SweepRequest request;
-    request.model = m_modelPath.toStdString();
     request.images = imagesForJobs().toStdString();
     request.target = settings.target.toStdString();
     request.directionFile = settings.directionFile.toStdString();
@@ -179,16 +178,15 @@ void MainWindow::runSweep(const widgets::CircuitSettings& settings, const std::v
     request.bias = settings.bias;
     request.minmax = settings.minmax;
     request.criteria = criteria;
-    request.out = m_workDir->filePath(QStringLiteral("sweep%1.csv").arg(++m_circuitRuns)).toStdString();
     const bool demoImages = m_dataPath.isEmpty();
     m_sweepSettings = settings;
     auto* curves = m_circuit->curves();
     curves->clear();
     curves->setCaption(tr("Sweeping %1\u2026").arg(settings.targetLabel()));
     m_jobs->start(QStringLiteral("sweep"), tr("Sweep %1").arg(settings.targetLabel()),
-                  [request, demoImages](engine::JobContext& job) -> std::any {
+                  [ws = m_workspace, request, demoImages](engine::JobContext& job) -> std::any {
                       if (auto st = ensureImages(request.images, demoImages); !st) return SweepResult(st.error());
-                      return SweepResult(engine::runSweep(request, job));
+                      return SweepResult(engine::runSweep(*ws, request, job));
                   },
                   [this, curves, settings, criteria](std::any& result) -> QString {
                       auto& points = std::any_cast<SweepResult&>(result);

@@ -77,6 +77,7 @@ TEST(MainWindow, OpensTheDemoModel) {
     if (!QFile::exists(QString::fromStdString(cx::app::demoModelPath()))) GTEST_SKIP() << "demo model not trained";
     MainWindow w;
     w.setShowErrorDialogs(false);
+    const int64_t readsBefore = cx::engine::modelFileReads();
     w.openDemoModel();
     ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr; }));
     EXPECT_EQ(w.layerTree()->layerCount(), 7);
@@ -116,6 +117,9 @@ TEST(MainWindow, OpensTheDemoModel) {
     // The demo also sweeps four criteria for the first curve (all jobs are done by now).
     auto* curves = w.circuitPanel()->curves();
     EXPECT_EQ(curves->points().size(), 4u * 13u);
+    // The start-up's circuit, its redraws and the sweep all ran on the model read once.
+    EXPECT_EQ(cx::engine::modelFileReads() - readsBefore, 1);
+    EXPECT_EQ(w.workspace()->stats().scoreRuns, 1);
     EXPECT_EQ(curves->criteria(), (std::vector{cx::engine::Criterion::ActGrad, cx::engine::Criterion::Snip, cx::engine::Criterion::Magnitude, cx::engine::Criterion::Random}));
     EXPECT_EQ(curves->chart()->graphCount(), 4 * 2 + 1);  // lines, effective markers, the ringed circuit
     EXPECT_EQ(w.circuitPanel()->scatter()->pointCount(), 256 * 64);  // 256 images x 8 x 8 positions of conv4

@@ -11,6 +11,7 @@
 #include "engine/circuit_job.h"
 #include "engine/demo_run.h"
 #include "engine/diagram.h"
+#include "engine/workspace.h"
 #include "random_diagram.h"
 
 using namespace cx::engine;
@@ -21,43 +22,43 @@ double seconds(const std::chrono::steady_clock::time_point& t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Re-pruning the demo's circuit (scores reused, as the sparsity slider does) with and without
-// node images; the first call with images runs the images once, later calls hit the cache.
+// Re-pruning the demo's circuit on one workspace (scores in memory, as the sparsity slider
+// does) with and without node images; the first call with images runs the images once, later
+// calls find the top activations and pictures in the workspace.
 int nodeImageCost() {
     const auto dir = std::filesystem::temp_directory_path() / "cx_bench_node_images";
     std::filesystem::create_directories(dir);
-    FindCircuitRequest req;
-    req.model = CX_DEMO_MODEL;
-    req.images = (dir / "images.safetensors").string();
-    if (auto st = writeShapesImages(req.images, 256, 5); !st) return 1;
-    req.target = "features.conv4:27";
-    req.workDir = (dir / "scored").string();
-    req.nodeImages = false;  // fills nothing in the cache
+    auto opened = Workspace::open(CX_DEMO_MODEL);
+    if (!opened) return 1;
+    auto& ws = *opened.value();
+    CircuitSpec spec;
+    spec.images = (dir / "images.safetensors").string();
+    if (auto st = writeShapesImages(spec.images, 256, 5); !st) return 1;
+    spec.target = "features.conv4:27";
+    spec.nodeImages = false;
     JobContext job;
-    auto first = findCircuit(req, job);
+    auto first = findCircuit(ws, spec, job);
     if (!first) {
         std::fprintf(stderr, "findCircuit failed: %s\n", first.error().message.c_str());
         return 1;
     }
-    req.reuseScores = first.value().scoresFile;
-    req.workDir = (dir / "again").string();
-    req.nodeImages = true;
+    spec.nodeImages = true;
     const auto t0 = std::chrono::steady_clock::now();
-    if (!findCircuit(req, job)) return 1;
+    if (!findCircuit(ws, spec, job)) return 1;
     const double uncached = seconds(t0);
     double plain = 1e30, cached = 1e30;
     for (int round = 0; round < 3; ++round) {
-        req.nodeImages = false;
+        spec.nodeImages = false;
         auto t0 = std::chrono::steady_clock::now();
-        if (!findCircuit(req, job)) return 1;
+        if (!findCircuit(ws, spec, job)) return 1;
         plain = std::min(plain, seconds(t0));
-        req.nodeImages = true;
+        spec.nodeImages = true;
         t0 = std::chrono::steady_clock::now();
-        if (!findCircuit(req, job)) return 1;
+        if (!findCircuit(ws, spec, job)) return 1;
         cached = std::min(cached, seconds(t0));
     }
     std::printf("demo circuit re-pruned (256 images, %zu units): %.3f s without node images, %.3f s with them "
-                "(cached top activations): ratio %.2f; the first call with images (searching the images): %.3f s, ratio %.2f\n",
+                "(pictures kept in the workspace): ratio %.2f; the first call with images (searching the images): %.3f s, ratio %.2f\n",
                 first.value().diagram.nodes.size(), plain, cached, cached / plain, uncached, uncached / plain);
     std::filesystem::remove_all(dir);
     return 0;
