@@ -27,16 +27,21 @@ std::vector<float> evenSample(const torch::Tensor& values, size_t maxPoints) {
     return out;
 }
 
+// LAYER:UNIT, or LAYER with a direction file, as `cx score` reads them.
+Result<TargetSpec> targetOf(const std::string& text, const std::string& directionFile) {
+    ScoreSpec probe;
+    probe.target = text;
+    probe.directionFile = directionFile;
+    return prepareTarget(probe);
+}
+
 }  // namespace
 
 Result<ActivationPairs> circuitActivations(Workspace& workspace, const std::string& imagesPath, const Mask& mask,
                                            const std::string& targetText, JobContext& job, size_t maxPoints,
                                            const std::string& directionFile) {
     initRuntime();
-    ScoreSpec probe;
-    probe.target = targetText;
-    probe.directionFile = directionFile;
-    auto target = prepareTarget(probe);
+    auto target = targetOf(targetText, directionFile);
     if (!target) return target.error();
     const Model& m = *workspace.model();
     if (auto r = resolveTarget(m.summary(), target.value()); !r) return r.error();
@@ -94,10 +99,7 @@ Result<ActivationPairs> circuitActivations(const std::string& modelPath, const s
                                            const std::string& maskPath, const std::string& targetText, JobContext& job,
                                            size_t maxPoints, const std::string& directionFile) {
     initRuntime();
-    ScoreSpec probe;
-    probe.target = targetText;
-    probe.directionFile = directionFile;
-    auto target = prepareTarget(probe);
+    auto target = targetOf(targetText, directionFile);
     if (!target) return target.error();
     auto workspace = Workspace::open(modelPath);
     if (!workspace) return workspace.error();

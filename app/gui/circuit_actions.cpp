@@ -129,20 +129,14 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
     const bool demoImages = m_dataPath.isEmpty();
     m_circuit->setBusy(true);
     m_central->setCurrentWidget(m_circuit);
-    m_jobs->start(QStringLiteral("circuit"), tr("Circuit of %1").arg(settings.targetLabel()),
-                  [ws = m_workspace, spec, inMemory, reuseFile, workDir, demoImages](engine::JobContext& job) -> std::any {
-                      if (auto st = ensureImages(spec.images, demoImages); !st) return FoundResult(st.error());
-                      return FoundResult(findSessionCircuit(*ws, spec, inMemory, reuseFile, workDir, job));
+    m_jobs->start<engine::FoundCircuit>(
+        QStringLiteral("circuit"), tr("Circuit of %1").arg(settings.targetLabel()), tr("Cannot find the circuit"),
+                  [ws = m_workspace, spec, inMemory, reuseFile, workDir, demoImages](engine::JobContext& job) -> FoundResult {
+                      if (auto st = ensureImages(spec.images, demoImages); !st) return st.error();
+                      return findSessionCircuit(*ws, spec, inMemory, reuseFile, workDir, job);
                   },
-                  [this, settings, scoresKey](std::any& result) -> QString {
+                  [this, settings, scoresKey](engine::FoundCircuit& f) -> QString {
                       m_circuit->setBusy(false);
-                      auto& found = std::any_cast<FoundResult&>(result);
-                      if (!found) {
-                          const QString message = QString::fromStdString(found.error().message);
-                          showError(tr("Cannot find the circuit"), message);
-                          return message;
-                      }
-                      const auto& f = found.value();
                       m_scoresByKey.insert(scoresKey, QString::fromStdString(f.scoresFile));
                       m_scoresInMemory.insert(scoresKey, f.scores);
                       m_sessionMasks.insert(QString::fromStdString(f.maskFile), f.mask);
@@ -162,7 +156,8 @@ void MainWindow::findCircuit(const widgets::CircuitSettings& settings) {
                                         QString::fromStdString(f.maskFile), QStringLiteral("circuit"),
                                         tr("%1 of %2").arg(f.prune.kept).arg(f.prune.relevant), QString::fromStdString(f.scoresFile)});
                       return {};
-                  });
+                  },
+                  [this](const QString&) { m_circuit->setBusy(false); });
 }
 
 void MainWindow::runSweep(const widgets::CircuitSettings& settings, const std::vector<engine::Criterion>& criteria) {
@@ -183,28 +178,23 @@ void MainWindow::runSweep(const widgets::CircuitSettings& settings, const std::v
     auto* curves = m_circuit->curves();
     curves->clear();
     curves->setCaption(tr("Sweeping %1\u2026").arg(settings.targetLabel()));
-    m_jobs->start(QStringLiteral("sweep"), tr("Sweep %1").arg(settings.targetLabel()),
-                  [ws = m_workspace, request, demoImages](engine::JobContext& job) -> std::any {
-                      if (auto st = ensureImages(request.images, demoImages); !st) return SweepResult(st.error());
-                      return SweepResult(engine::runSweep(*ws, request, job));
+    m_jobs->start<std::vector<engine::CurvePoint>>(
+        QStringLiteral("sweep"), tr("Sweep %1").arg(settings.targetLabel()), tr("Cannot sweep"),
+                  [ws = m_workspace, request, demoImages](engine::JobContext& job) -> SweepResult {
+                      if (auto st = ensureImages(request.images, demoImages); !st) return st.error();
+                      return engine::runSweep(*ws, request, job);
                   },
-                  [this, curves, settings, criteria](std::any& result) -> QString {
-                      auto& points = std::any_cast<SweepResult&>(result);
-                      if (!points) {
-                          const QString message = QString::fromStdString(points.error().message);
-                          curves->setCaption(tr("Sweep failed"));
-                          showError(tr("Cannot sweep"), message);
-                          return message;
-                      }
-                      curves->addPoints(points.value());
+                  [this, curves, settings, criteria](std::vector<engine::CurvePoint>& points) -> QString {
+                      curves->addPoints(points);
                       curves->setCaption(tr("%1: %2 criteria \u00d7 %3 sparsities. Hollow: effective sparsity; ringed: the circuit shown. Click a point to open its circuit.")
                                              .arg(settings.targetLabel())
                                              .arg(criteria.size())
-                                             .arg(points.value().size() / std::max<size_t>(1, criteria.size())));
+                                             .arg(points.size() / std::max<size_t>(1, criteria.size())));
                       const auto shown = m_circuit->settings();
                       curves->setCurrent(shown.criterion, shown.sparsity);
                       return {};
                   },
+                  [curves](const QString&) { curves->setCaption(tr("Sweep failed")); },
                   [curves](std::vector<std::any>& partial) {
                       std::vector<engine::CurvePoint> points;
                       for (auto& p : partial)
@@ -222,38 +212,33 @@ void MainWindow::openMask(const QString& path, bool addToList) {
     const std::string images = imagesForJobs().toStdString();  // for the vertices' top-activating crops
     const bool demoImages = m_dataPath.isEmpty();
     const engine::MaskHandle inMemory = m_sessionMasks.value(path);  // a circuit of this session: not read again
-    m_jobs->start(QStringLiteral("circuit"), tr("Diagram of %1").arg(QFileInfo(path).fileName()),
-                  [ws = m_workspace, inMemory, mask, options, images, demoImages](engine::JobContext& job) -> std::any {
-                      if (auto st = ensureImages(images, demoImages); !st) return DiagramResult(st.error());
+    m_jobs->start<engine::CircuitDiagram>(
+        QStringLiteral("circuit"), tr("Diagram of %1").arg(QFileInfo(path).fileName()), tr("Cannot draw the mask"),
+                  [ws = m_workspace, inMemory, mask, options, images, demoImages](engine::JobContext& job) -> DiagramResult {
+                      if (auto st = ensureImages(images, demoImages); !st) return st.error();
                       engine::MaskHandle drawn = inMemory;
                       if (!drawn) {
                           auto read = engine::readMask(*ws, mask);
-                          if (!read) return DiagramResult(read.error());
+                          if (!read) return read.error();
                           drawn = read.take();
                       }
                       auto diagram = engine::loadDiagram(*ws, *drawn, options, job, images);
                       if (diagram) diagram.value().mask = mask;
-                      return DiagramResult(std::move(diagram));
+                      return diagram;
                   },
-                  [this, path, addToList](std::any& result) -> QString {
-                      auto& loaded = std::any_cast<DiagramResult&>(result);
-                      if (!loaded) {
-                          const QString message = QString::fromStdString(loaded.error().message);
-                          showError(tr("Cannot draw the mask"), message);
-                          return message;
-                      }
+                  [this, path, addToList](engine::CircuitDiagram& loaded) -> QString {
                       const QString name = m_masks->nameOf(path);
                       const bool sameMask = QString::fromStdString(m_circuit->view()->diagram().mask) == path;
                       if (sameMask) {  // drawn again (dead ends toggled): the summary, scatter and curve ring stay
-                          m_circuit->view()->setDiagram(loaded.value());
+                          m_circuit->view()->setDiagram(loaded);
                           return {};
                       }
-                      m_circuit->showDiagram(loaded.value(), tr("%1: %2").arg(name.isEmpty() ? QFileInfo(path).fileName() : name,
-                                                                             countsText(loaded.value())));
+                      m_circuit->showDiagram(loaded, tr("%1: %2").arg(name.isEmpty() ? QFileInfo(path).fileName() : name,
+                                                                             countsText(loaded)));
                       m_circuit->scatter()->clear();
                       m_circuit->curves()->clearCurrent();
                       if (addToList && m_masks->nameOf(path).isEmpty())
-                          m_masks->addMask({QFileInfo(path).completeBaseName(), path, QStringLiteral("opened"), countsText(loaded.value()), {}});
+                          m_masks->addMask({QFileInfo(path).completeBaseName(), path, QStringLiteral("opened"), countsText(loaded), {}});
                       return {};
                   });
 }
@@ -270,20 +255,12 @@ void MainWindow::exportDiagram(const QString& path, double dpi) {
     }
     auto copy = diagram;
     const std::string file = path.toStdString();
-    m_jobs->start(QStringLiteral("export"), tr("Export %1").arg(QFileInfo(path).fileName()),
-                  [copy, file, dpi](engine::JobContext&) -> std::any {
-                      return engine::Status(engine::exportDiagram(copy, {}, file, dpi));
-                  },
-                  [this, path](std::any& result) -> QString {
-                      auto& st = std::any_cast<engine::Status&>(result);
-                      if (!st) {
-                          const QString message = QString::fromStdString(st.error().message);
-                          showError(tr("Cannot export the diagram"), message);
-                          return message;
-                      }
-                      statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
-                      return {};
-                  });
+    m_jobs->start<engine::Done>(QStringLiteral("export"), tr("Export %1").arg(QFileInfo(path).fileName()), tr("Cannot export the diagram"),
+                                [copy, file, dpi](engine::JobContext&) { return engine::exportDiagram(copy, {}, file, dpi); },
+                                [this, path](engine::Done&) -> QString {
+                                    statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+                                    return {};
+                                });
 }
 
 }  // namespace cx::app

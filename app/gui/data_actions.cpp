@@ -54,22 +54,18 @@ void MainWindow::setData(const QString& path) {
     m_dataPath = path;
     const QString images = imagesForJobs();
     const bool demo = path.isEmpty();
-    m_jobs->start(QStringLiteral("preview"), tr("Preview %1").arg(demo ? tr("demo shapes") : QFileInfo(path).fileName()),
-                  [file = images.toStdString(), demo](engine::JobContext&) -> std::any {
-                      if (demo)
-                          if (auto st = ensureDemoImages(file); !st) return PreviewResult(st.error());
-                      return PreviewResult(engine::previewImages(file, kThumbnails));
-                  },
-                  [this, path](std::any& result) -> QString {
-                      auto& preview = std::any_cast<PreviewResult&>(result);
-                      if (!preview) {
-                          const QString message = QString::fromStdString(preview.error().message);
-                          showError(tr("Cannot read the images"), message);
-                          return message;
-                      }
-                      m_data->setPreview(path.isEmpty() ? QString() : QFileInfo(path).fileName(), preview.value());
-                      return {};
-                  });
+    m_jobs->start<engine::DataPreview>(
+        QStringLiteral("preview"), tr("Preview %1").arg(demo ? tr("demo shapes") : QFileInfo(path).fileName()),
+        tr("Cannot read the images"),
+        [file = images.toStdString(), demo](engine::JobContext&) -> PreviewResult {
+            if (demo)
+                if (auto st = ensureDemoImages(file); !st) return st.error();
+            return engine::previewImages(file, kThumbnails);
+        },
+        [this, path](engine::DataPreview& preview) -> QString {
+            m_data->setPreview(path.isEmpty() ? QString() : QFileInfo(path).fileName(), preview);
+            return {};
+        });
     if (!m_unitsLayer.isEmpty()) showUnits(m_unitsLayer);
 }
 
@@ -78,28 +74,23 @@ void MainWindow::showUnits(const QString& layer) {
     m_unitsLayer = layer;
     m_data->clearUnits(tr("Measuring the units of %1\u2026").arg(layer));
     const bool demo = m_dataPath.isEmpty();
-    m_jobs->start(QStringLiteral("units"), tr("Units of %1").arg(layer),
-                  [ws = m_workspace, images = imagesForJobs().toStdString(), name = layer.toStdString(),
-                   demo](engine::JobContext& job) -> std::any {
-                      if (demo)
-                          if (auto st = ensureDemoImages(images); !st) return UnitsResult(st.error());
-                      auto units = engine::unitMeanActivations(*ws, images, name, job);
-                      if (!units) return UnitsResult(units.error());
-                      auto pictures = engine::layerUnitPictures(*ws, images, name, job);  // what each unit looks for
-                      if (!pictures) return UnitsResult(pictures.error());
-                      units.value().pictures = pictures.take();
-                      return units;
-                  },
-                  [this](std::any& result) -> QString {
-                      auto& units = std::any_cast<UnitsResult&>(result);
-                      if (!units) {
-                          const QString message = QString::fromStdString(units.error().message);
-                          m_data->clearUnits(tr("Cannot measure the units: %1").arg(message));
-                          return message;
-                      }
-                      m_data->setUnits(units.value());
-                      return {};
-                  });
+    m_jobs->start<engine::UnitActivations>(
+        QStringLiteral("units"), tr("Units of %1").arg(layer), QString(),  // shown in the panel, no dialog
+        [ws = m_workspace, images = imagesForJobs().toStdString(), name = layer.toStdString(), demo](engine::JobContext& job) -> UnitsResult {
+            if (demo)
+                if (auto st = ensureDemoImages(images); !st) return st.error();
+            auto units = engine::unitMeanActivations(*ws, images, name, job);
+            if (!units) return units.error();
+            auto pictures = engine::layerUnitPictures(*ws, images, name, job);  // what each unit looks for
+            if (!pictures) return pictures.error();
+            units.value().pictures = pictures.take();
+            return units;
+        },
+        [this](engine::UnitActivations& units) -> QString {
+            m_data->setUnits(units);
+            return {};
+        },
+        [this](const QString& message) { m_data->clearUnits(tr("Cannot measure the units: %1").arg(message)); });
 }
 
 }  // namespace cx::app

@@ -13,6 +13,7 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include "engine/error.h"
 #include "engine/job.h"
 
 namespace cx::app {
@@ -33,6 +34,30 @@ public:
     /// and its result dropped. `onDone` is not called for cancelled or stale jobs; `onPartial`
     /// (optional) gets the engine's progress payloads at most ~30 times a second, never for stale jobs.
     int start(const QString& kind, const QString& title, Work work, Done onDone, Partial onPartial = {});
+    /// A job whose work returns engine::Result<T>. On success `onValue` runs on the GUI thread
+    /// (its text, empty on success, is the job's error). On failure `onFailure` (optional) runs,
+    /// then the error reporter with `failureTitle` (none when it is empty), and the job fails
+    /// with the engine's message: the error path is written here once.
+    template <class T>
+    int start(const QString& kind, const QString& title, const QString& failureTitle,
+              std::function<engine::Result<T>(engine::JobContext&)> work, std::function<QString(T&)> onValue,
+              std::function<void(const QString&)> onFailure = {}, Partial onPartial = {}) {
+        return start(
+            kind, title, [work = std::move(work)](engine::JobContext& job) -> std::any { return work(job); },
+            [this, failureTitle, onValue = std::move(onValue), onFailure = std::move(onFailure)](std::any& result) -> QString {
+                auto& r = std::any_cast<engine::Result<T>&>(result);
+                if (r) return onValue(r.value());
+                const QString message = QString::fromStdString(r.error().message);
+                if (onFailure) onFailure(message);
+                if (m_reportError && !failureTitle.isEmpty()) m_reportError(failureTitle, message);
+                return message;
+            },
+            std::move(onPartial));
+    }
+    /// Where typed jobs report their errors (the window's error dialog).
+    void setErrorReporter(std::function<void(const QString& title, const QString& message)> report) {
+        m_reportError = std::move(report);
+    }
     void cancel(int id);
     /// Asks a job to stop early but keep what it made: its result is still delivered (a mask
     /// training job writes the masks of its last step).
@@ -60,6 +85,7 @@ private:
         bool stopped = false;  // cancelled through stop(): the result still counts
     };
 
+    std::function<void(const QString&, const QString&)> m_reportError;
     QThreadPool m_pool;
     QTimer m_progressTimer;
     QMap<int, Job> m_jobs;

@@ -45,6 +45,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setAcceptDrops(true);
     setWindowIcon(QIcon(QStringLiteral(":/icons/circuit-explorer.svg")));
     m_jobs = new JobRunner(this);
+    m_jobs->setErrorReporter([this](const QString& title, const QString& message) { showError(title, message); });
     m_workDir = std::make_unique<QTemporaryDir>();
     m_central = new QTabWidget(this);
     m_central->setDocumentMode(true);
@@ -208,24 +209,22 @@ void MainWindow::wireJobs() {
 void MainWindow::openModel(const QString& path) {
     const std::string file = path.toStdString();
     statusBar()->showMessage(tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
-    m_jobs->start(QStringLiteral("load-model"), tr("Load %1").arg(QFileInfo(path).fileName()),
-                  [file](engine::JobContext& job) -> std::any {
-                      job.progress("loading", 0.0);
-                      return ModelResult(engine::Model::load(file));
-                  },
-                  [this, path](std::any& result) -> QString {
-                      auto& loaded = std::any_cast<ModelResult&>(result);
-                      if (!loaded) {
-                          const QString message = QString::fromStdString(loaded.error().message);
-                          m_pendingProject.reset();
-                          statusBar()->clearMessage();
-                          showError(tr("Cannot open model"), message);
-                          Q_EMIT modelLoadFailed(message);
-                          return message;
-                      }
-                      setModel(loaded.value(), path);
-                      return {};
-                  });
+    m_jobs->start<std::shared_ptr<engine::Model>>(
+        QStringLiteral("load-model"), tr("Load %1").arg(QFileInfo(path).fileName()), QString(),  // reported below, then signalled
+        [file](engine::JobContext& job) -> ModelResult {
+            job.progress("loading", 0.0);
+            return engine::Model::load(file);
+        },
+        [this, path](std::shared_ptr<engine::Model>& loaded) -> QString {
+            setModel(loaded, path);
+            return {};
+        },
+        [this](const QString& message) {
+            m_pendingProject.reset();
+            statusBar()->clearMessage();
+            showError(tr("Cannot open model"), message);
+            Q_EMIT modelLoadFailed(message);
+        });
 }
 
 void MainWindow::openDemoModel() { openModel(QString::fromStdString(demoModelPath())); }

@@ -19,10 +19,6 @@
 #include "widgets/overlap_view.h"
 
 namespace cx::app {
-namespace {
-using OverlapResult = engine::Result<std::vector<engine::OverlapLine>>;
-}  // namespace
-
 void MainWindow::buildMaskViews() {
     m_masks = new widgets::MaskList(this);
     auto* dock = new QDockWidget(tr("Masks"), this);
@@ -63,20 +59,13 @@ void MainWindow::compareMasks(const QString& pathA, const QString& pathB, engine
     const std::string model = m_modelPath.toStdString(), a = pathA.toStdString(), b = (pathB.isEmpty() ? pathA : pathB).toStdString();
     const QString nameA = m_masks->nameOf(pathA), nameB = pathB.isEmpty() ? QString() : m_masks->nameOf(pathB);
     m_central->setCurrentWidget(m_overlap);
-    m_jobs->start(QStringLiteral("overlap"), tr("Overlap of %1").arg(nameA),
-                  [model, a, b, by](engine::JobContext&) -> std::any {
-                      return OverlapResult(engine::runOverlap(model, a, b, by));
-                  },
-                  [this, nameA, nameB](std::any& result) -> QString {
-                      auto& rows = std::any_cast<OverlapResult&>(result);
-                      if (!rows) {
-                          const QString message = QString::fromStdString(rows.error().message);
-                          showError(tr("Cannot compare the masks"), message);
-                          return message;
-                      }
-                      m_overlap->setRows(rows.value(), nameA.isEmpty() ? tr("A") : nameA, nameB);
-                      return {};
-                  });
+    m_jobs->start<std::vector<engine::OverlapLine>>(
+        QStringLiteral("overlap"), tr("Overlap of %1").arg(nameA), tr("Cannot compare the masks"),
+        [model, a, b, by](engine::JobContext&) { return engine::runOverlap(model, a, b, by); },
+        [this, nameA, nameB](std::vector<engine::OverlapLine>& rows) -> QString {
+            m_overlap->setRows(rows, nameA.isEmpty() ? tr("A") : nameA, nameB);
+            return {};
+        });
 }
 
 void MainWindow::chooseMaskSave(const QString& path, const QString& name) {

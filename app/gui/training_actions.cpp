@@ -69,24 +69,17 @@ void MainWindow::trainMask(const widgets::TrainSettings& settings) {
     m_training->setRunning(true);
     m_central->setCurrentWidget(m_training);
     const QString out = QString::fromStdString(request.out);
-    m_trainJob = m_jobs->start(
+    m_trainJob = m_jobs->start<engine::SubnetworkReport>(
         QStringLiteral("train-mask"), tr("Train %1 mask").arg(QString::fromLatin1(engine::nameOf(settings.method)).toUpper()),
-        [request, demoImages](engine::JobContext& job) -> std::any {
+        tr("Cannot train the mask"),
+        [request, demoImages](engine::JobContext& job) -> TrainResult {
             if (demoImages)
-                if (auto st = ensureDemoImages(request.task); !st) return TrainResult(st.error());
-            return TrainResult(engine::runTrainMask(request, job));
+                if (auto st = ensureDemoImages(request.task); !st) return st.error();
+            return engine::runTrainMask(request, job);
         },
-        [this, settings, out](std::any& result) -> QString {
+        [this, settings, out](engine::SubnetworkReport& r) -> QString {
             m_trainJob = 0;
             m_training->setRunning(false);
-            auto& report = std::any_cast<TrainResult&>(result);
-            if (!report) {
-                const QString message = QString::fromStdString(report.error().message);
-                m_training->setResult(tr("Failed: %1").arg(message));
-                showError(tr("Cannot train the mask"), message);
-                return message;
-            }
-            const auto& r = report.value();
             const QString granularity = QString::fromLatin1(engine::nameOf(settings.granularity));
             m_training->setResult(reportText(r, granularity, out));
             const QString what = settings.preserve.isEmpty() ? (settings.task.isEmpty() ? tr("images task") : QFileInfo(settings.task).fileName())
@@ -94,6 +87,11 @@ void MainWindow::trainMask(const widgets::TrainSettings& settings) {
             Q_EMIT maskTrained(out, tr("%1 %2 mask, %3").arg(QString::fromLatin1(engine::nameOf(settings.method)).toUpper(), granularity, what),
                                tr("%1 of %2").arg(r.kept).arg(r.total));
             return {};
+        },
+        [this](const QString& message) {
+            m_trainJob = 0;
+            m_training->setRunning(false);
+            m_training->setResult(tr("Failed: %1").arg(message));
         },
         [this](std::vector<std::any>& partial) {
             std::vector<engine::MaskStep> steps;
