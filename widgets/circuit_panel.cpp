@@ -70,6 +70,13 @@ CircuitPanel::CircuitPanel(QWidget* parent) : QWidget(parent) {
 }
 
 QWidget* CircuitPanel::buildControls() {
+    QWidget* scroll = controlColumn(this, {buildPruningGroup(), buildSweepGroup()});
+    connectControls();
+    setSparsity(0.1);
+    return scroll;
+}
+
+QGroupBox* CircuitPanel::buildPruningGroup() {
     m_target = new QLineEdit(this);
     m_target->setPlaceholderText(tr("layer:unit"));
     m_target->setToolTip(tr("The feature to explain: a layer and one of its output units, e.g. features.conv4:27. "
@@ -115,7 +122,10 @@ QWidget* CircuitPanel::buildControls() {
     form->addRow(tr("Bias"), m_bias);
     form->addRow(m_minmax);
     form->addRow(m_find);
+    return pruning;
+}
 
+QGroupBox* CircuitPanel::buildSweepGroup() {
     auto* sweep = new QGroupBox(tr("Sweep"), this);
     auto* sweepLayout = new QVBoxLayout(sweep);
     for (const engine::Criterion criterion : engine::allCriteria()) {
@@ -128,9 +138,10 @@ QWidget* CircuitPanel::buildControls() {
     m_sweep = new QPushButton(appIcon(QStringLiteral("sweep"), QStyle::SP_MediaSeekForward), tr("Sweep"), sweep);
     m_sweep->setToolTip(tr("Preservation curves: every ticked criterion at 13 sparsities from 90% to 0.1% kept"));
     sweepLayout->addWidget(m_sweep);
+    return sweep;
+}
 
-    QWidget* scroll = controlColumn(this, {pruning, sweep});
-
+void CircuitPanel::connectControls() {
     const auto find = [this] { Q_EMIT findRequested(settings()); };
     connect(m_find, &QPushButton::clicked, this, find);
     connect(m_target, &QLineEdit::returnPressed, this, find);
@@ -150,8 +161,6 @@ QWidget* CircuitPanel::buildControls() {
     connect(m_granularity, &QComboBox::currentIndexChanged, this, [this] { setRelevantCount(0); });
     connect(m_target, &QLineEdit::textEdited, this, [this] { setRelevantCount(0); });
     connect(m_sweep, &QPushButton::clicked, this, [this] { Q_EMIT sweepRequested(settings(), sweepCriteria()); });
-    setSparsity(0.1);
-    return scroll;
 }
 
 QWidget* CircuitPanel::buildDirectionRow() {

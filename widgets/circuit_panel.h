@@ -15,6 +15,7 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -115,7 +116,10 @@ private:
     ScatterView* m_scatter = nullptr;
     int64_t m_relevant = 0;
 
-    QWidget* buildControls();
+    QWidget* buildControls();  // the pruning and sweep groups in a scrolling column, connected
+    QGroupBox* buildPruningGroup();
+    QGroupBox* buildSweepGroup();
+    void connectControls();
     QWidget* buildDirectionRow();
     QWidget* buildDiagramArea();
     void updateKept();
