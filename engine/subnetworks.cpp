@@ -19,7 +19,9 @@
 #include "engine/internal/preservation.h"
 #include "engine/internal/task_file.h"
 #include "engine/internal/tensor_io.h"
+#include "engine/internal/workspace_impl.h"
 #include "engine/model.h"
+#include "engine/pruning.h"
 #include "engine/runtime.h"
 #include "engine/safetensors.h"
 
@@ -60,12 +62,10 @@ struct ModelAndLayers {
 };
 
 // What every mask-making job checks first: the granularity, the model and the layer patterns.
-Result<ModelAndLayers> loadModelAndLayers(const std::string& path, const std::string& patterns, Granularity granularity) {
-    auto model = Model::load(path);
-    if (!model) return model.error();
-    auto layers = matchLayers(model.value()->summary(), patterns);
+Result<ModelAndLayers> modelAndLayers(const Workspace& workspace, const std::string& patterns, Granularity granularity) {
+    auto layers = matchLayers(workspace.summary(), patterns);
     if (!layers) return layers.error();
-    return ModelAndLayers{model.take(), layers.take(), granularity};
+    return ModelAndLayers{workspace.model(), layers.take(), granularity};
 }
 
 // A head counts once for its attention block, whichever projections carry its mask.
@@ -83,7 +83,15 @@ void countUnits(const std::map<int, torch::Tensor>& masks, Granularity granulari
 Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& job) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
-    auto loaded = loadModelAndLayers(req.model, req.layers, req.granularity);
+    auto workspace = Workspace::open(req.model);
+    if (!workspace) return workspace.error();
+    return runTrainMask(*workspace.value(), req, job);
+}
+
+Result<SubnetworkReport> runTrainMask(Workspace& workspace, const TrainMaskRequest& req, JobContext& job) {
+    initRuntime();
+    if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
+    auto loaded = modelAndLayers(workspace, req.layers, req.granularity);
     if (!loaded) return loaded.error();
     const auto& model = loaded.value().model;
     const auto& layers = loaded.value().layers;
@@ -204,7 +212,16 @@ Result<SubnetworkReport> runMagnitude(const MagnitudeRequest& req) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
     if (!(req.keep > 0.0 && req.keep <= 1.0)) return invalidInput("the kept fraction must be in (0, 1], got " + std::to_string(req.keep));
-    auto loaded = loadModelAndLayers(req.model, req.layers, req.granularity);
+    auto workspace = Workspace::open(req.model);
+    if (!workspace) return workspace.error();
+    return runMagnitude(*workspace.value(), req);
+}
+
+Result<SubnetworkReport> runMagnitude(Workspace& workspace, const MagnitudeRequest& req) {
+    initRuntime();
+    if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
+    if (!(req.keep > 0.0 && req.keep <= 1.0)) return invalidInput("the kept fraction must be in (0, 1], got " + std::to_string(req.keep));
+    auto loaded = modelAndLayers(workspace, req.layers, req.granularity);
     if (!loaded) return loaded.error();
     const auto& model = loaded.value().model;
     const auto& layers = loaded.value().layers;
@@ -227,9 +244,15 @@ Result<SubnetworkReport> runMagnitude(const MagnitudeRequest& req) {
 Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
     initRuntime();
     if (req.repeats < 1) return invalidInput("repeats must be at least 1");
-    auto loaded = Model::load(req.model);
-    if (!loaded) return loaded.error();
-    const auto model = loaded.take();
+    auto workspace = Workspace::open(req.model);
+    if (!workspace) return workspace.error();
+    return runEvaluate(*workspace.value(), req);
+}
+
+Result<SubnetworkReport> runEvaluate(Workspace& workspace, const EvaluateRequest& req) {
+    initRuntime();
+    if (req.repeats < 1) return invalidInput("repeats must be at least 1");
+    const auto& model = workspace.model();
     auto masks = readUnitMasks(req.mask, *model);
     if (!masks) return masks.error();
     auto task = loadTask(req.task, ArithmeticSplit::HeldOut);
@@ -269,18 +292,25 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& req) {
 Result<std::vector<OverlapLine>> runOverlap(const std::string& modelPath, const std::string& maskA, const std::string& maskB,
                                             OverlapBy by) {
     initRuntime();
-    auto loaded = Model::load(modelPath);
-    if (!loaded) return loaded.error();
-    const auto model = loaded.take();
-    auto a = readUnitMasks(maskA, *model);
+    auto workspace = Workspace::open(modelPath);
+    if (!workspace) return workspace.error();
+    return runOverlap(*workspace.value(), maskA, maskB, by);
+}
+
+Result<std::vector<OverlapLine>> runOverlap(Workspace& workspace, const std::string& maskA, const std::string& maskB, OverlapBy by) {
+    auto a = readMask(workspace, maskA);
     if (!a) return a.error();
-    auto b = readUnitMasks(maskB, *model);
+    auto b = readMask(workspace, maskB);
     if (!b) return b.error();
-    if (a.value().granularity != b.value().granularity)
-        return invalidInput(std::string("the masks have different granularities (") + nameOf(a.value().granularity) +
-                            ", " + nameOf(b.value().granularity) + ")");
+    return maskOverlap(workspace, *a.value(), *b.value(), by);
+}
+
+Result<std::vector<OverlapLine>> maskOverlap(const Workspace& workspace, const Mask& a, const Mask& b, OverlapBy by) {
+    if (a.data.granularity != b.data.granularity)
+        return invalidInput(std::string("the masks have different granularities (") + nameOf(a.data.granularity) + ", " +
+                            nameOf(b.data.granularity) + ")");
     std::vector<OverlapLine> out;
-    for (const auto& r : maskOverlapBy(*model, a.value().masks, b.value().masks, a.value().granularity, by))
+    for (const auto& r : maskOverlapBy(*workspace.model(), a.data.masks, b.data.masks, a.data.granularity, by))
         out.push_back({r.name, r.onlyA, r.both, r.onlyB, r.neither, r.iou(), r.absentIn});
     return out;
 }

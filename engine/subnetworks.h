@@ -8,6 +8,7 @@
 #include "engine/error.h"
 #include "engine/job.h"
 #include "engine/subnetworks_types.h"
+#include "engine/workspace.h"
 
 namespace cx::engine {
 
@@ -23,5 +24,14 @@ Result<SubnetworkReport> runEvaluate(const EvaluateRequest& request);
 /// Overlap rows by layer, block (attention heads, MLPs) or tensor.
 Result<std::vector<OverlapLine>> runOverlap(const std::string& model, const std::string& maskA, const std::string& maskB,
                                             OverlapBy by = OverlapBy::Layer);
+
+// The same on an open workspace (`request.model` is not read): the GUI's jobs on its open model.
+Result<SubnetworkReport> runTrainMask(Workspace& workspace, const TrainMaskRequest& request, JobContext& job);
+Result<SubnetworkReport> runMagnitude(Workspace& workspace, const MagnitudeRequest& request);
+Result<SubnetworkReport> runEvaluate(Workspace& workspace, const EvaluateRequest& request);
+Result<std::vector<OverlapLine>> runOverlap(Workspace& workspace, const std::string& maskA, const std::string& maskB,
+                                            OverlapBy by = OverlapBy::Layer);
+/// Overlap of two masks in memory (a session's circuits, before anything is saved).
+Result<std::vector<OverlapLine>> maskOverlap(const Workspace& workspace, const Mask& a, const Mask& b, OverlapBy by);
 
 }  // namespace cx::engine

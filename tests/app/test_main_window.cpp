@@ -13,10 +13,16 @@
 
 #include <gtest/gtest.h>
 
+#include "app/gui/circuit_controller.h"
+#include "app/gui/data_controller.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
+#include "app/gui/masks_controller.h"
+#include "app/gui/project_controller.h"
 #include "app/resource_dir.h"
+#include "engine/model.h"
 #include "engine/runtime.h"
+#include "engine/workspace.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
@@ -94,7 +100,7 @@ TEST(MainWindow, OpensTheDemoModel) {
     // Export from the window: a real SVG file, written in the background.
     const QString svg = QDir::temp().filePath(QStringLiteral("cx_main_window_test_%1.svg").arg(QCoreApplication::applicationPid()));
     QFile::remove(svg);
-    w.exportDiagram(svg);
+    w.circuits()->exportDiagram(svg);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
     QFile file(svg);
     ASSERT_TRUE(file.open(QIODevice::ReadOnly)) << w.lastError().toStdString();
@@ -139,7 +145,7 @@ TEST(MainWindow, OpensTheDemoModel) {
     EXPECT_FALSE(w.lastError().contains("unknown criterion")) << w.lastError().toStdString();
     EXPECT_TRUE(w.circuitPanel()->summaryText().contains("FORCE, 30%")) << w.circuitPanel()->summaryText().toStdString();
     // A bad target is refused with a message, and the shown circuit stays.
-    w.findCircuit(QStringLiteral("features.conv4"), 0.1);
+    w.circuits()->findCircuit(QStringLiteral("features.conv4"), 0.1);
     EXPECT_TRUE(w.lastError().contains("layer:unit"));
     EXPECT_GT(w.circuitPanel()->view()->nodeItemCount(), 0);
     // A direction over conv4's channels: channels 3 and 40 (the others are zero) are the targets.
@@ -154,7 +160,7 @@ TEST(MainWindow, OpensTheDemoModel) {
     auto settings = w.circuitPanel()->settings();
     EXPECT_EQ(settings.target, QStringLiteral("features.conv4"));
     settings.sparsity = 0.3;
-    w.findCircuit(settings);
+    w.circuits()->findCircuit(settings);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
     EXPECT_TRUE(w.circuitPanel()->summaryText().startsWith("features.conv4 along direction.txt"))
         << w.circuitPanel()->summaryText().toStdString() << " " << w.lastError().toStdString();
@@ -171,7 +177,7 @@ TEST(MainWindow, ScoresAreNotReusedAcrossModelsWithTheSameLayerNames) {
         w.openModel(testModel(name));
         ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; }));
         EXPECT_TRUE(w.modelPath().endsWith(QStringLiteral("%1.pt").arg(name)));
-        w.findCircuit(QStringLiteral("features.3:1"), 0.5);
+        w.circuits()->findCircuit(QStringLiteral("features.3:1"), 0.5);
         ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
         EXPECT_EQ(w.lastError(), QString()) << name;
         EXPECT_TRUE(w.circuitPanel()->summaryText().startsWith("features.3:1")) << w.circuitPanel()->summaryText().toStdString();
@@ -221,7 +227,7 @@ TEST(MainWindow, TheDemoTransformerFindsCircuitsOnItsOwnPrompts) {
     settings.target = QStringLiteral("block1.mlp.fc:3");
     settings.criterion = cx::engine::Criterion::ActGrad;
     settings.sparsity = 0.002;
-    w.findCircuit(settings);
+    w.circuits()->findCircuit(settings);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }, 120000));
     EXPECT_EQ(w.lastError(), QString());
     EXPECT_GT(w.circuitPanel()->view()->nodeItemCount(), 0);
@@ -247,7 +253,7 @@ TEST(MainWindow, NotAFileGivesAnErrorAndNeverHangs) {
             << path.toStdString() << ": " << w.lastError().toStdString();
         EXPECT_TRUE(w.modelPath().endsWith("chain.pt"));
     }
-    w.setData(fifo);
+    w.data()->setData(fifo);
     EXPECT_TRUE(waitUntil([&] { return w.jobsPanel()->runningCount() == 0 && w.lastError().contains("a FIFO"); }, 20000))
         << w.lastError().toStdString();
 }

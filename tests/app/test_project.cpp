@@ -9,13 +9,22 @@
 
 #include <gtest/gtest.h>
 
+#include "app/gui/circuit_controller.h"
+#include "app/gui/data_controller.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
+#include "app/gui/masks_controller.h"
+#include "app/gui/project_controller.h"
 #include "app/gui/project_file.h"
+#include "app/gui/session.h"
+#include "engine/model.h"
+#include "engine/pruning.h"
+#include "engine/workspace.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/mask_list.h"
+#include "widgets/overlap_view.h"
 #include "widgets/training_panel.h"
 #include "wait.h"
 
@@ -38,6 +47,18 @@ void openChain(MainWindow& w) {  // the small test model, errors read from lastE
     idle(w);
 }
 
+// A filter circuit of the chain's features.3:1 by magnitude, half kept; what it was found with.
+cx::widgets::CircuitSettings findMagnitudeCircuit(MainWindow& w) {
+    auto settings = w.circuitPanel()->settings();
+    settings.target = QStringLiteral("features.3:1");
+    settings.criterion = cx::engine::Criterion::Magnitude;
+    settings.granularity = cx::engine::Granularity::Filter;
+    settings.sparsity = 0.5;
+    w.circuits()->findCircuit(settings);
+    idle(w);
+    return settings;
+}
+
 }  // namespace
 
 TEST(Project, SavedSessionReopensWhole) {
@@ -50,9 +71,9 @@ TEST(Project, SavedSessionReopensWhole) {
     settings.criterion = cx::engine::Criterion::Snip;
     settings.sparsity = 0.5;
     w.circuitPanel()->setSettings(settings);
-    w.runSweep(settings, {cx::engine::Criterion::Snip, cx::engine::Criterion::Magnitude});
+    w.circuits()->runSweep(settings, {cx::engine::Criterion::Snip, cx::engine::Criterion::Magnitude});
     idle(w);
-    w.findCircuit(settings);
+    w.circuits()->findCircuit(settings);
     idle(w);
     ASSERT_EQ(w.lastError(), QString());
     ASSERT_EQ(w.maskList()->count(), 1);
@@ -65,7 +86,7 @@ TEST(Project, SavedSessionReopensWhole) {
     w.trainingPanel()->setSettings(training);
     const auto shownNodes = w.circuitPanel()->view()->diagram().nodes.size();
     ASSERT_GT(shownNodes, 0u);
-    ASSERT_TRUE(w.saveProject(project)) << w.lastError().toStdString();
+    ASSERT_TRUE(w.projects()->saveProject(project)) << w.lastError().toStdString();
     EXPECT_EQ(w.projectPath(), project);
     EXPECT_TRUE(w.windowTitle().startsWith("study.cxproj")) << w.windowTitle().toStdString();
 
@@ -78,7 +99,7 @@ TEST(Project, SavedSessionReopensWhole) {
 
     MainWindow reopened;
     reopened.setShowErrorDialogs(false);
-    reopened.openProject(project);
+    reopened.projects()->openProject(project);
     idle(reopened);
     ASSERT_EQ(reopened.lastError(), QString());
     EXPECT_EQ(reopened.modelPath(), w.modelPath());
@@ -111,7 +132,7 @@ TEST(Project, SavedSessionReopensWhole) {
 
     // The saved scores are reused: another sparsity prunes from the project's scores file.
     settings.sparsity = 0.25;
-    reopened.findCircuit(settings);
+    reopened.circuits()->findCircuit(settings);
     idle(reopened);
     EXPECT_EQ(reopened.lastError(), QString());
     QString reusedScores;
@@ -130,11 +151,11 @@ TEST(Project, BadProjectsAreRefusedWithTheReason) {
         f.write(text);
         return f.fileName();
     };
-    w.openProject(write("garbage.cxproj", "{not json"));
+    w.projects()->openProject(write("garbage.cxproj", "{not json"));
     EXPECT_TRUE(w.lastError().contains("not a project file")) << w.lastError().toStdString();
-    w.openProject(write("other.cxproj", R"({"format": "something/2", "model": "m.pt"})"));
+    w.projects()->openProject(write("other.cxproj", R"({"format": "something/2", "model": "m.pt"})"));
     EXPECT_TRUE(w.lastError().contains("expected cx-project/1")) << w.lastError().toStdString();
-    w.openProject(write("gone.cxproj", R"({"format": "cx-project/1", "model": "missing.pt"})"));
+    w.projects()->openProject(write("gone.cxproj", R"({"format": "cx-project/1", "model": "missing.pt"})"));
     EXPECT_TRUE(w.lastError().contains("missing.pt does not exist")) << w.lastError().toStdString();
     EXPECT_EQ(w.model(), nullptr);
 
@@ -142,7 +163,7 @@ TEST(Project, BadProjectsAreRefusedWithTheReason) {
     const QString changed = write("changed.cxproj", QStringLiteral(R"({"format": "cx-project/1", "model": "%1", "model_sha256": "0000",
         "circuit": {"target": "features.3:2"}, "masks": [{"name": "old", "file": "old.safetensors", "kind": "circuit"}]})")
                                                         .arg(testModel("chain")).toUtf8());
-    w.openProject(changed);
+    w.projects()->openProject(changed);
     idle(w);
     EXPECT_TRUE(w.lastError().contains("has changed since the project was saved")) << w.lastError().toStdString();
     EXPECT_EQ(w.circuitPanel()->target(), QStringLiteral("features.3:2"));
@@ -156,24 +177,18 @@ TEST(Project, ScoresFilesOpenAsCircuitsAndSave) {
     QTemporaryDir dir;
     MainWindow w;
     openChain(w);
-    auto settings = w.circuitPanel()->settings();
-    settings.target = QStringLiteral("features.3:1");
-    settings.criterion = cx::engine::Criterion::Magnitude;
-    settings.granularity = cx::engine::Granularity::Filter;
-    settings.sparsity = 0.5;
-    w.findCircuit(settings);
-    idle(w);
+    const auto settings = findMagnitudeCircuit(w);
     ASSERT_EQ(w.lastError(), QString());
     const auto found = w.maskList()->masks().first();
     EXPECT_TRUE(w.maskList()->canSaveScores());
     const QString saved = dir.filePath(QStringLiteral("scores.safetensors"));
-    ASSERT_TRUE(w.saveScores(found.scores, saved));
+    ASSERT_TRUE(w.masks()->saveScores(found.scores, saved));
     EXPECT_EQ(contents(saved), contents(found.scores));
 
     MainWindow other;
     openChain(other);
     other.circuitPanel()->setSparsity(0.5);  // scores are pruned at the sparsity chosen here
-    other.openScores(saved);
+    other.circuits()->openScores(saved);
     idle(other);
     ASSERT_EQ(other.lastError(), QString());
     const auto opened = other.circuitPanel()->settings();
@@ -186,7 +201,9 @@ TEST(Project, ScoresFilesOpenAsCircuitsAndSave) {
     EXPECT_EQ(circuit.summary, found.summary);
     EXPECT_EQ(other.circuitPanel()->view()->diagram().nodes.size(), w.circuitPanel()->view()->diagram().nodes.size());
 
-    other.openScores(found.path);  // a mask, not scores
+    const QString mask = dir.filePath(QStringLiteral("mask.safetensors"));  // session masks are files once saved
+    ASSERT_TRUE(w.masks()->saveMask(found.path, mask));
+    other.circuits()->openScores(mask);  // a mask, not scores
     EXPECT_TRUE(other.lastError().contains("is not a scores file")) << other.lastError().toStdString();
 }
 
@@ -233,7 +250,7 @@ TEST(Project, MasksThatAreNotFilesGiveAnErrorNotACrash) {
                     .arg(testModel("chain"), sha, mask)
                     .toUtf8());
         f.close();
-        w.openProject(project);
+        w.projects()->openProject(project);
         idle(w);
         EXPECT_TRUE(w.lastError().contains(mask)) << w.lastError().toStdString();
     }
@@ -262,4 +279,53 @@ TEST(Project, PathsOutOfTheProjectAndWrongTypesAreRefused) {
     EXPECT_TRUE(cx::app::readProjectJson(inside, base, state, error)) << error.toStdString();
     ASSERT_EQ(state.masks.size(), 1);
     EXPECT_EQ(state.masks.first().path, base.filePath(QStringLiteral("p.masks/01-x.safetensors")));
+}
+
+// A found circuit stays in memory: Find Circuit writes no file; it is drawn and compared from
+// memory, and its mask and scores are written the first time they are saved, with the bytes
+// `cx score` and `cx prune` write for the same settings.
+TEST(Project, FoundCircuitsStayInMemoryUntilSaved) {
+    QTemporaryDir dir;
+    MainWindow w;
+    openChain(w);
+    const auto settings = findMagnitudeCircuit(w);
+    ASSERT_EQ(w.lastError(), QString());
+    const auto found = w.maskList()->masks().first();
+    EXPECT_FALSE(QFileInfo::exists(found.path));
+    EXPECT_FALSE(QFileInfo::exists(found.scores));
+
+    w.masks()->compareMasks(found.path, QString(), cx::engine::OverlapBy::Layer);
+    idle(w);
+    ASSERT_EQ(w.lastError(), QString());
+    int64_t both = 0, only = 0;
+    for (const auto& r : w.overlapView()->rows()) {
+        both += r.both;
+        only += r.onlyA + r.onlyB;
+    }
+    EXPECT_EQ(QStringLiteral("%1 of").arg(both), found.summary.section(QLatin1Char(' '), 0, 1)) << found.summary.toStdString();
+    EXPECT_EQ(only, 0);
+
+    const QString mask = dir.filePath(QStringLiteral("mask.safetensors")), scores = dir.filePath(QStringLiteral("scores.safetensors"));
+    ASSERT_TRUE(w.masks()->saveMask(found.path, mask)) << w.lastError().toStdString();
+    ASSERT_TRUE(w.masks()->saveScores(found.scores, scores)) << w.lastError().toStdString();
+    cx::engine::ScoreRequest score;
+    score.model = w.modelPath().toStdString();
+    score.images = w.session().imagesForJobs().toStdString();
+    score.target = settings.target.toStdString();
+    score.objective = settings.objective.toStdString();
+    score.criterion = settings.criterion;
+    score.granularity = settings.granularity;
+    score.out = dir.filePath(QStringLiteral("cx-scores.safetensors")).toStdString();
+    cx::engine::JobContext job;
+    ASSERT_TRUE(cx::engine::runScore(score, job).ok());
+    cx::engine::PruneRequest prune;
+    prune.model = score.model;
+    prune.scores = score.out;
+    prune.sparsity = settings.sparsity;
+    prune.bias = settings.bias;
+    prune.minmax = settings.minmax;
+    prune.out = dir.filePath(QStringLiteral("cx-mask.safetensors")).toStdString();
+    ASSERT_TRUE(cx::engine::runPrune(prune, job).ok());
+    EXPECT_EQ(contents(scores), contents(QString::fromStdString(score.out)));
+    EXPECT_EQ(contents(mask), contents(QString::fromStdString(prune.out)));
 }

@@ -10,10 +10,16 @@
 
 #include <gtest/gtest.h>
 
+#include "app/gui/circuit_controller.h"
+#include "app/gui/data_controller.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
+#include "app/gui/masks_controller.h"
+#include "app/gui/project_controller.h"
 #include "app/resource_dir.h"
+#include "engine/model.h"
 #include "engine/subnetworks.h"
+#include "engine/workspace.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
@@ -163,7 +169,7 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
 
     // Saving writes the same bytes; a mask of another model is refused with the reason.
     const QString saved = QDir::temp().filePath(QStringLiteral("cx_workflow_mask.safetensors"));
-    ASSERT_TRUE(w.saveMask(listed[0].path, saved));
+    ASSERT_TRUE(w.masks()->saveMask(listed[0].path, saved));
     QFile a(listed[0].path), b(saved);
     ASSERT_TRUE(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
     EXPECT_EQ(a.readAll(), b.readAll());
@@ -172,7 +178,7 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     other.model = CX_TEST_DATA "/models/chain.pt";
     other.out = QDir::temp().filePath(QStringLiteral("cx_workflow_chain_mask.safetensors")).toStdString();
     ASSERT_TRUE(cx::engine::runMagnitude(other).ok());
-    w.openMask(QString::fromStdString(other.out));
+    w.circuits()->openMask(QString::fromStdString(other.out));
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
     EXPECT_TRUE(w.lastError().contains("was made for another model")) << w.lastError().toStdString();
     EXPECT_EQ(masks->count(), 5);
@@ -181,10 +187,10 @@ TEST(Workflow, DemoCircuitCurvesTrainingAndStop) {
     // The session saved as a project reopens in a new window with the same named masks.
     QTemporaryDir projectDir;
     const QString project = projectDir.filePath(QStringLiteral("demo.cxproj"));
-    ASSERT_TRUE(w.saveProject(project)) << w.lastError().toStdString();
+    ASSERT_TRUE(w.projects()->saveProject(project)) << w.lastError().toStdString();
     MainWindow reopened;
     reopened.setShowErrorDialogs(false);
-    reopened.openProject(project);
+    reopened.projects()->openProject(project);
     ASSERT_TRUE(waitUntil([&] { return reopened.model() && reopened.jobs()->activeCount() == 0; }));
     EXPECT_EQ(reopened.lastError(), QString());
     ASSERT_EQ(reopened.maskList()->count(), masks->count());

@@ -1,0 +1,57 @@
+#pragma once
+// The Circuit tab: finding a circuit for a target, preservation sweeps, drawing a mask or a
+// scores file's circuit, exporting the diagram. The engine runs in the JobRunner on the session's
+// workspace; the CircuitPanel only shows results. Found circuits join the Masks panel.
+#include <vector>
+
+#include "app/gui/controller.h"
+#include "engine/options.h"
+#include "widgets/circuit_panel.h"  // CircuitSettings
+
+namespace cx::engine {
+struct FoundCircuit;
+}
+namespace cx::widgets {
+class MaskList;
+}
+
+namespace cx::app {
+
+class CircuitController : public Controller {
+    Q_OBJECT
+public:
+    CircuitController(Session& session, JobRunner& jobs, widgets::CircuitPanel* panel, widgets::MaskList* masks, QObject* parent);
+
+    /// Scores, prunes and draws a circuit in the background, on the session's images. Scores are
+    /// reused when only the sparsity, bias or min-max changed, so moving the sparsity slider
+    /// re-prunes at once. Nothing is written to disk.
+    void findCircuit(const widgets::CircuitSettings& settings);
+    /// The same with the panel's other settings.
+    void findCircuit(const QString& target, double sparsity);
+    /// Preservation curves for several criteria, streamed into the curve view as they come.
+    void runSweep(const widgets::CircuitSettings& settings, const std::vector<engine::Criterion>& criteria);
+    /// Draws a mask's circuit (a session mask from memory, or any mask file); a file not listed
+    /// yet joins the Masks panel.
+    void openMask(const QString& path, bool addToList = true);
+    /// Opens a scores file (cx score, or a saved one): its target, criterion, unit and objective
+    /// fill the Circuit tab and the circuit is pruned from it at the chosen sparsity.
+    void openScores(const QString& path);
+    /// Writes the shown diagram by extension: SVG, PDF or PNG (at `dpi`) as drawn, pictures and
+    /// highlight included; DOT (the Graphviz source) from the engine, in the background.
+    void exportDiagram(const QString& path, double dpi = 150);
+    /// Asks for a file (and a resolution for PNG), then exportDiagram().
+    void chooseDiagramExport();
+
+    /// The settings of the last sweep: what a click on a curve point opens (kept in projects).
+    widgets::CircuitSettings sweepSettings() const { return m_sweepSettings; }
+    void setSweepSettings(const widgets::CircuitSettings& settings) { m_sweepSettings = settings; }
+
+private:
+    widgets::CircuitPanel* m_panel;
+    widgets::MaskList* m_masks;
+    widgets::CircuitSettings m_sweepSettings;
+
+    void showFound(const widgets::CircuitSettings& settings, const engine::FoundCircuit& found);
+};
+
+}  // namespace cx::app
