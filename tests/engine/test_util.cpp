@@ -22,4 +22,10 @@ std::string tempDir() {
     return dir.string();
 }
 
+uint64_t seedFor(const std::string& testName) {
+    uint64_t hash = 14695981039346656037ull;
+    for (const unsigned char c : testName) hash = (hash ^ c) * 1099511628211ull;
+    return hash;
+}
+
 }  // namespace cx::test
