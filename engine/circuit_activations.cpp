@@ -1,5 +1,5 @@
 // The activation scatter's data: the target's values in the original model and in a circuit.
-#include "engine/circuit_job.h"
+#include "engine/circuit_activations.h"
 
 #include <sstream>
 

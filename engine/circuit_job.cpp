@@ -1,9 +1,12 @@
+#include "engine/circuit_activations.h"
 #include "engine/circuit_job.h"
 
 #include <filesystem>
 
 #include "engine/demo_run.h"
+#include "engine/diagram_layout.h"
 #include "engine/internal/workspace_impl.h"
+#include "engine/node_images.h"
 
 namespace cx::engine {
 

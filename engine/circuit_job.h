@@ -4,6 +4,7 @@
 // scores and mask files are written into a working folder, so they can be saved or reused.
 #include <string>
 
+#include "engine/circuit_activations.h"
 #include "engine/diagram.h"
 #include "engine/error.h"
 #include "engine/job.h"
@@ -34,13 +35,6 @@ struct FindCircuitRequest : CircuitSpec {
     std::string workDir;         // receives images.safetensors (demo shapes), scores.safetensors, mask.safetensors
 };
 
-/// The target's activations over the images (flattened images x positions, subsampled evenly to
-/// at most `maxPoints`) in the original model and in the circuit, for the activation scatter.
-struct ActivationPairs {
-    std::vector<float> original, circuit;
-    double pearson = 0.0;  // |Pearson r| over all values (before subsampling)
-};
-
 struct FoundCircuit {
     CircuitDiagram diagram;      // laid out
     PruneReport prune;
@@ -57,15 +51,6 @@ Result<FoundCircuit> findCircuit(Workspace& workspace, const CircuitSpec& spec, 
 /// The same on a model file (one workspace), writing the scores and the mask into `workDir`;
 /// the demo shapes first when no images are given (stage "images").
 Result<FoundCircuit> findCircuit(const FindCircuitRequest& request, JobContext& job);
-
-/// Activations of `target` (LAYER:UNIT, or LAYER with a direction file) over the images, in the
-/// model and under the mask (any granularity; pruned circuits use the bias mode recorded in the file).
-Result<ActivationPairs> circuitActivations(Workspace& workspace, const std::string& images, const Mask& mask,
-                                           const std::string& target, JobContext& job, size_t maxPoints = 20000,
-                                           const std::string& directionFile = "");
-Result<ActivationPairs> circuitActivations(const std::string& model, const std::string& images, const std::string& mask,
-                                           const std::string& target, JobContext& job, size_t maxPoints = 20000,
-                                           const std::string& directionFile = "");
 
 /// A mask file's diagram, laid out (the GUI's "Open Mask"), with node images from `images`
 /// (first-layer kernels only when empty; none when `nodeImages` is false).

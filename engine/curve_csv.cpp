@@ -1,8 +1,8 @@
 // The preservation curve's CSV, shared by `cx sweep` and the GUI's curve export (no torch).
+#include "engine/curve_csv.h"
+
 #include <algorithm>
 #include <sstream>
-
-#include "engine/pruning.h"
 
 namespace cx::engine {
 

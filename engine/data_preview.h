@@ -20,12 +20,4 @@ Result<UnitActivations> unitMeanActivations(Workspace& workspace, const std::str
 Result<UnitActivations> unitMeanActivations(const std::string& model, const std::string& images, const std::string& layer,
                                             JobContext& job, const ImageOptions& options = {});
 
-/// Every output unit's picture in `layer`, as circuit diagrams draw them: a first layer's kernels,
-/// deeper units' top-activating crops among the first `maxImages` images. Empty pictures for
-/// models whose input is not an image.
-Result<std::vector<NodeImage>> layerUnitPictures(Workspace& workspace, const std::string& images, const std::string& layer,
-                                                 JobContext& job, int64_t maxImages = 256);
-Result<std::vector<NodeImage>> layerUnitPictures(const std::string& model, const std::string& images, const std::string& layer,
-                                                 JobContext& job, int64_t maxImages = 256);
-
 }  // namespace cx::engine

@@ -1,10 +1,10 @@
 // Part of cx_engine_types: the diagram's colour scale, shared by the engine's Graphviz export and
 // the GUI's diagram view.
+#include "engine/diagram_colour.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-
-#include "engine/diagram.h"
 
 namespace cx::engine {
 

@@ -1,5 +1,7 @@
 // Graphviz side of the circuit diagram: DOT text, `dot` layout through the library, rendering.
 // Graphviz keeps global state, so every call into it holds one process-wide mutex.
+#include "engine/diagram_layout.h"
+
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
@@ -11,7 +13,7 @@
 #include <sstream>
 
 #include "engine/atomic_file.h"
-#include "engine/diagram.h"
+#include "engine/diagram_colour.h"
 
 namespace cx::engine {
 namespace {

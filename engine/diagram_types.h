@@ -47,7 +47,4 @@ struct DiagramOptions {
     int64_t maxEdges = 20000;   // refuse larger circuits (clear error) rather than hang the layout
 };
 
-/// Diverging colour for a sign balance in [-1, 1]: blue (negative) - light grey (0) - red.
-std::string signColour(double balance);
-
 }  // namespace cx::engine

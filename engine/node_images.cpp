@@ -1,11 +1,11 @@
 // Pictures inside the diagram's vertices: what each unit looks for. A first-layer filter shows
 // its weights over the input's colour channels; a deeper unit shows the part of its
 // top-activating image that can reach it (Hamblin et al.'s extended circuit diagrams).
+#include "engine/node_images.h"
+
 #include <map>
 #include <set>
 
-#include "engine/data_preview.h"
-#include "engine/diagram.h"
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/guard.h"
 #include "engine/internal/job_inputs.h"
@@ -139,7 +139,6 @@ std::vector<std::array<int64_t, 4>> receptiveBoxesOf(const ForwardPlan& plan, co
     }
     return boxes;
 }
-
 
 // The same in chunks of units, so a wide layer's backward pass stays small.
 std::vector<std::array<int64_t, 4>> receptiveBoxes(const Model& model, const torch::Tensor& images, int layer,

@@ -83,16 +83,4 @@ struct CurvePoint {
     double pearson = 0.0, dfnorm = 0.0;
 };
 
-/// effectiveKept / relevant.
-double effectiveSparsity(const CurvePoint& point);
-/// One CSV row per point (with a header): what `cx sweep --out` writes and the GUI exports.
-std::string curveCsv(const std::vector<CurvePoint>& points);
-
-struct LayerIoU {
-    std::string param;
-    int64_t onlyA = 0, both = 0, onlyB = 0;
-    double iou = 0.0;  // both / (onlyA + both + onlyB); NaN (undefined) for an empty union or a
-                       // parameter one file lacks
-};
-
 }  // namespace cx::engine

@@ -1,3 +1,4 @@
+#include "engine/curve_csv.h"
 #include "widgets/curve_view.h"
 
 #include <algorithm>

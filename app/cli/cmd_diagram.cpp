@@ -6,6 +6,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "engine/diagram.h"
+#include "engine/diagram_layout.h"
 
 namespace cx::app {
 namespace {

@@ -8,6 +8,7 @@
 #include "app/gui/session.h"
 #include "engine/data_preview.h"
 #include "engine/model.h"
+#include "engine/node_images.h"
 #include "widgets/data_panel.h"
 
 namespace cx::app {

@@ -20,6 +20,7 @@
 #include "app/gui/masks_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/resource_dir.h"
+#include "engine/diagram_layout.h"
 #include "engine/model.h"
 #include "engine/runtime.h"
 #include "engine/workspace.h"

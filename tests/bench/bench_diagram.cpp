@@ -11,6 +11,7 @@
 #include "engine/circuit_job.h"
 #include "engine/demo_run.h"
 #include "engine/diagram.h"
+#include "engine/diagram_layout.h"
 #include "engine/workspace.h"
 #include "random_diagram.h"
 

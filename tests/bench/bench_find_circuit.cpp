@@ -14,10 +14,13 @@
 
 #include <torch/torch.h>
 
+#include "engine/circuit_activations.h"
 #include "engine/circuit_job.h"
 #include "engine/diagram.h"
+#include "engine/diagram_layout.h"
 #include "engine/internal/image_set.h"
 #include "engine/model.h"
+#include "engine/node_images.h"
 #include "engine/pruning.h"
 #include "engine/workspace.h"
 

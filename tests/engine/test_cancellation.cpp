@@ -13,6 +13,7 @@
 #include "engine/model.h"
 #include "engine/pruning.h"
 #include "engine/subnetworks.h"
+#include "engine/sweep_job.h"
 #include "test_util.h"
 
 using namespace cx::engine;

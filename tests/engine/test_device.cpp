@@ -18,6 +18,7 @@
 #include "engine/internal/scoring.h"
 #include "engine/internal/sweep.h"
 #include "engine/model.h"
+#include "engine/node_images.h"
 #include "engine/runtime.h"
 #include "test_util.h"
 

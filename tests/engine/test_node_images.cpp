@@ -8,10 +8,12 @@
 #include "engine/data_preview.h"
 #include "engine/demo_run.h"
 #include "engine/diagram.h"
+#include "engine/diagram_layout.h"
 #include "engine/internal/forward_plan.h"
 #include "engine/internal/image_set.h"
 #include "engine/internal/model_impl.h"
 #include "engine/model.h"
+#include "engine/node_images.h"
 #include "test_util.h"
 
 using namespace cx::engine;

@@ -7,6 +7,7 @@
 #include "engine/internal/force.h"
 #include "engine/internal/scoring.h"
 #include "engine/internal/sweep.h"
+#include "engine/mask_iou.h"
 #include "engine/model.h"
 #include "engine/pruning.h"
 #include "engine/safetensors.h"

@@ -13,6 +13,7 @@
 #include "engine/diagram.h"
 #include "engine/model.h"
 #include "engine/pruning.h"
+#include "engine/sweep_job.h"
 #include "engine/workspace.h"
 #include "test_util.h"
 
