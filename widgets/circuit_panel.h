@@ -9,8 +9,8 @@
 #include <QStringList>
 #include <QWidget>
 
-#include "engine/diagram_types.h"
-#include "engine/options.h"
+#include "engine/core/options.h"
+#include "engine/diagram/diagram_types.h"
 
 class QCheckBox;
 class QComboBox;

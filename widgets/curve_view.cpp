@@ -1,4 +1,4 @@
-#include "engine/curve_csv.h"
+#include "engine/pruning/curve_csv.h"
 #include "widgets/curve_view.h"
 
 #include <algorithm>

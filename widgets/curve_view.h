@@ -6,7 +6,7 @@
 
 #include <QWidget>
 
-#include "engine/pruning_types.h"
+#include "engine/pruning/pruning_types.h"
 
 class QComboBox;
 class QLabel;

@@ -6,7 +6,7 @@
 
 #include <QWidget>
 
-#include "engine/data_preview_types.h"
+#include "engine/data/data_preview_types.h"
 
 class QLabel;
 class QLineEdit;

@@ -1,4 +1,4 @@
-#include "engine/diagram_colour.h"
+#include "engine/diagram/diagram_colour.h"
 #include "widgets/diagram_view.h"
 
 #include <QGraphicsEllipseItem>

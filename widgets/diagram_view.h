@@ -6,7 +6,7 @@
 
 #include <QGraphicsView>
 
-#include "engine/diagram_types.h"
+#include "engine/diagram/diagram_types.h"
 
 class QGraphicsItem;
 

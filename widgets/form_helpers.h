@@ -8,7 +8,7 @@
 #include <QString>
 #include <QStyle>
 
-#include "engine/options.h"
+#include "engine/core/options.h"
 
 class QComboBox;
 class QIcon;

@@ -3,7 +3,7 @@
 // parameters, where its input channels come from, which layers read its output).
 #include <QTextBrowser>
 
-#include "engine/layer_info.h"
+#include "engine/model/layer_info.h"
 
 namespace cx::widgets {
 

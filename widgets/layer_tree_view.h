@@ -3,7 +3,7 @@
 // kind, weight shape, channel counts and (as children) where its input channels come from.
 #include <QTreeWidget>
 
-#include "engine/layer_info.h"
+#include "engine/model/layer_info.h"
 
 namespace cx::widgets {
 

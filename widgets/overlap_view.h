@@ -7,7 +7,7 @@
 
 #include <QWidget>
 
-#include "engine/subnetworks_types.h"
+#include "engine/masks/subnetworks_types.h"
 
 class QComboBox;
 class QLabel;

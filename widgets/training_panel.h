@@ -6,7 +6,7 @@
 
 #include <QWidget>
 
-#include "engine/subnetworks_types.h"
+#include "engine/masks/subnetworks_types.h"
 
 class QCheckBox;
 class QComboBox;

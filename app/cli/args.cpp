@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "engine/parse_number.h"
+#include "engine/core/parse_number.h"
 
 namespace cx::app {
 

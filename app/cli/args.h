@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/images.h"
-#include "engine/options.h"
+#include "engine/core/options.h"
+#include "engine/data/images.h"
 
 namespace cx::app {
 
@@ -32,7 +32,7 @@ public:
     std::optional<long long> integer(const std::string& name, long long fallback, std::string& error) const;
     std::optional<double> real(const std::string& name, double fallback, std::string& error) const;
 
-    /// A choice parsed by one of the engine's name tables (engine/options.h: parseCriterion,
+    /// A choice parsed by one of the engine's name tables (engine/core/options.h: parseCriterion,
     /// ...); `fallback` when absent. Sets `error` to the table's message for an unknown name.
     template <typename E, typename Parse>
     E choice(const std::string& name, E fallback, Parse parse, std::string& error) const {

@@ -6,8 +6,8 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "engine/demo_cnn.h"
-#include "engine/demo_run.h"
+#include "engine/demo/demo_cnn.h"
+#include "engine/demo/demo_run.h"
 
 namespace cx::app {
 namespace {

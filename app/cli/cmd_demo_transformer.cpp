@@ -6,8 +6,8 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "engine/demo_subnetworks.h"
-#include "engine/demo_transformer.h"
+#include "engine/demo/demo_subnetworks.h"
+#include "engine/demo/demo_transformer.h"
 
 namespace cx::app {
 

@@ -5,8 +5,8 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "engine/diagram.h"
-#include "engine/diagram_layout.h"
+#include "engine/diagram/diagram.h"
+#include "engine/diagram/diagram_layout.h"
 
 namespace cx::app {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "engine/model.h"
+#include "engine/model/model.h"
 
 namespace cx::app {
 namespace {

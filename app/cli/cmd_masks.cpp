@@ -9,8 +9,8 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "engine/atomic_file.h"
-#include "engine/subnetworks.h"
+#include "engine/io/atomic_file.h"
+#include "engine/masks/subnetworks.h"
 
 namespace cx::app {
 namespace {

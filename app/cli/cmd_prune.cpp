@@ -7,7 +7,7 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "engine/pruning.h"
+#include "engine/pruning/pruning.h"
 
 namespace cx::app {
 namespace {

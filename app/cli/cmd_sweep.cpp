@@ -10,10 +10,10 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "engine/mask_iou.h"
-#include "engine/parse_number.h"
-#include "engine/pruning.h"
-#include "engine/sweep_job.h"
+#include "engine/core/parse_number.h"
+#include "engine/masks/mask_iou.h"
+#include "engine/pruning/pruning.h"
+#include "engine/pruning/sweep_job.h"
 
 namespace cx::app {
 namespace {

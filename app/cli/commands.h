@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "app/resource_dir.h"
-#include "engine/error.h"
-#include "engine/job.h"
+#include "engine/core/error.h"
+#include "engine/core/job.h"
 
 namespace cx::app {
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "app/cli/commands.h"
-#include "engine/parse_number.h"
-#include "engine/runtime.h"
+#include "engine/core/parse_number.h"
+#include "engine/core/runtime.h"
 
 namespace {
 
@@ -117,7 +117,7 @@ int runCommand(int argc, char** argv) {
 // abort (engine calls return errors; this catches what a library might still throw).
 int main(int argc, char** argv) {
     // Model files are opened by a child `cx inspect` first, so a file that crashes LibTorch's
-    // reader is refused with the reason (engine/runtime.h).
+    // reader is refused with the reason (engine/core/runtime.h).
     char self[4096];
     const ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
     if (length > 0) {

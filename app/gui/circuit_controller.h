@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "app/gui/controller.h"
-#include "engine/options.h"
+#include "engine/core/options.h"
 #include "widgets/circuit_panel.h"  // CircuitSettings
 
 namespace cx::engine {

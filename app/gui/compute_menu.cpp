@@ -6,7 +6,7 @@
 #include <QSettings>
 #include <QTimer>
 
-#include "engine/runtime.h"
+#include "engine/core/runtime.h"
 
 namespace cx::app {
 

@@ -6,9 +6,9 @@
 #include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
-#include "engine/data_preview.h"
-#include "engine/model.h"
-#include "engine/node_images.h"
+#include "engine/data/data_preview.h"
+#include "engine/diagram/node_images.h"
+#include "engine/model/model.h"
 #include "widgets/data_panel.h"
 
 namespace cx::app {

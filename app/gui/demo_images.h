@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/demo_run.h"
+#include "engine/demo/demo_run.h"
 
 namespace cx::app {
 

@@ -9,7 +9,7 @@
 
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
-#include "engine/runtime.h"
+#include "engine/core/runtime.h"
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include <QThreadPool>
 #include <QTimer>
 
-#include "engine/error.h"
-#include "engine/job.h"
+#include "engine/core/error.h"
+#include "engine/core/job.h"
 
 namespace cx::app {
 

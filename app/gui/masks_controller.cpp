@@ -6,9 +6,9 @@
 
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
-#include "engine/atomic_file.h"
-#include "engine/pruning.h"
-#include "engine/subnetworks.h"
+#include "engine/io/atomic_file.h"
+#include "engine/masks/subnetworks.h"
+#include "engine/pruning/pruning.h"
 #include "widgets/mask_list.h"
 #include "widgets/overlap_view.h"
 

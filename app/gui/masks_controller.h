@@ -2,7 +2,7 @@
 // The Masks panel and the Overlap tab: every circuit found, mask trained or file opened this
 // session, named; saving one under a chosen file name; layer-wise comparisons of two masks.
 #include "app/gui/controller.h"
-#include "engine/options.h"
+#include "engine/core/options.h"
 
 namespace cx::widgets {
 class MaskList;

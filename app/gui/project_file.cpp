@@ -5,7 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
-#include "engine/arithmetic.h"
+#include "engine/data/arithmetic.h"
 
 namespace cx::app {
 namespace {

@@ -9,7 +9,7 @@
 #include <QString>
 #include <QStringList>
 
-#include "engine/pruning.h"  // CurvePoint (plain types)
+#include "engine/pruning/pruning.h"  // CurvePoint (plain types)
 #include "widgets/circuit_panel.h"
 #include "widgets/mask_list.h"
 #include "widgets/training_panel.h"

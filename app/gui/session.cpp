@@ -3,7 +3,7 @@
 #include <QFileInfo>
 #include <QTemporaryDir>
 
-#include "engine/pruning.h"
+#include "engine/pruning/pruning.h"
 
 namespace cx::app {
 

@@ -7,7 +7,7 @@
 #include <QMap>
 #include <QString>
 
-#include "engine/workspace.h"
+#include "engine/model/workspace.h"
 
 class QTemporaryDir;
 

@@ -7,7 +7,7 @@
 #include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
-#include "engine/subnetworks.h"
+#include "engine/masks/subnetworks.h"
 #include "widgets/training_panel.h"
 
 namespace cx::app {

@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "app/gui/job_runner.h"
-#include "engine/pruning.h"
+#include "engine/pruning/pruning.h"
 #include "wait.h"
 
 using cx::app::JobRunner;

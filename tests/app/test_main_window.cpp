@@ -20,10 +20,11 @@
 #include "app/gui/masks_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/resource_dir.h"
-#include "engine/diagram_layout.h"
-#include "engine/model.h"
-#include "engine/runtime.h"
-#include "engine/workspace.h"
+#include "engine/core/runtime.h"
+#include "engine/diagram/diagram_layout.h"
+#include "engine/model/model.h"
+#include "engine/model/workspace.h"
+#include "wait.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
@@ -34,7 +35,6 @@
 #include "widgets/layer_tree_view.h"
 #include "widgets/mask_list.h"
 #include "widgets/scatter_view.h"
-#include "wait.h"
 
 using cx::app::MainWindow;
 

@@ -17,16 +17,16 @@
 #include "app/gui/project_controller.h"
 #include "app/gui/project_file.h"
 #include "app/gui/session.h"
-#include "engine/model.h"
-#include "engine/pruning.h"
-#include "engine/workspace.h"
+#include "engine/model/model.h"
+#include "engine/model/workspace.h"
+#include "engine/pruning/pruning.h"
+#include "wait.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/mask_list.h"
 #include "widgets/overlap_view.h"
 #include "widgets/training_panel.h"
-#include "wait.h"
 
 using cx::app::MainWindow;
 

@@ -17,9 +17,10 @@
 #include "app/gui/masks_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/resource_dir.h"
-#include "engine/model.h"
-#include "engine/subnetworks.h"
-#include "engine/workspace.h"
+#include "engine/masks/subnetworks.h"
+#include "engine/model/model.h"
+#include "engine/model/workspace.h"
+#include "wait.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
@@ -29,7 +30,6 @@
 #include "widgets/overlap_view.h"
 #include "widgets/scatter_view.h"
 #include "widgets/training_panel.h"
-#include "wait.h"
 
 using cx::app::MainWindow;
 

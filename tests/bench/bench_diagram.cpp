@@ -8,11 +8,11 @@
 
 #include <filesystem>
 
-#include "engine/circuit_job.h"
-#include "engine/demo_run.h"
-#include "engine/diagram.h"
-#include "engine/diagram_layout.h"
-#include "engine/workspace.h"
+#include "engine/demo/demo_run.h"
+#include "engine/diagram/diagram.h"
+#include "engine/diagram/diagram_layout.h"
+#include "engine/model/workspace.h"
+#include "engine/pruning/circuit_job.h"
 #include "random_diagram.h"
 
 using namespace cx::engine;

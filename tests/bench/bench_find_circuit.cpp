@@ -14,15 +14,15 @@
 
 #include <torch/torch.h>
 
-#include "engine/circuit_activations.h"
-#include "engine/circuit_job.h"
-#include "engine/diagram.h"
-#include "engine/diagram_layout.h"
-#include "engine/internal/image_set.h"
-#include "engine/model.h"
-#include "engine/node_images.h"
-#include "engine/pruning.h"
-#include "engine/workspace.h"
+#include "engine/data/internal/image_set.h"
+#include "engine/diagram/diagram.h"
+#include "engine/diagram/diagram_layout.h"
+#include "engine/diagram/node_images.h"
+#include "engine/model/model.h"
+#include "engine/model/workspace.h"
+#include "engine/pruning/circuit_activations.h"
+#include "engine/pruning/circuit_job.h"
+#include "engine/pruning/pruning.h"
 
 using namespace cx::engine;
 

@@ -18,8 +18,8 @@
 
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
-#include "engine/diagram_layout.h"
-#include "engine/sweep_job.h"
+#include "engine/diagram/diagram_layout.h"
+#include "engine/pruning/sweep_job.h"
 #include "random_diagram.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/diagram_view.h"

@@ -23,16 +23,16 @@
 
 #include <torch/torch.h>
 
-#include "engine/internal/forward_plan.h"
-#include "engine/internal/mask_training.h"
-#include "engine/internal/blas_kernels.h"
-#include "engine/internal/model_impl.h"
-#include "engine/internal/script_modules.h"
-#include "engine/internal/task_loss.h"
-#include "engine/internal/tensor_io.h"
-#include "engine/model.h"
-#include "engine/runtime.h"
-#include "engine/safetensors.h"
+#include "engine/core/internal/blas_kernels.h"
+#include "engine/core/runtime.h"
+#include "engine/io/internal/tensor_io.h"
+#include "engine/io/safetensors.h"
+#include "engine/masks/internal/mask_training.h"
+#include "engine/masks/internal/task_loss.h"
+#include "engine/model/internal/forward_plan.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/internal/script_modules.h"
+#include "engine/model/model.h"
 
 using namespace cx::engine;
 namespace fs = std::filesystem;

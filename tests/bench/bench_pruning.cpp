@@ -16,16 +16,16 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
-#include "engine/internal/circuit.h"
-#include "engine/internal/force.h"
-#include "engine/internal/forward_plan.h"
-#include "engine/internal/model_impl.h"
-#include "engine/internal/preservation.h"
-#include "engine/internal/scoring.h"
-#include "engine/internal/shapes_render.h"
-#include "engine/internal/sweep.h"
-#include "engine/model.h"
-#include "engine/runtime.h"
+#include "engine/core/runtime.h"
+#include "engine/data/internal/shapes_render.h"
+#include "engine/model/internal/forward_plan.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/circuit.h"
+#include "engine/pruning/internal/force.h"
+#include "engine/pruning/internal/preservation.h"
+#include "engine/pruning/internal/scoring.h"
+#include "engine/pruning/internal/sweep.h"
 
 using namespace cx::engine;
 

@@ -6,7 +6,7 @@
 #include <set>
 #include <string>
 
-#include "engine/diagram.h"
+#include "engine/diagram/diagram.h"
 
 inline cx::engine::CircuitDiagram randomDiagram(int ranks = 5, int perRank = 100, int edges = 3000) {
     using namespace cx::engine;

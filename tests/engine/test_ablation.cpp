@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "engine/internal/ablation.h"
-#include "engine/internal/overlap.h"
-#include "engine/internal/model_impl.h"
-#include "engine/model.h"
+#include "engine/masks/internal/ablation.h"
+#include "engine/masks/internal/overlap.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
 #include "test_util.h"
 
 using namespace cx::engine;

@@ -7,13 +7,13 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/circuit_job.h"
-#include "engine/demo_run.h"
-#include "engine/internal/circuit_files.h"
-#include "engine/model.h"
-#include "engine/pruning.h"
-#include "engine/subnetworks.h"
-#include "engine/sweep_job.h"
+#include "engine/demo/demo_run.h"
+#include "engine/masks/subnetworks.h"
+#include "engine/model/model.h"
+#include "engine/pruning/circuit_job.h"
+#include "engine/pruning/internal/circuit_files.h"
+#include "engine/pruning/pruning.h"
+#include "engine/pruning/sweep_job.h"
 #include "test_util.h"
 
 using namespace cx::engine;

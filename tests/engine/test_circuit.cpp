@@ -5,12 +5,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "engine/internal/circuit.h"
-#include "engine/internal/image_set.h"
-#include "engine/internal/model_impl.h"
-#include "engine/internal/preservation.h"
-#include "engine/model.h"
-#include "engine/pruning.h"
+#include "engine/data/internal/image_set.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/circuit.h"
+#include "engine/pruning/internal/preservation.h"
+#include "engine/pruning/pruning.h"
 #include "test_util.h"
 
 using namespace cx::engine;

@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 #include <torch/script.h>
 
-#include "engine/internal/circuit.h"
-#include "engine/internal/forward_plan.h"
-#include "engine/internal/model_impl.h"
-#include "engine/internal/scoring.h"
-#include "engine/internal/tensor_io.h"
-#include "engine/model.h"
-#include "engine/safetensors.h"
+#include "engine/io/internal/tensor_io.h"
+#include "engine/io/safetensors.h"
+#include "engine/model/internal/forward_plan.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/circuit.h"
+#include "engine/pruning/internal/scoring.h"
 #include "test_util.h"
 
 using namespace cx::engine;

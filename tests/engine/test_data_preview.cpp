@@ -3,16 +3,16 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "engine/data_preview.h"
-#include "engine/arithmetic.h"
-#include "engine/demo_run.h"
-#include "engine/internal/arithmetic_data.h"
-#include "engine/internal/image_set.h"
-#include "engine/internal/preservation.h"
-#include "engine/internal/tensor_io.h"
-#include "engine/model.h"
-#include "engine/safetensors.h"
-#include "engine/shapes_dataset.h"
+#include "engine/data/arithmetic.h"
+#include "engine/data/data_preview.h"
+#include "engine/data/internal/arithmetic_data.h"
+#include "engine/data/internal/image_set.h"
+#include "engine/data/shapes_dataset.h"
+#include "engine/demo/demo_run.h"
+#include "engine/io/internal/tensor_io.h"
+#include "engine/io/safetensors.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/preservation.h"
 #include "test_util.h"
 
 using namespace cx::engine;

@@ -8,18 +8,18 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "engine/data_preview.h"
-#include "engine/internal/blas_kernels.h"
-#include "engine/demo_run.h"
-#include "engine/internal/circuit.h"
-#include "engine/internal/mask_training.h"
-#include "engine/internal/model_impl.h"
-#include "engine/internal/preservation.h"
-#include "engine/internal/scoring.h"
-#include "engine/internal/sweep.h"
-#include "engine/model.h"
-#include "engine/node_images.h"
-#include "engine/runtime.h"
+#include "engine/core/internal/blas_kernels.h"
+#include "engine/core/runtime.h"
+#include "engine/data/data_preview.h"
+#include "engine/demo/demo_run.h"
+#include "engine/diagram/node_images.h"
+#include "engine/masks/internal/mask_training.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/circuit.h"
+#include "engine/pruning/internal/preservation.h"
+#include "engine/pruning/internal/scoring.h"
+#include "engine/pruning/internal/sweep.h"
 #include "test_util.h"
 
 using namespace cx::engine;

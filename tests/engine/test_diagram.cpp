@@ -7,15 +7,15 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "engine/circuit_activations.h"
-#include "engine/circuit_job.h"
-#include "engine/demo_run.h"
-#include "engine/diagram.h"
-#include "engine/diagram_layout.h"
-#include "engine/internal/circuit_files.h"
-#include "engine/internal/model_impl.h"
-#include "engine/model.h"
-#include "engine/sweep_job.h"
+#include "engine/demo/demo_run.h"
+#include "engine/diagram/diagram.h"
+#include "engine/diagram/diagram_layout.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/circuit_activations.h"
+#include "engine/pruning/circuit_job.h"
+#include "engine/pruning/internal/circuit_files.h"
+#include "engine/pruning/sweep_job.h"
 #include "test_util.h"
 
 using namespace cx::engine;

@@ -7,11 +7,11 @@
 
 #include <torch/torch.h>
 
-#include "engine/internal/cancel_points.h"
-#include "engine/internal/forward_plan.h"
-#include "engine/internal/guard.h"
-#include "engine/internal/model_impl.h"
-#include "engine/model.h"
+#include "engine/core/internal/cancel_points.h"
+#include "engine/core/internal/guard.h"
+#include "engine/model/internal/forward_plan.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
 #include "test_util.h"
 
 using namespace cx::engine;

@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "engine/internal/circuit.h"
-#include "engine/internal/circuit_files.h"
-#include "engine/internal/model_impl.h"
-#include "engine/internal/scoring.h"
-#include "engine/model.h"
-#include "engine/safetensors.h"
+#include "engine/io/safetensors.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/circuit.h"
+#include "engine/pruning/internal/circuit_files.h"
+#include "engine/pruning/internal/scoring.h"
 #include "test_util.h"
 
 using namespace cx::engine;

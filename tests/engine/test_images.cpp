@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/file_read.h"
-#include "engine/internal/image_set.h"
-#include "engine/internal/tensor_io.h"
-#include "engine/safetensors.h"
+#include "engine/data/internal/image_set.h"
+#include "engine/io/file_read.h"
+#include "engine/io/internal/tensor_io.h"
+#include "engine/io/safetensors.h"
 #include "test_util.h"
 
 using namespace cx::engine;

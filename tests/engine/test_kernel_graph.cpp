@@ -1,8 +1,8 @@
 // Kernel relevance and dead-end removal against hand counts on the test models.
 #include <gtest/gtest.h>
 
-#include "engine/internal/kernel_graph.h"
-#include "engine/model.h"
+#include "engine/model/internal/kernel_graph.h"
+#include "engine/model/model.h"
 #include "test_util.h"
 
 using namespace cx::engine;

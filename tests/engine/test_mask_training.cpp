@@ -7,12 +7,12 @@
 #include <gtest/gtest.h>
 #include <torch/script.h>
 
-#include "engine/internal/forward_plan.h"
-#include "engine/internal/mask_training.h"
-#include "engine/internal/model_impl.h"
-#include "engine/internal/preservation.h"
-#include "engine/internal/soft_mask.h"
-#include "engine/model.h"
+#include "engine/masks/internal/mask_training.h"
+#include "engine/masks/internal/soft_mask.h"
+#include "engine/model/internal/forward_plan.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/preservation.h"
 #include "test_util.h"
 
 using namespace cx::engine;

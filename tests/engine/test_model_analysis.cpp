@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/script.h>
 
-#include "engine/model.h"
+#include "engine/model/model.h"
 #include "test_util.h"
 
 using namespace cx::engine;

@@ -1,4 +1,4 @@
-// The model prober (engine/internal/model_probe.h): a model file is opened by a child process
+// The model prober (engine/model/internal/model_probe.h): a model file is opened by a child process
 // first, and a file that kills the child is refused without being read here. The child is a
 // stand-in script, so that a crash is certain: the real prober is `cx inspect`.
 #include <sys/stat.h>
@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/model.h"
-#include "engine/runtime.h"
+#include "engine/core/runtime.h"
+#include "engine/model/model.h"
 #include "test_util.h"
 
 using namespace cx::engine;

@@ -4,16 +4,16 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "engine/circuit_job.h"
-#include "engine/data_preview.h"
-#include "engine/demo_run.h"
-#include "engine/diagram.h"
-#include "engine/diagram_layout.h"
-#include "engine/internal/forward_plan.h"
-#include "engine/internal/image_set.h"
-#include "engine/internal/model_impl.h"
-#include "engine/model.h"
-#include "engine/node_images.h"
+#include "engine/data/data_preview.h"
+#include "engine/data/internal/image_set.h"
+#include "engine/demo/demo_run.h"
+#include "engine/diagram/diagram.h"
+#include "engine/diagram/diagram_layout.h"
+#include "engine/diagram/node_images.h"
+#include "engine/model/internal/forward_plan.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/circuit_job.h"
 #include "test_util.h"
 
 using namespace cx::engine;

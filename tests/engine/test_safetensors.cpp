@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/atomic_file.h"
-#include "engine/file_read.h"
-#include "engine/safetensors.h"
+#include "engine/io/atomic_file.h"
+#include "engine/io/file_read.h"
+#include "engine/io/safetensors.h"
 #include "test_util.h"
 
 using namespace cx::engine;

@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "engine/internal/model_impl.h"
-#include "engine/internal/scoring.h"
-#include "engine/model.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/scoring.h"
 #include "test_util.h"
 
 using namespace cx::engine;

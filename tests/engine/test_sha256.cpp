@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "engine/sha256.h"
+#include "engine/io/sha256.h"
 
 using cx::engine::sha256Hex;
 

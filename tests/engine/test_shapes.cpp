@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "engine/internal/shapes_render.h"
+#include "engine/data/internal/shapes_render.h"
 
 using namespace cx::engine;
 

@@ -2,15 +2,15 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "engine/internal/circuit.h"
-#include "engine/internal/circuit_files.h"
-#include "engine/internal/force.h"
-#include "engine/internal/scoring.h"
-#include "engine/internal/sweep.h"
-#include "engine/mask_iou.h"
-#include "engine/model.h"
-#include "engine/pruning.h"
-#include "engine/safetensors.h"
+#include "engine/io/safetensors.h"
+#include "engine/masks/mask_iou.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/circuit.h"
+#include "engine/pruning/internal/circuit_files.h"
+#include "engine/pruning/internal/force.h"
+#include "engine/pruning/internal/scoring.h"
+#include "engine/pruning/internal/sweep.h"
+#include "engine/pruning/pruning.h"
 #include "test_util.h"
 
 using namespace cx::engine;

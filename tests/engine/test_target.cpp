@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "engine/model.h"
-#include "engine/target.h"
+#include "engine/model/model.h"
+#include "engine/model/target.h"
 #include "test_util.h"
 
 using namespace cx::engine;

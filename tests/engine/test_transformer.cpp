@@ -6,16 +6,16 @@
 #include <gtest/gtest.h>
 #include <torch/script.h>
 
-#include "engine/demo_transformer.h"
-#include "engine/internal/ablation.h"
-#include "engine/internal/arithmetic_data.h"
-#include "engine/internal/forward_plan.h"
-#include "engine/internal/heads.h"
-#include "engine/internal/mask_training.h"
-#include "engine/internal/model_impl.h"
-#include "engine/internal/overlap.h"
-#include "engine/internal/task_loss.h"
-#include "engine/model.h"
+#include "engine/data/internal/arithmetic_data.h"
+#include "engine/demo/demo_transformer.h"
+#include "engine/masks/internal/ablation.h"
+#include "engine/masks/internal/mask_training.h"
+#include "engine/masks/internal/overlap.h"
+#include "engine/masks/internal/task_loss.h"
+#include "engine/model/internal/forward_plan.h"
+#include "engine/model/internal/heads.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
 #include "test_util.h"
 
 using namespace cx::engine;

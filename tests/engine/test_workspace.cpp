@@ -7,14 +7,14 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/circuit_job.h"
-#include "engine/data_preview.h"
-#include "engine/demo_run.h"
-#include "engine/diagram.h"
-#include "engine/model.h"
-#include "engine/pruning.h"
-#include "engine/sweep_job.h"
-#include "engine/workspace.h"
+#include "engine/data/data_preview.h"
+#include "engine/demo/demo_run.h"
+#include "engine/diagram/diagram.h"
+#include "engine/model/model.h"
+#include "engine/model/workspace.h"
+#include "engine/pruning/circuit_job.h"
+#include "engine/pruning/pruning.h"
+#include "engine/pruning/sweep_job.h"
 #include "test_util.h"
 
 using namespace cx::engine;

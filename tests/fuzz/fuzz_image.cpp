@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "engine/internal/image_set.h"
+#include "engine/data/internal/image_set.h"
 
 using namespace cx::engine;
 

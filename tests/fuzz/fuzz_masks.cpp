@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "engine/internal/circuit_files.h"
-#include "engine/internal/model_impl.h"
-#include "engine/model.h"
+#include "engine/model/internal/model_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/circuit_files.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace cx::engine;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine/parse_number.h"
+#include "engine/core/parse_number.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "engine/internal/image_set.h"
-#include "engine/internal/task_file.h"
+#include "engine/data/internal/image_set.h"
+#include "engine/data/internal/task_file.h"
 
 using namespace cx::engine;
 

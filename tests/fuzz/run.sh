@@ -4,7 +4,7 @@
 # targets on torch tensors link the engine of the main build (ENGINE_BUILD_DIR, default build/,
 # built first by dev.sh); without it only the plain readers are fuzzed. fuzz_archive is not in
 # the default list: it feeds any bytes to LibTorch's own archive reader, which crashes on some
-# (the product contains those crashes in a child process: engine/internal/model_probe.h), so
+# (the product contains those crashes in a child process: engine/model/internal/model_probe.h), so
 # it runs only when named: `bash tests/fuzz/run.sh 600 archive`.
 #   bash tests/fuzz/run.sh [SECONDS] [TARGET...]
 set -euo pipefail

@@ -1,0 +1,21 @@
+#pragma once
+// Laying out and exporting extended circuit diagrams with Graphviz (the library, in-process).
+#include <string>
+
+#include "engine/core/error.h"
+#include "engine/core/job.h"
+#include "engine/diagram/diagram_types.h"
+
+namespace cx::engine {
+
+/// Graphviz `dot` layout (the library, not a subprocess). Every Graphviz call in the process is
+/// serialised. Cancel is honoured before the layout starts (dot itself cannot be interrupted).
+Status layoutDiagram(CircuitDiagram& diagram, const DiagramOptions& options, JobContext& job);
+
+/// DOT text of the diagram: ranks, edge widths from saliency, colours from sign balance.
+std::string diagramDot(const CircuitDiagram& diagram, const DiagramOptions& options);
+
+/// Writes SVG, PNG (at `dpi`), PDF or DOT, chosen by the file's extension; atomically.
+Status exportDiagram(const CircuitDiagram& diagram, const DiagramOptions& options, const std::string& path, double dpi = 96);
+
+}  // namespace cx::engine

@@ -1,0 +1,26 @@
+#pragma once
+// LibTorch 1.13 can crash (SIGSEGV) on a crafted archive inside its own reader: the fuzzer
+// found one in the TorchScript source parser (ScriptTypeParser::parseClassConstant). No check
+// before the load can rule that out, so a model file is first opened by a separate process
+// (`cx inspect FILE`, when a prober is set: engine/core/runtime.h setModelProber). A file that
+// kills that process is refused here without ever being read in this one. Plain C++.
+#include <string>
+
+#include "engine/core/error.h"
+
+namespace cx::engine {
+
+/// Done when no prober is set, when this file (same path, size and modification time) was
+/// probed before, or when the prober ended normally, whatever its exit code (the load here
+/// then gives the same error). InvalidInput when the prober died of a signal; Cancelled when
+/// this thread's job was interrupted while waiting.
+Status probeModelFile(const std::string& path);
+
+/// The last line the prober wrote to stderr for `path` (its `error: ...` line), or "".
+std::string probedError(const std::string& path);
+
+/// Whether this process is the prober (CX_NO_MODEL_PROBE is set): it may risk what the
+/// parent must not, such as formatting LibTorch's source-located error reports.
+bool isModelProber();
+
+}  // namespace cx::engine

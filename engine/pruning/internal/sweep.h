@@ -1,0 +1,39 @@
+#pragma once
+// Preservation curves: for each criterion, scores once (FORCE: one iterative run for all
+// levels), then one circuit per sparsity, evaluated against the original activations, which
+// are computed once for the whole sweep.
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "engine/core/error.h"
+#include "engine/core/job.h"
+#include "engine/model/model.h"
+#include "engine/pruning/internal/circuit.h"
+#include "engine/pruning/internal/preservation.h"
+#include "engine/pruning/pruning.h"
+
+namespace cx::engine {
+
+struct SweepSettings {
+    TargetSpec target;
+    std::vector<Criterion> criteria;
+    std::vector<double> sparsities;
+    PearsonMode pearson = PearsonMode::Flattened;
+    bool minmax = false;
+    BiasMode bias = BiasMode::Masked;
+    int64_t batchSize = 32;
+    uint64_t seed = 0;
+    std::string device = "cpu";
+    Granularity granularity = Granularity::Kernel;
+};
+
+/// The 13 levels of DESIGN.md: 0.9 .. 0.001.
+const std::vector<double>& defaultSparsities();
+
+Result<std::vector<CurvePoint>> sweepCircuits(const Model& model, const torch::Tensor& scoreImages,
+                                              const torch::Tensor& evalImages, const SweepSettings& settings,
+                                              JobContext& job);
+
+}  // namespace cx::engine
