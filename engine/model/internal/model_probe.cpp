@@ -28,9 +28,17 @@ namespace {
 
 std::mutex g_mutex;
 std::string g_prober;
-// Files probed without a crash: path, size, modification time (seconds and nanoseconds).
-std::set<std::tuple<std::string, off_t, time_t, long>> g_probed;
+// Files the prober read: path, size, modification time (seconds and nanoseconds).
+using FileKey = std::tuple<std::string, off_t, time_t, long>;
+std::set<FileKey> g_probed;                    // read without an error
+std::map<FileKey, std::string> g_refused;      // refused by the prober, with its message
 std::map<std::string, std::string> g_errors;  // path -> the prober's last stderr line
+
+// The prober's `error: MESSAGE` line as this process's message.
+std::string refusal(const std::string& line, const std::string& path) {
+    if (line.rfind("error: ", 0) == 0) return line.substr(7);
+    return line.empty() ? "not a readable TorchScript model (the reader refused it in a separate process): " + path : line;
+}
 
 std::string lastLine(const std::string& text) {
     std::string line, last;
@@ -72,6 +80,7 @@ Status probeModelFile(const std::string& path) {
     {
         std::lock_guard<std::mutex> lock(g_mutex);
         if (g_prober.empty() || g_probed.count(key)) return Done{};
+        if (const auto refused = g_refused.find(key); refused != g_refused.end()) return invalidInput(refused->second);
         prober = g_prober;
     }
     int pipeFds[2];
@@ -123,8 +132,16 @@ Status probeModelFile(const std::string& path) {
         return invalidInput(path + ": LibTorch's reader crashed on this file (signal " + std::to_string(WTERMSIG(status)) +
                             ", in a separate process): a damaged or crafted TorchScript archive, refused");
     std::lock_guard<std::mutex> lock(g_mutex);
-    g_probed.insert(key);
     g_errors[path] = lastLine(output);
+    // The reader's failures on crafted files are not all repeatable (its parser overflows its
+    // stack at a depth that moves with the stack's placement), so a file the prober refused is
+    // never read here: its refusal is this load's error.
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        const std::string message = refusal(g_errors[path], path);
+        g_refused[key] = message;
+        return invalidInput(message);
+    }
+    g_probed.insert(key);
     return Done{};
 }
 
