@@ -1,4 +1,3 @@
-#include "engine/pruning/curve_csv.h"
 #include "widgets/curve_view.h"
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 
+#include "engine/pruning/curve_csv.h"
 #include "widgets/chart.h"
 
 namespace cx::widgets {
@@ -24,7 +24,6 @@ int criterionIndex(engine::Criterion criterion) {
     const auto& order = engine::allCriteria();
     return int(std::find(order.begin(), order.end(), criterion) - order.begin());
 }
-
 
 }  // namespace
 

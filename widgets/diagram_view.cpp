@@ -1,4 +1,3 @@
-#include "engine/diagram/diagram_colour.h"
 #include "widgets/diagram_view.h"
 
 #include <QGraphicsEllipseItem>
@@ -16,6 +15,8 @@
 #include <QWheelEvent>
 #include <QtMath>
 #include <map>
+
+#include "engine/diagram/diagram_colour.h"
 
 namespace cx::widgets {
 namespace {

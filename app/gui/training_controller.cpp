@@ -28,17 +28,17 @@ QString reportText(const engine::SubnetworkReport& r, const QString& granularity
     return text + QObject::tr("\nMask: %1").arg(file);
 }
 
-engine::TrainMaskRequest trainRequest(const widgets::TrainSettings& settings, const QString& task) {
-    engine::TrainMaskRequest request;
-    request.task = task.toStdString();
-    request.method = settings.method;
-    request.granularity = settings.granularity;
-    request.layers = settings.layers.toStdString();
-    request.preserve = settings.preserve.toStdString();
-    request.lambda = settings.lambda;
-    request.targetKept = settings.targetKept;
-    request.epochs = settings.epochs;
-    return request;
+engine::MaskTrainingSpec trainingSpec(const widgets::TrainSettings& settings, const QString& task) {
+    engine::MaskTrainingSpec spec;
+    spec.task = task.toStdString();
+    spec.method = settings.method;
+    spec.granularity = settings.granularity;
+    spec.layers = settings.layers.toStdString();
+    spec.preserve = settings.preserve.toStdString();
+    spec.lambda = settings.lambda;
+    spec.targetKept = settings.targetKept;
+    spec.epochs = settings.epochs;
+    return spec;
 }
 
 }  // namespace
@@ -64,9 +64,8 @@ void TrainingController::modelOpened(bool demoTransformer) {
 void TrainingController::trainMask(const widgets::TrainSettings& settings) {
     if (!m_session.isOpen()) return Q_EMIT errorRaised(tr("No model"), tr("Open a model before training a mask."));
     const bool onImages = settings.task.isEmpty();
-    engine::TrainMaskRequest request = trainRequest(settings, onImages ? m_session.imagesForJobs() : settings.task);
+    const engine::MaskTrainingSpec spec = trainingSpec(settings, onImages ? m_session.imagesForJobs() : settings.task);
     const QString out = m_session.newFile(QStringLiteral("trained"));
-    request.out = out.toStdString();
     const bool demoImages = onImages && m_session.usesDemoImages();
     m_panel->clearSteps();
     m_panel->setRunning(true);
@@ -74,10 +73,10 @@ void TrainingController::trainMask(const widgets::TrainSettings& settings) {
     const QString method = QString::fromLatin1(engine::nameOf(settings.method)).toUpper();
     m_job = m_jobs.start<engine::SubnetworkReport>(
         QStringLiteral("train-mask"), tr("Train %1 mask").arg(method), tr("Cannot train the mask"),
-        [ws = m_session.workspace(), request, demoImages](engine::JobContext& job) -> TrainResult {
+        [ws = m_session.workspace(), spec, file = out.toStdString(), demoImages](engine::JobContext& job) -> TrainResult {
             if (demoImages)
-                if (auto st = ensureDemoImages(request.task); !st) return st.error();
-            return engine::runTrainMask(*ws, request, job);
+                if (auto st = ensureDemoImages(spec.task); !st) return st.error();
+            return engine::runTrainMask(*ws, spec, file, job);
         },
         [this, settings, out, method](engine::SubnetworkReport& r) -> QString {
             m_job = 0;

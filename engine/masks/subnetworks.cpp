@@ -85,12 +85,12 @@ Result<SubnetworkReport> runTrainMask(const TrainMaskRequest& req, JobContext& j
     if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
     auto workspace = Workspace::open(req.model);
     if (!workspace) return workspace.error();
-    return runTrainMask(*workspace.value(), req, job);
+    return runTrainMask(*workspace.value(), req, req.out, job);
 }
 
-Result<SubnetworkReport> runTrainMask(Workspace& workspace, const TrainMaskRequest& req, JobContext& job) {
+Result<SubnetworkReport> runTrainMask(Workspace& workspace, const MaskTrainingSpec& req, const std::string& out, JobContext& job) {
     initRuntime();
-    if (req.out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
+    if (out.empty()) return invalidInput("no output file given (--out MASK.safetensors)");
     auto loaded = modelAndLayers(workspace, req.layers, req.granularity);
     if (!loaded) return loaded.error();
     const auto& model = loaded.value().model;
@@ -184,7 +184,7 @@ Result<SubnetworkReport> runTrainMask(Workspace& workspace, const TrainMaskReque
         meta["measured_on"] = measuredOn;
         meta["holdout"] = std::to_string(req.holdout);
         if (o.preserve) meta["target"] = o.preserve->text();
-        if (auto st = writeUnitMasks(req.out, *model, o.granularity, masks, logits, meta); !st)
+        if (auto st = writeUnitMasks(out, *model, o.granularity, masks, logits, meta); !st)
             return st.error();
         SubnetworkReport r;
         countUnits(masks, o.granularity, *model, r);

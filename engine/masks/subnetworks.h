@@ -26,7 +26,7 @@ Result<std::vector<OverlapLine>> runOverlap(const std::string& model, const std:
                                             OverlapBy by = OverlapBy::Layer);
 
 // The same on an open workspace (`request.model` is not read): the GUI's jobs on its open model.
-Result<SubnetworkReport> runTrainMask(Workspace& workspace, const TrainMaskRequest& request, JobContext& job);
+Result<SubnetworkReport> runTrainMask(Workspace& workspace, const MaskTrainingSpec& spec, const std::string& out, JobContext& job);
 Result<SubnetworkReport> runMagnitude(Workspace& workspace, const MagnitudeRequest& request);
 Result<SubnetworkReport> runEvaluate(Workspace& workspace, const EvaluateRequest& request);
 Result<std::vector<OverlapLine>> runOverlap(Workspace& workspace, const std::string& maskA, const std::string& maskB,

@@ -9,8 +9,9 @@
 
 namespace cx::engine {
 
-struct TrainMaskRequest {
-    std::string model, task, out;
+/// One mask training, as the Mask Training tab and `cx train-mask` ask for it.
+struct MaskTrainingSpec {
+    std::string task;                  // a task file, an image file, or a built-in task name
     MaskMethod method = MaskMethod::ContinuousSparsification;
     Granularity granularity = Granularity::Weight;
     std::string layers = "*";          // comma-separated names or globs ("features.*")
@@ -26,6 +27,11 @@ struct TrainMaskRequest {
     int64_t batchSize = 64;
     uint64_t seed = 0;
     double holdout = 0.2;              // task files: this seeded fraction is held out and measured
+};
+
+/// `cx train-mask`: a MaskTrainingSpec on a model file, the masks written to `out`.
+struct TrainMaskRequest : MaskTrainingSpec {
+    std::string model, out;
 };
 
 struct SubnetworkReport {

@@ -1,7 +1,7 @@
+#include "engine/pruning/sweep_job.h"
+
 #include <cmath>
 #include <sstream>
-
-#include "engine/pruning/sweep_job.h"
 
 #include "engine/core/runtime.h"
 #include "engine/data/internal/image_set.h"
