@@ -1,27 +1,24 @@
 #include "app/gui/main_window.h"
 
-#include <QApplication>
 #include <QCloseEvent>
+#include <QGuiApplication>
 #include <QDockWidget>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
-#include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
-#include <QStyle>
 #include <QTabWidget>
-#include <QToolBar>
 #include <QTreeWidgetItem>
 
 #include "app/gui/circuit_controller.h"
 #include "app/gui/compute_menu.h"
 #include "app/gui/data_controller.h"
 #include "app/gui/job_runner.h"
+#include "app/gui/main_menus.h"
 #include "app/gui/masks_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/gui/project_file.h"
@@ -30,12 +27,10 @@
 #include "app/gui/theme.h"
 #include "app/gui/training_controller.h"
 #include "app/resource_dir.h"
-#include "engine/core/runtime.h"
 #include "engine/data/arithmetic.h"
 #include "engine/model/model.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/data_panel.h"
-#include "widgets/form_helpers.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
@@ -155,74 +150,9 @@ void MainWindow::wireController(Controller* controller) {
 }
 
 void MainWindow::buildMenus() {
-    const auto icon = [](const char* name, QStyle::StandardPixmap fallback) { return widgets::appIcon(QString::fromLatin1(name), fallback); };
-    const auto chooseFile = [this](const QString& title, const QString& filter, auto open) {
-        return [this, title, filter, open] {
-            if (const QString path = QFileDialog::getOpenFileName(this, title, QString(), filter); !path.isEmpty()) open(path);
-        };
-    };
-    auto* file = menuBar()->addMenu(tr("&File"));
-    auto* open = file->addAction(icon("open-model", QStyle::SP_DialogOpenButton), tr("&Open Model\u2026"), this,
-                                 chooseFile(tr("Open TorchScript Model"), tr("TorchScript models (*.pt *.pth *.ptl *.zip);;All files (*)"),
-                                            [this](const QString& p) { openModel(p); }));
-    open->setShortcut(QKeySequence::Open);
-    open->setStatusTip(tr("Open a model saved with torch.jit.save"));
-    auto* demo = file->addAction(icon("demo-model", QStyle::SP_ComputerIcon), tr("Open &Demo Model"), this, &MainWindow::openDemoModel);
-    demo->setShortcut(QKeySequence(tr("Ctrl+Shift+D")));
-    demo->setStatusTip(tr("Open the built-in shapes CNN"));
-    file->addAction(tr("Open Demo &Transformer"), this, [this] { openModel(QString::fromStdString(demoTransformerPath())); })
-        ->setStatusTip(tr("Open the built-in 2-layer transformer trained on two-digit addition and multiplication"));
-    m_recent = new RecentFiles(file->addMenu(tr("Open &Recent")));
-    connect(m_recent, &RecentFiles::chosen, this, &MainWindow::openFile);
-    file->addSeparator();
-    auto* openProject = file->addAction(tr("Open &Project\u2026"), this, chooseFile(tr("Open Project"), tr("Circuit Explorer projects (*.cxproj)"),
-                                                                                     [this](const QString& p) { m_projects->openProject(p); }));
-    openProject->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
-    openProject->setStatusTip(tr("Reopen a saved session: model, images, masks, curves and settings"));
-    auto* saveProject = file->addAction(icon("save-project", QStyle::SP_DriveFDIcon), tr("&Save Project"), this, [this] { m_projects->chooseSave(false); });
-    saveProject->setShortcut(QKeySequence::Save);
-    saveProject->setStatusTip(tr("Save the session (model, images, named masks, curves, settings) to a project file"));
-    file->addAction(tr("Save Project &As\u2026"), this, [this] { m_projects->chooseSave(true); })->setShortcut(QKeySequence::SaveAs);
-    file->addSeparator();
-    auto* mask = file->addAction(icon("open-mask", QStyle::SP_FileDialogContentsView), tr("Open &Mask\u2026"), this,
-                                 chooseFile(tr("Open Circuit Mask"), tr("Masks (*.safetensors)"), [this](const QString& p) { m_circuits->openMask(p); }));
-    mask->setShortcut(QKeySequence(tr("Ctrl+M")));
-    mask->setStatusTip(tr("Draw the circuit of a mask file made for the open model"));
-    file->addAction(tr("Open &Scores\u2026"), this,
-                    chooseFile(tr("Open Scores"), tr("Scores (*.safetensors)"), [this](const QString& p) { m_circuits->openScores(p); }))
-        ->setStatusTip(tr("Prune a circuit from a scores file (cx score) at the chosen sparsity"));
-    auto* exportAction = file->addAction(icon("export-diagram", QStyle::SP_DialogSaveButton), tr("&Export Diagram\u2026"), m_circuits,
-                                         &CircuitController::chooseDiagramExport);
-    exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
-    file->addSeparator();
-    file->addAction(tr("&Close Model"), this, &MainWindow::closeModel)->setShortcut(QKeySequence::Close);
-    file->addSeparator();
-    file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
-
-    auto* view = menuBar()->addMenu(tr("&View"));
-    for (auto* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
-    view->addSeparator();
-    auto* dark = view->addAction(tr("&Dark Theme"), this, &MainWindow::setDarkTheme);
-    dark->setCheckable(true);
-    dark->setShortcut(QKeySequence(tr("Ctrl+Shift+T")));
-    dark->setChecked(QSettings().value(QStringLiteral("view/dark")).toBool());
-    if (dark->isChecked()) setDarkTheme(true);
     m_deviceLabel = newDeviceLabel(this);
-    addComputeMenu(menuBar(), m_deviceLabel);
-
-    auto* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Circuit Explorer"), this, [this] {
-        QMessageBox::about(this, tr("About Circuit Explorer"),
-                           tr("<h3>Circuit Explorer %1</h3><p>Find, inspect and compare the circuits inside trained "
-                              "neural networks.</p><p>Device: %2</p>")
-                               .arg(QStringLiteral(CX_VERSION), QString::fromStdString(engine::deviceDescription())));
-    });
-    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
-
-    auto* toolbar = addToolBar(tr("Main"));
-    toolbar->setObjectName(QStringLiteral("mainToolbar"));
-    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    for (auto* action : {open, demo, mask, saveProject, exportAction}) toolbar->addAction(action);
+    m_recent = buildMainMenus(*this, m_deviceLabel);
+    connect(m_recent, &RecentFiles::chosen, this, &MainWindow::openFile);
 }
 
 void MainWindow::buildStatusBar() {
