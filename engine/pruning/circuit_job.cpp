@@ -1,7 +1,6 @@
 #include "engine/pruning/circuit_job.h"
 
 #include <filesystem>
-#include <future>
 
 #include "engine/demo/demo_run.h"
 #include "engine/diagram/diagram_layout.h"
@@ -44,18 +43,11 @@ Result<FoundCircuit> findCircuit(Workspace& workspace, const CircuitSpec& spec, 
     if (!pruned) return pruned.error();
     out.prune = pruned.value().report;
     out.mask = pruned.value().mask;
-    // The scatter's forward pass runs on a thread of its own while the diagram is built and laid
-    // out (Graphviz's layout holds one core); both only read the model, the mask and the cache.
     job.progress("activations", 0.0);
-    auto activations = std::async(std::launch::async, [&workspace, &spec, &out, token = job.token()] {
-        const ThreadCancelScope cancelScope(token);  // Cancel reaches into the model's loops here too
-        JobContext measuring(token);
-        return circuitActivations(workspace, spec.images, *out.mask, spec.target, measuring, 20000, spec.directionFile);
-    });
+    auto activations = circuitActivations(workspace, spec.images, *out.mask, spec.target, job, 20000, spec.directionFile);
+    if (!activations) return activations.error();
+    out.activations = activations.take();
     auto diagram = loadDiagram(workspace, *out.mask, spec.diagram, job, spec.images, spec.nodeImages);
-    auto pairs = activations.get();
-    if (!pairs) return pairs.error();
-    out.activations = pairs.take();
     if (!diagram) return diagram.error();
     out.diagram = diagram.take();
     return out;
