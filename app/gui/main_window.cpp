@@ -189,7 +189,8 @@ void MainWindow::openFile(const QString& path) {
 }
 
 void MainWindow::closeModel() {
-    m_session->close();
+    m_session->close();  // the session's circuits go with their model, and so does their list
+    m_maskList->clear();
     m_projects->modelClosed();
     m_tree->clearModel();
     m_details->clearModel();

@@ -19,6 +19,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/masks_controller.h"
 #include "app/gui/project_controller.h"
+#include "app/gui/session.h"
 #include "app/resource_dir.h"
 #include "engine/core/runtime.h"
 #include "engine/diagram/diagram_layout.h"
@@ -184,6 +185,25 @@ TEST(MainWindow, ScoresAreNotReusedAcrossModelsWithTheSameLayerNames) {
         EXPECT_TRUE(w.circuitPanel()->summaryText().startsWith("features.3:1")) << w.circuitPanel()->summaryText().toStdString();
         EXPECT_EQ(w.maskList()->count(), 1);  // the other model's masks left with it
     }
+}
+
+// A found circuit lives in the session of its model: closing the model forgets it and its
+// entry in the Masks panel (it could no longer be drawn or saved).
+TEST(MainWindow, ClosingTheModelForgetsItsCircuits) {
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openModel(testModel("chain"));
+    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; }));
+    w.circuits()->findCircuit(QStringLiteral("features.3:1"), 0.5);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    ASSERT_EQ(w.maskList()->count(), 1);
+    const QString mask = w.maskList()->masks().first().path;
+    EXPECT_TRUE(w.session().has(mask));
+    w.closeModel();
+    EXPECT_EQ(w.model(), nullptr);
+    EXPECT_EQ(w.maskList()->count(), 0);
+    EXPECT_FALSE(w.session().has(mask));
+    EXPECT_TRUE(w.windowTitle().startsWith("Circuit Explorer")) << w.windowTitle().toStdString();
 }
 
 TEST(MainWindow, TheComputeMenuChoosesTheDeviceOfEveryJobAndIsRemembered) {
