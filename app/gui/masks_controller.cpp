@@ -1,12 +1,11 @@
 #include "app/gui/masks_controller.h"
 
-#include <QFile>
 #include <QFileDialog>
 #include <QRegularExpression>
 
+#include "app/gui/file_copy.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
-#include "engine/io/atomic_file.h"
 #include "engine/masks/subnetworks.h"
 #include "engine/pruning/pruning.h"
 #include "widgets/mask_list.h"
@@ -89,15 +88,8 @@ bool MasksController::copyOut(const QString& path, const QString& target, const 
         Q_EMIT errorRaised(failure, error);
         return false;
     }
-    QFile source(path);
-    if (!source.open(QIODevice::ReadOnly)) {
-        Q_EMIT errorRaised(failure, tr("cannot read %1: %2").arg(path, source.errorString()));
-        return false;
-    }
-    // The engine's atomic writer: it never replaces what is not a regular file and keeps the mode.
-    const QByteArray bytes = source.readAll();
-    if (auto st = engine::writeFileAtomic(target.toStdString(), bytes.constData(), size_t(bytes.size())); !st) {
-        Q_EMIT errorRaised(failure, QString::fromStdString(st.error().message));
+    if (const QString error = copyFileAtomically(path, target); !error.isEmpty()) {
+        Q_EMIT errorRaised(failure, error);
         return false;
     }
     Q_EMIT statusMessage(tr("Saved %1").arg(target));

@@ -1,7 +1,5 @@
 #include "app/gui/project_controller.h"
 
-#include <filesystem>
-
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
@@ -11,6 +9,7 @@
 
 #include "app/gui/circuit_controller.h"
 #include "app/gui/data_controller.h"
+#include "app/gui/file_copy.h"
 #include "app/gui/project_file.h"
 #include "app/gui/session.h"
 #include "engine/io/atomic_file.h"
@@ -27,25 +26,6 @@ namespace {
 QString safeName(QString name) {
     name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]+")), QStringLiteral("_"));
     return name.left(80);
-}
-
-// Copies `from` to `to` through a temporary file and a rename: `to` is never half written.
-bool copyAtomically(const QString& from, const QString& to, QString& error) {
-    if (QFileInfo(from).canonicalFilePath() == QFileInfo(to).canonicalFilePath()) return true;
-    const QString part = to + QStringLiteral(".part");
-    QFile::remove(part);
-    if (!QFile::copy(from, part)) {
-        error = QObject::tr("cannot copy %1 to %2").arg(from, part);
-        return false;
-    }
-    std::error_code ec;
-    std::filesystem::rename(part.toStdString(), to.toStdString(), ec);
-    if (ec) {
-        QFile::remove(part);
-        error = QObject::tr("cannot write %1: %2").arg(to, QString::fromStdString(ec.message()));
-        return false;
-    }
-    return true;
 }
 
 }  // namespace
@@ -79,7 +59,7 @@ bool ProjectController::collectFiles(ProjectState& s, const QString& maskDir, QS
         }
         if (error = m_session.writeOut(file); !error.isEmpty()) return {};
         const QString to = QDir(maskDir).filePath(QStringLiteral("%1-%2.safetensors").arg(copied.size() + 1, 2, 10, QLatin1Char('0')).arg(safeName(name)));
-        if (!copyAtomically(file, to, error)) return {};
+        if (error = copyFileAtomically(file, to); !error.isEmpty()) return {};
         copied.insert(file, to);
         return to;
     };
