@@ -1,11 +1,13 @@
 // `cx diagram`: the extended circuit diagram of a mask, laid out by Graphviz and exported.
 #include <iostream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "engine/diagram/diagram.h"
+#include "engine/diagram/diagram_detail.h"
 #include "engine/diagram/diagram_layout.h"
 
 namespace cx::app {
@@ -18,6 +20,17 @@ rank per layer, one edge per kept kernel. Edge width follows the kernel's salien
 scores, or --scores), edge colour the sign balance of its weights (blue negative, grey mixed, red
 positive). The target unit is yellow. Dead ends are left out unless --show-dead draws them grey.
 
+Levels of detail: a circuit too large to draw kernel by kernel (more than 20000 edges) is drawn as
+its block overview instead - one vertex per block (a residual block, an inception module, a
+transformer block), edges weighted by the kernels they join - with a note saying so.
+
+  --level L                block | layer | unit | kernel (default kernel, or the overview when too large):
+                           unit draws every kept unit with its --top-edges strongest edges in and out
+  --expand NAME[=L],...    draw these blocks, layers or units (LAYER:UNIT) at level L (default unit)
+  --focus LAYER:UNIT       only this unit's cone: --depth edges up and down, its --top-edges per unit
+  --depth N                the focus cone's reach (default 2)
+  --top-edges K            strongest edges kept per unit at the unit level and in a focus (default 4; 0: all)
+  --all-edges              the focus cone with every edge
   --scores S.safetensors   saliency from a `cx score` file (masks from `cx prune` carry their own)
   --dpi N                  PNG resolution (default 96)
   --show-dead              draw kernels that lie on no input-to-target path, greyed
@@ -25,34 +38,81 @@ positive). The target unit is yellow. Dead ends are left out unless --show-dead 
   --json                   print node and edge counts as JSON
 )";
 
+// --expand "layer1.0,layer2.1=kernel,fc:3": each name's level (unit when not given).
+std::string parseExpansions(const std::string& text, std::map<std::string, engine::DetailLevel>& out) {
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t comma = text.find(',', start);
+        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        start = comma == std::string::npos ? text.size() + 1 : comma + 1;
+        if (item.empty()) continue;
+        engine::DetailLevel level = engine::DetailLevel::Unit;
+        if (const size_t eq = item.rfind('='); eq != std::string::npos) {
+            auto parsed = engine::parseDetailLevel(item.substr(eq + 1));
+            if (!parsed) return "--expand " + item + ": " + parsed.error().message;
+            level = parsed.value();
+            item.resize(eq);
+        }
+        out[item] = level;
+    }
+    return {};
+}
+
+std::string groupCountsText(const engine::CircuitDiagram& d) {
+    size_t groups = 0;
+    for (const auto& n : d.nodes) groups += n.kind == engine::NodeKind::Unit ? 0 : 1;
+    return groups == 0 ? std::string() : ", " + std::to_string(groups) + " of them blocks or layers";
+}
+
 }  // namespace
 
 int runDiagramCommand(const std::vector<std::string>& argv) {
-    Args args(argv, {"mask", "scores", "out", "dpi"}, {"show-dead", "bottom-to-top", "json", "help"});
+    Args args(argv, {"mask", "scores", "out", "dpi", "level", "expand", "focus", "depth", "top-edges"},
+              {"show-dead", "bottom-to-top", "json", "help", "all-edges"});
     if (args.has("help")) return std::cout << kHelp, 0;
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 1) return usageError("diagram takes one MODEL file (see cx diagram --help)");
     if (!args.value("mask") || !args.value("out")) return usageError("diagram needs --mask and --out");
     std::string err;
     const double dpi = args.real("dpi", 96, err).value_or(0);
+    engine::DetailSpec detail;
+    detail.level = args.choice("level", engine::DetailLevel::Kernel, engine::parseDetailLevel, err);
+    detail.depth = int(args.integer("depth", 2, err).value_or(2));
+    detail.topEdges = args.integer("top-edges", 4, err).value_or(4);
+    detail.focus = args.value("focus", "");
+    detail.allEdges = args.has("all-edges");
+    if (err.empty() && args.value("expand")) err = parseExpansions(*args.value("expand"), detail.expanded);
+    if (err.empty() && detail.depth < 1) err = "--depth must be at least 1";
+    if (err.empty() && detail.topEdges < 0) err = "--top-edges must be 0 (every edge) or more";
+    if (err.empty() && (args.has("depth") || args.has("all-edges")) && detail.focus.empty()) err = "--depth and --all-edges go with --focus";
     if (!err.empty()) return usageError(err);
     engine::DiagramOptions options;
     options.showDeadEnds = args.has("show-dead");
     options.leftToRight = !args.has("bottom-to-top");
-    auto diagram = engine::buildDiagram(args.positional()[0], *args.value("mask"), args.value("scores", ""), options);
+    auto whole = engine::buildDiagram(args.positional()[0], *args.value("mask"), args.value("scores", ""), options);
+    if (!whole) return reportError(whole.error());
+    // Asked for a level, an expansion or a focus: that view or a refusal; otherwise what fits.
+    const bool asked = args.has("level") || args.has("expand") || !detail.focus.empty();
+    auto diagram = asked ? engine::diagramAtDetail(whole.value(), detail, options) : engine::drawableDiagram(whole.value(), detail, options);
     if (!diagram) return reportError(diagram.error());
     if (auto st = engine::exportDiagram(diagram.value(), options, *args.value("out"), dpi); !st) return reportError(st.error());
     const auto& d = diagram.value();
     int64_t dead = 0;
     for (const auto& e : d.edges) dead += e.dead ? 1 : 0;
     if (args.has("json")) {
+        int64_t groups = 0;
+        for (const auto& n : d.nodes) groups += n.kind == engine::NodeKind::Unit ? 0 : 1;
         std::cout << nlohmann::json({{"nodes", d.nodes.size()}, {"edges", d.edges.size()}, {"dead_edges", dead},
+                                     {"group_nodes", groups}, {"hidden_edges", d.hiddenEdges},
+                                     {"level", engine::detailLevelName(d.detail.level)}, {"focus", d.detail.focus},
                                      {"layers", d.layers}, {"notes", d.notes}, {"out", *args.value("out")}})
                          .dump(2)
                   << "\n";
     } else {
-        std::cout << "wrote " << *args.value("out") << ": " << d.nodes.size() << " units, " << d.edges.size() << " edges over "
-                  << d.layers.size() << " ranks\n";
+        std::cout << "wrote " << *args.value("out") << ": " << d.nodes.size() << " vertices" << groupCountsText(d) << ", "
+                  << d.edges.size() << " edges over " << d.layers.size() << " ranks";
+        if (d.hiddenEdges > 0) std::cout << " (" << d.hiddenEdges << " weaker edges not drawn)";
+        std::cout << "\n";
         for (const auto& n : d.notes) std::cout << "note: " << n << "\n";
     }
     return 0;

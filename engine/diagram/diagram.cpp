@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <unordered_map>
 
 #include "engine/core/internal/guard.h"
 #include "engine/core/runtime.h"
+#include "engine/diagram/layer_blocks.h"
 #include "engine/model/internal/kernel_graph.h"
 #include "engine/model/internal/model_impl.h"
 #include "engine/model/internal/workspace_impl.h"
@@ -81,7 +83,7 @@ public:
         : m_model(model), m_graph(graph), m_options(options), m_d(d) {}
 
     size_t node(int layer, int64_t unit) {
-        auto [it, fresh] = m_nodeOf.emplace(std::make_pair(layer, unit), m_d.nodes.size());
+        auto [it, fresh] = m_nodeOf.emplace((uint64_t(layer + 1) << 40) | uint64_t(unit), m_d.nodes.size());
         if (fresh) {
             DiagramNode n;
             n.layer = layer;
@@ -118,18 +120,15 @@ public:
                     m_dense = true;
                     continue;
                 }
-                if (++m_edgeCount > m_options.maxEdges)
-                    return invalidInput("the circuit has more than " + std::to_string(m_options.maxEdges) +
-                                        " kernels to draw; prune it further or draw fewer layers");
                 const size_t from = node(s.layer, s.channel), to = node(l, o);
-                auto [it, fresh] = m_edgeOf.emplace(std::make_pair(from, to), m_d.edges.size());
-                if (fresh) m_d.edges.push_back(DiagramEdge{from, to, 0.0, 0.0, 0, true, {}});
+                auto [it, fresh] = m_edgeOf.emplace((uint64_t(from) << 32) | uint64_t(to), m_d.edges.size());
+                if (fresh) m_d.edges.push_back(DiagramEdge{from, to, 0.0, 0.0, 0, 0.0, true, {}});
                 auto& e = m_d.edges[it->second];
                 e.saliency += salA[o][i];
                 e.kernels += 1;
                 e.dead = e.dead && dead;
-                m_signs[it->second].first += posA[o][i];
-                m_signs[it->second].second += negA[o][i];
+                e.signBalance += posA[o][i] - negA[o][i];  // made a balance in finish()
+                e.weightMass += posA[o][i] + negA[o][i];
             }
         }
         return Done{};
@@ -139,10 +138,7 @@ public:
     void finish(const Target& target) {
         for (int64_t row : target.rows) m_d.nodes[node(target.layer, row)].target = true;
         if (m_dense) m_d.notes.push_back("some kernels read channel-mixing inputs (no single source unit) and are not drawn");
-        for (auto& [idx, pn] : m_signs) {
-            const double total = pn.first + pn.second;
-            m_d.edges[idx].signBalance = total > 0 ? (pn.first - pn.second) / total : 0.0;
-        }
+        for (auto& e : m_d.edges) e.signBalance = e.weightMass > 0 ? e.signBalance / e.weightMass : 0.0;
         // A node is dead when all its edges are; scores sum the live incoming saliency.
         std::vector<int> liveEdges(m_d.nodes.size(), 0);
         for (const auto& e : m_d.edges) {
@@ -163,11 +159,9 @@ private:
     const KernelGraph& m_graph;
     const DiagramOptions& m_options;
     CircuitDiagram& m_d;
-    std::map<std::pair<int, int64_t>, size_t> m_nodeOf;
-    std::map<std::pair<size_t, size_t>, size_t> m_edgeOf;
-    std::map<size_t, std::pair<double, double>> m_signs;  // edge -> (sum of positive, sum of |negative|)
+    std::unordered_map<uint64_t, size_t> m_nodeOf;  // (layer + 1) << 40 | unit -> node
+    std::unordered_map<uint64_t, size_t> m_edgeOf;  // (from << 32 | to) -> edge
     bool m_dense = false;
-    int64_t m_edgeCount = 0;
 };
 
 }  // namespace
@@ -197,6 +191,8 @@ Result<CircuitDiagram> buildDiagram(Workspace& workspace, const Mask& mask, cons
         CircuitDiagram d;
         d.model = summary.path;
         d.mask = mask.source;
+        for (const auto& layer : summary.layers) d.layerNames.push_back(layer.name);
+        d.layerBlocks = layerBlocks(d.layerNames);
         DiagramBuilder builder(model, graph, options, d);
         for (const auto& [l, k] : kept.tensors) {
             auto saliency = scores.count(l) ? kernelSaliency(scores.at(l), graph.inPerGroup(l), scoreGranularity) : torch::ones(k.sizes());

@@ -8,7 +8,8 @@
 
 namespace cx::engine {
 
-/// Nodes and edges of a mask file's circuit on a model; edge saliency from the mask file's
+/// Nodes and edges of a mask file's whole circuit on a model, every kept kernel (at any size: the
+/// levels of detail in diagram_detail.h make drawable views of it); edge saliency from the mask file's
 /// scores, or from `scoresPath` (a `cx score` file), or 1 when neither has scores (learned masks).
 /// The target comes from the mask's metadata; without one, the last masked layer's kept units.
 /// The same on an open model, for a mask in memory (`scores` may be null).

@@ -74,6 +74,13 @@ std::string effortLimits(const CircuitDiagram& d) {
     return buf;
 }
 
+// "412 units, 3021 kernels inside": what a group vertex stands for.
+std::string groupSummary(const DiagramNode& n) {
+    std::string text = std::to_string(n.members) + (n.members == 1 ? " unit" : " units");
+    if (n.innerKernels > 0) text += ", " + std::to_string(n.innerKernels) + " kernels inside";
+    return text;
+}
+
 }  // namespace
 
 std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
@@ -98,9 +105,16 @@ std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
     }
     for (size_t i = 0; i < d.nodes.size(); ++i) {
         const auto& n = d.nodes[i];
-        dot << "  " << nodeName(i) << " [label=\"" << n.unit << "\", tooltip=\"" << escaped(n.id) << "\"";
+        if (n.kind == NodeKind::Unit) {
+            dot << "  " << nodeName(i) << " [label=\"" << n.unit << "\", tooltip=\"" << escaped(n.id) << "\"";
+        } else {  // a block or layer drawn as one vertex, sized by its label
+            dot << "  " << nodeName(i) << " [shape=box, style=\"rounded,filled\", fixedsize=false, width=0.9, height=0.4,"
+                << " fillcolor=\"#e6edf7\", fontsize=9, label=\"" << escaped(n.group) << "\\n" << groupSummary(n)
+                << "\", tooltip=\"" << escaped(n.id) << "\"";
+        }
         if (!n.image.empty()) dot << ", shape=box, width=0.5, height=0.5";  // room for the picture
         if (n.target) dot << ", fillcolor=\"#ffe08a\", penwidth=1.6";
+        if (!d.detail.focus.empty() && n.id == d.detail.focus) dot << ", color=\"#1565c0\", penwidth=2.6";  // the focused unit
         if (n.dead) dot << ", color=\"#bdbdbd\", fontcolor=\"#9e9e9e\"";
         dot << "];\n";
     }
@@ -109,8 +123,10 @@ std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.2f", width);
         dot << "  " << nodeName(e.from) << " -> " << nodeName(e.to) << " [penwidth=" << buf << ", color=\""
-            << (e.dead ? std::string("#dddddd") : signColour(e.signBalance)) << "\"" << (e.dead ? ", style=dashed" : "")
-            << "];\n";
+            << (e.dead ? std::string("#dddddd") : signColour(e.signBalance)) << "\"" << (e.dead ? ", style=dashed" : "");
+        if (d.nodes[e.from].kind != NodeKind::Unit || d.nodes[e.to].kind != NodeKind::Unit)
+            dot << ", label=\"" << e.kernels << "\", fontsize=7, fontcolor=\"#666666\"";  // kernels joined
+        dot << "];\n";
     }
     dot << "}\n";
     return dot.str();

@@ -164,6 +164,7 @@ std::map<int, std::vector<size_t>> addWeightPictures(CircuitDiagram& diagram, co
     std::map<int, std::vector<size_t>> deeper;  // layer -> nodes
     for (size_t i = 0; i < diagram.nodes.size(); ++i) {
         auto& n = diagram.nodes[i];
+        if (n.kind != NodeKind::Unit) continue;  // a block or layer vertex has no picture
         if (n.layer < 0) {
             if (channels == 3 && n.unit >= 0 && n.unit < 3) {
                 auto swatch = torch::zeros({3, 1, 1});

@@ -3,12 +3,29 @@
 #include <filesystem>
 
 #include "engine/demo/demo_run.h"
+#include "engine/diagram/diagram_detail.h"
 #include "engine/diagram/diagram_layout.h"
 #include "engine/diagram/node_images.h"
 #include "engine/model/internal/workspace_impl.h"
 #include "engine/pruning/circuit_activations.h"
 
 namespace cx::engine {
+namespace {
+
+// A view's pictures and layout.
+Status finishView(CircuitDiagram& view, Workspace& workspace, const DiagramOptions& options, JobContext& job,
+                  const std::string& images, bool nodeImages) {
+    if (nodeImages) {
+        job.progress("node images", 0.0);
+        if (auto st = addNodeImages(view, workspace, images, job); !st) return st.error();
+    }
+    job.progress("layout", 0.0);
+    if (auto st = layoutDiagram(view, options, job); !st) return st.error();
+    job.progress("layout", 1.0);
+    return Done{};
+}
+
+}  // namespace
 
 Result<FoundCircuit> findCircuit(Workspace& workspace, const CircuitSpec& spec, JobContext& job, ScoresHandle scores) {
     if (spec.images.empty()) return invalidInput("no images to find the circuit on");
@@ -90,18 +107,26 @@ Result<FoundCircuit> findCircuit(const FindCircuitRequest& req, JobContext& job)
 }
 
 Result<CircuitDiagram> loadDiagram(Workspace& workspace, const Mask& mask, const DiagramOptions& options, JobContext& job,
-                                   const std::string& images, bool nodeImages) {
-    auto diagram = buildDiagram(workspace, mask, nullptr, options);
-    if (!diagram) return diagram.error();
+                                   const std::string& images, bool nodeImages, const DetailSpec& detail) {
+    auto whole = buildDiagram(workspace, mask, nullptr, options);
+    if (!whole) return whole.error();
+    auto shared = std::make_shared<const CircuitDiagram>(whole.take());
+    auto view = drawableDiagram(*shared, detail, options);
+    if (!view) return view.error();
+    view.value().whole = shared;
     if (job.cancelled()) return cancelledError();
-    if (nodeImages) {
-        job.progress("node images", 0.0);
-        if (auto st = addNodeImages(diagram.value(), workspace, images, job); !st) return st.error();
-    }
-    job.progress("layout", 0.0);
-    if (auto st = layoutDiagram(diagram.value(), options, job); !st) return st.error();
-    job.progress("layout", 1.0);
-    return diagram;
+    if (auto st = finishView(view.value(), workspace, options, job, images, nodeImages); !st) return st.error();
+    return view;
+}
+
+Result<CircuitDiagram> redrawDiagram(Workspace& workspace, const CircuitDiagram& shown, const DetailSpec& detail,
+                                     const DiagramOptions& options, JobContext& job, const std::string& images, bool nodeImages) {
+    if (!shown.whole) return invalidInput("this diagram has no circuit behind it to draw at another level of detail");
+    auto view = diagramAtDetail(*shown.whole, detail, options);
+    if (!view) return view.error();
+    view.value().whole = shown.whole;
+    if (auto st = finishView(view.value(), workspace, options, job, images, nodeImages); !st) return st.error();
+    return view;
 }
 
 Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& maskPath, const DiagramOptions& options,

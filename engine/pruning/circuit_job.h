@@ -52,10 +52,17 @@ Result<FoundCircuit> findCircuit(Workspace& workspace, const CircuitSpec& spec, 
 /// the demo shapes first when no images are given (stage "images").
 Result<FoundCircuit> findCircuit(const FindCircuitRequest& request, JobContext& job);
 
-/// A mask file's diagram, laid out (the GUI's "Open Mask"), with node images from `images`
-/// (first-layer kernels only when empty; none when `nodeImages` is false).
+/// A mask's diagram at `detail` (the block overview, with a note, when that would draw more than
+/// options.maxEdges), laid out (the GUI's "Open Mask"), with node images from `images`
+/// (first-layer kernels only when empty; none when `nodeImages` is false). The view keeps the
+/// whole circuit (`whole`) for redrawDiagram.
 Result<CircuitDiagram> loadDiagram(Workspace& workspace, const Mask& mask, const DiagramOptions& options, JobContext& job,
-                                   const std::string& images = "", bool nodeImages = true);
+                                   const std::string& images = "", bool nodeImages = true, const DetailSpec& detail = {});
+/// The circuit behind a view drawn again at another level of detail (expand, collapse, focus),
+/// laid out with node images; too large a view is an error (diagramAtDetail).
+Result<CircuitDiagram> redrawDiagram(Workspace& workspace, const CircuitDiagram& shown, const DetailSpec& detail,
+                                     const DiagramOptions& options, JobContext& job, const std::string& images = "",
+                                     bool nodeImages = true);
 Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& mask, const DiagramOptions& options,
                                    JobContext& job, const std::string& images = "", bool nodeImages = true);
 

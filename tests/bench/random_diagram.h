@@ -30,7 +30,7 @@ inline cx::engine::CircuitDiagram randomDiagram(int ranks = 5, int perRank = 100
         const int r = rank(gen);
         const size_t from = size_t(r * perRank + unit(gen)), to = size_t((r + 1) * perRank + unit(gen));
         if (!seen.insert({from, to}).second) continue;
-        d.edges.push_back(DiagramEdge{from, to, std::abs(value(gen)), value(gen), 1, false, {}});
+        d.edges.push_back(DiagramEdge{from, to, std::abs(value(gen)), value(gen), 1, 1.0, false, {}});
     }
     return d;
 }

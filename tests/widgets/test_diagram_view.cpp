@@ -44,7 +44,7 @@ CircuitDiagram smallCircuit() {
     d.nodes[6].target = true;
     d.nodes[5].dead = true;
     auto edge = [&](size_t from, size_t to, double s, bool dead = false) {
-        d.edges.push_back(DiagramEdge{from, to, s, 0.5, 1, dead, {}});
+        d.edges.push_back(DiagramEdge{from, to, s, 0.5, 1, 1.0, dead, {}});
     };
     edge(0, 2, 1.0);
     edge(1, 3, 2.0);
