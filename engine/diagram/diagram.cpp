@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <unordered_map>
 
 #include "engine/core/internal/guard.h"
 #include "engine/core/runtime.h"
@@ -83,16 +82,19 @@ public:
         : m_model(model), m_graph(graph), m_options(options), m_d(d) {}
 
     size_t node(int layer, int64_t unit) {
-        auto [it, fresh] = m_nodeOf.emplace((uint64_t(layer + 1) << 40) | uint64_t(unit), m_d.nodes.size());
-        if (fresh) {
+        auto& index = m_nodeIndex[layer + 1];  // the input's channels at 0, layer l at l + 1
+        if (index.size() <= size_t(unit)) index.resize(size_t(unit) + 1, kNone);
+        if (index[size_t(unit)] == kNone) {
+            index[size_t(unit)] = m_d.nodes.size();
             DiagramNode n;
             n.layer = layer;
             n.unit = unit;
             n.rank = layer < 0 ? "input" : m_model.summary().layers[size_t(layer)].name;
             n.id = n.rank + ":" + std::to_string(unit);
             m_d.nodes.push_back(n);
+            m_edgeFromSource.push_back(kNone);
         }
-        return it->second;
+        return index[size_t(unit)];
     }
 
     /// Edges of one layer's kept kernels: saliency summed per (source unit, unit), sign balance
@@ -121,9 +123,14 @@ public:
                     continue;
                 }
                 const size_t from = node(s.layer, s.channel), to = node(l, o);
-                auto [it, fresh] = m_edgeOf.emplace((uint64_t(from) << 32) | uint64_t(to), m_d.edges.size());
-                if (fresh) m_d.edges.push_back(DiagramEdge{from, to, 0.0, 0.0, 0, 0.0, true, {}});
-                auto& e = m_d.edges[it->second];
+                // Kernels come in row order, so all edges into `to` are made in one run: the
+                // source's last edge is this pair's when it ends at `to`.
+                size_t& slot = m_edgeFromSource[from];
+                if (slot == kNone || m_d.edges[slot].to != to) {
+                    slot = m_d.edges.size();
+                    m_d.edges.push_back(DiagramEdge{from, to, 0.0, 0.0, 0, 0.0, true, {}});
+                }
+                auto& e = m_d.edges[slot];
                 e.saliency += salA[o][i];
                 e.kernels += 1;
                 e.dead = e.dead && dead;
@@ -159,8 +166,9 @@ private:
     const KernelGraph& m_graph;
     const DiagramOptions& m_options;
     CircuitDiagram& m_d;
-    std::unordered_map<uint64_t, size_t> m_nodeOf;  // (layer + 1) << 40 | unit -> node
-    std::unordered_map<uint64_t, size_t> m_edgeOf;  // (from << 32 | to) -> edge
+    static constexpr size_t kNone = size_t(-1);
+    std::map<int, std::vector<size_t>> m_nodeIndex;  // layer + 1 -> unit -> node (kNone: not yet)
+    std::vector<size_t> m_edgeFromSource;            // node -> its latest outgoing edge
     bool m_dense = false;
 };
 

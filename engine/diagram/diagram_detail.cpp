@@ -72,15 +72,35 @@ private:
     std::vector<int64_t> m_count;
 };
 
-// The edges (indices) of each vertex, in and out.
-struct Adjacency {
-    std::vector<std::vector<size_t>> in, out;
-    explicit Adjacency(const CircuitDiagram& d) : in(d.nodes.size()), out(d.nodes.size()) {
+// The edges (indices) of each vertex, in and out, as offsets into two flat lists (a circuit of
+// millions of edges is scanned once, not grown vertex by vertex).
+class Adjacency {
+public:
+    explicit Adjacency(const CircuitDiagram& d) {
+        const size_t n = d.nodes.size();
+        std::vector<size_t> inCount(n + 1, 0), outCount(n + 1, 0);
+        for (const auto& e : d.edges) {
+            ++inCount[e.to + 1];
+            ++outCount[e.from + 1];
+        }
+        std::partial_sum(inCount.begin(), inCount.end(), inCount.begin());
+        std::partial_sum(outCount.begin(), outCount.end(), outCount.begin());
+        m_inStart = inCount;
+        m_outStart = outCount;
+        m_in.resize(d.edges.size());
+        m_out.resize(d.edges.size());
         for (size_t e = 0; e < d.edges.size(); ++e) {
-            in[d.edges[e].to].push_back(e);
-            out[d.edges[e].from].push_back(e);
+            m_in[inCount[d.edges[e].to]++] = e;
+            m_out[outCount[d.edges[e].from]++] = e;
         }
     }
+    std::vector<size_t> in(size_t v) const { return {m_in.begin() + long(m_inStart[v]), m_in.begin() + long(m_inStart[v + 1])}; }
+    std::vector<size_t> out(size_t v) const {
+        return {m_out.begin() + long(m_outStart[v]), m_out.begin() + long(m_outStart[v + 1])};
+    }
+
+private:
+    std::vector<size_t> m_inStart, m_outStart, m_in, m_out;
 };
 
 // The `k` edges of a list with the highest saliency (all when k <= 0), ties by index.
@@ -196,8 +216,8 @@ CircuitDiagram levelView(const CircuitDiagram& full, const DetailSpec& spec) {
         std::vector<uint8_t> keep(view.edges.size(), 0);
         for (size_t v = 0; v < view.nodes.size(); ++v) {
             if (vertexLevel[v] != DetailLevel::Unit) continue;
-            for (size_t e : topEdgesOf(view, adjacency.in[v], spec.topEdges)) keep[e] = 1;
-            for (size_t e : topEdgesOf(view, adjacency.out[v], spec.topEdges)) keep[e] = 1;
+            for (size_t e : topEdgesOf(view, adjacency.in(v), spec.topEdges)) keep[e] = 1;
+            for (size_t e : topEdgesOf(view, adjacency.out(v), spec.topEdges)) keep[e] = 1;
         }
         std::vector<DiagramEdge> kept;
         for (size_t e = 0; e < view.edges.size(); ++e) {
@@ -230,7 +250,7 @@ Result<std::vector<size_t>> coneEdges(const CircuitDiagram& full, const DetailSp
         for (int step = 0; step < spec.depth && !frontier.empty(); ++step) {
             std::vector<size_t> next;
             for (size_t v : frontier) {
-                const auto& edges = upstream ? adjacency.in[v] : adjacency.out[v];
+                const auto edges = upstream ? adjacency.in(v) : adjacency.out(v);
                 for (size_t e : topEdgesOf(full, edges, allEdges ? 0 : spec.topEdges)) {
                     chosen[e] = 1;
                     const size_t w = upstream ? full.edges[e].from : full.edges[e].to;
@@ -318,16 +338,13 @@ Result<CircuitDiagram> drawableDiagram(const CircuitDiagram& full, const DetailS
     const size_t wanted = view.edges.size();
     view.detail = spec;
     if (int64_t(wanted) <= options.maxEdges) return view;
-    int64_t kernels = 0;
-    for (const auto& e : full.edges) kernels += e.kernels;
     DetailSpec overview;
     overview.level = DetailLevel::Block;
     overview.topEdges = spec.topEdges;
     view = levelView(full, overview);
     view.detail = overview;
     view.notes.push_back("the " + std::string(detailLevelName(spec.level)) + " level would draw " +
-                         std::to_string(wanted) + " edges (" + std::to_string(kernels) +
-                         " kept kernels), more than the " + std::to_string(options.maxEdges) +
+                         std::to_string(wanted) + " edges, more than the " + std::to_string(options.maxEdges) +
                          " a diagram lays out at once: drawn as the block overview; expand blocks or focus on a unit");
     if (auto st = checkSize(view, options); !st) return st.error();
     return view;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "engine/diagram/diagram_colour.h"
+#include "engine/diagram/layered_layout.h"
 #include "engine/io/atomic_file.h"
 
 namespace cx::engine {
@@ -42,9 +43,9 @@ std::string escaped(const std::string& text) {
 // A parsed, laid-out graph that is always freed.
 struct LaidOut {
     Agraph_t* graph = nullptr;
-    explicit LaidOut(const std::string& dot) {
+    explicit LaidOut(const std::string& dot, const char* engine = "dot") {
         graph = agmemread(dot.c_str());
-        if (graph && gvLayout(context(), graph, "dot") != 0) {
+        if (graph && gvLayout(context(), graph, engine) != 0) {
             agclose(graph);
             graph = nullptr;
         }
@@ -83,7 +84,48 @@ std::string groupSummary(const DiagramNode& n) {
 
 }  // namespace
 
+namespace {
+
+// Node positions (and the captions') in points for Graphviz's nop2 engine, which draws a
+// diagram where layeredLayout put it.
+std::string positionOf(double x, double y) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f,%.1f", x, y);
+    return buf;
+}
+
+void writeRankCaptions(std::ostringstream& dot, const CircuitDiagram& d, bool positioned) {
+    if (!positioned) {  // one rank per layer, headed by its caption (an invisible chain keeps them in order)
+        for (size_t r = 0; r < d.layers.size(); ++r) {
+            dot << "  { rank=same; r" << r << " [shape=plaintext, fixedsize=false, style=\"\", fontsize=10, label=\""
+                << escaped(d.layers[r]) << "\"];";
+            for (size_t i = 0; i < d.nodes.size(); ++i)
+                if (d.nodes[i].rank == d.layers[r]) dot << ' ' << nodeName(i) << ';';
+            dot << " }\n";
+            if (r > 0) dot << "  r" << r - 1 << " -> r" << r << " [style=invis];\n";
+        }
+        return;
+    }
+    std::map<std::string, std::pair<double, double>> centre;  // rank -> (x sum, count)
+    double lowest = 0;
+    for (const auto& n : d.nodes) {
+        lowest = std::min(lowest, n.y - n.height / 2);
+        if (n.kind != NodeKind::Unit) continue;
+        centre[n.rank].first += n.x;
+        centre[n.rank].second += 1;
+    }
+    for (size_t r = 0; r < d.layers.size(); ++r) {
+        const auto& c = centre[d.layers[r]];
+        if (c.second == 0) continue;
+        dot << "  r" << r << " [shape=plaintext, fixedsize=false, style=\"\", fontsize=10, label=\"" << escaped(d.layers[r])
+            << "\", pos=\"" << positionOf(c.first / c.second, lowest - 14) << "\"];\n";
+    }
+}
+
+}  // namespace
+
 std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
+    const bool positioned = d.laidOut && needsLayeredLayout(d);
     double maxSaliency = 0;
     for (const auto& e : d.edges) maxSaliency = std::max(maxSaliency, e.saliency);
     std::ostringstream dot;
@@ -94,15 +136,8 @@ std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
         << "  node [shape=circle, fixedsize=true, width=0.32, style=filled, fillcolor=\"#f4f4f4\", color=\"#4d4d4d\","
            " penwidth=0.8, fontsize=8, fontname=\"DejaVu Sans\"];\n"
         << "  edge [arrowhead=none];\n";
-    // One rank per layer, headed by a caption node (an invisible chain keeps the captions in order).
-    for (size_t r = 0; r < d.layers.size(); ++r) {
-        dot << "  { rank=same; r" << r << " [shape=plaintext, fixedsize=false, style=\"\", fontsize=10, label=\""
-            << escaped(d.layers[r]) << "\"];";
-        for (size_t i = 0; i < d.nodes.size(); ++i)
-            if (d.nodes[i].rank == d.layers[r]) dot << ' ' << nodeName(i) << ';';
-        dot << " }\n";
-        if (r > 0) dot << "  r" << r - 1 << " -> r" << r << " [style=invis];\n";
-    }
+    if (positioned) dot << "  // laid out by Circuit Explorer's layered layout: render with neato -n2 (or -Knop2)\n";
+    writeRankCaptions(dot, d, positioned);
     for (size_t i = 0; i < d.nodes.size(); ++i) {
         const auto& n = d.nodes[i];
         if (n.kind == NodeKind::Unit) {
@@ -114,6 +149,7 @@ std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
         }
         if (!n.image.empty()) dot << ", shape=box, width=0.5, height=0.5";  // room for the picture
         if (n.target) dot << ", fillcolor=\"#ffe08a\", penwidth=1.6";
+        if (positioned) dot << ", pos=\"" << positionOf(n.x, n.y) << "\"";
         if (!d.detail.focus.empty() && n.id == d.detail.focus) dot << ", color=\"#1565c0\", penwidth=2.6";  // the focused unit
         if (n.dead) dot << ", color=\"#bdbdbd\", fontcolor=\"#9e9e9e\"";
         dot << "];\n";
@@ -124,6 +160,11 @@ std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
         std::snprintf(buf, sizeof buf, "%.2f", width);
         dot << "  " << nodeName(e.from) << " -> " << nodeName(e.to) << " [penwidth=" << buf << ", color=\""
             << (e.dead ? std::string("#dddddd") : signColour(e.signBalance)) << "\"" << (e.dead ? ", style=dashed" : "");
+        if (positioned && e.points.size() >= 8) {
+            dot << ", pos=\"";
+            for (size_t p = 0; p + 1 < e.points.size(); p += 2) dot << (p ? " " : "") << positionOf(e.points[p], e.points[p + 1]);
+            dot << "\"";
+        }
         if (d.nodes[e.from].kind != NodeKind::Unit || d.nodes[e.to].kind != NodeKind::Unit)
             dot << ", label=\"" << e.kernels << "\", fontsize=7, fontcolor=\"#666666\"";  // kernels joined
         dot << "];\n";
@@ -134,6 +175,10 @@ std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
 
 Status layoutDiagram(CircuitDiagram& d, const DiagramOptions& options, JobContext& job) {
     if (job.cancelled()) return cancelledError();
+    if (needsLayeredLayout(d)) {
+        layeredLayout(d, options.leftToRight);
+        return Done{};
+    }
     const std::string dot = diagramDot(d, options);
     std::lock_guard<std::mutex> lock(graphvizMutex());
     LaidOut laid(dot);
@@ -169,7 +214,15 @@ Status layoutDiagram(CircuitDiagram& d, const DiagramOptions& options, JobContex
     return Done{};
 }
 
-Status exportDiagram(const CircuitDiagram& d, const DiagramOptions& options, const std::string& path, double dpi) {
+Status exportDiagram(const CircuitDiagram& diagram, const DiagramOptions& options, const std::string& path, double dpi) {
+    // A large view keeps the layered layout's positions; Graphviz only renders it.
+    CircuitDiagram positioned;
+    const bool layered = needsLayeredLayout(diagram);
+    if (layered && !diagram.laidOut) {
+        positioned = diagram;
+        layeredLayout(positioned, options.leftToRight);
+    }
+    const CircuitDiagram& d = layered && !diagram.laidOut ? positioned : diagram;
     const std::string ext = extensionOf(path);
     if (ext == "dot" || ext == "gv") return writeFileAtomic(path, diagramDot(d, options));
     if (ext != "svg" && ext != "png" && ext != "pdf")
@@ -185,7 +238,7 @@ Status exportDiagram(const CircuitDiagram& d, const DiagramOptions& options, con
     std::string rendered;
     {
         std::lock_guard<std::mutex> lock(graphvizMutex());
-        LaidOut laid(dot);
+        LaidOut laid(dot, layered ? "nop2" : "dot");
         if (!laid.graph) return Error{ErrorCode::Backend, "Graphviz could not lay out the diagram"};
         char* data = nullptr;
         unsigned int length = 0;
