@@ -31,6 +31,8 @@ transformer block), edges weighted by the kernels they join - with a note saying
   --depth N                the focus cone's reach (default 2)
   --top-edges K            strongest edges kept per unit at the unit level and in a focus (default 4; 0: all)
   --all-edges              the focus cone with every edge
+  --max-edges N            the most edges one view draws (default 20000; past 2000 the engine's
+                           layered layout places them, as Graphviz's dot would take minutes)
   --scores S.safetensors   saliency from a `cx score` file (masks from `cx prune` carry their own)
   --dpi N                  PNG resolution (default 96)
   --show-dead              draw kernels that lie on no input-to-target path, greyed
@@ -67,7 +69,7 @@ std::string groupCountsText(const engine::CircuitDiagram& d) {
 }  // namespace
 
 int runDiagramCommand(const std::vector<std::string>& argv) {
-    Args args(argv, {"mask", "scores", "out", "dpi", "level", "expand", "focus", "depth", "top-edges"},
+    Args args(argv, {"mask", "scores", "out", "dpi", "level", "expand", "focus", "depth", "top-edges", "max-edges"},
               {"show-dead", "bottom-to-top", "json", "help", "all-edges"});
     if (args.has("help")) return std::cout << kHelp, 0;
     if (!args.ok()) return usageError(args.error());
@@ -81,6 +83,8 @@ int runDiagramCommand(const std::vector<std::string>& argv) {
     detail.topEdges = args.integer("top-edges", 4, err).value_or(4);
     detail.focus = args.value("focus", "");
     detail.allEdges = args.has("all-edges");
+    const int64_t maxEdges = args.integer("max-edges", 20000, err).value_or(20000);
+    if (err.empty() && maxEdges < 1) err = "--max-edges must be at least 1";
     if (err.empty() && args.value("expand")) err = parseExpansions(*args.value("expand"), detail.expanded);
     if (err.empty() && detail.depth < 1) err = "--depth must be at least 1";
     if (err.empty() && detail.topEdges < 0) err = "--top-edges must be 0 (every edge) or more";
@@ -89,6 +93,7 @@ int runDiagramCommand(const std::vector<std::string>& argv) {
     engine::DiagramOptions options;
     options.showDeadEnds = args.has("show-dead");
     options.leftToRight = !args.has("bottom-to-top");
+    options.maxEdges = maxEdges;
     auto whole = engine::buildDiagram(args.positional()[0], *args.value("mask"), args.value("scores", ""), options);
     if (!whole) return reportError(whole.error());
     // Asked for a level, an expansion or a focus: that view or a refusal; otherwise what fits.

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/diagram/layer_blocks.h"
+
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "engine/model/model.h"
@@ -30,6 +32,9 @@ std::string shapeText(const std::vector<int64_t>& shape) {
 nlohmann::json toJson(const engine::ModelSummary& summary) {
     using nlohmann::json;
     json layers = json::array();
+    std::vector<std::string> names;
+    for (const auto& l : summary.layers) names.push_back(l.name);
+    const auto blocks = engine::layerBlocks(names);  // as the diagrams' block overview groups them
     for (const auto& l : summary.layers) {
         json inputs = json::array();
         for (const auto& s : l.inputs)
@@ -40,7 +45,7 @@ nlohmann::json toJson(const engine::ModelSummary& summary) {
                       {"weight_shape", l.weightShape}, {"bias", l.hasBias()},
                       {"bias_param", l.hasBias() ? json(l.biasParam) : json(nullptr)},
                       {"in_channels", l.inChannels}, {"out_channels", l.outChannels},
-                      {"reachable", l.reachable}, {"inputs", inputs}};
+                      {"reachable", l.reachable}, {"inputs", inputs}, {"block", blocks[layers.size()]}};
         if (l.isConv()) {
             layer["stride"] = l.stride;
             layer["padding"] = l.padding;

@@ -23,15 +23,17 @@ bool isIndex(const std::string& name) {
     return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-// The name with each run of digits replaced by '#': "Mixed_5b" -> "Mixed_#b".
+// The name with each number and the letters after it replaced by '#': "Mixed_5b" -> "Mixed_#",
+// "Conv2d_1a_3x3" -> "Conv#_#_#" (inception modules run 5b, 5c, ..., 6e, 7a).
 std::string digitPattern(const std::string& name) {
     std::string out;
-    for (size_t i = 0; i < name.size(); ++i) {
-        if (std::isdigit(static_cast<unsigned char>(name[i]))) {
-            if (out.empty() || out.back() != '#') out += '#';
-        } else {
-            out += name[i];
+    for (size_t i = 0; i < name.size();) {
+        if (!std::isdigit(static_cast<unsigned char>(name[i]))) {
+            out += name[i++];
+            continue;
         }
+        out += '#';
+        while (i < name.size() && std::isalnum(static_cast<unsigned char>(name[i]))) ++i;
     }
     return out;
 }

@@ -156,6 +156,48 @@ TEST(Cli, ScoreThenPrune) {
     EXPECT_FALSE(std::filesystem::exists(dir + "/c.bmp"));
 }
 
+TEST(Cli, DiagramLevelsOfDetail) {
+    const std::string dir = tempDir();
+    const std::string demo = CX_DEMO_MODEL;
+    ASSERT_EQ(cx("demo images --count 8 --out " + dir + "/img.safetensors").code, 0);
+    ASSERT_EQ(cx("score " + demo + " --images " + dir + "/img.safetensors --target classifier.fc2:2 --out " + dir + "/s.safetensors").code, 0);
+    ASSERT_EQ(cx("prune " + demo + " --scores " + dir + "/s.safetensors --sparsity 0.2 --out " + dir + "/m.safetensors").code, 0);
+    const std::string base = "diagram " + demo + " --mask " + dir + "/m.safetensors --json ";
+    auto kernels = cx(base + "--out " + dir + "/k.dot");
+    ASSERT_EQ(kernels.code, 0) << kernels.err;
+    auto kj = nlohmann::json::parse(kernels.out);
+    EXPECT_EQ(kj["level"], "kernel");
+    EXPECT_EQ(kj["group_nodes"], 0);
+    // One vertex per layer (and the input), edges between consecutive layers.
+    auto layers = nlohmann::json::parse(cx(base + "--level layer --out " + dir + "/l.svg").out);
+    EXPECT_EQ(layers["nodes"], 8);
+    EXPECT_EQ(layers["group_nodes"], 8);
+    EXPECT_EQ(layers["edges"], 7);
+    // One layer expanded: its units plus the other seven vertices.
+    auto expanded = nlohmann::json::parse(cx(base + "--level layer --expand features.conv3 --top-edges 0 --out " + dir + "/e.svg").out);
+    EXPECT_EQ(expanded["group_nodes"], 7);
+    EXPECT_EQ(expanded["layers"], nlohmann::json({"features.conv3"}));
+    // A focus view: the unit and its neighbours, the rest of its cone counted.
+    auto focus = nlohmann::json::parse(cx(base + "--focus features.conv3:5 --depth 1 --top-edges 2 --out " + dir + "/f.png").out);
+    EXPECT_LE(focus["edges"].get<int>(), 4);
+    EXPECT_GT(focus["hidden_edges"].get<int>(), 0);
+    // Too large for one view: the block overview, with a note; asked for explicitly: refused.
+    auto overview = nlohmann::json::parse(cx(base + "--max-edges 100 --out " + dir + "/o.svg").out);
+    EXPECT_EQ(overview["level"], "block");
+    EXPECT_EQ(overview["group_nodes"], overview["nodes"]);
+    ASSERT_EQ(overview["notes"].size(), 1u);
+    EXPECT_NE(overview["notes"][0].get<std::string>().find("block overview"), std::string::npos);
+    auto refused = cx(base + "--level kernel --max-edges 100 --out " + dir + "/r.svg");
+    EXPECT_EQ(refused.code, 2);
+    EXPECT_NE(refused.err.find("more than the 100"), std::string::npos) << refused.err;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/r.svg"));
+    auto unknown = cx(base + "--focus features.conv3:99 --out " + dir + "/u.svg");
+    EXPECT_EQ(unknown.code, 2);
+    EXPECT_NE(unknown.err.find("no unit features.conv3:99"), std::string::npos);
+    EXPECT_EQ(cx(base + "--level units --out " + dir + "/u.svg").code, 2);
+    EXPECT_EQ(cx(base + "--depth 2 --out " + dir + "/u.svg").code, 2);  // --depth without --focus
+}
+
 TEST(Cli, PruneRefusesScoresOfAnotherModelAndBadSparsity) {
     const std::string dir = tempDir();
     ASSERT_EQ(cx("demo images --count 4 --out " + dir + "/img.safetensors").code, 0);
