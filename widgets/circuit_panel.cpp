@@ -22,6 +22,7 @@
 #include <QVBoxLayout>
 
 #include "widgets/curve_view.h"
+#include "widgets/detail_bar.h"
 #include "widgets/diagram_view.h"
 #include "widgets/form_helpers.h"
 #include "widgets/scatter_view.h"
@@ -204,6 +205,7 @@ QWidget* CircuitPanel::buildDiagramArea() {
     m_summary->setWordWrap(true);
     m_summary->setMinimumWidth(120);
     m_view = new DiagramView(this);
+    m_detail = new DetailBar(this);
 
     auto* tools = new QHBoxLayout;
     tools->addWidget(m_search, 1);
@@ -215,6 +217,7 @@ QWidget* CircuitPanel::buildDiagramArea() {
     layout->setContentsMargins(4, 0, 4, 0);
     layout->addWidget(m_summary);
     layout->addLayout(tools);
+    layout->addWidget(m_detail);
     layout->addWidget(m_view, 1);
 
     connect(m_search, &QLineEdit::returnPressed, this, [this] {
@@ -226,6 +229,9 @@ QWidget* CircuitPanel::buildDiagramArea() {
     connect(m_dead, &QCheckBox::toggled, m_view, &DiagramView::setDeadEndsVisible);
     connect(m_dead, &QCheckBox::toggled, this, &CircuitPanel::deadEndsToggled);
     connect(fit, &QPushButton::clicked, m_view, &DiagramView::fitAll);
+    connect(m_view, &DiagramView::diagramShown, this, [this] { m_detail->setView(m_view->diagram()); });
+    connect(m_view, &DiagramView::detailRequested, this, &CircuitPanel::detailRequested);
+    connect(m_detail, &DetailBar::detailRequested, this, &CircuitPanel::detailRequested);
     connect(m_export, &QPushButton::clicked, this, &CircuitPanel::exportRequested);
     return area;
 }

@@ -24,6 +24,7 @@ class QSlider;
 namespace cx::widgets {
 
 class CurveView;
+class DetailBar;
 class DiagramView;
 class ScatterView;
 
@@ -58,6 +59,7 @@ public:
     explicit CircuitPanel(QWidget* parent = nullptr);
 
     DiagramView* view() const { return m_view; }
+    DetailBar* detailBar() const { return m_detail; }
     CurveView* curves() const { return m_curves; }
     ScatterView* scatter() const { return m_scatter; }
 
@@ -92,6 +94,8 @@ Q_SIGNALS:
     void exportRequested();
     /// The Dead ends box changed: the app lays the shown circuit out again with or without them.
     void deadEndsToggled(bool shown);
+    /// The diagram at another level of detail (the detail bar, or a vertex's expand / collapse / focus).
+    void detailRequested(const cx::engine::DetailSpec& spec);
 
 private:
     QLineEdit* m_target = nullptr;
@@ -112,6 +116,7 @@ private:
     QCheckBox* m_dead = nullptr;
     QLabel* m_summary = nullptr;
     DiagramView* m_view = nullptr;
+    DetailBar* m_detail = nullptr;
     CurveView* m_curves = nullptr;
     ScatterView* m_scatter = nullptr;
     int64_t m_relevant = 0;

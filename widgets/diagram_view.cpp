@@ -1,5 +1,6 @@
 #include "widgets/diagram_view.h"
 
+#include <QContextMenuEvent>
 #include <QGraphicsEllipseItem>
 #include <QGraphicsPathItem>
 #include <QGraphicsPixmapItem>
@@ -7,6 +8,7 @@
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QFileInfo>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPdfWriter>
@@ -17,6 +19,7 @@
 #include <map>
 
 #include "engine/diagram/diagram_colour.h"
+#include "engine/diagram/diagram_detail.h"
 
 namespace cx::widgets {
 namespace {
@@ -30,7 +33,7 @@ QString edgeTip(const engine::CircuitDiagram& d, const engine::DiagramEdge& e) {
         .arg(QString::fromStdString(d.nodes[e.from].id), QString::fromStdString(d.nodes[e.to].id))
         .arg(e.saliency, 0, 'g', 4)
         .arg(e.signBalance, 0, 'f', 2)
-        .arg(e.kernels > 1 ? QStringLiteral("\n%1 weights (a flattened map)").arg(e.kernels) : QString())
+        .arg(e.kernels > 1 ? QStringLiteral("\n%1 kernels joined").arg(e.kernels) : QString())
         .arg(e.dead ? QStringLiteral("\ndead end") : QString());
 }
 
@@ -41,6 +44,17 @@ QString nodeTip(const engine::DiagramNode& n) {
         tip += QStringLiteral("\npicture: image %1, where the unit responds most (%2)").arg(n.image.imageIndex).arg(n.image.activation, 0, 'g', 4);
     if (n.target) tip += QStringLiteral("\ntarget");
     if (n.dead) tip += QStringLiteral("\ndead end");
+    return tip;
+}
+
+QString groupTip(const engine::DiagramNode& n) {
+    QString tip = QStringLiteral("%1 %2\n%3 kept units, %4 kernels between them\nsummed score %5\ndouble-click to expand")
+                      .arg(n.kind == engine::NodeKind::Block ? QStringLiteral("block") : QStringLiteral("layer"),
+                           QString::fromStdString(n.group))
+                      .arg(n.members)
+                      .arg(n.innerKernels)
+                      .arg(n.score, 0, 'g', 4);
+    if (n.target) tip += QStringLiteral("\nholds the target");
     return tip;
 }
 
@@ -56,7 +70,29 @@ QGraphicsSimpleTextItem* unitLabel(const engine::DiagramNode& n, QGraphicsItem* 
 
 }  // namespace
 
+// A block or layer as one vertex: a rounded box with its name and unit count.
+QGraphicsItem* DiagramView::addGroupNode(const engine::DiagramNode& n, const QRectF& box) {
+    QPainterPath shape;
+    shape.addRoundedRect(box, 6, 6);
+    const QColor fill = n.target ? QColor(0xff, 0xe0, 0x8a) : QColor(0xe6, 0xed, 0xf7);
+    auto* item = scene()->addPath(shape, QPen(QColor(0x4d, 0x5d, 0x7a), n.target ? 1.6 : 0.9), fill);
+    item->setToolTip(groupTip(n));
+    auto* label = new QGraphicsSimpleTextItem(
+        QStringLiteral("%1\n%2 units").arg(QString::fromStdString(n.group)).arg(n.members), item);
+    QFont font = label->font();
+    font.setPointSizeF(7);
+    label->setFont(font);
+    label->setBrush(QColor(0x20, 0x20, 0x20));
+    label->setAcceptedMouseButtons(Qt::NoButton);
+    const QRectF text = label->boundingRect();
+    const double scale = std::min(1.0, (box.width() - 6) / std::max(1.0, text.width()));
+    label->setScale(scale);
+    label->setPos(box.center() - QPointF(text.width() * scale / 2, text.height() * scale / 2));
+    return item;
+}
+
 QGraphicsItem* DiagramView::addNode(const engine::DiagramNode& n, const QRectF& box) {
+    if (n.kind != engine::NodeKind::Unit) return addGroupNode(n, box);
     const QColor fill = n.target ? QColor(0xff, 0xe0, 0x8a) : QColor(0xf4, 0xf4, 0xf4);
     const QPen pen(n.dead ? QColor(0xbd, 0xbd, 0xbd) : QColor(0x4d, 0x4d, 0x4d), n.target ? 1.6 : 0.8);
     if (n.image.empty()) {  // the plain glyph: a circle with the unit's number
@@ -117,6 +153,8 @@ void DiagramView::clear() {
     m_edgeItems.clear();
     m_litNodes.clear();
     m_litEdges.clear();
+    m_edgesIn.clear();
+    m_edgesOut.clear();
     m_diagram = {};
 }
 
@@ -156,6 +194,12 @@ void DiagramView::setDiagram(const engine::CircuitDiagram& diagram) {
     }
     std::map<std::string, std::pair<double, double>> rankSpan;  // rank -> (x sum, count) for captions
     double lowest = 0;
+    m_edgesIn.assign(diagram.nodes.size(), {});
+    m_edgesOut.assign(diagram.nodes.size(), {});
+    for (size_t i = 0; i < diagram.edges.size(); ++i) {
+        m_edgesIn[diagram.edges[i].to].push_back(i);
+        m_edgesOut[diagram.edges[i].from].push_back(i);
+    }
     for (size_t i = 0; i < diagram.nodes.size(); ++i) {
         const auto& n = diagram.nodes[i];
         const QPointF c = flip(n.x, n.y);
@@ -165,8 +209,10 @@ void DiagramView::setDiagram(const engine::CircuitDiagram& diagram) {
         item->setData(kRoleIndex, qulonglong(i));
         item->setZValue(1);
         m_nodeItems.push_back(item);
-        rankSpan[n.rank].first += c.x();
-        rankSpan[n.rank].second += 1;
+        if (!n.rank.empty()) {  // blocks and layers drawn as one vertex have no rank caption
+            rankSpan[n.rank].first += c.x();
+            rankSpan[n.rank].second += 1;
+        }
         lowest = std::max(lowest, c.y() + h / 2);
     }
     for (const auto& [rank, span] : rankSpan) {
@@ -177,6 +223,7 @@ void DiagramView::setDiagram(const engine::CircuitDiagram& diagram) {
     }
     scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20));
     fitAll();
+    Q_EMIT diagramShown();
 }
 
 void DiagramView::fitAll() {
@@ -190,9 +237,8 @@ void DiagramView::walk(size_t start, bool downstream, std::set<size_t>& nodes, s
         const size_t n = stack.back();
         stack.pop_back();
         nodes.insert(n);
-        for (size_t i = 0; i < m_diagram.edges.size(); ++i) {
+        for (size_t i : downstream ? m_edgesOut[n] : m_edgesIn[n]) {
             const auto& e = m_diagram.edges[i];
-            if ((downstream ? e.from : e.to) != n) continue;
             edges.insert(i);
             const size_t next = downstream ? e.to : e.from;
             if (seen.insert(next).second) stack.push_back(next);
@@ -316,6 +362,64 @@ void DiagramView::mouseReleaseEvent(QMouseEvent* event) {
     } else {
         highlightEdge(index);
     }
+}
+
+long long DiagramView::nodeAt(const QPoint& pos) const {
+    QGraphicsItem* item = itemAt(pos);
+    while (item && item->parentItem()) item = item->parentItem();
+    if (!item || item->data(kRoleKind).toInt() != kNode) return -1;
+    return (long long)item->data(kRoleIndex).toULongLong();
+}
+
+std::vector<std::pair<QString, engine::DetailSpec>> DiagramView::detailActions(size_t node) const {
+    std::vector<std::pair<QString, engine::DetailSpec>> actions;
+    if (!m_diagram.whole || node >= m_diagram.nodes.size()) return actions;
+    const auto& n = m_diagram.nodes[node];
+    const auto& d = m_diagram;
+    using engine::DetailLevel;
+    const QString blockOfNode =
+        n.layer >= 0 && size_t(n.layer) < d.layerBlocks.size() ? QString::fromStdString(d.layerBlocks[size_t(n.layer)]) : QString();
+    if (n.kind != engine::NodeKind::Unit) {
+        const QString name = QString::fromStdString(n.group);
+        actions.push_back({tr("Expand %1 to its units").arg(name), engine::withPartAt(d, n.group, DetailLevel::Unit)});
+        actions.push_back({tr("Expand %1 to every kernel").arg(name), engine::withPartAt(d, n.group, DetailLevel::Kernel)});
+        if (n.kind == engine::NodeKind::Block)
+            actions.push_back({tr("Expand %1 to its layers").arg(name), engine::withPartAt(d, n.group, DetailLevel::Layer)});
+        else if (!blockOfNode.isEmpty() && blockOfNode != name)
+            actions.push_back({tr("Collapse into block %1").arg(blockOfNode), engine::withPartAt(d, blockOfNode.toStdString(), DetailLevel::Block)});
+        return actions;
+    }
+    const QString id = QString::fromStdString(n.id);
+    actions.push_back({tr("Focus on %1").arg(id), engine::focusedOn(d, n.id)});
+    if (d.detail.focus.empty())
+        actions.push_back({tr("Every kernel of %1").arg(id), engine::withPartAt(d, n.id, DetailLevel::Kernel)});
+    if (n.layer < 0) return actions;
+    actions.push_back({tr("Collapse layer %1").arg(QString::fromStdString(n.rank)), engine::withPartAt(d, n.rank, DetailLevel::Layer)});
+    if (!blockOfNode.isEmpty() && blockOfNode != QString::fromStdString(n.rank))
+        actions.push_back({tr("Collapse block %1").arg(blockOfNode), engine::withPartAt(d, blockOfNode.toStdString(), DetailLevel::Block)});
+    return actions;
+}
+
+void DiagramView::mouseDoubleClickEvent(QMouseEvent* event) {
+    const long long node = nodeAt(event->pos());
+    if (node >= 0 && m_diagram.whole && m_diagram.nodes[size_t(node)].kind != engine::NodeKind::Unit) {
+        Q_EMIT detailRequested(engine::withPartAt(m_diagram, m_diagram.nodes[size_t(node)].group, engine::DetailLevel::Unit));
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseDoubleClickEvent(event);
+}
+
+void DiagramView::contextMenuEvent(QContextMenuEvent* event) {
+    const long long node = nodeAt(event->pos());
+    if (node < 0) return QGraphicsView::contextMenuEvent(event);
+    const auto actions = detailActions(size_t(node));
+    if (actions.empty()) return QGraphicsView::contextMenuEvent(event);
+    QMenu menu(this);
+    for (const auto& [text, spec] : actions) {
+        connect(menu.addAction(text), &QAction::triggered, this, [this, spec = spec] { Q_EMIT detailRequested(spec); });
+    }
+    menu.exec(event->globalPos());
 }
 
 }  // namespace cx::widgets

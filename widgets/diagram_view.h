@@ -2,6 +2,8 @@
 // The extended circuit diagram: a laid-out engine::CircuitDiagram drawn in a QGraphicsScene.
 // Zoom with the wheel, pan by dragging, hover for details, click a unit or kernel to highlight
 // every path through it (all upstream and downstream units and kernels), search a unit by name.
+// Blocks and layers drawn as one vertex (the overview levels) expand on a double-click; a
+// right-click offers expanding, collapsing and focusing - as detailRequested, for the app to draw.
 #include <set>
 
 #include <QGraphicsView>
@@ -43,23 +45,35 @@ public:
     /// (vector) or PNG at `dpi`, atomically. Returns an error message, empty on success.
     QString exportTo(const QString& path, double dpi = 150) const;
 
+    /// The level-of-detail actions of a vertex (for its context menu): text and the spec each asks for.
+    std::vector<std::pair<QString, engine::DetailSpec>> detailActions(size_t node) const;
+
 Q_SIGNALS:
     void unitClicked(const QString& id);
+    void detailRequested(const cx::engine::DetailSpec& spec);
+    /// After setDiagram: a new view is on screen.
+    void diagramShown();
 
 protected:
     void changeEvent(QEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
     engine::CircuitDiagram m_diagram;
     std::vector<QGraphicsItem*> m_nodeItems, m_edgeItems;
     std::set<size_t> m_litNodes, m_litEdges;
+    std::vector<std::vector<size_t>> m_edgesIn, m_edgesOut;  // per node, for the highlight walks
     QPoint m_pressPos;
 
     /// A unit's vertex: its picture in a frame, or a numbered circle when it has none.
     QGraphicsItem* addNode(const engine::DiagramNode& node, const QRectF& box);
+    QGraphicsItem* addGroupNode(const engine::DiagramNode& node, const QRectF& box);
+    /// The node under a view position, or -1.
+    long long nodeAt(const QPoint& pos) const;
     void applyHighlight();
     void walk(size_t start, bool downstream, std::set<size_t>& nodes, std::set<size_t>& edges) const;
 };

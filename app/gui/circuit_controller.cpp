@@ -8,6 +8,7 @@
 #include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
+#include "engine/diagram/diagram_detail.h"
 #include "engine/diagram/diagram_layout.h"
 #include "engine/io/safetensors.h"
 #include "engine/pruning/circuit_job.h"
@@ -57,6 +58,7 @@ CircuitController::CircuitController(Session& session, JobRunner& jobs, widgets:
     connect(panel, &widgets::CircuitPanel::findRequested, this, qOverload<const widgets::CircuitSettings&>(&CircuitController::findCircuit));
     connect(panel, &widgets::CircuitPanel::sweepRequested, this, &CircuitController::runSweep);
     connect(panel, &widgets::CircuitPanel::exportRequested, this, &CircuitController::chooseDiagramExport);
+    connect(panel, &widgets::CircuitPanel::detailRequested, this, &CircuitController::showDetail);
     connect(panel, &widgets::CircuitPanel::deadEndsToggled, this, [this] {
         const QString shown = QString::fromStdString(m_panel->view()->diagram().mask);
         if (m_session.has(shown)) openMask(shown, false);
@@ -190,9 +192,11 @@ void CircuitController::openMask(const QString& path, bool addToList) {
     const std::string images = m_session.imagesForJobs().toStdString();  // for the vertices' top-activating crops
     const bool demoImages = m_session.usesDemoImages();
     const engine::MaskHandle inMemory = m_session.maskInMemory(path);  // a circuit of this session: not read
+    const auto& shown = m_panel->view()->diagram();
+    const engine::DetailSpec detail = shown.mask == mask ? shown.detail : engine::DetailSpec{};  // redrawn: the same view
     m_jobs.start<engine::CircuitDiagram>(
         QStringLiteral("circuit"), tr("Diagram of %1").arg(QFileInfo(path).fileName()), tr("Cannot draw the mask"),
-        [ws = m_session.workspace(), inMemory, mask, options, images, demoImages](engine::JobContext& job) -> DiagramResult {
+        [ws = m_session.workspace(), inMemory, mask, options, images, demoImages, detail](engine::JobContext& job) -> DiagramResult {
             if (auto st = ensureImages(images, demoImages); !st) return st.error();
             engine::MaskHandle drawn = inMemory;
             if (!drawn) {
@@ -200,7 +204,7 @@ void CircuitController::openMask(const QString& path, bool addToList) {
                 if (!read) return read.error();
                 drawn = read.take();
             }
-            auto diagram = engine::loadDiagram(*ws, *drawn, options, job, images);
+            auto diagram = engine::loadDiagram(*ws, *drawn, options, job, images, true, detail);
             if (diagram) diagram.value().mask = mask;
             return diagram;
         },
@@ -261,6 +265,40 @@ void CircuitController::openScores(const QString& path) {
     m_panel->setSettings(settings);
     m_session.rememberScores(settings.scoringKey() + QLatin1Char('|') + m_session.imagesForJobs(), path);  // the file opened prunes now
     findCircuit(settings);
+}
+
+void CircuitController::showDetail(const engine::DetailSpec& spec) {
+    const auto& shown = m_panel->view()->diagram();
+    if (!shown.whole || !m_session.isOpen()) return;
+    if (shown.whole != m_viewsOf) {  // another circuit: the views of the last one are no use
+        m_views.clear();
+        m_viewsOf = shown.whole;
+    }
+    m_views.emplace(engine::detailKey(shown.detail), shown);
+    const std::string key = engine::detailKey(spec);
+    if (auto it = m_views.find(key); it != m_views.end()) return m_panel->view()->setDiagram(it->second);
+    engine::DiagramOptions options;
+    options.showDeadEnds = m_panel->deadEndsShown();
+    const std::string images = m_session.imagesForJobs().toStdString();
+    const bool demoImages = m_session.usesDemoImages();
+    const auto whole = shown.whole;
+    const std::string mask = shown.mask;
+    m_jobs.start<engine::CircuitDiagram>(
+        QStringLiteral("circuit-detail"), tr("Redraw the diagram"), tr("Cannot draw this view"),
+        [ws = m_session.workspace(), whole, spec, options, images, demoImages](engine::JobContext& job) -> DiagramResult {
+            if (auto st = ensureImages(images, demoImages); !st) return st.error();
+            engine::CircuitDiagram circuit;
+            circuit.whole = whole;
+            return engine::redrawDiagram(*ws, circuit, spec, options, job, images);
+        },
+        [this, whole, key, mask](engine::CircuitDiagram& view) -> QString {
+            if (m_panel->view()->diagram().whole != whole) return {};  // another circuit is shown by now
+            view.mask = mask;
+            if (m_views.size() >= 32) m_views.clear();  // a bound on memory; views are cheap to lay out again
+            m_views[key] = view;
+            m_panel->view()->setDiagram(view);
+            return {};
+        });
 }
 
 void CircuitController::chooseDiagramExport() {

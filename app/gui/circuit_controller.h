@@ -2,6 +2,9 @@
 // The Circuit tab: finding a circuit for a target, preservation sweeps, drawing a mask or a
 // scores file's circuit, exporting the diagram. The engine runs in the JobRunner on the session's
 // workspace; the CircuitPanel only shows results. Found circuits join the Masks panel.
+#include <map>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "app/gui/controller.h"
@@ -41,6 +44,9 @@ public:
     void exportDiagram(const QString& path, double dpi = 150);
     /// Asks for a file (and a resolution for PNG), then exportDiagram().
     void chooseDiagramExport();
+    /// Draws the shown circuit at another level of detail (expand, collapse, focus) in the
+    /// background; views already laid out for this circuit come from memory at once.
+    void showDetail(const engine::DetailSpec& spec);
 
     /// The settings of the last sweep: what a click on a curve point opens (kept in projects).
     widgets::CircuitSettings sweepSettings() const { return m_sweepSettings; }
@@ -50,6 +56,9 @@ private:
     widgets::CircuitPanel* m_panel;
     widgets::MaskList* m_masks;
     widgets::CircuitSettings m_sweepSettings;
+    // Laid-out views of the shown circuit by detailKey, so going back and forth is instant.
+    std::map<std::string, engine::CircuitDiagram> m_views;
+    std::shared_ptr<const engine::CircuitDiagram> m_viewsOf;
 
     void showFound(const widgets::CircuitSettings& settings, const engine::FoundCircuit& found);
 };

@@ -357,4 +357,29 @@ Result<int64_t> focusEdgeCount(const CircuitDiagram& full, const DetailSpec& spe
     return int64_t(edges.value().size());
 }
 
+DetailSpec withPartAt(const CircuitDiagram& view, const std::string& part, DetailLevel level) {
+    DetailSpec spec = view.detail;
+    spec.focus.clear();
+    std::map<std::string, std::string> blockOfLayer;
+    for (size_t l = 0; l < view.layerNames.size(); ++l)
+        blockOfLayer[view.layerNames[l]] = l < view.layerBlocks.size() ? view.layerBlocks[l] : view.layerNames[l];
+    const auto inside = [&](const std::string& key) {
+        if (key == part) return true;
+        const size_t colon = key.rfind(':');
+        const std::string layer = colon == std::string::npos ? key : key.substr(0, colon);
+        if (layer == part) return colon != std::string::npos;  // a unit of the layer
+        auto it = blockOfLayer.find(layer);
+        return it != blockOfLayer.end() && it->second == part;  // a layer or unit of the block
+    };
+    for (auto it = spec.expanded.begin(); it != spec.expanded.end();) it = inside(it->first) ? spec.expanded.erase(it) : std::next(it);
+    spec.expanded[part] = level;
+    return spec;
+}
+
+DetailSpec focusedOn(const CircuitDiagram& view, const std::string& unitId) {
+    DetailSpec spec = view.detail;
+    spec.focus = unitId;
+    return spec;
+}
+
 }  // namespace cx::engine

@@ -29,4 +29,11 @@ Result<CircuitDiagram> drawableDiagram(const CircuitDiagram& full, const DetailS
 /// The number of edges the focus view of `spec` would draw with every edge (the "all edges" switch).
 Result<int64_t> focusEdgeCount(const CircuitDiagram& full, const DetailSpec& spec);
 
+/// The spec of `view` with `part` (a block, layer or unit id) drawn at `level`: what expanding or
+/// collapsing it asks for. Entries for parts inside `part` go (collapsing a block collapses its
+/// layers and units too); a focus is left.
+DetailSpec withPartAt(const CircuitDiagram& view, const std::string& part, DetailLevel level);
+/// The spec of `view` focused on one unit (its expansions stay for when the focus is left).
+DetailSpec focusedOn(const CircuitDiagram& view, const std::string& unitId);
+
 }  // namespace cx::engine

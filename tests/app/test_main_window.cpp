@@ -22,6 +22,7 @@
 #include "app/gui/session.h"
 #include "app/resource_dir.h"
 #include "engine/core/runtime.h"
+#include "engine/diagram/diagram_detail.h"
 #include "engine/diagram/diagram_layout.h"
 #include "engine/model/model.h"
 #include "engine/model/workspace.h"
@@ -30,6 +31,7 @@
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
 #include "widgets/data_panel.h"
+#include "widgets/detail_bar.h"
 #include "widgets/diagram_view.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/layer_details_view.h"
@@ -170,6 +172,45 @@ TEST(MainWindow, OpensTheDemoModel) {
     for (const auto& n : w.circuitPanel()->view()->diagram().nodes)
         if (n.target) directionTargets.insert(n.unit);
     EXPECT_EQ(directionTargets, std::set<int64_t>({3, 40}));
+}
+
+TEST(MainWindow, TheDiagramGoesToOtherLevelsOfDetailAndBack) {
+    if (!QFile::exists(QString::fromStdString(cx::app::demoModelPath()))) GTEST_SKIP() << "demo model not trained";
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openDemoModel();
+    auto* view = w.circuitPanel()->view();
+    ASSERT_TRUE(waitUntil([&] { return view->nodeItemCount() > 0 && w.jobs()->activeCount() == 0; })) << w.lastError().toStdString();
+    const auto kernels = view->diagram();
+    ASSERT_NE(kernels.whole, nullptr);
+    EXPECT_EQ(kernels.detail.level, cx::engine::DetailLevel::Kernel);
+    // The layer overview: one vertex per layer the circuit reaches (the input, conv1 .. conv4).
+    cx::engine::DetailSpec layers;
+    layers.level = cx::engine::DetailLevel::Layer;
+    Q_EMIT w.circuitPanel()->detailRequested(layers);
+    ASSERT_TRUE(waitUntil([&] { return view->diagram().detail.level == cx::engine::DetailLevel::Layer; })) << w.lastError().toStdString();
+    for (const auto& n : view->diagram().nodes) EXPECT_NE(n.kind, cx::engine::NodeKind::Unit) << n.id;
+    EXPECT_EQ(view->diagram().nodes.size(), kernels.layers.size());
+    EXPECT_EQ(view->diagram().whole, kernels.whole);  // the same circuit behind it
+    EXPECT_TRUE(w.circuitPanel()->detailBar()->countsText().contains("layers"));
+    // Expanding conv3 draws its units in place, with their pictures.
+    auto expand = cx::engine::withPartAt(view->diagram(), "features.conv3", cx::engine::DetailLevel::Unit);
+    Q_EMIT w.circuitPanel()->detailRequested(expand);
+    ASSERT_TRUE(waitUntil([&] { return view->diagram().detail.expanded.count("features.conv3") == 1; }));
+    size_t conv3Units = 0;
+    for (const auto& n : view->diagram().nodes) conv3Units += n.kind == cx::engine::NodeKind::Unit && n.rank == "features.conv3" && !n.image.empty();
+    EXPECT_GT(conv3Units, 0u);
+    // Back to the kernels: laid out before, so it comes from memory without a job.
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    Q_EMIT w.circuitPanel()->detailRequested(kernels.detail);
+    EXPECT_EQ(w.jobs()->activeCount(), 0);
+    EXPECT_EQ(view->diagram().detail.level, cx::engine::DetailLevel::Kernel);
+    EXPECT_EQ(view->diagram().edges.size(), kernels.edges.size());
+    // A focus on the target: its cone only.
+    Q_EMIT w.circuitPanel()->detailRequested(cx::engine::focusedOn(kernels, "features.conv4:27"));
+    ASSERT_TRUE(waitUntil([&] { return !view->diagram().detail.focus.empty(); }));
+    for (const auto& n : view->diagram().nodes) EXPECT_EQ(n.kind, cx::engine::NodeKind::Unit);
+    EXPECT_LE(view->diagram().edges.size(), kernels.edges.size());
 }
 
 TEST(MainWindow, ScoresAreNotReusedAcrossModelsWithTheSameLayerNames) {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QPushButton>
 #include <QGraphicsEllipseItem>
 #include <QGraphicsItem>
 #include <QGraphicsPixmapItem>
@@ -11,7 +14,9 @@
 #include <QImage>
 #include <QMouseEvent>
 #include <QTemporaryDir>
+#include <memory>
 
+#include "widgets/detail_bar.h"
 #include "widgets/diagram_view.h"
 
 using cx::engine::CircuitDiagram;
@@ -194,4 +199,120 @@ TEST(DiagramView, ExportsWhatItDrawsAsPngSvgAndPdf) {
     EXPECT_TRUE(pdfFile.read(5).startsWith("%PDF"));
     EXPECT_TRUE(view.exportTo(dir.filePath("d.jpg")).contains("unknown diagram format '.jpg'"));
     EXPECT_FALSE(QFile::exists(dir.filePath("d.jpg")));
+}
+
+namespace {
+
+// The small circuit's overview: "blk" (a, b) as one block vertex between the input and t.
+CircuitDiagram overviewOfSmallCircuit() {
+    auto whole = std::make_shared<CircuitDiagram>(smallCircuit());
+    whole->layerNames = {"blk.a", "blk.b", "t"};
+    whole->layerBlocks = {"blk", "blk", "t"};
+    CircuitDiagram d;
+    d.whole = whole;
+    d.layerNames = whole->layerNames;
+    d.layerBlocks = whole->layerBlocks;
+    d.detail.level = cx::engine::DetailLevel::Block;
+    auto group = [&](const std::string& name, cx::engine::NodeKind kind, int layer, double x, int64_t members) {
+        DiagramNode n;
+        n.kind = kind;
+        n.layer = layer;
+        n.unit = -1;
+        n.id = n.group = name;
+        n.members = members;
+        n.x = x;
+        n.y = 60;
+        n.width = 80;
+        n.height = 28;
+        d.nodes.push_back(n);
+    };
+    group("input", cx::engine::NodeKind::Layer, -1, 40, 2);
+    group("blk", cx::engine::NodeKind::Block, 0, 160, 4);
+    group("t", cx::engine::NodeKind::Layer, 2, 280, 1);
+    d.nodes[2].target = true;
+    d.edges.push_back(DiagramEdge{0, 1, 3.0, 0.5, 2, 1.0, false, {}});
+    d.edges.push_back(DiagramEdge{1, 2, 4.0, 0.5, 1, 1.0, false, {}});
+    d.width = 330;
+    d.height = 120;
+    d.laidOut = true;
+    return d;
+}
+
+}  // namespace
+
+TEST(DiagramView, BlocksAndLayersDrawnAsOneVertexExpandAndCollapse) {
+    cx::widgets::DiagramView view;
+    std::vector<cx::engine::DetailSpec> asked;
+    QObject::connect(&view, &cx::widgets::DiagramView::detailRequested,
+                     [&](const cx::engine::DetailSpec& spec) { asked.push_back(spec); });
+    view.setDiagram(overviewOfSmallCircuit());
+    EXPECT_EQ(view.nodeItemCount(), 3);
+    // The block's actions: its units, every kernel, its layers.
+    const auto block = view.detailActions(1);
+    ASSERT_EQ(block.size(), 3u);
+    EXPECT_TRUE(block[0].first.contains("Expand blk to its units"));
+    EXPECT_EQ(block[0].second.expanded.at("blk"), cx::engine::DetailLevel::Unit);
+    EXPECT_EQ(block[2].second.expanded.at("blk"), cx::engine::DetailLevel::Layer);
+    // A double-click on the block asks for its units.
+    view.show();
+    QApplication::processEvents();
+    const QPoint centre = view.mapFromScene(view.scene()->items().isEmpty() ? QPointF() : QPointF(160, 120 - 60));
+    QMouseEvent press(QEvent::MouseButtonDblClick, QPointF(centre), view.viewport()->mapToGlobal(QPointF(centre)), Qt::LeftButton,
+                      Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(view.viewport(), &press);
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_EQ(asked[0].expanded.at("blk"), cx::engine::DetailLevel::Unit);
+    EXPECT_EQ(asked[0].level, cx::engine::DetailLevel::Block);
+    // A unit of an expanded block: focus, its kernels, collapse its layer or block.
+    auto expanded = smallCircuit();
+    expanded.whole = overviewOfSmallCircuit().whole;
+    expanded.layerNames = {"blk.a", "blk.b", "t"};
+    expanded.layerBlocks = {"blk", "blk", "t"};
+    for (auto& n : expanded.nodes) {
+        if (n.rank == "a" || n.rank == "b") n.layer = n.rank == "a" ? 0 : 1;
+        if (n.rank == "a" || n.rank == "b") n.rank = "blk." + n.rank;
+        n.id = n.rank + ":" + std::to_string(n.unit);
+    }
+    view.setDiagram(expanded);
+    const auto unit = view.detailActions(2);  // blk.a:0
+    ASSERT_EQ(unit.size(), 4u);
+    EXPECT_EQ(unit[0].second.focus, "blk.a:0");
+    EXPECT_EQ(unit[1].second.expanded.at("blk.a:0"), cx::engine::DetailLevel::Kernel);
+    EXPECT_EQ(unit[2].second.expanded.at("blk.a"), cx::engine::DetailLevel::Layer);
+    EXPECT_EQ(unit[3].second.expanded.at("blk"), cx::engine::DetailLevel::Block);
+    // A diagram with no circuit behind it (a test's, or an old one) offers nothing.
+    view.setDiagram(smallCircuit());
+    EXPECT_TRUE(view.detailActions(2).empty());
+}
+
+TEST(DetailBar, ShowsTheViewAndAsksForOthers) {
+    cx::widgets::DetailBar bar;
+    std::vector<cx::engine::DetailSpec> asked;
+    QObject::connect(&bar, &cx::widgets::DetailBar::detailRequested, [&](const cx::engine::DetailSpec& spec) { asked.push_back(spec); });
+    auto view = overviewOfSmallCircuit();
+    view.hiddenEdges = 5;
+    bar.setView(view);
+    EXPECT_TRUE(asked.empty());  // showing a view asks for nothing
+    EXPECT_TRUE(bar.isEnabled());
+    EXPECT_EQ(bar.countsText(), QStringLiteral("3 vertices (1 block, 2 layers), 2 edges; 5 weaker not drawn"));
+    auto* level = bar.findChild<QComboBox*>();
+    ASSERT_NE(level, nullptr);
+    level->setCurrentIndex(level->findData(int(cx::engine::DetailLevel::Kernel)));
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_EQ(asked[0].level, cx::engine::DetailLevel::Kernel);
+    EXPECT_TRUE(asked[0].expanded.empty());
+    // In a focus: Back leaves it, keeping the rest of the spec.
+    view.detail.focus = "blk.a:0";
+    view.detail.expanded["blk"] = cx::engine::DetailLevel::Unit;
+    bar.setView(view);
+    EXPECT_TRUE(bar.countsText().startsWith("Focus on blk.a:0"));
+    QPushButton* back = nullptr;
+    for (auto* b : bar.findChildren<QPushButton*>())
+        if (b->text() == QStringLiteral("Back")) back = b;
+    ASSERT_NE(back, nullptr);
+    back->click();
+    ASSERT_EQ(asked.size(), 2u);
+    EXPECT_TRUE(asked[1].focus.empty());
+    EXPECT_EQ(asked[1].expanded.at("blk"), cx::engine::DetailLevel::Unit);
+    for (auto* c : bar.findChildren<QCheckBox*>()) EXPECT_EQ(c->text(), QStringLiteral("All edges (7)"));  // 2 drawn + 5 hidden
 }
