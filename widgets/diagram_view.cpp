@@ -16,6 +16,7 @@
 #include <QSvgGenerator>
 #include <QWheelEvent>
 #include <QtMath>
+#include <algorithm>
 #include <map>
 
 #include "engine/diagram/diagram_colour.h"
@@ -227,7 +228,17 @@ void DiagramView::setDiagram(const engine::CircuitDiagram& diagram) {
 }
 
 void DiagramView::fitAll() {
-    if (!scene()->items().isEmpty()) fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
+    if (scene()->items().isEmpty()) return;
+    fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
+    // A long chain of blocks would shrink past reading: stop at a legible scale, on the target.
+    constexpr double kLegible = 0.55;
+    const bool overview = std::any_of(m_diagram.nodes.begin(), m_diagram.nodes.end(),
+                                      [](const engine::DiagramNode& n) { return n.kind != engine::NodeKind::Unit; });
+    if (!overview || transform().m11() >= kLegible) return;
+    resetTransform();
+    scale(kLegible, kLegible);
+    for (size_t i = 0; i < m_diagram.nodes.size() && i < m_nodeItems.size(); ++i)
+        if (m_diagram.nodes[i].target) return centerOn(m_nodeItems[i]);
 }
 
 void DiagramView::walk(size_t start, bool downstream, std::set<size_t>& nodes, std::set<size_t>& edges) const {

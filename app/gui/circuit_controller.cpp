@@ -26,11 +26,16 @@ using FoundResult = engine::Result<engine::FoundCircuit>;
 using DiagramResult = engine::Result<engine::CircuitDiagram>;
 using SweepResult = engine::Result<std::vector<engine::CurvePoint>>;
 
-QString countsText(const engine::CircuitDiagram& d) {
+// The whole circuit's size, whatever level of detail shows it.
+QString countsText(const engine::CircuitDiagram& view) {
+    const auto& d = view.whole ? *view.whole : view;
     int64_t dead = 0;
     for (const auto& e : d.edges) dead += e.dead;
-    return QObject::tr("%1 units, %2 kernel edges%3").arg(d.nodes.size()).arg(d.edges.size() - size_t(dead))
-        .arg(dead ? QObject::tr(" (+%1 dead ends)").arg(dead) : QString());
+    QString text = QObject::tr("%L1 units, %L2 kernel edges%3").arg(qint64(d.nodes.size())).arg(qint64(d.edges.size()) - dead)
+        .arg(dead ? QObject::tr(" (+%L1 dead ends)").arg(dead) : QString());
+    for (const auto& note : view.notes)
+        if (note.find("block overview") != std::string::npos) text += QObject::tr("; too many to draw at once, so shown as its block overview");
+    return text;
 }
 
 engine::Status ensureImages(const std::string& path, bool demo) { return demo ? ensureDemoImages(path) : engine::Done{}; }

@@ -115,14 +115,28 @@ void scoreFromWeights(const Model& model, const ScoreOptions& options, const std
     }
 }
 
-// ActGrad and SNIP: one truncated forward and one backward per batch, accumulated per layer.
+// One target of a shared scoring pass: its unit (or direction), its relevant layers and scores.
+struct ScoredTarget {
+    TargetSpec target;
+    std::vector<int> layers;
+    UnitScores* out = nullptr;
+};
+
+// ActGrad and SNIP: one truncated forward per batch, then one backward per target (all targets
+// in one layer), accumulated per layer. A single target runs exactly this too, so a population
+// scores each unit with the same operations in the same order as a run of its own.
 Status scoreFromGradients(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
-                          const std::vector<int>& layers, const std::map<int, torch::Tensor>* masks, UnitScores& out,
-                          JobContext& job) {
+                          const std::vector<ScoredTarget>& targets, const std::map<int, torch::Tensor>* masks, JobContext& job) {
     const auto& summary = model.summary();
+    std::vector<int> layers;  // the union of the targets' relevant layers, in model order
+    for (const auto& t : targets) layers.insert(layers.end(), t.layers.begin(), t.layers.end());
+    std::sort(layers.begin(), layers.end());
+    layers.erase(std::unique(layers.begin(), layers.end()), layers.end());
+    std::map<int, size_t> slot;
     std::vector<Probe> probes;
     std::vector<std::string> params;
     for (int l : layers) {
+        slot[l] = probes.size() / 2;
         probes.push_back({l, ProbeSide::Input});
         probes.push_back({l, ProbeSide::Output});
         params.push_back(summary.layers[size_t(l)].param);
@@ -139,33 +153,52 @@ Status scoreFromGradients(const Model& model, const torch::Tensor& images, const
         auto used = masked ? w * unitMaskForWeight(summary.layers[size_t(layers[k])], w, it->second.to(device)) : w;
         effective.push_back(used.detach().requires_grad_(true));
     }
-    std::map<int, torch::Tensor> acc;
+    const int targetLayer = targets.front().out->targetLayer;
+    const auto& targetInfo = summary.layers[size_t(targetLayer)];
+    std::vector<std::map<int, torch::Tensor>> acc(targets.size());
     const int64_t n = images.size(0);
     for (int64_t b = 0; b < n; b += options.batchSize) {
         if (job.cancelled()) return cancelledError();
         auto x = images.narrow(0, b, std::min(options.batchSize, n - b)).to(device);
         auto run = plan.value().run({x}, effective);
-        const auto& y = run.probes[2 * (layers.size() - 1) + 1];
         const int64_t examples = x.size(0);
-        const auto& targetInfo = summary.layers[size_t(out.targetLayer)];
-        auto objective = perImageObjective(targetInfo, options.target, examplesFirst(targetInfo, y, examples)).sum();
-        std::vector<torch::Tensor> outputs;
-        for (size_t k = 0; k < layers.size(); ++k) outputs.push_back(run.probes[2 * k + 1]);
-        auto grads = torch::autograd::grad({objective}, outputs, {}, false, false, true);
-        for (size_t k = 0; k < layers.size(); ++k) {
-            const int l = layers[k];
-            const auto& info = summary.layers[size_t(l)];
-            auto g = grads[k].defined() ? grads[k] : torch::zeros_like(outputs[k]);
-            const auto& a = run.probes[2 * k].detach();
-            auto s = scoreRelevantRows(info, weights[k], examplesFirst(info, a, examples),
-                                       examplesFirst(info, outputs[k].detach(), examples), examplesFirst(info, g, examples),
-                                       out.kernelRelevant.at(l), options.criterion, options.granularity);
-            acc[l] = acc.count(l) ? acc[l] + s : s;
+        const auto y = examplesFirst(targetInfo, run.probes[2 * slot.at(targetLayer) + 1], examples);
+        for (size_t t = 0; t < targets.size(); ++t) {
+            if (job.cancelled()) return cancelledError();
+            const auto& target = targets[t];
+            auto objective = perImageObjective(targetInfo, target.target, y).sum();
+            std::vector<torch::Tensor> outputs;
+            for (int l : target.layers) outputs.push_back(run.probes[2 * slot.at(l) + 1]);
+            const bool more = t + 1 < targets.size();  // the graph is kept for the next target's backward
+            auto grads = torch::autograd::grad({objective}, outputs, {}, more, false, true);
+            for (size_t k = 0; k < target.layers.size(); ++k) {
+                const int l = target.layers[k];
+                const auto& info = summary.layers[size_t(l)];
+                auto g = grads[k].defined() ? grads[k] : torch::zeros_like(outputs[k]);
+                const auto& a = run.probes[2 * slot.at(l)].detach();
+                auto s = scoreRelevantRows(info, weights[slot.at(l)], examplesFirst(info, a, examples),
+                                           examplesFirst(info, outputs[k].detach(), examples), examplesFirst(info, g, examples),
+                                           target.out->kernelRelevant.at(l), options.criterion, options.granularity);
+                acc[t][l] = acc[t].count(l) ? acc[t][l] + s : s;
+            }
         }
         job.progress("score", double(std::min(n, b + options.batchSize)) / double(n));
     }
-    for (int l : layers) keepScores(out, l, acc[l]);
+    for (size_t t = 0; t < targets.size(); ++t)
+        for (int l : targets[t].layers) keepScores(*targets[t].out, l, acc[t][l]);
     return Done{};
+}
+
+// The target's rows, relevance and layers, before any scoring.
+std::vector<int> prepareScores(const Model& model, const ScoreOptions& options, int targetLayer, const TargetSpec& target,
+                               int64_t images, UnitScores& out) {
+    out.targetLayer = targetLayer;
+    out.targetRows = targetRows(target);
+    out.images = images;
+    out.granularity = options.granularity;
+    ScoreOptions own = options;
+    own.target = target;
+    return markRelevant(model, own, out);
 }
 
 }  // namespace
@@ -181,17 +214,49 @@ Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images,
         return invalidInput("FORCE scores belong to one circuit size: give the target sparsity (cx score --sparsity)");
     return guarded<UnitScores>("scoring", [&]() -> Result<UnitScores> {
         UnitScores out;
-        out.targetLayer = target.value();
-        out.targetRows = targetRows(options.target);
-        out.images = images.size(0);
-        out.granularity = options.granularity;
-        const std::vector<int> layers = markRelevant(model, options, out);
+        const std::vector<int> layers = prepareScores(model, options, target.value(), options.target, images.size(0), out);
         if (options.criterion == Criterion::Magnitude || options.criterion == Criterion::Random) {
             scoreFromWeights(model, options, layers, out);
             job.progress("score", 1.0);
             return out;
         }
-        if (auto st = scoreFromGradients(model, images, options, layers, masks, out, job); !st) return st.error();
+        if (auto st = scoreFromGradients(model, images, options, {{options.target, layers, &out}}, masks, job); !st)
+            return st.error();
+        return out;
+    });
+}
+
+Result<std::vector<UnitScores>> scorePopulation(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
+                                                const std::vector<int64_t>& units, JobContext& job) {
+    initRuntime();
+    if (units.empty()) return invalidInput("no units to score");
+    if (options.criterion == Criterion::Force)
+        return invalidInput("FORCE scores belong to one circuit size and run their own schedule: score a population with "
+                            "ActGrad, SNIP, magnitude or random");
+    std::vector<TargetSpec> targets;
+    int layer = -1;
+    for (int64_t unit : units) {
+        TargetSpec t = options.target;
+        t.unit = unit;
+        t.direction.clear();
+        auto resolved = resolveTarget(model.summary(), t);
+        if (!resolved) return resolved.error();
+        layer = resolved.value();
+        targets.push_back(t);
+    }
+    if (images.size(0) == 0) return invalidInput("the image set is empty");
+    if (options.batchSize < 1) return invalidInput("batch size must be at least 1");
+    return guarded<std::vector<UnitScores>>("scoring a population", [&]() -> Result<std::vector<UnitScores>> {
+        std::vector<UnitScores> out(targets.size());
+        std::vector<ScoredTarget> scored;
+        for (size_t t = 0; t < targets.size(); ++t)
+            scored.push_back({targets[t], prepareScores(model, options, layer, targets[t], images.size(0), out[t]), &out[t]});
+        if (options.criterion == Criterion::Magnitude || options.criterion == Criterion::Random) {
+            for (auto& s : scored) scoreFromWeights(model, options, s.layers, *s.out);
+            job.progress("score", 1.0);
+            return out;
+        }
+        if (auto st = scoreFromGradients(model, images, options, scored, nullptr, job); !st) return st.error();
         return out;
     });
 }

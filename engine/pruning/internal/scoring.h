@@ -51,4 +51,10 @@ torch::Tensor perImageObjective(const LayerInfo& targetLayer, const TargetSpec& 
 Result<UnitScores> scoreKernels(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
                                   JobContext& job, const std::map<int, torch::Tensor>* masks = nullptr);
 
+/// Scores many units of one layer (`options.target` names the layer; its unit is ignored) from
+/// shared passes: per batch one truncated forward, then one backward per unit. Each unit's scores
+/// equal scoreKernels for that unit exactly (same operations, same order). Not FORCE.
+Result<std::vector<UnitScores>> scorePopulation(const Model& model, const torch::Tensor& images, const ScoreOptions& options,
+                                                const std::vector<int64_t>& units, JobContext& job);
+
 }  // namespace cx::engine

@@ -1,0 +1,82 @@
+// Populations of units: many units of one layer scored from shared forward passes, equal to
+// each unit's own run exactly.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "engine/model/model.h"
+#include "engine/model/target.h"
+#include "engine/pruning/internal/scoring.h"
+#include "test_util.h"
+
+using namespace cx::engine;
+
+namespace {
+
+std::shared_ptr<Model> load(const std::string& path) { return Model::load(path).value(); }
+
+// Each unit's population scores against a run of its own: the same tensors, bit for bit.
+void expectEqualToSingleRuns(const Model& m, const torch::Tensor& images, ScoreOptions options, const std::vector<int64_t>& units) {
+    JobContext job;
+    auto population = scorePopulation(m, images, options, units, job);
+    ASSERT_TRUE(population.ok()) << population.error().message;
+    ASSERT_EQ(population.value().size(), units.size());
+    for (size_t u = 0; u < units.size(); ++u) {
+        options.target.unit = units[u];
+        auto single = scoreKernels(m, images, options, job);
+        ASSERT_TRUE(single.ok()) << single.error().message;
+        const auto& a = population.value()[u];
+        const auto& b = single.value();
+        EXPECT_EQ(a.targetRows, b.targetRows);
+        EXPECT_EQ(a.relevantCount, b.relevantCount);
+        ASSERT_EQ(a.scores.size(), b.scores.size()) << "unit " << units[u];
+        for (const auto& [layer, s] : b.scores) {
+            ASSERT_TRUE(a.scores.count(layer)) << layer;
+            EXPECT_TRUE(torch::equal(a.scores.at(layer), s)) << "unit " << units[u] << ", layer " << layer;
+            EXPECT_TRUE(torch::equal(a.relevant.at(layer), b.relevant.at(layer)));
+        }
+    }
+}
+
+}  // namespace
+
+TEST(Population, SharedForwardsGiveEachUnitsOwnScoresExactly) {
+    auto m = load(cx::test::modelPath("chain"));
+    torch::manual_seed(3);
+    const auto images = torch::randn({7, 3, 16, 16});  // batches of 3: the last one short
+    ScoreOptions options;
+    options.target = parseTarget("features.3:0").value();
+    options.batchSize = 3;
+    expectEqualToSingleRuns(*m, images, options, {0, 1, 2, 3, 4, 5});
+    options.criterion = Criterion::Snip;
+    options.target.objective = Objective::Max;
+    expectEqualToSingleRuns(*m, images, options, {5, 2});
+}
+
+TEST(Population, TheDemoCnnsCurveLayerAndAResidualModel) {
+    auto demo = load(std::string(CX_TEST_DATA) + "/../../resources/demo/shapes_cnn.pt");
+    torch::manual_seed(4);
+    ScoreOptions options;
+    options.target = parseTarget("features.conv4:0").value();
+    options.batchSize = 4;
+    expectEqualToSingleRuns(*demo, torch::rand({6, 3, 64, 64}), options, {27, 3, 40});
+    auto residual = load(cx::test::modelPath("residual"));
+    options.target = parseTarget("head:0").value();
+    options.granularity = Granularity::Filter;
+    expectEqualToSingleRuns(*residual, torch::randn({5, 3, 16, 16}), options, {0, 1});
+}
+
+TEST(Population, RefusesForceAndUnitsOutsideTheLayer) {
+    auto m = load(cx::test::modelPath("chain"));
+    const auto images = torch::randn({2, 3, 16, 16});
+    ScoreOptions options;
+    options.target = parseTarget("features.3:0").value();
+    JobContext job;
+    auto outside = scorePopulation(*m, images, options, {0, 6}, job);
+    ASSERT_FALSE(outside.ok());
+    EXPECT_NE(outside.error().message.find("units 0..5"), std::string::npos) << outside.error().message;
+    options.criterion = Criterion::Force;
+    auto force = scorePopulation(*m, images, options, {0}, job);
+    ASSERT_FALSE(force.ok());
+    EXPECT_NE(force.error().message.find("FORCE"), std::string::npos);
+    EXPECT_FALSE(scorePopulation(*m, images, ScoreOptions{options.target}, {}, job).ok());
+}
