@@ -390,6 +390,8 @@ std::vector<std::pair<QString, engine::DetailSpec>> DiagramView::detailActions(s
     using engine::DetailLevel;
     const QString blockOfNode =
         n.layer >= 0 && size_t(n.layer) < d.layerBlocks.size() ? QString::fromStdString(d.layerBlocks[size_t(n.layer)]) : QString();
+    const bool mixed = n.id.size() > 2 && n.id.compare(n.id.size() - 2, 2, ":*") == 0;  // every channel of a layer
+    if (mixed) return actions;
     if (n.kind != engine::NodeKind::Unit) {
         const QString name = QString::fromStdString(n.group);
         actions.push_back({tr("Expand %1 to its units").arg(name), engine::withPartAt(d, n.group, DetailLevel::Unit)});
@@ -413,7 +415,8 @@ std::vector<std::pair<QString, engine::DetailSpec>> DiagramView::detailActions(s
 
 void DiagramView::mouseDoubleClickEvent(QMouseEvent* event) {
     const long long node = nodeAt(event->pos());
-    if (node >= 0 && m_diagram.whole && m_diagram.nodes[size_t(node)].kind != engine::NodeKind::Unit) {
+    if (node >= 0 && m_diagram.whole && m_diagram.nodes[size_t(node)].kind != engine::NodeKind::Unit &&
+        !detailActions(size_t(node)).empty()) {
         Q_EMIT detailRequested(engine::withPartAt(m_diagram, m_diagram.nodes[size_t(node)].group, engine::DetailLevel::Unit));
         event->accept();
         return;

@@ -7,6 +7,7 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "engine/pruning/population.h"
 #include "engine/pruning/pruning.h"
 
 namespace cx::app {
@@ -22,6 +23,10 @@ Scores every kernel that can reach the target feature (ActGrad, SNIP, FORCE, mag
   --target LAYER:UNIT      a channel of a conv layer's output, or a linear unit (its positions
                            summed; --objective position:T,0 takes one)
   --direction FILE         with --target LAYER: coefficients over the layer's channels
+  --units SPEC             with --target LAYER: a population, e.g. 0-63, 3,7,9 or all; one forward
+                           per batch is shared by every unit (one backward each), and the file
+                           holds every unit: score/<param> with a leading unit axis (U x ...),
+                           metadata "units" naming each row (format cx-population/1)
   --criterion C            actgrad (default), snip, force, magnitude, random
   --sparsity S             force: the circuit size (fraction of relevant kernels) its 10-step
                            schedule prunes towards; recorded in the file, cx prune keeps it
@@ -73,9 +78,32 @@ nlohmann::json layersJson(const std::vector<engine::LayerCount>& layers, bool wi
 
 }  // namespace
 
+// `cx score --units`: a population of one layer's units in one file.
+int runPopulationScore(const engine::ScoreRequest& score, const std::string& units, bool json) {
+    engine::PopulationScoreRequest req;
+    static_cast<engine::ScoreSpec&>(req) = score;
+    req.model = score.model;
+    req.out = score.out;
+    req.units = units;
+    engine::JobContext job;
+    attachProgress(job);
+    auto report = engine::runPopulationScore(req, job);
+    if (isatty(STDERR_FILENO)) std::cerr << "\r";
+    if (!report) return reportError(report.error());
+    const auto& r = report.value();
+    if (json) {
+        std::cout << nlohmann::json({{"scores", req.out}, {"layer", r.layer}, {"units", r.units}, {"relevant", r.relevant},
+                                     {"images", r.images}}).dump(2) << "\n";
+    } else {
+        std::cout << "wrote " << req.out << ": " << r.units.size() << " units of " << r.layer << " scored over " << r.images
+                  << " images (shared forward passes)\n";
+    }
+    return 0;
+}
+
 int runScoreCommand(const std::vector<std::string>& argv) {
     Args args(argv, {"images", "target", "direction", "criterion", "objective", "granularity", "batch-size", "seed",
-                     "limit", "resize", "crop", "out", "sparsity"},
+                     "limit", "resize", "crop", "out", "sparsity", "units"},
               {"no-normalize", "json", "help", "minmax"});
     if (args.has("help")) return std::cout << kScoreHelp, 0;
     if (!args.ok()) return usageError(args.error());
@@ -99,6 +127,7 @@ int runScoreCommand(const std::vector<std::string>& argv) {
         return usageError("--sparsity and --minmax belong to --criterion force (other scores serve every sparsity)");
     readDataOptions(args, req.imageOptions, req.batchSize, req.seed, err);
     if (!err.empty()) return usageError(err);
+    if (args.value("units")) return runPopulationScore(req, *args.value("units"), args.has("json"));
     engine::JobContext job;
     attachProgress(job);
     auto report = engine::runScore(req, job);

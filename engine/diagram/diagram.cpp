@@ -97,6 +97,25 @@ public:
         return index[size_t(unit)];
     }
 
+    /// The source of kernels that read a mix of every channel of a layer (through a LayerNorm,
+    /// a softmax over channels, ...): that layer as one vertex.
+    size_t mixedNode(int layer) {
+        auto [it, fresh] = m_mixedIndex.emplace(layer, m_d.nodes.size());
+        if (fresh) {
+            DiagramNode n;
+            n.kind = NodeKind::Layer;
+            n.layer = layer;
+            n.unit = -1;
+            const std::string name = layer < 0 ? "input" : m_model.summary().layers[size_t(layer)].name;
+            n.id = name + ":*";
+            n.group = name + ", every channel";
+            n.members = layer < 0 ? 0 : m_graph.outUnits(layer);
+            m_d.nodes.push_back(n);
+            m_edgeFromSource.push_back(kNone);
+        }
+        return it->second;
+    }
+
     /// Edges of one layer's kept kernels: saliency summed per (source unit, unit), sign balance
     /// from the weights, dead when every kernel of the edge is a dead end.
     Status addLayer(int l, const torch::Tensor& kept, const torch::Tensor& saliency, const std::vector<uint8_t>& live) {
@@ -118,11 +137,8 @@ public:
             const bool dead = live.empty() || !live[size_t(o * ipg + i)];
             if (dead && !m_options.showDeadEnds) continue;
             for (const auto& s : m_graph.sourcesOf(l, o, i)) {
-                if (s.channel < 0) {
-                    m_dense = true;
-                    continue;
-                }
-                const size_t from = node(s.layer, s.channel), to = node(l, o);
+                m_dense = m_dense || s.channel < 0;
+                const size_t from = s.channel < 0 ? mixedNode(s.layer) : node(s.layer, s.channel), to = node(l, o);
                 // Kernels come in row order, so all edges into `to` are made in one run: the
                 // source's last edge is this pair's when it ends at `to`.
                 size_t& slot = m_edgeFromSource[from];
@@ -144,7 +160,9 @@ public:
     /// Marks the target, sign balances, node scores and dead nodes, and the ranks in model order.
     void finish(const Target& target) {
         for (int64_t row : target.rows) m_d.nodes[node(target.layer, row)].target = true;
-        if (m_dense) m_d.notes.push_back("some kernels read channel-mixing inputs (no single source unit) and are not drawn");
+        if (m_dense)
+            m_d.notes.push_back("some kernels read a mix of every channel of a layer (through a normalisation or attention): "
+                                "that layer is drawn as one vertex feeding them");
         for (auto& e : m_d.edges) e.signBalance = e.weightMass > 0 ? e.signBalance / e.weightMass : 0.0;
         // A node is dead when all its edges are; scores sum the live incoming saliency.
         std::vector<int> liveEdges(m_d.nodes.size(), 0);
@@ -157,7 +175,8 @@ public:
         }
         for (size_t n = 0; n < m_d.nodes.size(); ++n) m_d.nodes[n].dead = liveEdges[n] == 0 && !m_d.nodes[n].target;
         std::map<int, std::string> ranks;  // the input first
-        for (const auto& n : m_d.nodes) ranks[n.layer] = n.rank;
+        for (const auto& n : m_d.nodes)
+            if (n.kind == NodeKind::Unit) ranks[n.layer] = n.rank;
         for (const auto& [l, name] : ranks) m_d.layers.push_back(name);
     }
 
@@ -169,6 +188,7 @@ private:
     static constexpr size_t kNone = size_t(-1);
     std::map<int, std::vector<size_t>> m_nodeIndex;  // layer + 1 -> unit -> node (kNone: not yet)
     std::vector<size_t> m_edgeFromSource;            // node -> its latest outgoing edge
+    std::map<int, size_t> m_mixedIndex;  // layer -> its every-channel vertex
     bool m_dense = false;
 };
 

@@ -197,7 +197,7 @@ CircuitDiagram levelView(const CircuitDiagram& full, const DetailSpec& spec) {
         auto& g = view.nodes[it->second];
         vertexOf[i] = it->second;
         g.layer = std::min(g.layer, n.layer);
-        g.members += 1;
+        g.members += n.kind == NodeKind::Unit ? 1 : 0;  // an every-channel vertex is no kept unit
         g.score += n.score;
         g.dead = g.dead && n.dead;
         g.target = g.target || n.target;

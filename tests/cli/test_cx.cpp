@@ -198,6 +198,59 @@ TEST(Cli, DiagramLevelsOfDetail) {
     EXPECT_EQ(cx(base + "--depth 2 --out " + dir + "/u.svg").code, 2);  // --depth without --focus
 }
 
+namespace {
+
+// The bytes of one tensor of a safetensors file (after the 8-byte length and the header).
+std::string tensorBytes(const std::string& path, const std::string& name) {
+    const auto h = header(path);
+    std::ifstream in(path, std::ios::binary);
+    uint64_t n = 0;
+    in.read(reinterpret_cast<char*>(&n), 8);
+    const auto offsets = h.at(name).at("data_offsets");
+    const uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
+    std::string bytes(end - begin, '\0');
+    in.seekg(std::streamoff(8 + n + begin));
+    in.read(bytes.data(), std::streamsize(bytes.size()));
+    return bytes;
+}
+
+}  // namespace
+
+TEST(Cli, ScoreAPopulationOfUnitsInOneFile) {
+    const std::string dir = tempDir();
+    ASSERT_EQ(cx("demo images --count 6 --out " + dir + "/img.safetensors").code, 0);
+    const std::string base = "score " + model("chain") + " --images " + dir + "/img.safetensors --batch-size 4 ";
+    auto population = cx(base + "--target features.3 --units 0-2,5 --json --out " + dir + "/pop.safetensors");
+    ASSERT_EQ(population.code, 0) << population.err;
+    auto pj = nlohmann::json::parse(population.out);
+    EXPECT_EQ(pj["units"], nlohmann::json({0, 1, 2, 5}));
+    EXPECT_EQ(pj["images"], 6);
+    auto h = header(dir + "/pop.safetensors");
+    EXPECT_EQ(h["__metadata__"]["format"], "cx-population/1");
+    EXPECT_EQ(h["__metadata__"]["units"], "0,1,2,5");
+    EXPECT_EQ(h["score/features.3.weight"]["shape"], nlohmann::json({4, 6, 4}));  // units x the single file's 6 x 4
+    EXPECT_EQ(h["score/features.0.weight"]["shape"], nlohmann::json({4, 4, 3}));
+    // Row k holds exactly what a run for that unit alone writes.
+    ASSERT_EQ(cx(base + "--target features.3:2 --out " + dir + "/one.safetensors").code, 0);
+    for (const std::string param : {"score/features.3.weight", "score/features.0.weight"}) {
+        const std::string rows = tensorBytes(dir + "/pop.safetensors", param), single = tensorBytes(dir + "/one.safetensors", param);
+        ASSERT_EQ(rows.size(), 4 * single.size());
+        EXPECT_EQ(rows.substr(2 * single.size(), single.size()), single) << param;
+    }
+    // Bad populations: a unit with --units, units outside the layer, twice, or backwards.
+    auto unit = cx(base + "--target features.3:1 --units 0-2 --out " + dir + "/bad.safetensors");
+    EXPECT_EQ(unit.code, 2);
+    EXPECT_NE(unit.err.find("the target is a layer"), std::string::npos) << unit.err;
+    auto outside = cx(base + "--target features.3 --units 4-6 --out " + dir + "/bad.safetensors");
+    EXPECT_EQ(outside.code, 2);
+    EXPECT_NE(outside.err.find("unit 6 is outside the layer's units 0..5"), std::string::npos) << outside.err;
+    EXPECT_NE(cx(base + "--target features.3 --units 1,1 --out " + dir + "/bad.safetensors").err.find("given twice"), std::string::npos);
+    EXPECT_NE(cx(base + "--target features.3 --units 3-1 --out " + dir + "/bad.safetensors").err.find("backwards"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir + "/bad.safetensors"));
+    auto all = nlohmann::json::parse(cx(base + "--target features.3 --units all --json --out " + dir + "/all.safetensors").out);
+    EXPECT_EQ(all["units"].size(), 6u);
+}
+
 TEST(Cli, PruneRefusesScoresOfAnotherModelAndBadSparsity) {
     const std::string dir = tempDir();
     ASSERT_EQ(cx("demo images --count 4 --out " + dir + "/img.safetensors").code, 0);

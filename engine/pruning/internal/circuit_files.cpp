@@ -88,6 +88,38 @@ Status writeScoresFile(const std::string& path, const Model& model, const UnitSc
     return writeSafetensors(path, file);
 }
 
+Status writePopulationScoresFile(const std::string& path, const Model& model, const std::vector<int64_t>& units,
+                                 const std::vector<UnitScores>& scores, Metadata metadata) {
+    if (scores.empty() || scores.size() != units.size()) return invalidInput("a population needs one score set per unit");
+    addCommon(metadata, model, scores.front(), nullptr);
+    metadata["format"] = "cx-population/1";
+    std::string unitList, relevant;
+    for (size_t u = 0; u < units.size(); ++u) {
+        unitList += (u ? "," : "") + std::to_string(units[u]);
+        relevant += (u ? "," : "") + std::to_string(scores[u].relevantCount);
+    }
+    metadata["units"] = unitList;
+    metadata["relevant"] = relevant;
+    std::map<int, std::vector<torch::Tensor>> rows;  // layer -> one grid per unit
+    for (const auto& unitScores : scores)
+        for (const auto& [l, s] : unitScores.scores) rows[l];
+    for (auto& [l, list] : rows) {
+        const auto& layer = model.summary().layers[size_t(l)];
+        torch::Tensor shape;
+        for (const auto& unitScores : scores)
+            if (unitScores.scores.count(l)) shape = unitScores.scores.at(l);
+        for (const auto& unitScores : scores) {
+            const auto it = unitScores.scores.find(l);
+            list.push_back(toFileLayout(layer, it == unitScores.scores.end() ? torch::zeros_like(shape) : it->second.to(torch::kFloat32)));
+        }
+    }
+    SafetensorsFile file;
+    file.metadata = std::move(metadata);
+    for (const auto& [l, list] : rows)
+        file.tensors["score/" + model.summary().layers[size_t(l)].param] = tensorToBlob(torch::stack(list).contiguous());
+    return writeSafetensors(path, file);
+}
+
 Result<LoadedScores> readScoresFile(const std::string& path, const Model& model) {
     auto checked = readForModel(path, model, "scores");
     if (!checked) return checked.error();

@@ -23,6 +23,12 @@ Metadata scoresMetadata(const Model& model, const UnitScores& scores, Metadata m
 Status writeScoresFile(const std::string& path, const Model& model, const UnitScores& scores, Metadata metadata,
                        const TargetSpec* target = nullptr);
 
+/// A population's scores in one file (format cx-population/1): `score/<param>` float32 with a
+/// leading unit axis (U x the single-unit file's layout; zeros where a layer is not relevant to a
+/// unit), metadata `units` (the unit of each row, comma-separated) and `relevant` per unit.
+Status writePopulationScoresFile(const std::string& path, const Model& model, const std::vector<int64_t>& units,
+                                 const std::vector<UnitScores>& scores, Metadata metadata);
+
 /// Scores read back for `model`: relevance is recomputed from the target in the metadata.
 struct LoadedScores {
     UnitScores scores;
