@@ -32,6 +32,9 @@ preserves the target (|Pearson r| and delta-f-norm). Scores are computed once pe
   --objective O            sum-abs (default), max, mean, sum, position:H,W
   --granularity G          kernel (default), filter (conv filters / linear neurons), weight
   --direction FILE         with --target LAYER: coefficients over the layer's channels
+  --units SPEC             with --target LAYER: a population (0-47, 3,7,9 or all) in one run and one
+                           CSV with a leading unit column; the original activations and the
+                           ActGrad/SNIP scoring forwards are shared, each unit's rows equal its own sweep
   --bias masked|pruned, --minmax, --batch-size B, --seed S, --limit N,
   --resize N, --crop N, --no-normalize   as for cx score / cx prune
   --json                   print the points as JSON
@@ -55,7 +58,7 @@ std::vector<std::string> splitList(const std::string& text) {
 
 int runSweepCommand(const std::vector<std::string>& argv) {
     Args args(argv, {"images", "eval-images", "target", "direction", "criteria", "sparsities", "metric", "pearson-mode", "granularity",
-                     "objective", "bias", "batch-size", "seed", "limit", "resize", "crop", "out"},
+                     "objective", "bias", "batch-size", "seed", "limit", "resize", "crop", "out", "units"},
               {"minmax", "no-normalize", "json", "help"});
     if (args.has("help")) return std::cout << kSweepHelp, 0;
     if (!args.ok()) return usageError(args.error());
@@ -94,6 +97,7 @@ int runSweepCommand(const std::vector<std::string>& argv) {
     req.granularity = args.choice("granularity", req.granularity, engine::parseGranularity, err);
     req.bias = args.choice("bias", req.bias, engine::parseBiasMode, err);
     req.minmax = args.has("minmax");
+    req.units = args.value("units", "");
     readDataOptions(args, req.imageOptions, req.batchSize, req.seed, err);
     if (!err.empty()) return usageError(err);
     engine::JobContext job;
@@ -108,17 +112,23 @@ int runSweepCommand(const std::vector<std::string>& argv) {
     if (args.has("json")) {
         auto arr = nlohmann::json::array();
         for (const auto& p : points.value())
-            arr.push_back({{"criterion", engine::nameOf(p.criterion)}, {"sparsity", p.sparsity}, {"relevant", p.relevant}, {"kept", p.kept},
-                           {"effective_kept", p.effectiveKept}, {"disconnected", p.disconnected},
-                           {"pearson", p.pearson}, {"dfnorm", p.dfnorm}});
+        {
+            nlohmann::json point = {{"criterion", engine::nameOf(p.criterion)}, {"sparsity", p.sparsity}, {"relevant", p.relevant},
+                                    {"kept", p.kept}, {"effective_kept", p.effectiveKept}, {"disconnected", p.disconnected},
+                                    {"pearson", p.pearson}, {"dfnorm", p.dfnorm}};
+            if (p.unit >= 0) point["unit"] = p.unit;
+            arr.push_back(point);
+        }
         std::cout << nlohmann::json({{"curve", req.out}, {"points", arr}}).dump(2) << "\n";
         return 0;
     }
     std::cout << "wrote " << req.out << " (" << metric << ")\n";
+    if (!req.units.empty()) std::cout << std::left << std::setw(7) << "unit";
     std::cout << std::left << std::setw(12) << "criterion" << std::setw(10) << "sparsity" << std::setw(10) << "kept"
               << std::setw(12) << "effective" << metric << "\n";
     for (const auto& p : points.value())
-        std::cout << std::left << std::setw(12) << engine::nameOf(p.criterion) << std::setw(10) << p.sparsity << std::setw(10) << p.kept
+        std::cout << std::left << (p.unit >= 0 ? std::to_string(p.unit) : std::string()) << std::setw(p.unit >= 0 ? int(7 - std::to_string(p.unit).size()) : 0) << ""
+                  << std::setw(12) << engine::nameOf(p.criterion) << std::setw(10) << p.sparsity << std::setw(10) << p.kept
                   << std::setw(12) << p.effectiveKept << std::fixed << std::setprecision(4)
                   << (metric == "pearson" ? p.pearson : p.dfnorm) << (p.disconnected ? "  (disconnected)" : "")
                   << std::defaultfloat << "\n";

@@ -65,6 +65,7 @@ struct SweepRequest {
     std::string model, images, evalImages, out;  // evalImages empty: the scoring images
     ImageOptions imageOptions;
     std::string target, directionFile, objective = "sum-abs";
+    std::string units;  // a population of the target layer's units ("0-47", "all"); empty: one target
     std::vector<Criterion> criteria = allCriteria();
     std::vector<double> sparsities;  // empty: the 13 default levels
     PearsonMode pearson = PearsonMode::Flattened;
@@ -81,6 +82,7 @@ struct CurvePoint {
     int64_t relevant = 0, kept = 0, effectiveKept = 0;
     bool disconnected = false;
     double pearson = 0.0, dfnorm = 0.0;
+    int64_t unit = -1;  // a population sweep's unit (-1: a single target)
 };
 
 }  // namespace cx::engine

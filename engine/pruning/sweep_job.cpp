@@ -11,12 +11,22 @@
 #include "engine/model/internal/workspace_impl.h"
 #include "engine/pruning/curve_csv.h"
 #include "engine/pruning/internal/sweep.h"
+#include "engine/pruning/population.h"
 #include "engine/pruning/pruning.h"
 
 namespace cx::engine {
 namespace {
 
 Result<TargetSpec> sweepTarget(const SweepRequest& req) {
+    if (!req.units.empty()) {  // a population: the target is a layer, each unit its own target
+        if (req.target.find(':') != std::string::npos || !req.directionFile.empty())
+            return invalidInput("with --units the target is a layer (--target LAYER), not " + req.target);
+        TargetSpec layer;
+        layer.layer = req.target;
+        layer.unit = 0;
+        if (auto st = parseObjective(req.objective, layer); !st) return st.error();
+        return layer;
+    }
     // Target and direction are checked exactly as for `cx score`.
     ScoreSpec probe;
     probe.target = req.target;
@@ -54,7 +64,15 @@ Result<std::vector<CurvePoint>> runSweep(Workspace& workspace, const SweepReques
     settings.device = defaultDevice();
     settings.granularity = req.granularity;
     // The sweep's progress payloads are the CurvePoints as they are computed.
-    auto points = sweepCircuits(model, images.value()->images, evalImages, settings, job);
+    Result<std::vector<CurvePoint>> points = Error{ErrorCode::Internal, "not swept"};
+    if (req.units.empty()) {
+        points = sweepCircuits(model, images.value()->images, evalImages, settings, job);
+    } else {
+        const int layer = model.summary().indexOf(req.target);
+        auto units = parseUnits(req.units, model.summary().layers[size_t(layer)].outChannels);
+        if (!units) return units.error();
+        points = sweepPopulation(model, images.value()->images, evalImages, settings, units.value(), job);
+    }
     if (!points) return points.error();
     if (!req.out.empty())
         if (auto st = writeFileAtomic(req.out, curveCsv(points.value())); !st) return st.error();

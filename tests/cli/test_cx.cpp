@@ -251,6 +251,32 @@ TEST(Cli, ScoreAPopulationOfUnitsInOneFile) {
     EXPECT_EQ(all["units"].size(), 6u);
 }
 
+TEST(Cli, SweepAPopulationIntoOneCsv) {
+    const std::string dir = tempDir();
+    ASSERT_EQ(cx("demo images --count 6 --out " + dir + "/img.safetensors").code, 0);
+    const std::string base = "sweep " + model("chain") + " --images " + dir + "/img.safetensors --criteria actgrad,magnitude --sparsities 0.5,0.1 ";
+    auto population = cx(base + "--target features.3 --units 1,3 --out " + dir + "/pop.csv");
+    ASSERT_EQ(population.code, 0) << population.err;
+    ASSERT_EQ(cx(base + "--target features.3:3 --out " + dir + "/one.csv").code, 0);
+    const auto lines = [](const std::string& path) {
+        std::ifstream in(path);
+        std::vector<std::string> out;
+        for (std::string line; std::getline(in, line);) out.push_back(line);
+        return out;
+    };
+    const auto rows = lines(dir + "/pop.csv"), single = lines(dir + "/one.csv");
+    ASSERT_EQ(rows.size(), 1 + 2 * 4u);  // a header, then 2 units x 2 criteria x 2 sparsities
+    EXPECT_EQ(rows[0], "unit," + single[0]);
+    for (size_t k = 1; k <= 4; ++k) {
+        EXPECT_EQ(rows[k].substr(0, 2), "1,");
+        EXPECT_EQ(rows[4 + k], "3," + single[k]);  // unit 3's rows are its own sweep's, byte for byte
+    }
+    auto unit = cx(base + "--target features.3:1 --units 0-2 --out " + dir + "/bad.csv");
+    EXPECT_EQ(unit.code, 2);
+    EXPECT_NE(unit.err.find("the target is a layer"), std::string::npos) << unit.err;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/bad.csv"));
+}
+
 TEST(Cli, PruneRefusesScoresOfAnotherModelAndBadSparsity) {
     const std::string dir = tempDir();
     ASSERT_EQ(cx("demo images --count 4 --out " + dir + "/img.safetensors").code, 0);

@@ -6,6 +6,7 @@
 #include "engine/model/model.h"
 #include "engine/model/target.h"
 #include "engine/pruning/internal/scoring.h"
+#include "engine/pruning/internal/sweep.h"
 #include "test_util.h"
 
 using namespace cx::engine;
@@ -79,4 +80,38 @@ TEST(Population, RefusesForceAndUnitsOutsideTheLayer) {
     ASSERT_FALSE(force.ok());
     EXPECT_NE(force.error().message.find("FORCE"), std::string::npos);
     EXPECT_FALSE(scorePopulation(*m, images, ScoreOptions{options.target}, {}, job).ok());
+}
+
+TEST(Population, APopulationSweepEqualsEachUnitsOwnSweep) {
+    auto m = load(cx::test::modelPath("chain"));
+    torch::manual_seed(8);
+    const auto images = torch::randn({6, 3, 16, 16});
+    SweepSettings settings;
+    settings.target = parseTarget("features.3:0").value();
+    settings.criteria = {Criterion::ActGrad, Criterion::Snip, Criterion::Force, Criterion::Magnitude, Criterion::Random};
+    settings.sparsities = {0.5, 0.2, 0.05};
+    settings.batchSize = 4;
+    const std::vector<int64_t> units = {4, 1, 2};
+    JobContext job;
+    auto population = sweepPopulation(*m, images, images, settings, units, job);
+    ASSERT_TRUE(population.ok()) << population.error().message;
+    const size_t perUnit = settings.criteria.size() * settings.sparsities.size();
+    ASSERT_EQ(population.value().size(), units.size() * perUnit);
+    for (size_t u = 0; u < units.size(); ++u) {
+        settings.target.unit = units[u];
+        auto single = sweepCircuits(*m, images, images, settings, job);
+        ASSERT_TRUE(single.ok()) << single.error().message;
+        for (size_t k = 0; k < perUnit; ++k) {
+            const auto& a = population.value()[u * perUnit + k];
+            const auto& b = single.value()[k];
+            EXPECT_EQ(a.unit, units[u]);
+            EXPECT_EQ(b.unit, -1);
+            EXPECT_EQ(a.criterion, b.criterion);
+            EXPECT_EQ(a.sparsity, b.sparsity);
+            EXPECT_EQ(a.kept, b.kept);
+            EXPECT_EQ(a.effectiveKept, b.effectiveKept);
+            EXPECT_EQ(a.pearson, b.pearson) << "unit " << units[u] << " " << nameOf(a.criterion) << " " << a.sparsity;
+            EXPECT_EQ(a.dfnorm, b.dfnorm);
+        }
+    }
 }

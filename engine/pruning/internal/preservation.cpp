@@ -15,11 +15,12 @@ torch::Tensor targetFeature(const torch::Tensor& y, const LayerInfo& info, const
 
 namespace {
 
-torch::Tensor activationsUnder(const Model& model, const torch::Tensor& images, const TargetSpec& target,
-                                const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
-                                int64_t batchSize, JobContext* job, const std::string& deviceName) {
+// Target activations of each of `targets` (units of one layer) from one truncated forward per batch.
+std::vector<torch::Tensor> activationsOfTargets(const Model& model, const torch::Tensor& images, const std::vector<TargetSpec>& targets,
+                                                const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
+                                                int64_t batchSize, JobContext* job, const std::string& deviceName) {
     const auto& summary = model.summary();
-    const int layer = summary.indexOf(target.layer);
+    const int layer = summary.indexOf(targets.front().layer);
     const auto& info = summary.layers[size_t(layer)];
     auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, params, deviceName);
     TORCH_CHECK(plan.ok(), plan.ok() ? "" : plan.error().message);
@@ -27,15 +28,24 @@ torch::Tensor activationsUnder(const Model& model, const torch::Tensor& images, 
     const torch::Device device(deviceName);
     std::vector<torch::Tensor> onDevice;
     for (const auto& t : tensors) onDevice.push_back(t.to(device));
-    std::vector<torch::Tensor> parts;
+    std::vector<std::vector<torch::Tensor>> parts(targets.size());
     const int64_t n = images.size(0);
     for (int64_t b = 0; b < n; b += batchSize) {
         if (job && job->cancelled()) return {};
         const int64_t count = std::min(batchSize, n - b);
-        auto y = plan.value().run({images.narrow(0, b, count).to(device)}, onDevice).probes[0];
-        parts.push_back(targetFeature(examplesFirst(info, y, count), info, target).to(torch::kFloat64));
+        auto y = examplesFirst(info, plan.value().run({images.narrow(0, b, count).to(device)}, onDevice).probes[0], count);
+        for (size_t t = 0; t < targets.size(); ++t) parts[t].push_back(targetFeature(y, info, targets[t]).to(torch::kFloat64));
     }
-    return torch::cat(parts).cpu();
+    std::vector<torch::Tensor> out;
+    for (auto& p : parts) out.push_back(torch::cat(p).cpu());
+    return out;
+}
+
+torch::Tensor activationsUnder(const Model& model, const torch::Tensor& images, const TargetSpec& target,
+                                const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
+                                int64_t batchSize, JobContext* job, const std::string& deviceName) {
+    auto all = activationsOfTargets(model, images, {target}, params, tensors, batchSize, job, deviceName);
+    return all.empty() ? torch::Tensor() : all.front();
 }
 
 }  // namespace
@@ -44,6 +54,19 @@ torch::Tensor targetActivationsWith(const Model& model, const torch::Tensor& ima
                                     const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,
                                     int64_t batchSize, const std::string& device) {
     return activationsUnder(model, images, target, params, tensors, batchSize, nullptr, device);
+}
+
+std::vector<torch::Tensor> unitActivations(const Model& model, const torch::Tensor& images, const TargetSpec& layer,
+                                           const std::vector<int64_t>& units, int64_t batchSize, JobContext& job,
+                                           const std::string& device) {
+    std::vector<TargetSpec> targets;
+    for (int64_t u : units) {
+        TargetSpec t = layer;
+        t.unit = u;
+        t.direction.clear();
+        targets.push_back(t);
+    }
+    return activationsOfTargets(model, images, targets, {}, {}, batchSize, &job, device);
 }
 
 torch::Tensor targetActivations(const Model& model, const torch::Tensor& images, const TargetSpec& target,

@@ -18,6 +18,12 @@ namespace cx::engine {
 torch::Tensor targetActivations(const Model& model, const torch::Tensor& images, const TargetSpec& target,
                                 const Circuit* circuit, int64_t batchSize, JobContext& job, const std::string& device = "cpu");
 
+/// The original model's activations of several units of the target layer, from one forward:
+/// each equal to targetActivations for that unit alone.
+std::vector<torch::Tensor> unitActivations(const Model& model, const torch::Tensor& images, const TargetSpec& layer,
+                                           const std::vector<int64_t>& units, int64_t batchSize, JobContext& job,
+                                           const std::string& device = "cpu");
+
 /// The same with any substituted parameters (a learned mask's weights): params[i] -> tensors[i].
 torch::Tensor targetActivationsWith(const Model& model, const torch::Tensor& images, const TargetSpec& target,
                                     const std::vector<std::string>& params, const std::vector<torch::Tensor>& tensors,

@@ -36,4 +36,12 @@ Result<std::vector<CurvePoint>> sweepCircuits(const Model& model, const torch::T
                                               const torch::Tensor& evalImages, const SweepSettings& settings,
                                               JobContext& job);
 
+/// Curves for many units of the target layer (`settings.target` names the layer): the original
+/// activations from one forward, ActGrad and SNIP scores from shared passes (scorePopulation),
+/// then each unit's circuits as in sweepCircuits. Points are ordered by unit, then criterion and
+/// sparsity, and each unit's equal its own sweepCircuits exactly.
+Result<std::vector<CurvePoint>> sweepPopulation(const Model& model, const torch::Tensor& scoreImages,
+                                                const torch::Tensor& evalImages, const SweepSettings& settings,
+                                                const std::vector<int64_t>& units, JobContext& job);
+
 }  // namespace cx::engine
