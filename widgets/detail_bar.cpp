@@ -34,6 +34,8 @@ DetailBar::DetailBar(QWidget* parent) : QWidget(parent) {
     m_back = new QPushButton(tr("Back"), this);
     m_back->setToolTip(tr("Leave the focus view"));
     m_counts = new QLabel(this);
+    m_counts->setWordWrap(true);  // long counts wrap instead of widening the whole tab
+    m_counts->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
     m_focusTools = new QWidget(this);
     auto* focus = new QHBoxLayout(m_focusTools);

@@ -10,6 +10,7 @@
 #include "app/gui/session.h"
 #include "engine/diagram/diagram_detail.h"
 #include "engine/diagram/diagram_layout.h"
+#include "engine/diagram/node_images.h"
 #include "engine/io/safetensors.h"
 #include "engine/pruning/circuit_job.h"
 #include "engine/pruning/pruning.h"
@@ -36,6 +37,15 @@ QString countsText(const engine::CircuitDiagram& view) {
     for (const auto& note : view.notes)
         if (note.find("block overview") != std::string::npos) text += QObject::tr("; too many to draw at once, so shown as its block overview");
     return text;
+}
+
+// Views of more units than this get their pictures after they are shown.
+constexpr size_t kPicturesWithLayout = 300;
+
+size_t unitCount(const engine::CircuitDiagram& view) {
+    size_t units = 0;
+    for (const auto& n : view.nodes) units += n.kind == engine::NodeKind::Unit ? 1 : 0;
+    return units;
 }
 
 engine::Status ensureImages(const std::string& path, bool demo) { return demo ? ensureDemoImages(path) : engine::Done{}; }
@@ -288,13 +298,18 @@ void CircuitController::showDetail(const engine::DetailSpec& spec) {
     const bool demoImages = m_session.usesDemoImages();
     const auto whole = shown.whole;
     const std::string mask = shown.mask;
+    // A view of many units is shown at once and gets its pictures after (each unit's crop needs
+    // its own gradient: seconds for a large block); a small one is drawn with them, as before.
     m_jobs.start<engine::CircuitDiagram>(
         QStringLiteral("circuit-detail"), tr("Redraw the diagram"), tr("Cannot draw this view"),
         [ws = m_session.workspace(), whole, spec, options, images, demoImages](engine::JobContext& job) -> DiagramResult {
             if (auto st = ensureImages(images, demoImages); !st) return st.error();
             engine::CircuitDiagram circuit;
             circuit.whole = whole;
-            return engine::redrawDiagram(*ws, circuit, spec, options, job, images);
+            auto view = engine::diagramAtDetail(*whole, spec, options);  // cheap: only to count its units
+            if (!view) return view.error();
+            const bool pictures = unitCount(view.value()) <= kPicturesWithLayout;
+            return engine::redrawDiagram(*ws, circuit, spec, options, job, images, pictures);
         },
         [this, whole, key, mask](engine::CircuitDiagram& view) -> QString {
             if (m_panel->view()->diagram().whole != whole) return {};  // another circuit is shown by now
@@ -302,6 +317,25 @@ void CircuitController::showDetail(const engine::DetailSpec& spec) {
             if (m_views.size() >= 32) m_views.clear();  // a bound on memory; views are cheap to lay out again
             m_views[key] = view;
             m_panel->view()->setDiagram(view);
+            if (unitCount(view) > kPicturesWithLayout) addPictures(view, key);
+            return {};
+        });
+}
+
+void CircuitController::addPictures(const engine::CircuitDiagram& view, const std::string& key) {
+    const std::string images = m_session.imagesForJobs().toStdString();
+    m_jobs.start<engine::CircuitDiagram>(
+        QStringLiteral("circuit-pictures"), tr("Pictures of %L1 units").arg(qint64(unitCount(view))), tr("Cannot draw the pictures"),
+        [ws = m_session.workspace(), view, images](engine::JobContext& job) -> DiagramResult {
+            engine::CircuitDiagram pictured = view;  // the same layout: pictures go inside the vertices
+            if (auto st = engine::addNodeImages(pictured, *ws, images, job); !st) return st.error();
+            return pictured;
+        },
+        [this, key](engine::CircuitDiagram& pictured) -> QString {
+            const auto& shown = m_panel->view()->diagram();
+            if (shown.whole != pictured.whole || engine::detailKey(shown.detail) != key) return {};  // moved on
+            m_views[key] = pictured;
+            m_panel->view()->setDiagram(pictured);
             return {};
         });
 }

@@ -61,6 +61,8 @@ private:
     std::shared_ptr<const engine::CircuitDiagram> m_viewsOf;
 
     void showFound(const widgets::CircuitSettings& settings, const engine::FoundCircuit& found);
+    /// A shown view's vertex pictures, in the background, into the same layout.
+    void addPictures(const engine::CircuitDiagram& view, const std::string& key);
 };
 
 }  // namespace cx::app

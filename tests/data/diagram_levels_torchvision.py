@@ -6,7 +6,7 @@
 
 For each architecture (the traced export; --script for torch.jit.script ones): 2 random inputs,
 ActGrad scores for unit 1 of the last layer (so every kernel is relevant), a 10% circuit
-(min-max per layer, so that every layer keeps kernels), then `cx diagram` three ways, each timed
+(--quota: every layer keeps 10% of its relevant kernels, so that no layer is left empty), then `cx diagram` three ways, each timed
 as a whole command (model load included):
   - default: the kernel level, or the block overview when that would not fit;
   - --expand BLOCK: the block overview with its largest block that fits drawn as units;
@@ -62,7 +62,7 @@ def survey(model_dir, binary, name, mode, tmp):
     if rc != 0:
         row["error"] = "score: " + err
         return row
-    rc, out, err, _ = cx(binary, "prune", path, "--scores", scores, "--sparsity", "0.1", "--minmax", "--json", "--out", mask)
+    rc, out, err, _ = cx(binary, "prune", path, "--scores", scores, "--sparsity", "0.1", "--quota", "--json", "--out", mask)
     if rc != 0:
         row["error"] = "prune: " + err
         return row
