@@ -12,7 +12,7 @@
 namespace cx::app {
 namespace {
 
-const char* kHelp = R"(usage: cx demo <train-cnn|images|run|train-transformer|subnetworks> [options]
+const char* kHelp = R"(usage: cx demo <train-cnn|images|run|population|train-transformer|subnetworks> [options]
 
   train-cnn [--out FILE.pt] [--epochs N] [--train-images N] [--test-images N] [--seed S]
       Trains the demo CNN (5 conv + 2 linear, AlexNet-style) on procedural shapes and saves it as
@@ -21,6 +21,11 @@ const char* kHelp = R"(usage: cx demo <train-cnn|images|run|train-transformer|su
       Writes shapes images: a safetensors image file, or PNGs in class sub-folders.
   run --out DIR [--model FILE.pt]
       The headless demo: accuracy, sample images, per-unit activations of every conv layer.
+  population --out DIR [--model FILE.pt] [--layer L] [--units SPEC] [--count N] [--criteria LIST] [--at S]
+      Seed 002's population figures on the demo CNN: every unit of features.conv4 swept over the 13
+      levels (shared forwards; --count shapes, default 128), the median and interquartile |r| per
+      criterion (quartiles.csv, fig2_median_curves.svg) and the distribution of |r| over the units
+      at --at (default 0.1: distribution.csv, fig3_distribution.svg); every unit's curve in curves.csv.
   train-transformer [--out FILE.pt] [--steps N] [--width D] [--seed S]
       Trains the demo transformer (2 layers, 4 heads, GPT-2 style) on two-digit addition and
       multiplication mod 100 and saves it as TorchScript (default: the shipped
@@ -100,20 +105,22 @@ int run(const Args& args) {
 }  // namespace
 
 int runDemo(const std::vector<std::string>& argv) {
-    Args args(argv, {"out", "epochs", "train-images", "test-images", "seed", "count", "model", "steps", "width", "lambda", "method"}, {"help"});
+    Args args(argv, {"out", "epochs", "train-images", "test-images", "seed", "count", "model", "steps", "width", "lambda", "method",
+                     "layer", "units", "criteria", "at"}, {"help"});
     if (args.has("help") || argv.empty()) {
         std::cout << kHelp;
         return argv.empty() ? 2 : 0;
     }
     if (!args.ok()) return usageError(args.error());
     const std::string sub = args.positional().empty() ? "" : args.positional()[0];
-    if (args.positional().size() != 1) return usageError("demo takes one subcommand: train-cnn, images, run, train-transformer or subnetworks");
+    if (args.positional().size() != 1) return usageError("demo takes one subcommand: train-cnn, images, run, population, train-transformer or subnetworks");
     if (sub == "train-cnn") return trainCnn(args);
     if (sub == "images") return images(args);
     if (sub == "run") return run(args);
+    if (sub == "population") return demoPopulation(args);
     if (sub == "train-transformer") return demoTrainTransformer(args);
     if (sub == "subnetworks") return demoSubnetworks(args);
-    return usageError("unknown demo subcommand '" + sub + "' (train-cnn, images, run, train-transformer, subnetworks)");
+    return usageError("unknown demo subcommand '" + sub + "' (train-cnn, images, run, population, train-transformer, subnetworks)");
 }
 
 }  // namespace cx::app

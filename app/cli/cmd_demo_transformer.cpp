@@ -1,11 +1,14 @@
-// `cx demo train-transformer` and `cx demo subnetworks`: the seed-000 Figure 1 demo.
+// `cx demo train-transformer` and `cx demo subnetworks` (the seed-000 Figure 1 demo), and
+// `cx demo population` (seed 002's population figures).
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include <unistd.h>
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "engine/demo/demo_population.h"
 #include "engine/demo/demo_subnetworks.h"
 #include "engine/demo/demo_transformer.h"
 
@@ -66,6 +69,44 @@ int demoSubnetworks(const Args& args) {
                   << (e.spread > 0 ? " +- " + std::to_string(e.spread) : "") << "\n";
     std::cout << "\nfiles:\n";
     for (const auto& f : r.files) std::cout << "  " << f << "\n";
+    return 0;
+}
+
+int demoPopulation(const Args& args) {
+    engine::DemoPopulationRequest req;
+    std::string err;
+    auto out = args.value("out");
+    if (!out) return usageError("demo population needs --out DIR");
+    req.outDir = *out;
+    req.model = args.value("model", demoModelPath());
+    req.layer = args.value("layer", req.layer);
+    req.units = args.value("units", req.units);
+    req.images = args.integer("count", req.images, err).value_or(0);
+    req.at = args.real("at", req.at, err).value_or(0);
+    if (auto list = args.value("criteria")) {
+        req.criteria.clear();
+        std::stringstream items(*list);
+        for (std::string item; std::getline(items, item, ',');) {
+            auto c = engine::parseCriterion(item);
+            if (!c) return usageError(c.error().message);
+            req.criteria.push_back(c.value());
+        }
+    }
+    if (!err.empty()) return usageError(err);
+    if (req.images < 2) return usageError("--count must be at least 2");
+    engine::JobContext job;
+    attachTerminalProgress(job);
+    auto report = engine::runDemoPopulation(req, job);
+    if (isatty(STDERR_FILENO)) std::cerr << "\r" << std::string(40, ' ') << "\r";
+    if (!report) return reportError(report.error());
+    const auto& r = report.value();
+    std::cout << "median |r| over " << (r.quartiles.empty() ? 0 : r.quartiles.front().units) << " units of " << req.layer
+              << " (interquartile range):\n";
+    for (const auto& q : r.quartiles)
+        if (q.sparsity == req.at || q.sparsity == 0.5 || q.sparsity == 0.01)
+            std::cout << "  " << std::left << std::setw(10) << engine::nameOf(q.criterion) << std::setw(7) << q.sparsity << std::fixed
+                      << std::setprecision(3) << q.median << " (" << q.q1 << " - " << q.q3 << ")" << std::defaultfloat << "\n";
+    for (const auto& f : r.files) std::cout << "wrote " << f << "\n";
     return 0;
 }
 

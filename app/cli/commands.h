@@ -25,6 +25,7 @@ class Args;
 /// `cx demo train-transformer` and `cx demo subnetworks` (cmd_demo_transformer.cpp).
 int demoTrainTransformer(const Args& args);
 int demoSubnetworks(const Args& args);
+int demoPopulation(const Args& args);
 
 /// Shows a job's progress on stderr when it is a terminal.
 void attachTerminalProgress(engine::JobContext& job);

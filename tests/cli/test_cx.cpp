@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <random>
 #include <set>
 
@@ -275,6 +276,42 @@ TEST(Cli, SweepAPopulationIntoOneCsv) {
     EXPECT_EQ(unit.code, 2);
     EXPECT_NE(unit.err.find("the target is a layer"), std::string::npos) << unit.err;
     EXPECT_FALSE(std::filesystem::exists(dir + "/bad.csv"));
+}
+
+TEST(Cli, DemoPopulationWritesFigureTwoAndThree) {
+    const std::string dir = tempDir() + "/population";
+    auto r = cx("demo population --out " + dir + " --count 8 --units 0-3 --criteria actgrad,magnitude --at 0.1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto lines = [&](const std::string& name) {
+        std::ifstream in(dir + "/" + name);
+        std::vector<std::string> out;
+        for (std::string line; std::getline(in, line);) out.push_back(line);
+        return out;
+    };
+    const auto quartiles = lines("quartiles.csv");
+    ASSERT_EQ(quartiles.size(), 1 + 2 * 13u);  // 2 criteria x 13 levels
+    EXPECT_EQ(quartiles[0], "criterion,sparsity,units,q1,median,q3");
+    for (size_t k = 1; k < quartiles.size(); ++k) {
+        std::stringstream row(quartiles[k]);
+        std::vector<std::string> cells;
+        for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+        ASSERT_EQ(cells.size(), 6u);
+        EXPECT_EQ(cells[2], "4");
+        const double q1 = std::stod(cells[3]), median = std::stod(cells[4]), q3 = std::stod(cells[5]);
+        EXPECT_LE(q1, median);
+        EXPECT_LE(median, q3);
+        EXPECT_GE(q1, 0.0);
+        EXPECT_LE(q3, 1.0);
+    }
+    EXPECT_EQ(lines("distribution.csv").size(), 1 + 2 * 4u);  // every unit, per criterion, at 10%
+    EXPECT_EQ(lines("curves.csv").size(), 1 + 4 * 2 * 13u);
+    for (const std::string svg : {"fig2_median_curves.svg", "fig3_distribution.svg"}) {
+        const auto text = lines(svg);
+        ASSERT_FALSE(text.empty()) << svg;
+        EXPECT_EQ(text[0].rfind("<svg", 0), 0u) << svg;
+        EXPECT_EQ(text.back(), "</svg>");
+    }
+    EXPECT_EQ(cx("demo population --out " + dir + " --at 0.123").code, 2);
 }
 
 TEST(Cli, PruneRefusesScoresOfAnotherModelAndBadSparsity) {

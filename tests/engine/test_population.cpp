@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "engine/demo/demo_population.h"
 #include "engine/model/model.h"
 #include "engine/model/target.h"
 #include "engine/pruning/internal/scoring.h"
@@ -114,4 +115,28 @@ TEST(Population, APopulationSweepEqualsEachUnitsOwnSweep) {
             EXPECT_EQ(a.dfnorm, b.dfnorm);
         }
     }
+}
+
+TEST(Population, QuartilesOverUnitsInterpolateAndCountDisconnectedAsZero) {
+    std::vector<CurvePoint> points;
+    const double values[] = {0.4, 0.1, 0.3, 0.2};
+    for (int u = 0; u < 4; ++u) {
+        CurvePoint p;
+        p.criterion = Criterion::ActGrad;
+        p.sparsity = 0.1;
+        p.pearson = values[u];
+        p.unit = u;
+        points.push_back(p);
+        p.criterion = Criterion::Random;
+        p.disconnected = u == 0;  // counts as 0 whatever its r says
+        points.push_back(p);
+    }
+    const auto rows = populationQuartiles(points);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].criterion, Criterion::ActGrad);
+    EXPECT_EQ(rows[0].units, 4);
+    EXPECT_NEAR(rows[0].q1, 0.175, 1e-12);  // numpy.quantile([.1, .2, .3, .4], .25)
+    EXPECT_NEAR(rows[0].median, 0.25, 1e-12);
+    EXPECT_NEAR(rows[0].q3, 0.325, 1e-12);
+    EXPECT_NEAR(rows[1].median, 0.15, 1e-12);  // 0, .1, .2, .3
 }

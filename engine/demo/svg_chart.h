@@ -1,0 +1,28 @@
+#pragma once
+// Small SVG charts for the headless demos (no Qt in the engine or in cx): lines with shaded bands
+// on a log or linear x axis, and grouped histograms. Plain text, like the diagrams' DOT.
+#include <string>
+#include <vector>
+
+namespace cx::engine {
+
+struct ChartSeries {
+    std::string name, colour;            // colour as "#rrggbb"
+    std::vector<double> x, y;            // the line
+    std::vector<double> low, high;       // a band around it (empty: none)
+};
+
+struct ChartAxes {
+    std::string title, xLabel, yLabel;
+    bool logX = false;
+    double yMin = 0, yMax = 1;
+};
+
+/// Lines (with bands) over shared axes, a legend in the corner.
+std::string svgLineChart(const ChartAxes& axes, const std::vector<ChartSeries>& series);
+
+/// Histograms of `values` per series over `bins` equal bins from axes.yMin..yMax of the value
+/// (drawn on the x axis), bars side by side per bin; y is the count.
+std::string svgHistogram(const ChartAxes& axes, const std::vector<ChartSeries>& series, int bins);
+
+}  // namespace cx::engine
