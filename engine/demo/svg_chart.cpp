@@ -67,12 +67,13 @@ void frameAndTicks(std::ostringstream& svg, const Frame& f, const std::vector<do
             << label(y) << "</text>\n";
 }
 
-void legend(std::ostringstream& svg, const std::vector<ChartSeries>& series) {
+// `left`: in the top-left corner (preservation curves rise to the right), else top-right.
+void legend(std::ostringstream& svg, const std::vector<ChartSeries>& series, bool left) {
+    const double x = left ? kLeft + 12 : kWidth - kRight - 120;
     for (size_t i = 0; i < series.size(); ++i) {
         const double y = kTop + 16 + 16 * double(i);
-        svg << "<rect x=\"" << kWidth - kRight - 120 << "\" y=\"" << y - 9 << "\" width=\"12\" height=\"10\" fill=\""
-            << series[i].colour << "\"/><text x=\"" << kWidth - kRight - 102 << "\" y=\"" << y << "\">" << escaped(series[i].name)
-            << "</text>\n";
+        svg << "<rect x=\"" << x << "\" y=\"" << y - 9 << "\" width=\"12\" height=\"10\" fill=\"" << series[i].colour
+            << "\"/><text x=\"" << x + 18 << "\" y=\"" << y << "\">" << escaped(series[i].name) << "</text>\n";
     }
 }
 
@@ -116,7 +117,7 @@ std::string svgLineChart(const ChartAxes& axes, const std::vector<ChartSeries>& 
         for (size_t i = 0; i < s.x.size(); ++i)
             svg << "<circle cx=\"" << num(f.px(s.x[i])) << "\" cy=\"" << num(f.py(s.y[i])) << "\" r=\"2.5\" fill=\"" << s.colour << "\"/>\n";
     }
-    legend(svg, series);
+    legend(svg, series, true);
     svg << "</svg>\n";
     return svg.str();
 }
@@ -131,10 +132,12 @@ std::string svgHistogram(const ChartAxes& axes, const std::vector<ChartSeries>& 
             const int bin = std::clamp(int(std::floor(t * bins)), 0, bins - 1);
             most = std::max(most, ++counts[s][size_t(bin)]);
         }
+    const int step = (most + 4) / 5;  // whole counts on the y axis
+    most = step * ((most + step - 1) / step);
     const Frame f{axes.yMin, axes.yMax, 0, double(most), false};
     std::ostringstream svg;
     header(svg, axes);
-    frameAndTicks(svg, f, linearTicks(axes.yMin, axes.yMax, 5), linearTicks(0, most, std::min(most, 5)));
+    frameAndTicks(svg, f, linearTicks(axes.yMin, axes.yMax, 5), linearTicks(0, most, most / step));
     const double binWidth = (kWidth - kLeft - kRight) / bins, barWidth = binWidth * 0.85 / double(std::max<size_t>(1, series.size()));
     for (size_t s = 0; s < series.size(); ++s)
         for (int b = 0; b < bins; ++b) {
@@ -143,7 +146,7 @@ std::string svgHistogram(const ChartAxes& axes, const std::vector<ChartSeries>& 
             svg << "<rect x=\"" << num(x) << "\" y=\"" << num(top) << "\" width=\"" << num(barWidth) << "\" height=\""
                 << num(kHeight - kBottom - top) << "\" fill=\"" << series[s].colour << "\"/>\n";
         }
-    legend(svg, series);
+    legend(svg, series, false);
     svg << "</svg>\n";
     return svg.str();
 }
