@@ -27,6 +27,8 @@ Scores every kernel that can reach the target feature (ActGrad, SNIP, FORCE, mag
                            per batch is shared by every unit (one backward each), and the file
                            holds every unit: score/<param> with a leading unit axis (U x ...),
                            metadata "units" naming each row (format cx-population/1)
+  --shard I/N              with --units: only shard I (0-based) of N contiguous parts of the units;
+                           `cx merge` joins the shards' files into exactly the unsharded one
   --criterion C            actgrad (default), snip, force, magnitude, random
   --sparsity S             force: the circuit size (fraction of relevant kernels) its 10-step
                            schedule prunes towards; recorded in the file, cx prune keeps it
@@ -79,12 +81,13 @@ nlohmann::json layersJson(const std::vector<engine::LayerCount>& layers, bool wi
 }  // namespace
 
 // `cx score --units`: a population of one layer's units in one file.
-int runPopulationScore(const engine::ScoreRequest& score, const std::string& units, bool json) {
+int runPopulationScore(const engine::ScoreRequest& score, const std::string& units, const std::string& shard, bool json) {
     engine::PopulationScoreRequest req;
     static_cast<engine::ScoreSpec&>(req) = score;
     req.model = score.model;
     req.out = score.out;
     req.units = units;
+    req.shard = shard;
     engine::JobContext job;
     attachProgress(job);
     auto report = engine::runPopulationScore(req, job);
@@ -103,7 +106,7 @@ int runPopulationScore(const engine::ScoreRequest& score, const std::string& uni
 
 int runScoreCommand(const std::vector<std::string>& argv) {
     Args args(argv, {"images", "target", "direction", "criterion", "objective", "granularity", "batch-size", "seed",
-                     "limit", "resize", "crop", "out", "sparsity", "units"},
+                     "limit", "resize", "crop", "out", "sparsity", "units", "shard"},
               {"no-normalize", "json", "help", "minmax"});
     if (args.has("help")) return std::cout << kScoreHelp, 0;
     if (!args.ok()) return usageError(args.error());
@@ -127,7 +130,8 @@ int runScoreCommand(const std::vector<std::string>& argv) {
         return usageError("--sparsity and --minmax belong to --criterion force (other scores serve every sparsity)");
     readDataOptions(args, req.imageOptions, req.batchSize, req.seed, err);
     if (!err.empty()) return usageError(err);
-    if (args.value("units")) return runPopulationScore(req, *args.value("units"), args.has("json"));
+    if (args.value("units")) return runPopulationScore(req, *args.value("units"), args.value("shard", ""), args.has("json"));
+    if (args.value("shard")) return usageError("--shard splits a population: give --units too");
     engine::JobContext job;
     attachProgress(job);
     auto report = engine::runScore(req, job);
@@ -183,6 +187,22 @@ int runPruneCommand(const std::vector<std::string>& argv) {
     for (const auto& l : r.layers)
         std::cout << "  " << std::left << std::setw(24) << l.layer << l.kept << " kept / " << l.relevant << " relevant ("
                   << l.effective << " effective)\n";
+    return 0;
+}
+
+int runMergeCommand(const std::vector<std::string>& argv) {
+    static const char* kMergeHelp = R"(usage: cx merge SHARD0 SHARD1 ... --out FILE
+
+Joins the outputs of population shards (cx score / cx sweep --units ... --shard I/N), given in
+shard order, into exactly what the unsharded run writes: sweep CSVs (.csv) or population scores
+files (.safetensors). Shards of other settings, a unit in two shards or a mix of kinds are refused.
+)";
+    Args args(argv, {"out"}, {"help"});
+    if (args.has("help")) return std::cout << kMergeHelp, 0;
+    if (!args.ok()) return usageError(args.error());
+    if (args.positional().empty() || !args.value("out")) return usageError("merge takes the shard files in order and --out FILE");
+    if (auto st = engine::mergeShards(args.positional(), *args.value("out")); !st) return reportError(st.error());
+    std::cout << "wrote " << *args.value("out") << " from " << args.positional().size() << " shards\n";
     return 0;
 }
 

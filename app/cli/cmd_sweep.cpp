@@ -35,6 +35,8 @@ preserves the target (|Pearson r| and delta-f-norm). Scores are computed once pe
   --units SPEC             with --target LAYER: a population (0-47, 3,7,9 or all) in one run and one
                            CSV with a leading unit column; the original activations and the
                            ActGrad/SNIP scoring forwards are shared, each unit's rows equal its own sweep
+  --shard I/N              with --units: only shard I (0-based) of N contiguous parts of the units;
+                           `cx merge` joins the shards' CSVs into exactly the unsharded one
   --bias masked|pruned, --minmax, --batch-size B, --seed S, --limit N,
   --resize N, --crop N, --no-normalize   as for cx score / cx prune
   --json                   print the points as JSON
@@ -58,7 +60,7 @@ std::vector<std::string> splitList(const std::string& text) {
 
 int runSweepCommand(const std::vector<std::string>& argv) {
     Args args(argv, {"images", "eval-images", "target", "direction", "criteria", "sparsities", "metric", "pearson-mode", "granularity",
-                     "objective", "bias", "batch-size", "seed", "limit", "resize", "crop", "out", "units"},
+                     "objective", "bias", "batch-size", "seed", "limit", "resize", "crop", "out", "units", "shard"},
               {"minmax", "no-normalize", "json", "help"});
     if (args.has("help")) return std::cout << kSweepHelp, 0;
     if (!args.ok()) return usageError(args.error());
@@ -98,6 +100,8 @@ int runSweepCommand(const std::vector<std::string>& argv) {
     req.bias = args.choice("bias", req.bias, engine::parseBiasMode, err);
     req.minmax = args.has("minmax");
     req.units = args.value("units", "");
+    req.shard = args.value("shard", "");
+    if (!req.shard.empty() && req.units.empty()) return usageError("--shard splits a population: give --units too");
     readDataOptions(args, req.imageOptions, req.batchSize, req.seed, err);
     if (!err.empty()) return usageError(err);
     engine::JobContext job;

@@ -20,6 +20,7 @@ int runMagnitudeCommand(const std::vector<std::string>& args);
 int runEvaluateCommand(const std::vector<std::string>& args);
 int runOverlapCommand(const std::vector<std::string>& args);
 int runDiagramCommand(const std::vector<std::string>& args);
+int runMergeCommand(const std::vector<std::string>& args);
 
 class Args;
 /// `cx demo train-transformer` and `cx demo subnetworks` (cmd_demo_transformer.cpp).

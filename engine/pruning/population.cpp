@@ -50,6 +50,20 @@ Result<std::vector<int64_t>> parseUnits(const std::string& spec, int64_t count) 
     return units;
 }
 
+Result<std::vector<int64_t>> shardOf(const std::vector<int64_t>& units, const std::string& shard) {
+    if (shard.empty()) return units;
+    const size_t slash = shard.find('/');
+    const auto index = parseInt64(shard.substr(0, slash)), count = slash == std::string::npos ? std::nullopt : parseInt64(shard.substr(slash + 1));
+    if (!index || !count || *count < 1 || *index < 0 || *index >= *count)
+        return invalidInput("--shard " + shard + ": give I/N with 0 <= I < N (e.g. 0/4 .. 3/4, as $SLURM_ARRAY_TASK_ID/N)");
+    if (*count > int64_t(units.size()))
+        return invalidInput("--shard " + shard + ": " + std::to_string(*count) + " shards for " + std::to_string(units.size()) +
+                            " units would leave some empty");
+    const int64_t n = int64_t(units.size()), base = n / *count, extra = n % *count;
+    const int64_t begin = *index * base + std::min(*index, extra), size = base + (*index < extra ? 1 : 0);
+    return std::vector<int64_t>(units.begin() + begin, units.begin() + begin + size);
+}
+
 Result<PopulationReport> runPopulationScore(const PopulationScoreRequest& req, JobContext& job) {
     initRuntime();
     if (req.out.empty()) return invalidInput("no output file given (--out SCORES.safetensors)");
@@ -69,7 +83,9 @@ Result<PopulationReport> runPopulationScore(const PopulationScoreRequest& req, J
         auto resolved = resolveTarget(model.summary(), probe);  // names the layers there are
         return resolved ? invalidInput("no layer " + req.target) : resolved.error();
     }
-    auto units = parseUnits(req.units, model.summary().layers[size_t(layer)].outChannels);
+    auto all = parseUnits(req.units, model.summary().layers[size_t(layer)].outChannels);
+    if (!all) return all.error();
+    auto units = shardOf(all.value(), req.shard);
     if (!units) return units.error();
     ScoreOptions options;
     options.target.layer = req.target;

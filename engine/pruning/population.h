@@ -15,9 +15,20 @@ namespace cx::engine {
 /// Duplicates, empty items and units outside 0..count-1 are errors naming them.
 Result<std::vector<int64_t>> parseUnits(const std::string& spec, int64_t count);
 
+/// Shard `index` of `count` (0-based, "2/4"): the contiguous part of `units` it runs, the first
+/// `units % count` shards one unit longer. Shards joined in order are the whole list.
+Result<std::vector<int64_t>> shardOf(const std::vector<int64_t>& units, const std::string& shard);
+
+/// `cx merge`: shard outputs joined, in the order given, into exactly what the unsharded run
+/// writes - sweep CSVs (the same header; rows one after another) or cx-population/1 scores files
+/// (the same model, target and settings; rows stacked along the unit axis). A unit in two shards,
+/// a different header or setting, or a mix of kinds is refused naming the file.
+Status mergeShards(const std::vector<std::string>& inputs, const std::string& out);
+
 /// `cx score MODEL --target LAYER --units SPEC`: the ScoreSpec's target is a layer.
 struct PopulationScoreRequest : ScoreSpec {
     std::string model, out, units;
+    std::string shard;  // "i/n": only this shard of the units (empty: all)
 };
 
 struct PopulationReport {

@@ -66,6 +66,7 @@ struct SweepRequest {
     ImageOptions imageOptions;
     std::string target, directionFile, objective = "sum-abs";
     std::string units;  // a population of the target layer's units ("0-47", "all"); empty: one target
+    std::string shard;  // "i/n": only this shard of the units (population.h: shardOf)
     std::vector<Criterion> criteria = allCriteria();
     std::vector<double> sparsities;  // empty: the 13 default levels
     PearsonMode pearson = PearsonMode::Flattened;

@@ -69,7 +69,9 @@ Result<std::vector<CurvePoint>> runSweep(Workspace& workspace, const SweepReques
         points = sweepCircuits(model, images.value()->images, evalImages, settings, job);
     } else {
         const int layer = model.summary().indexOf(req.target);
-        auto units = parseUnits(req.units, model.summary().layers[size_t(layer)].outChannels);
+        auto all = parseUnits(req.units, model.summary().layers[size_t(layer)].outChannels);
+        if (!all) return all.error();
+        auto units = shardOf(all.value(), req.shard);
         if (!units) return units.error();
         points = sweepPopulation(model, images.value()->images, evalImages, settings, units.value(), job);
     }

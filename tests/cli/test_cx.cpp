@@ -314,6 +314,42 @@ TEST(Cli, DemoPopulationWritesFigureTwoAndThree) {
     EXPECT_EQ(cx("demo population --out " + dir + " --at 0.123").code, 2);
 }
 
+TEST(Cli, ShardsMergeIntoExactlyTheUnshardedFiles) {
+    const std::string dir = tempDir();
+    ASSERT_EQ(cx("demo images --count 6 --out " + dir + "/img.safetensors").code, 0);
+    const auto bytes = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    const std::string sweep = "sweep " + model("chain") + " --images " + dir + "/img.safetensors --criteria actgrad,random "
+                              "--sparsities 0.5,0.1 --target features.3 --units all ";
+    const std::string score = "score " + model("chain") + " --images " + dir + "/img.safetensors --target features.3 --units all ";
+    ASSERT_EQ(cx(sweep + "--out " + dir + "/whole.csv").code, 0);
+    ASSERT_EQ(cx(score + "--out " + dir + "/whole.safetensors").code, 0);
+    std::string csvShards, scoreShards;
+    for (int i = 0; i < 4; ++i) {  // 6 units over 4 shards: 2, 2, 1, 1
+        const std::string shard = "--shard " + std::to_string(i) + "/4 ";
+        ASSERT_EQ(cx(sweep + shard + "--out " + dir + "/s" + std::to_string(i) + ".csv").code, 0);
+        ASSERT_EQ(cx(score + shard + "--out " + dir + "/s" + std::to_string(i) + ".safetensors").code, 0);
+        csvShards += " " + dir + "/s" + std::to_string(i) + ".csv";
+        scoreShards += " " + dir + "/s" + std::to_string(i) + ".safetensors";
+    }
+    EXPECT_EQ(header(dir + "/s2.safetensors")["__metadata__"]["units"], "4");
+    ASSERT_EQ(cx("merge" + csvShards + " --out " + dir + "/merged.csv").code, 0);
+    ASSERT_EQ(cx("merge" + scoreShards + " --out " + dir + "/merged.safetensors").code, 0);
+    EXPECT_EQ(bytes(dir + "/merged.csv"), bytes(dir + "/whole.csv"));
+    EXPECT_EQ(bytes(dir + "/merged.safetensors"), bytes(dir + "/whole.safetensors"));
+    // Refused: a shard twice, kinds mixed, a shard index out of range.
+    auto twice = cx("merge " + dir + "/s0.csv " + dir + "/s0.csv --out " + dir + "/bad.csv");
+    EXPECT_EQ(twice.code, 2);
+    EXPECT_NE(twice.err.find("in an earlier shard too"), std::string::npos) << twice.err;
+    EXPECT_EQ(cx("merge " + dir + "/s0.csv " + dir + "/s1.safetensors --out " + dir + "/bad.csv").code, 2);
+    auto range = cx(score + "--shard 4/4 --out " + dir + "/bad.safetensors");
+    EXPECT_EQ(range.code, 2);
+    EXPECT_NE(range.err.find("0 <= I < N"), std::string::npos) << range.err;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/bad.csv"));
+}
+
 TEST(Cli, PruneRefusesScoresOfAnotherModelAndBadSparsity) {
     const std::string dir = tempDir();
     ASSERT_EQ(cx("demo images --count 4 --out " + dir + "/img.safetensors").code, 0);

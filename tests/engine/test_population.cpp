@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "engine/demo/demo_population.h"
+#include "engine/pruning/population.h"
 #include "engine/model/model.h"
 #include "engine/model/target.h"
 #include "engine/pruning/internal/scoring.h"
@@ -139,4 +140,26 @@ TEST(Population, QuartilesOverUnitsInterpolateAndCountDisconnectedAsZero) {
     EXPECT_NEAR(rows[0].median, 0.25, 1e-12);
     EXPECT_NEAR(rows[0].q3, 0.325, 1e-12);
     EXPECT_NEAR(rows[1].median, 0.15, 1e-12);  // 0, .1, .2, .3
+}
+
+TEST(Population, ShardsAreContiguousAndJoinToTheWholeList) {
+    const std::vector<int64_t> units = {9, 3, 7, 1, 0, 4, 8};
+    for (int n = 1; n <= 7; ++n) {
+        std::vector<int64_t> joined;
+        size_t smallest = units.size(), largest = 0;
+        for (int i = 0; i < n; ++i) {
+            auto part = shardOf(units, std::to_string(i) + "/" + std::to_string(n));
+            ASSERT_TRUE(part.ok()) << part.error().message;
+            smallest = std::min(smallest, part.value().size());
+            largest = std::max(largest, part.value().size());
+            joined.insert(joined.end(), part.value().begin(), part.value().end());
+        }
+        EXPECT_EQ(joined, units) << n << " shards";
+        EXPECT_LE(largest - smallest, 1u);
+    }
+    EXPECT_FALSE(shardOf(units, "8/8").ok());  // more shards than units, and I = N
+    EXPECT_FALSE(shardOf(units, "1").ok());
+    EXPECT_FALSE(shardOf(units, "-1/2").ok());
+    EXPECT_EQ(parseUnits("0-2,5", 6).value(), (std::vector<int64_t>{0, 1, 2, 5}));
+    EXPECT_FALSE(parseUnits("", 6).ok());
 }
