@@ -91,6 +91,39 @@ TEST(DevicePaths, ScoresOnTheGpuEqualTheCpu_CUDA) {
     }
 }
 
+TEST(DevicePaths, APopulationOnTheGpuEqualsTheCpu_CUDA) {
+    SKIP_WITHOUT_CUDA();
+    auto m = load("chain");
+    torch::manual_seed(12);
+    auto images = torch::randn({9, 3, 16, 16});
+    SweepSettings s;
+    s.target = parseTarget("features.3:0").value();
+    s.criteria = {Criterion::ActGrad, Criterion::Snip};
+    s.sparsities = {0.5, 0.1};
+    s.batchSize = 4;
+    JobContext job;
+    // Shared scoring forwards on the device: each unit's scores as on the CPU.
+    ScoreOptions o{s.target, Criterion::ActGrad, 4, 0, "cpu"};
+    auto cpuScores = scorePopulation(*m, images, o, {0, 3, 5}, job);
+    o.device = "cuda";
+    auto gpuScores = scorePopulation(*m, images, o, {0, 3, 5}, job);
+    ASSERT_TRUE(cpuScores.ok() && gpuScores.ok());
+    for (size_t u = 0; u < 3; ++u)
+        for (const auto& [l, sc] : cpuScores.value()[u].scores)
+            EXPECT_TRUE(torch::allclose(gpuScores.value()[u].scores.at(l), sc, 1e-4, 1e-6)) << u << " " << l;
+    s.device = "cpu";
+    auto cpu = sweepPopulation(*m, images, images, s, {1, 4}, job);
+    s.device = "cuda";
+    auto gpu = sweepPopulation(*m, images, images, s, {1, 4}, job);
+    ASSERT_TRUE(cpu.ok() && gpu.ok());
+    ASSERT_EQ(cpu.value().size(), gpu.value().size());
+    for (size_t i = 0; i < cpu.value().size(); ++i) {
+        EXPECT_EQ(gpu.value()[i].unit, cpu.value()[i].unit);
+        EXPECT_EQ(gpu.value()[i].kept, cpu.value()[i].kept);
+        EXPECT_NEAR(gpu.value()[i].pearson, cpu.value()[i].pearson, 1e-4) << i;
+    }
+}
+
 TEST(DevicePaths, SweepAndPreservationOnTheGpuEqualTheCpu_CUDA) {
     SKIP_WITHOUT_CUDA();
     auto m = load("chain");
