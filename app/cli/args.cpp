@@ -94,4 +94,24 @@ void readDataOptions(const Args& args, engine::ImageOptions& images, int64_t& ba
                     " pixels";
 }
 
+void readCriteria(const Args& args, std::vector<engine::Criterion>& criteria, std::string& error) {
+    const auto list = args.value("criteria");
+    if (!list) return;
+    criteria.clear();
+    size_t start = 0;
+    while (start <= list->size()) {
+        const size_t comma = std::min(list->find(',', start), list->size());
+        const std::string item = list->substr(start, comma - start);
+        start = comma + 1;
+        if (item.empty()) continue;
+        auto criterion = engine::parseCriterion(item);
+        if (!criterion) {
+            if (error.empty()) error = criterion.error().message;
+            return;
+        }
+        criteria.push_back(criterion.value());
+    }
+    if (criteria.empty() && error.empty()) error = "no criteria given";
+}
+
 }  // namespace cx::app

@@ -56,4 +56,8 @@ private:
 void readDataOptions(const Args& args, engine::ImageOptions& images, int64_t& batchSize, uint64_t& seed,
                      std::string& error);
 
+/// --criteria actgrad,snip,...: replaces `criteria` when given; sets `error` for an unknown name
+/// or an empty list.
+void readCriteria(const Args& args, std::vector<engine::Criterion>& criteria, std::string& error);
+
 }  // namespace cx::app

@@ -2,7 +2,6 @@
 // `cx demo population` (seed 002's population figures).
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include <unistd.h>
 
@@ -83,15 +82,7 @@ int demoPopulation(const Args& args) {
     req.units = args.value("units", req.units);
     req.images = args.integer("count", req.images, err).value_or(0);
     req.at = args.real("at", req.at, err).value_or(0);
-    if (auto list = args.value("criteria")) {
-        req.criteria.clear();
-        std::stringstream items(*list);
-        for (std::string item; std::getline(items, item, ',');) {
-            auto c = engine::parseCriterion(item);
-            if (!c) return usageError(c.error().message);
-            req.criteria.push_back(c.value());
-        }
-    }
+    readCriteria(args, req.criteria, err);
     if (!err.empty()) return usageError(err);
     if (req.images < 2) return usageError("--count must be at least 2");
     engine::JobContext job;

@@ -60,11 +60,6 @@ std::string parseExpansions(const std::string& text, std::map<std::string, engin
     return {};
 }
 
-std::string groupCountsText(const engine::CircuitDiagram& d) {
-    size_t groups = 0;
-    for (const auto& n : d.nodes) groups += n.kind == engine::NodeKind::Unit ? 0 : 1;
-    return groups == 0 ? std::string() : ", " + std::to_string(groups) + " of them blocks or layers";
-}
 
 }  // namespace
 
@@ -102,11 +97,10 @@ int runDiagramCommand(const std::vector<std::string>& argv) {
     if (!diagram) return reportError(diagram.error());
     if (auto st = engine::exportDiagram(diagram.value(), options, *args.value("out"), dpi); !st) return reportError(st.error());
     const auto& d = diagram.value();
-    int64_t dead = 0;
+    int64_t dead = 0, groups = 0;
     for (const auto& e : d.edges) dead += e.dead ? 1 : 0;
+    for (const auto& n : d.nodes) groups += n.kind == engine::NodeKind::Unit ? 0 : 1;
     if (args.has("json")) {
-        int64_t groups = 0;
-        for (const auto& n : d.nodes) groups += n.kind == engine::NodeKind::Unit ? 0 : 1;
         std::cout << nlohmann::json({{"nodes", d.nodes.size()}, {"edges", d.edges.size()}, {"dead_edges", dead},
                                      {"group_nodes", groups}, {"hidden_edges", d.hiddenEdges},
                                      {"level", engine::detailLevelName(d.detail.level)}, {"focus", d.detail.focus},
@@ -114,7 +108,8 @@ int runDiagramCommand(const std::vector<std::string>& argv) {
                          .dump(2)
                   << "\n";
     } else {
-        std::cout << "wrote " << *args.value("out") << ": " << d.nodes.size() << " vertices" << groupCountsText(d) << ", "
+        std::cout << "wrote " << *args.value("out") << ": " << d.nodes.size() << " vertices"
+                  << (groups ? ", " + std::to_string(groups) + " of them blocks or layers" : std::string()) << ", "
                   << d.edges.size() << " edges over " << d.layers.size() << " ranks";
         if (d.hiddenEdges > 0) std::cout << " (" << d.hiddenEdges << " weaker edges not drawn)";
         std::cout << "\n";

@@ -78,15 +78,8 @@ int runSweepCommand(const std::vector<std::string>& argv) {
     req.out = *args.value("out");
     req.directionFile = args.value("direction", "");
     req.objective = args.value("objective", req.objective);
-    if (auto list = args.value("criteria")) {
-        req.criteria.clear();
-        for (const auto& item : splitList(*list)) {
-            auto criterion = engine::parseCriterion(item);
-            if (!criterion) return usageError(criterion.error().message);
-            req.criteria.push_back(criterion.value());
-        }
-        if (req.criteria.empty()) return usageError("no criteria given");
-    }
+    readCriteria(args, req.criteria, err);
+    if (!err.empty()) return usageError(err);
     if (auto list = args.value("sparsities")) {
         for (const auto& item : splitList(*list)) {
             const auto v = engine::parseFinite(item);

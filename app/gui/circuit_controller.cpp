@@ -306,10 +306,7 @@ void CircuitController::showDetail(const engine::DetailSpec& spec) {
             if (auto st = ensureImages(images, demoImages); !st) return st.error();
             engine::CircuitDiagram circuit;
             circuit.whole = whole;
-            auto view = engine::diagramAtDetail(*whole, spec, options);  // cheap: only to count its units
-            if (!view) return view.error();
-            const bool pictures = unitCount(view.value()) <= kPicturesWithLayout;
-            return engine::redrawDiagram(*ws, circuit, spec, options, job, images, pictures);
+            return engine::redrawDiagram(*ws, circuit, spec, options, job, images, kPicturesWithLayout);
         },
         [this, whole, key, mask](engine::CircuitDiagram& view) -> QString {
             if (m_panel->view()->diagram().whole != whole) return {};  // another circuit is shown by now

@@ -11,6 +11,7 @@
 #include "engine/io/atomic_file.h"
 #include "engine/model/workspace.h"
 #include "engine/pruning/curve_csv.h"
+#include "engine/pruning/internal/sweep.h"
 #include "engine/pruning/sweep_job.h"
 
 namespace cx::engine {
@@ -114,7 +115,7 @@ std::vector<PopulationQuartiles> populationQuartiles(const std::vector<CurvePoin
 
 Result<DemoPopulationReport> runDemoPopulation(const DemoPopulationRequest& req, JobContext& job) {
     if (req.outDir.empty()) return invalidInput("demo population needs --out DIR");
-    const auto& levels = std::vector<double>{0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05, 0.01, 0.005, 0.001};
+    const auto& levels = defaultSparsities();
     if (std::find(levels.begin(), levels.end(), req.at) == levels.end())
         return invalidInput("--at must be one of the 13 sweep levels (0.9 .. 0.001), got " + std::to_string(req.at));
     std::error_code ec;

@@ -120,12 +120,15 @@ Result<CircuitDiagram> loadDiagram(Workspace& workspace, const Mask& mask, const
 }
 
 Result<CircuitDiagram> redrawDiagram(Workspace& workspace, const CircuitDiagram& shown, const DetailSpec& detail,
-                                     const DiagramOptions& options, JobContext& job, const std::string& images, bool nodeImages) {
+                                     const DiagramOptions& options, JobContext& job, const std::string& images,
+                                     size_t picturesUpTo) {
     if (!shown.whole) return invalidInput("this diagram has no circuit behind it to draw at another level of detail");
     auto view = diagramAtDetail(*shown.whole, detail, options);
     if (!view) return view.error();
     view.value().whole = shown.whole;
-    if (auto st = finishView(view.value(), workspace, options, job, images, nodeImages); !st) return st.error();
+    size_t units = 0;
+    for (const auto& n : view.value().nodes) units += n.kind == NodeKind::Unit ? 1 : 0;
+    if (auto st = finishView(view.value(), workspace, options, job, images, units <= picturesUpTo); !st) return st.error();
     return view;
 }
 

@@ -2,6 +2,7 @@
 // One call from a target to a drawn circuit, as the GUI runs it in the background: score the
 // kernels (ActGrad by default), prune at a sparsity, build the diagram and lay it out. The
 // scores and mask files are written into a working folder, so they can be saved or reused.
+#include <cstdint>
 #include <string>
 
 #include "engine/core/error.h"
@@ -59,10 +60,11 @@ Result<FoundCircuit> findCircuit(const FindCircuitRequest& request, JobContext& 
 Result<CircuitDiagram> loadDiagram(Workspace& workspace, const Mask& mask, const DiagramOptions& options, JobContext& job,
                                    const std::string& images = "", bool nodeImages = true, const DetailSpec& detail = {});
 /// The circuit behind a view drawn again at another level of detail (expand, collapse, focus),
-/// laid out with node images; too large a view is an error (diagramAtDetail).
+/// laid out with node images when it has at most `picturesUpTo` units (a larger view gets none:
+/// addNodeImages can add them into its layout later); too large a view is an error (diagramAtDetail).
 Result<CircuitDiagram> redrawDiagram(Workspace& workspace, const CircuitDiagram& shown, const DetailSpec& detail,
                                      const DiagramOptions& options, JobContext& job, const std::string& images = "",
-                                     bool nodeImages = true);
+                                     size_t picturesUpTo = SIZE_MAX);
 Result<CircuitDiagram> loadDiagram(const std::string& model, const std::string& mask, const DiagramOptions& options,
                                    JobContext& job, const std::string& images = "", bool nodeImages = true);
 
