@@ -20,6 +20,7 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_menus.h"
 #include "app/gui/masks_controller.h"
+#include "app/gui/population_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/gui/project_file.h"
 #include "app/gui/recent_files.h"
@@ -36,6 +37,7 @@
 #include "widgets/layer_tree_view.h"
 #include "widgets/mask_list.h"
 #include "widgets/overlap_view.h"
+#include "widgets/population_view.h"
 #include "widgets/training_panel.h"
 
 namespace cx::app {
@@ -85,8 +87,10 @@ void MainWindow::buildViews() {
     m_circuitPanel = new widgets::CircuitPanel(m_central);
     m_trainingPanel = new widgets::TrainingPanel(m_central);
     m_overlap = new widgets::OverlapView(m_central);
+    m_population = new widgets::PopulationView(m_central);
     m_central->addTab(m_details, tr("Model"));
     m_central->addTab(m_circuitPanel, tr("Circuit"));
+    m_central->addTab(m_population, tr("Population"));
     m_central->addTab(m_trainingPanel, tr("Mask Training"));
     m_central->addTab(m_overlap, tr("Overlap"));
     setCentralWidget(m_central);
@@ -123,8 +127,9 @@ void MainWindow::buildControllers() {
     m_training = new TrainingController(s, *m_jobs, m_trainingPanel, this);
     m_masks = new MasksController(s, *m_jobs, m_maskList, m_overlap, this);
     m_data = new DataController(s, *m_jobs, m_dataPanel, this);
+    m_populations = new PopulationController(s, *m_jobs, m_population, this);
     m_projects = new ProjectController(s, *m_jobs, {m_circuitPanel, m_trainingPanel, m_maskList, m_central, m_circuits, m_data}, this);
-    for (Controller* c : std::initializer_list<Controller*>{m_circuits, m_training, m_masks, m_data, m_projects}) wireController(c);
+    for (Controller* c : std::initializer_list<Controller*>{m_circuits, m_training, m_masks, m_data, m_projects, m_populations}) wireController(c);
 
     connect(m_maskList, &widgets::MaskList::showRequested, m_circuits, [this](const QString& path) { m_circuits->openMask(path, false); });
     connect(m_training, &TrainingController::maskTrained, m_masks, &MasksController::addTrained);
@@ -134,6 +139,20 @@ void MainWindow::buildControllers() {
         m_trainingPanel->setDefaultPreserve(target);
         m_central->setCurrentWidget(m_circuitPanel);
         statusBar()->showMessage(tr("Target %1: press Find Circuit or Sweep").arg(target), 5000);
+    });
+    // A population runs with the Circuit tab's objective and granularity; its units open there.
+    connect(m_population, &widgets::PopulationView::runRequested, m_populations,
+            [this](const QString& layer, const QString& units, const std::vector<engine::Criterion>& criteria) {
+                m_populations->run(layer, units, criteria, m_circuitPanel->settings());
+            });
+    connect(m_populations, &PopulationController::circuitRequested, this, [this](const widgets::CircuitSettings& settings) {
+        m_circuitPanel->setSettings(settings);
+        m_trainingPanel->setDefaultPreserve(settings.target);
+        m_circuits->findCircuit(settings);
+    });
+    connect(m_tree, &widgets::LayerTreeView::layerSelected, m_population, [this](int index) {
+        if (m_session->isOpen() && index >= 0 && size_t(index) < model()->summary().layers.size())
+            m_population->setLayer(QString::fromStdString(model()->summary().layers[size_t(index)].name));
     });
     connect(m_projects, &ProjectController::modelRequested, this, &MainWindow::openModel);
     connect(m_projects, &ProjectController::layerRequested, this, &MainWindow::selectLayer);
@@ -194,6 +213,7 @@ void MainWindow::closeModel() {
     m_projects->modelClosed();
     m_tree->clearModel();
     m_details->clearModel();
+    m_populations->modelOpened();
     updateTitle();
     Q_EMIT modelChanged();
 }
@@ -223,6 +243,7 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> loaded, const QString& 
     const bool transformer = modelPath() == absolute(demoTransformerPath());
     m_training->modelOpened(transformer);
     m_data->modelOpened();
+    m_populations->modelOpened();
     m_maskList->clear();
     // What circuits will run on, previewed: the demo transformer's own held-out prompts unless
     // other data was chosen; other models never inherit those prompts.

@@ -1,6 +1,6 @@
 #pragma once
 // The main window composes: the model tree, jobs, masks and data docks; the central tabs
-// (Model, Circuit, Mask Training, Overlap); the menus; and one controller per tab, which owns
+// (Model, Circuit, Population, Mask Training, Overlap); the menus; and one controller per tab, which owns
 // that tab's state and runs its engine work through the JobRunner on the open Session.
 #include <memory>
 
@@ -22,6 +22,7 @@ class LayerDetailsView;
 class LayerTreeView;
 class MaskList;
 class OverlapView;
+class PopulationView;
 class TrainingPanel;
 }  // namespace cx::widgets
 
@@ -32,6 +33,7 @@ class Controller;
 class DataController;
 class JobRunner;
 class MasksController;
+class PopulationController;
 class ProjectController;
 class RecentFiles;
 class Session;
@@ -70,6 +72,7 @@ public:
     MasksController* masks() const { return m_masks; }
     DataController* data() const { return m_data; }
     ProjectController* projects() const { return m_projects; }
+    PopulationController* populations() const { return m_populations; }
 
     widgets::LayerTreeView* layerTree() const { return m_tree; }
     widgets::LayerDetailsView* details() const { return m_details; }
@@ -78,6 +81,7 @@ public:
     widgets::TrainingPanel* trainingPanel() const { return m_trainingPanel; }
     widgets::MaskList* maskList() const { return m_maskList; }
     widgets::OverlapView* overlapView() const { return m_overlap; }
+    widgets::PopulationView* populationView() const { return m_population; }
     widgets::DataPanel* dataPanel() const { return m_dataPanel; }
 
 Q_SIGNALS:
@@ -101,12 +105,14 @@ private:
     widgets::TrainingPanel* m_trainingPanel = nullptr;
     widgets::MaskList* m_maskList = nullptr;
     widgets::OverlapView* m_overlap = nullptr;
+    widgets::PopulationView* m_population = nullptr;
     widgets::DataPanel* m_dataPanel = nullptr;
     CircuitController* m_circuits = nullptr;
     TrainingController* m_training = nullptr;
     MasksController* m_masks = nullptr;
     DataController* m_data = nullptr;
     ProjectController* m_projects = nullptr;
+    PopulationController* m_populations = nullptr;
     QLabel* m_deviceLabel = nullptr;  // the device jobs run on (the Compute menu updates it)
     QString m_lastError;
     bool m_showErrorDialogs = true;

@@ -25,13 +25,6 @@ std::string colourOf(Criterion c) {
     return colours[size_t(it - all.begin()) % 5];
 }
 
-double quantile(std::vector<double> values, double p) {  // linear interpolation, as numpy's default
-    std::sort(values.begin(), values.end());
-    const double h = (double(values.size()) - 1) * p;
-    const size_t lo = size_t(std::floor(h)), hi = size_t(std::ceil(h));
-    return values[lo] + (h - double(lo)) * (values[hi] - values[lo]);
-}
-
 std::string quartilesCsv(const std::vector<PopulationQuartiles>& rows) {
     std::ostringstream csv;
     csv.precision(9);
@@ -96,22 +89,6 @@ std::string distributionChart(const std::vector<CurvePoint>& points, double at, 
 }
 
 }  // namespace
-
-std::vector<PopulationQuartiles> populationQuartiles(const std::vector<CurvePoint>& points) {
-    std::map<std::pair<Criterion, double>, std::vector<double>> values;
-    std::vector<std::pair<Criterion, double>> order;  // first appearance: the sweep's order
-    for (const auto& p : points) {
-        auto key = std::make_pair(p.criterion, p.sparsity);
-        if (!values.count(key)) order.push_back(key);
-        values[key].push_back(p.disconnected ? 0.0 : p.pearson);
-    }
-    std::vector<PopulationQuartiles> rows;
-    for (const auto& key : order) {
-        const auto& v = values.at(key);
-        rows.push_back({key.first, key.second, quantile(v, 0.25), quantile(v, 0.5), quantile(v, 0.75), int64_t(v.size())});
-    }
-    return rows;
-}
 
 Result<DemoPopulationReport> runDemoPopulation(const DemoPopulationRequest& req, JobContext& job) {
     if (req.outDir.empty()) return invalidInput("demo population needs --out DIR");

@@ -8,6 +8,7 @@
 #include "engine/core/error.h"
 #include "engine/core/job.h"
 #include "engine/core/options.h"
+#include "engine/pruning/population_stats.h"
 #include "engine/pruning/pruning_types.h"
 
 namespace cx::engine {
@@ -22,21 +23,11 @@ struct DemoPopulationRequest {
     double at = 0.1;                    // Fig. 3's sparsity (one of the 13 levels)
 };
 
-/// Per criterion and sparsity: quartiles of |Pearson r| over the units (linear interpolation).
-struct PopulationQuartiles {
-    Criterion criterion = Criterion::ActGrad;
-    double sparsity = 0, q1 = 0, median = 0, q3 = 0;
-    int64_t units = 0;
-};
-
 struct DemoPopulationReport {
     std::vector<CurvePoint> points;            // every unit's curve
     std::vector<PopulationQuartiles> quartiles;
     std::vector<std::string> files;
 };
-
-/// The quartiles of each criterion's |r| over units at each sparsity (disconnected circuits count as 0).
-std::vector<PopulationQuartiles> populationQuartiles(const std::vector<CurvePoint>& points);
 
 /// Sweeps every unit (shared forwards) and writes curves.csv, quartiles.csv, distribution.csv,
 /// fig2_median_curves.svg and fig3_distribution.svg into `outDir`, each atomically.

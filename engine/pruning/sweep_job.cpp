@@ -7,6 +7,7 @@
 #include "engine/data/internal/image_set.h"
 #include "engine/data/internal/job_inputs.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/file_read.h"
 #include "engine/io/safetensors.h"
 #include "engine/model/internal/workspace_impl.h"
 #include "engine/pruning/curve_csv.h"
@@ -89,6 +90,14 @@ Result<std::vector<CurvePoint>> runSweep(const SweepRequest& req, JobContext& jo
     auto workspace = Workspace::open(req.model);
     if (!workspace) return workspace.error();
     return runSweep(*workspace.value(), req, job);
+}
+
+Result<std::vector<CurvePoint>> readCurveCsv(const std::string& path) {
+    auto bytes = readInputFile(path, "curve CSV");
+    if (!bytes) return bytes.error();
+    auto points = parseCurveCsv(std::string(bytes.value().begin(), bytes.value().end()));
+    if (!points) return invalidInput(path + ": " + points.error().message);
+    return points;
 }
 
 }  // namespace cx::engine

@@ -15,4 +15,8 @@ Result<std::vector<CurvePoint>> runSweep(const SweepRequest& request, JobContext
 /// The same on an open model (`model` is not read; the CSV is written only when `out` is given).
 Result<std::vector<CurvePoint>> runSweep(Workspace& workspace, const SweepRequest& request, JobContext& job);
 
+/// A curve CSV that `cx sweep` (or `cx merge`) wrote, read back: parseCurveCsv on the file, the
+/// file named in errors.
+Result<std::vector<CurvePoint>> readCurveCsv(const std::string& path);
+
 }  // namespace cx::engine

@@ -18,6 +18,7 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "app/gui/masks_controller.h"
+#include "app/gui/population_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/gui/session.h"
 #include "app/resource_dir.h"
@@ -26,6 +27,8 @@
 #include "engine/diagram/diagram_layout.h"
 #include "engine/model/model.h"
 #include "engine/model/workspace.h"
+#include "engine/pruning/curve_csv.h"
+#include "engine/pruning/sweep_job.h"
 #include "wait.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
@@ -37,6 +40,7 @@
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
 #include "widgets/mask_list.h"
+#include "widgets/population_view.h"
 #include "widgets/scatter_view.h"
 
 using cx::app::MainWindow;
@@ -211,6 +215,78 @@ TEST(MainWindow, TheDiagramGoesToOtherLevelsOfDetailAndBack) {
     ASSERT_TRUE(waitUntil([&] { return !view->diagram().detail.focus.empty(); }));
     for (const auto& n : view->diagram().nodes) EXPECT_EQ(n.kind, cx::engine::NodeKind::Unit);
     EXPECT_LE(view->diagram().edges.size(), kernels.edges.size());
+}
+
+// The Population tab: every unit's curves in one run (equal to each unit's own sweep), a unit
+// opened from the table becomes the Circuit tab's circuit; a cx sweep CSV of another layer is refused.
+TEST(MainWindow, APopulationRunsInTheBackgroundAndItsUnitsOpenAsCircuits) {
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openModel(testModel("chain"));
+    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; }));
+    auto* view = w.populationView();
+    ASSERT_TRUE(view->setLayer(QStringLiteral("features.3")));
+    const std::vector<cx::engine::Criterion> criteria = {cx::engine::Criterion::ActGrad, cx::engine::Criterion::Random};
+    view->setUnits(QStringLiteral("0-2"));
+    view->setCriteria(criteria);
+    Q_EMIT view->runRequested(view->layer(), view->units(), view->criteria());
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; })) << w.lastError().toStdString();
+    ASSERT_EQ(w.lastError(), QString());
+    const auto points = view->points();
+    ASSERT_EQ(points.size(), 3u * 2 * 13);
+    EXPECT_EQ(view->shownLayer(), QStringLiteral("features.3"));
+    EXPECT_EQ(view->table()->rowCount(), 3);
+    // Unit 1's rows are its own sweep's, exactly.
+    cx::engine::SweepRequest single;
+    single.images = w.session().imagesForJobs().toStdString();
+    single.target = "features.3:1";
+    single.criteria = criteria;
+    cx::engine::JobContext job;
+    auto own = cx::engine::runSweep(*w.workspace(), single, job);
+    ASSERT_TRUE(own.ok()) << own.error().message;
+    size_t compared = 0;
+    for (const auto& p : points)
+        for (const auto& q : own.value())
+            if (p.unit == 1 && p.criterion == q.criterion && p.sparsity == q.sparsity) {
+                EXPECT_EQ(p.pearson, q.pearson);
+                EXPECT_EQ(p.kept, q.kept);
+                ++compared;
+            }
+    EXPECT_EQ(compared, own.value().size());
+    // Double-clicking unit 2 in the Random column finds that circuit at the table's sparsity.
+    ASSERT_TRUE(view->setSparsity(0.2));
+    int row = -1;
+    for (int r = 0; r < view->table()->rowCount(); ++r)
+        if (view->table()->item(r, 0)->text() == QStringLiteral("2")) row = r;
+    ASSERT_GE(row, 0);
+    Q_EMIT view->table()->cellDoubleClicked(row, 2);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && w.maskList()->count() == 1; })) << w.lastError().toStdString();
+    const auto settings = w.circuitPanel()->settings();
+    EXPECT_EQ(settings.target, QStringLiteral("features.3:2"));
+    EXPECT_EQ(settings.criterion, cx::engine::Criterion::Random);
+    EXPECT_DOUBLE_EQ(settings.sparsity, 0.2);
+    EXPECT_TRUE(w.circuitPanel()->summaryText().startsWith("features.3:2")) << w.circuitPanel()->summaryText().toStdString();
+
+    // A CSV that cx sweep --units wrote opens as the chosen layer's units; too many units for the layer: refused.
+    QTemporaryDir dir;
+    const QString csv = dir.filePath(QStringLiteral("curves.csv"));
+    auto wide = points;
+    wide.resize(26);
+    for (auto& p : wide) p.unit += 60;
+    for (const auto& [file, rows] : {std::pair{csv, points}, std::pair{dir.filePath(QStringLiteral("wide.csv")), wide}}) {
+        QFile out(file);
+        ASSERT_TRUE(out.open(QIODevice::WriteOnly));
+        out.write(QByteArray::fromStdString(cx::engine::curveCsv(rows)));
+    }
+    view->clear();
+    w.populations()->openCsv(csv);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_EQ(view->points().size(), points.size());
+    EXPECT_EQ(view->table()->rowCount(), 3);
+    w.populations()->openCsv(dir.filePath(QStringLiteral("wide.csv")));
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_TRUE(w.lastError().contains("has unit 60, but features.3 has")) << w.lastError().toStdString();
+    EXPECT_EQ(view->points().size(), points.size());  // what was shown stays
 }
 
 TEST(MainWindow, ScoresAreNotReusedAcrossModelsWithTheSameLayerNames) {

@@ -4,7 +4,9 @@
 #include <torch/torch.h>
 
 #include "engine/demo/demo_population.h"
+#include "engine/pruning/curve_csv.h"
 #include "engine/pruning/population.h"
+#include "engine/pruning/population_stats.h"
 #include "engine/model/model.h"
 #include "engine/model/target.h"
 #include "engine/pruning/internal/scoring.h"
@@ -140,6 +142,79 @@ TEST(Population, QuartilesOverUnitsInterpolateAndCountDisconnectedAsZero) {
     EXPECT_NEAR(rows[0].median, 0.25, 1e-12);
     EXPECT_NEAR(rows[0].q3, 0.325, 1e-12);
     EXPECT_NEAR(rows[1].median, 0.15, 1e-12);  // 0, .1, .2, .3
+}
+
+TEST(Population, QuartilesOfDeltaFNormKeepADisconnectedCircuitsValue) {
+    std::vector<CurvePoint> points(3);
+    for (int u = 0; u < 3; ++u) {
+        points[size_t(u)].unit = u;
+        points[size_t(u)].dfnorm = 0.5 * (u + 1);  // .5, 1, 1.5
+        points[size_t(u)].pearson = 0.9;
+    }
+    points[2].disconnected = true;
+    const auto rows = populationQuartiles(points, CurveMetric::DeltaFNorm);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_DOUBLE_EQ(rows[0].median, 1.0);
+    EXPECT_DOUBLE_EQ(rows[0].q3, 1.25);
+    EXPECT_DOUBLE_EQ(populationQuartiles(points)[0].q1, 0.45);  // |r|: .9, .9, 0
+    EXPECT_EQ(unitsOf(points), (std::vector<int64_t>{0, 1, 2}));
+    EXPECT_EQ(sparsitiesOf(points), (std::vector<double>{0.0}));
+}
+
+// What cx sweep writes reads back into the same points; every malformed field is named.
+TEST(Population, CurveCsvReadsBackWhatCxSweepWritesAndRefusesBadRows) {
+    std::vector<CurvePoint> points;
+    for (int u : {5, 2})
+        for (Criterion c : {Criterion::ActGrad, Criterion::Random})
+            for (double s : {0.5, 0.01}) {
+                CurvePoint p{c, s, 1000, int64_t(1000 * s), int64_t(900 * s), s < 0.05 && u == 2, 0.123456789 * u / 5, 0.25 + s};
+                p.unit = u;
+                points.push_back(p);
+            }
+    for (bool population : {true, false}) {
+        auto written = points;
+        if (!population) {
+            written.resize(4);
+            for (auto& p : written) p.unit = -1;
+        }
+        auto read = parseCurveCsv(curveCsv(written));
+        ASSERT_TRUE(read.ok()) << read.error().message;
+        ASSERT_EQ(read.value().size(), written.size());
+        for (size_t i = 0; i < written.size(); ++i) {
+            const auto &a = read.value()[i], &b = written[i];
+            EXPECT_EQ(a.unit, b.unit);
+            EXPECT_EQ(a.criterion, b.criterion);
+            EXPECT_EQ(a.sparsity, b.sparsity);
+            EXPECT_EQ(a.relevant, b.relevant);
+            EXPECT_EQ(a.kept, b.kept);
+            EXPECT_EQ(a.effectiveKept, b.effectiveKept);
+            EXPECT_EQ(a.disconnected, b.disconnected);
+            EXPECT_NEAR(a.pearson, b.pearson, 1e-9);  // 9 significant digits, as written
+            EXPECT_NEAR(a.dfnorm, b.dfnorm, 1e-9);
+        }
+    }
+    const std::string header = "unit,criterion,sparsity,relevant,kept,effective_kept,effective_sparsity,disconnected,pearson,dfnorm\n";
+    const std::string row = "3,actgrad,0.1,100,10,8,0.08,0,0.5,0.2\n";
+    ASSERT_TRUE(parseCurveCsv(header + row).ok());
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {"", "empty"},
+        {"a,b\n" + row, "line 1"},
+        {header, "no rows"},
+        {header + "3,actgrad,0.1,100,10,8,0.08,0,0.5\n", "line 2: expected 10 fields, found 9"},
+        {header + "3,bogus,0.1,100,10,8,0.08,0,0.5,0.2\n", "bogus"},
+        {header + "x,actgrad,0.1,100,10,8,0.08,0,0.5,0.2\n", "unit"},
+        {header + "3,actgrad,0,100,10,8,0.08,0,0.5,0.2\n", "sparsity"},
+        {header + "3,actgrad,0.1,100,10,8,0.08,0,1.5,0.2\n", "pearson"},
+        {header + "3,actgrad,0.1,100,10,8,0.08,0,nan,0.2\n", "pearson"},
+        {header + "3,actgrad,0.1,100,200,8,0.08,0,0.5,0.2\n", "kept <= relevant"},
+        {header + "3,actgrad,0.1,100,10,8,0.08,0.5,0.5,0.2\n", "disconnected"},
+        {header + row + row, "line 3: the same unit"},
+    };
+    for (const auto& [text, says] : bad) {
+        auto read = parseCurveCsv(text);
+        ASSERT_FALSE(read.ok()) << text;
+        EXPECT_NE(read.error().message.find(says), std::string::npos) << read.error().message;
+    }
 }
 
 TEST(Population, ShardsAreContiguousAndJoinToTheWholeList) {
