@@ -9,6 +9,8 @@
 #include "engine/pruning/population_stats.h"
 #include "engine/model/model.h"
 #include "engine/model/target.h"
+#include "engine/pruning/internal/circuit.h"
+#include "engine/pruning/internal/preservation.h"
 #include "engine/pruning/internal/scoring.h"
 #include "engine/pruning/internal/sweep.h"
 #include "test_util.h"
@@ -117,6 +119,34 @@ TEST(Population, APopulationSweepEqualsEachUnitsOwnSweep) {
             EXPECT_EQ(a.pearson, b.pearson) << "unit " << units[u] << " " << nameOf(a.criterion) << " " << a.sparsity;
             EXPECT_EQ(a.dfnorm, b.dfnorm);
         }
+    }
+}
+
+// A disconnected circuit is evaluated on two images (every image gives the same values): its
+// delta-f-norm equals the one from a forward pass over every image.
+TEST(Population, DisconnectedCircuitsAreEvaluatedAsIfOnEveryImage) {
+    auto demo = load(std::string(CX_TEST_DATA) + "/../../resources/demo/shapes_cnn.pt");
+    torch::manual_seed(3);
+    const auto images = torch::rand({40, 3, 64, 64});
+    SweepSettings settings;
+    settings.target = parseTarget("features.conv4:27").value();
+    settings.criteria = {Criterion::Magnitude};
+    settings.sparsities = {0.01, 0.001};
+    JobContext job;
+    auto swept = sweepCircuits(*demo, images, images, settings, job);
+    ASSERT_TRUE(swept.ok()) << swept.error().message;
+    auto scores = scoreKernels(*demo, images, ScoreOptions{settings.target, Criterion::Magnitude}, job);
+    ASSERT_TRUE(scores.ok());
+    const auto original = targetActivations(*demo, images, settings.target, nullptr, 32, job);
+    for (size_t j = 0; j < settings.sparsities.size(); ++j) {
+        const auto& p = swept.value()[j];
+        ASSERT_TRUE(p.disconnected) << p.sparsity;
+        auto circuit = selectCircuit(*demo, scores.value(), {settings.sparsities[j], false, BiasMode::Masked});
+        ASSERT_TRUE(circuit.ok());
+        const auto everyImage = targetActivations(*demo, images, settings.target, &circuit.value(), 32, job);
+        EXPECT_TRUE(torch::equal(everyImage[0], everyImage[39]));  // the premise: one value per position for all images
+        EXPECT_NEAR(p.dfnorm, deltaFNorm(original, everyImage), 1e-12) << p.sparsity;
+        EXPECT_EQ(p.pearson, 0.0);
     }
 }
 

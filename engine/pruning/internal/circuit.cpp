@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/core/internal/guard.h"
+#include "engine/model/internal/forward_plan.h"
 #include "engine/model/internal/model_impl.h"
 #include "engine/pruning/internal/saliency.h"
 
@@ -172,21 +173,25 @@ Overrides circuitOverrides(const Model& model, const Circuit& circuit, const std
         out.params.push_back(param);
         out.tensors.push_back(t.to(device));
     };
+    // The weights stay on the device (the model's copy there): only the unit grids travel, and
+    // each masked weight is made where it is used.
+    const torch::Device dev(device);
+    const auto param = [&](const std::string& path) { return paramOn(model, path, dev); };
     for (const auto& [l, kept] : circuit.kept) {
         const auto& info = summary.layers[size_t(l)];
-        const auto& w = model.impl().param(info.param);
+        const torch::Tensor w = param(info.param);
         // Pruned: the effective circuit is the function (dead ends go, with their filters' bias);
         // masked: every kept kernel, and every bias stays.
-        const auto& units = pruned && circuit.effective.count(l) ? circuit.effective.at(l) : kept;
+        const auto units = (pruned && circuit.effective.count(l) ? circuit.effective.at(l) : kept).to(dev);
         add(info.param, w * unitMaskForWeight(info, w, units));
         if (!pruned) continue;
         // A filter with no effective kernel is removed whole: its bias, and what the batch-norm
         // after it adds (beta - gamma mu / sigma, zero once gamma and beta are).
         auto rowAlive = (units.dim() > 1 ? units.flatten(1).any(1) : units).to(w.dtype());
-        if (info.hasBias()) add(info.biasParam, model.impl().param(info.biasParam) * rowAlive);
+        if (info.hasBias()) add(info.biasParam, param(info.biasParam) * rowAlive);
         if (!info.normWeightParam.empty()) {
-            add(info.normWeightParam, model.impl().param(info.normWeightParam) * rowAlive);
-            add(info.normBiasParam, model.impl().param(info.normBiasParam) * rowAlive);
+            add(info.normWeightParam, param(info.normWeightParam) * rowAlive);
+            add(info.normBiasParam, param(info.normBiasParam) * rowAlive);
         }
     }
     return out;

@@ -26,6 +26,21 @@ Result<std::vector<UnitScores>> levelScores(const Model& model, const torch::Ten
     return std::vector<UnitScores>(s.sparsities.size(), scores.take());
 }
 
+// A circuit's target activations on the evaluation images. One with no kept path from the input
+// computes the same values for every image (only biases reach the target), so the first and the
+// last image stand for all of them - checked: if those two differ, every image is run.
+torch::Tensor circuitActivations(const Model& model, const torch::Tensor& images, const SweepSettings& s, const TargetSpec& target,
+                                 const Circuit& c, JobContext& inner) {
+    const int64_t n = images.size(0);
+    if (c.disconnected && n > 2) {
+        const auto ends = torch::tensor({int64_t(0), n - 1}, torch::kLong);
+        const torch::Tensor two = targetActivations(model, images.index_select(0, ends), target, &c, 2, inner, s.device);
+        if (!two.defined()) return two;  // cancelled
+        if (torch::equal(two[0], two[1])) return two[0].unsqueeze(0).expand({n, two.size(1)}).contiguous();
+    }
+    return targetActivations(model, images, target, &c, s.batchSize, inner, s.device);
+}
+
 // A circuit per level, evaluated against the original activations: the curve's points.
 Result<std::vector<CurvePoint>> evaluateLevels(const Model& model, const torch::Tensor& evalImages, const SweepSettings& s,
                                                const TargetSpec& target, Criterion criterion, const std::vector<UnitScores>& perLevel,
@@ -36,7 +51,7 @@ Result<std::vector<CurvePoint>> evaluateLevels(const Model& model, const torch::
         auto circuit = selectCircuit(model, perLevel[j], {s.sparsities[j], s.minmax, s.bias});
         if (!circuit) return circuit.error();
         const auto& c = circuit.value();
-        const torch::Tensor f = targetActivations(model, evalImages, target, &c, s.batchSize, inner, s.device);
+        const torch::Tensor f = circuitActivations(model, evalImages, s, target, c, inner);
         if (inner.cancelled()) return cancelledError();
         CurvePoint p{criterion, s.sparsities[j], c.relevant, c.keptCount, c.effectiveCount, c.disconnected};
         p.pearson = c.disconnected ? 0.0 : absPearson(original, f, s.pearson);
