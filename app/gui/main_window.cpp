@@ -128,7 +128,9 @@ void MainWindow::buildControllers() {
     m_masks = new MasksController(s, *m_jobs, m_maskList, m_overlap, this);
     m_data = new DataController(s, *m_jobs, m_dataPanel, this);
     m_populations = new PopulationController(s, *m_jobs, m_population, this);
-    m_projects = new ProjectController(s, *m_jobs, {m_circuitPanel, m_trainingPanel, m_maskList, m_central, m_circuits, m_data}, this);
+    m_projects = new ProjectController(s, *m_jobs,
+                                       {m_circuitPanel, m_trainingPanel, m_maskList, m_central, m_circuits, m_data, m_population, m_populations},
+                                       this);
     for (Controller* c : std::initializer_list<Controller*>{m_circuits, m_training, m_masks, m_data, m_projects, m_populations}) wireController(c);
 
     connect(m_maskList, &widgets::MaskList::showRequested, m_circuits, [this](const QString& path) { m_circuits->openMask(path, false); });

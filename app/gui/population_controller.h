@@ -30,6 +30,7 @@ public:
     void modelOpened();
     /// What the settings behind the shown population are (a unit opened from it uses these).
     widgets::CircuitSettings settings() const { return m_settings; }
+    void setSettings(const widgets::CircuitSettings& settings) { m_settings = settings; }
 
 Q_SIGNALS:
     /// The Circuit tab should find this circuit.

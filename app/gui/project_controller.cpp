@@ -10,12 +10,14 @@
 #include "app/gui/circuit_controller.h"
 #include "app/gui/data_controller.h"
 #include "app/gui/file_copy.h"
+#include "app/gui/population_controller.h"
 #include "app/gui/project_file.h"
 #include "app/gui/session.h"
 #include "engine/io/atomic_file.h"
 #include "engine/model/model.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/curve_view.h"
+#include "widgets/population_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/mask_list.h"
 #include "widgets/training_panel.h"
@@ -105,6 +107,15 @@ bool ProjectController::saveProject(const QString& path) {
     s.tab = m_views.tabs->tabText(m_views.tabs->currentIndex()).remove(QLatin1Char('&'));
     s.unitsLayer = m_views.data->unitsLayer();
     s.deltaFNorm = m_views.circuit->curves()->metric() == widgets::CurveView::Metric::DeltaFNorm;
+    if (const auto* view = m_views.population) {
+        s.population.layer = view->shownLayer().isEmpty() ? view->layer() : view->shownLayer();
+        s.population.units = view->units();
+        s.population.criteria = view->criteria();
+        s.population.points = view->points();
+        s.population.settings = m_views.populations->settings();
+        s.population.sparsity = view->sparsity();
+        s.population.deltaFNorm = view->metric() == engine::CurveMetric::DeltaFNorm;
+    }
 
     // Atomic: the old project stays until the new one is complete (the engine's writer).
     const QByteArray json = projectJson(s, base);
@@ -149,6 +160,21 @@ void ProjectController::modelClosed() {
     m_path.clear();
 }
 
+void ProjectController::applyPopulation(const PopulationState& p) {
+    auto* view = m_views.population;
+    if (!view || p.layer.isEmpty()) return;
+    view->setLayer(p.layer);
+    view->setUnits(p.units);
+    if (!p.criteria.empty()) view->setCriteria(p.criteria);
+    m_views.populations->setSettings(p.settings);
+    view->setMetric(p.deltaFNorm ? engine::CurveMetric::DeltaFNorm : engine::CurveMetric::Pearson);
+    if (p.points.empty()) return;
+    view->setPoints(p.points, p.layer);
+    view->setSparsity(p.sparsity);
+    view->setCaption(tr("%1: a saved population of %2 units. Double-click a unit to open its circuit.")
+                         .arg(p.layer).arg(engine::unitsOf(p.points).size()));
+}
+
 void ProjectController::apply(const ProjectState& s) {
     m_path = m_pendingPath;
     Q_EMIT projectChanged(m_path);
@@ -173,6 +199,7 @@ void ProjectController::apply(const ProjectState& s) {
     curves->setMetric(s.deltaFNorm ? widgets::CurveView::Metric::DeltaFNorm : widgets::CurveView::Metric::Pearson);
     if (!s.curves.empty()) curves->setCaption(tr("%1: saved curves. Click a point to open its circuit.").arg(s.sweepSettings.targetLabel()));
     if (!s.unitsLayer.isEmpty()) Q_EMIT layerRequested(s.unitsLayer);
+    applyPopulation(s.population);  // after the layer request, which also picks the Population tab's layer
     if (!s.shownMask.isEmpty() && QFile::exists(s.shownMask)) {
         m_views.masks->select({s.shownMask});
         m_views.circuits->openMask(s.shownMask, false);

@@ -1,5 +1,5 @@
 #pragma once
-// Projects: saving the session (model, images, settings, named masks, curves, what is on screen)
+// Projects: saving the session (model, images, settings, named masks, curves, the population, what is on screen)
 // to a .cxproj file and reopening it. Session masks and scores are written into PROJECT.masks/
 // beside the project file when it is saved.
 #include <memory>
@@ -11,6 +11,7 @@ class QTabWidget;
 namespace cx::widgets {
 class CircuitPanel;
 class MaskList;
+class PopulationView;
 class TrainingPanel;
 }  // namespace cx::widgets
 
@@ -18,6 +19,8 @@ namespace cx::app {
 
 class CircuitController;
 class DataController;
+class PopulationController;
+struct PopulationState;
 struct ProjectState;
 
 class ProjectController : public Controller {
@@ -31,6 +34,8 @@ public:
         QTabWidget* tabs = nullptr;  // the central tab shown, by title
         CircuitController* circuits = nullptr;
         DataController* data = nullptr;
+        widgets::PopulationView* population = nullptr;
+        PopulationController* populations = nullptr;
     };
     ProjectController(Session& session, JobRunner& jobs, const Views& views, QObject* parent);
     ~ProjectController() override;
@@ -67,6 +72,7 @@ private:
     QString m_pendingPath;
 
     void apply(const ProjectState& state);
+    void applyPopulation(const PopulationState& population);
     /// Every mask and scores file the project names, session files written into `maskDir`.
     bool collectFiles(ProjectState& state, const QString& maskDir, QString& error);
 };

@@ -96,7 +96,7 @@ widgets::TrainSettings trainingFrom(const QJsonObject& o, const QDir& base, QStr
 }
 
 QJsonObject pointJson(const engine::CurvePoint& p) {
-    return {{"criterion", nameOf(p.criterion)},
+    QJsonObject o{{"criterion", nameOf(p.criterion)},
             {"sparsity", p.sparsity},
             {"relevant", qint64(p.relevant)},
             {"kept", qint64(p.kept)},
@@ -104,6 +104,8 @@ QJsonObject pointJson(const engine::CurvePoint& p) {
             {"disconnected", p.disconnected},
             {"pearson", p.pearson},
             {"dfnorm", p.dfnorm}};
+    if (p.unit >= 0) o.insert("unit", qint64(p.unit));  // a population's
+    return o;
 }
 
 engine::CurvePoint pointFrom(const QJsonObject& o, QString& error) {
@@ -117,6 +119,41 @@ engine::CurvePoint pointFrom(const QJsonObject& o, QString& error) {
     p.disconnected = o.value("disconnected").toBool();
     p.pearson = o.value("pearson").toDouble();
     p.dfnorm = o.value("dfnorm").toDouble();
+    p.unit = o.value("unit").toInteger(-1);
+    return p;
+}
+
+QJsonObject populationJson(const PopulationState& p, const QDir& base) {
+    QJsonArray points;
+    for (const auto& point : p.points) points.append(pointJson(point));
+    return {{"layer", p.layer},
+            {"units", p.units},
+            {"criteria", criteriaJson(p.criteria)},
+            {"points", points},
+            {"settings", circuitJson(p.settings, base)},
+            {"sparsity", p.sparsity},
+            {"metric", p.deltaFNorm ? "delta-f-norm" : "pearson"}};
+}
+
+PopulationState populationFrom(const QJsonObject& o, const QDir& base, QString& error) {
+    PopulationState p;
+    p.layer = o.value("layer").toString();
+    p.units = o.value("units").toString(QStringLiteral("all"));
+    for (const auto& c : o.value("criteria").toArray()) {
+        auto criterion = engine::parseCriterion(c.toString().toStdString());
+        if (!criterion) {
+            if (error.isEmpty()) error = QObject::tr("the project's population criteria: %1").arg(QString::fromStdString(criterion.error().message));
+            return p;
+        }
+        p.criteria.push_back(criterion.value());
+    }
+    for (const auto& v : o.value("points").toArray()) {
+        p.points.push_back(pointFrom(v.toObject(), error));
+        if (p.points.back().unit < 0 && error.isEmpty()) error = QObject::tr("a point of the project's population has no 'unit'");
+    }
+    p.settings = circuitFrom(o.value("settings").toObject(), base, error);
+    p.sparsity = o.value("sparsity").toDouble(0.1);
+    p.deltaFNorm = o.value("metric").toString() == QLatin1String("delta-f-norm");
     return p;
 }
 
@@ -146,6 +183,7 @@ QByteArray projectJson(const ProjectState& s, const QDir& base) {
                      {"curves", curves},
                      {"curves_settings", circuitJson(s.sweepSettings, base)},
                      {"scores_by_key", scores},
+                     {"population", populationJson(s.population, base)},
                      {"view", QJsonObject{{"tab", s.tab}, {"units_layer", s.unitsLayer},
                                           {"curve_metric", s.deltaFNorm ? "delta-f-norm" : "pearson"}}}};
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
@@ -159,7 +197,8 @@ bool typesAreRight(const QJsonObject& root, QString& error) {
         {"model", QJsonValue::String},          {"model_sha256", QJsonValue::String}, {"data", QJsonValue::String},
         {"circuit", QJsonValue::Object},        {"sweep_criteria", QJsonValue::Array}, {"training", QJsonValue::Object},
         {"masks", QJsonValue::Array},           {"shown_mask", QJsonValue::String},   {"curves", QJsonValue::Array},
-        {"curves_settings", QJsonValue::Object}, {"scores_by_key", QJsonValue::Object}, {"view", QJsonValue::Object}};
+        {"curves_settings", QJsonValue::Object}, {"scores_by_key", QJsonValue::Object}, {"view", QJsonValue::Object},
+        {"population", QJsonValue::Object}};
     for (const auto& [key, type] : fields)
         if (root.contains(QLatin1String(key)) && root.value(QLatin1String(key)).type() != type) {
             error = QObject::tr("the project's '%1' has the wrong type").arg(QLatin1String(key));
@@ -233,6 +272,7 @@ bool readProjectJson(const QByteArray& json, const QDir& base, ProjectState& s, 
     if (!insideProject(base, s.shownMask, error)) return false;
     for (const auto& p : root.value("curves").toArray()) s.curves.push_back(pointFrom(p.toObject(), error));
     s.sweepSettings = circuitFrom(root.value("curves_settings").toObject(), base, error);
+    s.population = populationFrom(root.value("population").toObject(), base, error);  // older projects have none
     if (!error.isEmpty()) return false;
     const auto scores = root.value("scores_by_key").toObject();
     for (auto it = scores.begin(); it != scores.end(); ++it) {

@@ -1,6 +1,6 @@
 #pragma once
 // Project files (.cxproj): a session saved as JSON - the model, the images, the circuit and
-// training settings, every mask with its name, the preservation curves and what was on screen.
+// training settings, every mask with its name, the preservation curves, the population and what was on screen.
 // Paths inside the project's folder are stored relative to it, so a project folder can move.
 #include <vector>
 
@@ -20,6 +20,17 @@ namespace cx::app {
 
 inline constexpr const char* kProjectFormat = "cx-project/1";
 
+/// The Population tab: a layer's units swept, their points and how they were swept.
+struct PopulationState {
+    QString layer;                              // the units' layer (empty: no population shown)
+    QString units = QStringLiteral("all");      // the spec typed in
+    std::vector<engine::Criterion> criteria;    // ticked
+    std::vector<engine::CurvePoint> points;     // every unit's, with its unit
+    widgets::CircuitSettings settings;          // objective, granularity... of the run: what a unit opens with
+    double sparsity = 0.1;                      // the histogram's and table's level
+    bool deltaFNorm = false;
+};
+
 struct ProjectState {
     QString model;        // absolute path once read
     QString modelSha256;  // of the model file when saved: a changed model cannot use the masks
@@ -35,6 +46,7 @@ struct ProjectState {
     QString tab;                                // the central tab shown, by title
     QString unitsLayer;                         // the layer whose units the Data panel lists
     bool deltaFNorm = false;                    // the curves' metric
+    PopulationState population;
 };
 
 /// The JSON text of a project; paths under `base` (the project file's folder) become relative.

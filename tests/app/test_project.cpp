@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTableWidget>
 #include <QTemporaryDir>
 
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "app/gui/masks_controller.h"
+#include "app/gui/population_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/gui/project_file.h"
 #include "app/gui/session.h"
@@ -26,6 +28,7 @@
 #include "widgets/diagram_view.h"
 #include "widgets/mask_list.h"
 #include "widgets/overlap_view.h"
+#include "widgets/population_view.h"
 #include "widgets/training_panel.h"
 
 using cx::app::MainWindow;
@@ -80,6 +83,16 @@ TEST(Project, SavedSessionReopensWhole) {
     auto entry = w.maskList()->masks().first();
     entry.name = QStringLiteral("my circuit");  // renamed, as F2 does
     w.maskList()->addMask(entry);
+    // A population of two units (Random only: quick), shown at 20% by delta-f-norm.
+    auto* population = w.populationView();
+    ASSERT_TRUE(population->setLayer(QStringLiteral("features.3")));
+    population->setUnits(QStringLiteral("0-1"));
+    population->setCriteria({cx::engine::Criterion::Random});
+    Q_EMIT population->runRequested(population->layer(), population->units(), population->criteria());
+    idle(w);
+    ASSERT_EQ(population->points().size(), 2u * 13u);
+    ASSERT_TRUE(population->setSparsity(0.2));
+    population->setMetric(cx::engine::CurveMetric::DeltaFNorm);
     auto training = w.trainingPanel()->settings();
     training.epochs = 7;
     training.lambda = 0.02;
@@ -128,6 +141,22 @@ TEST(Project, SavedSessionReopensWhole) {
         EXPECT_DOUBLE_EQ(after[i].pearson, before[i].pearson);
     }
     EXPECT_EQ(reopened.circuitPanel()->view()->diagram().nodes.size(), shownNodes);
+    // The population too: its layer, units, criteria, every unit's points, level and metric.
+    auto* saved = reopened.populationView();
+    EXPECT_EQ(saved->shownLayer(), QStringLiteral("features.3"));
+    EXPECT_EQ(saved->layer(), QStringLiteral("features.3"));
+    EXPECT_EQ(saved->units(), QStringLiteral("0-1"));
+    EXPECT_EQ(saved->criteria(), std::vector<cx::engine::Criterion>{cx::engine::Criterion::Random});
+    ASSERT_EQ(saved->points().size(), population->points().size());
+    for (size_t i = 0; i < saved->points().size(); ++i) {
+        EXPECT_EQ(saved->points()[i].unit, population->points()[i].unit);
+        EXPECT_EQ(saved->points()[i].kept, population->points()[i].kept);
+        EXPECT_DOUBLE_EQ(saved->points()[i].dfnorm, population->points()[i].dfnorm);
+    }
+    EXPECT_DOUBLE_EQ(saved->sparsity(), 0.2);
+    EXPECT_EQ(saved->metric(), cx::engine::CurveMetric::DeltaFNorm);
+    EXPECT_EQ(saved->table()->rowCount(), 2);
+    EXPECT_EQ(reopened.populations()->settings().objective, w.populations()->settings().objective);
     EXPECT_TRUE(reopened.circuitPanel()->summaryText().startsWith("my circuit")) << reopened.circuitPanel()->summaryText().toStdString();
 
     // The saved scores are reused: another sparsity prunes from the project's scores file.
