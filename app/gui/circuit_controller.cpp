@@ -67,6 +67,20 @@ engine::CircuitSpec circuitSpec(const widgets::CircuitSettings& settings, const 
 
 }  // namespace
 
+engine::SweepRequest sweepRequest(const widgets::CircuitSettings& settings, const QString& images,
+                                  const std::vector<engine::Criterion>& criteria) {
+    engine::SweepRequest request;
+    request.images = images.toStdString();
+    request.target = settings.target.toStdString();
+    request.directionFile = settings.directionFile.toStdString();
+    request.objective = settings.objective.toStdString();
+    request.granularity = settings.granularity;
+    request.bias = settings.bias;
+    request.minmax = settings.minmax;
+    request.criteria = criteria;
+    return request;
+}
+
 CircuitController::CircuitController(Session& session, JobRunner& jobs, widgets::CircuitPanel* panel, widgets::MaskList* masks,
                                      QObject* parent)
     : Controller(session, jobs, parent), m_panel(panel), m_masks(masks) {
@@ -159,15 +173,7 @@ void CircuitController::runSweep(const widgets::CircuitSettings& settings, const
     if (!m_session.isOpen()) return Q_EMIT errorRaised(tr("No model"), tr("Open a model before sweeping."));
     if (const QString problem = settings.targetProblem(); !problem.isEmpty()) return Q_EMIT errorRaised(tr("No target"), problem);
     if (criteria.empty()) return Q_EMIT errorRaised(tr("No criteria"), tr("Tick at least one criterion to sweep."));
-    engine::SweepRequest request;
-    request.images = m_session.imagesForJobs().toStdString();
-    request.target = settings.target.toStdString();
-    request.directionFile = settings.directionFile.toStdString();
-    request.objective = settings.objective.toStdString();
-    request.granularity = settings.granularity;
-    request.bias = settings.bias;
-    request.minmax = settings.minmax;
-    request.criteria = criteria;
+    const engine::SweepRequest request = sweepRequest(settings, m_session.imagesForJobs(), criteria);
     const bool demoImages = m_session.usesDemoImages();
     m_sweepSettings = settings;
     auto* curves = m_panel->curves();

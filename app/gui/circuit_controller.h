@@ -9,6 +9,7 @@
 
 #include "app/gui/controller.h"
 #include "engine/core/options.h"
+#include "engine/pruning/pruning_types.h"
 #include "widgets/circuit_panel.h"  // CircuitSettings
 
 namespace cx::engine {
@@ -19,6 +20,11 @@ class MaskList;
 }
 
 namespace cx::app {
+
+/// A sweep of `settings`' target (with its objective, granularity, bias and min-max) by
+/// `criteria` on `images`: what the Circuit tab's Sweep and the Population tab run.
+engine::SweepRequest sweepRequest(const widgets::CircuitSettings& settings, const QString& images,
+                                  const std::vector<engine::Criterion>& criteria);
 
 class CircuitController : public Controller {
     Q_OBJECT

@@ -4,6 +4,7 @@
 
 #include <QFileInfo>
 
+#include "app/gui/circuit_controller.h"
 #include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
@@ -60,15 +61,11 @@ void PopulationController::run(const QString& layer, const QString& units, const
     if (layer.isEmpty()) return Q_EMIT errorRaised(tr("No layer"), tr("Choose the layer whose units are the population."));
     if (units.isEmpty()) return Q_EMIT errorRaised(tr("No units"), tr("Name the units: all, 0-47, 3,7,9 or 0-3,8."));
     if (criteria.empty()) return Q_EMIT errorRaised(tr("No criteria"), tr("Tick at least one criterion."));
-    engine::SweepRequest request;
-    request.images = m_session.imagesForJobs().toStdString();
-    request.target = layer.toStdString();
+    auto population = base;  // the layer is the target; each unit its own
+    population.target = layer;
+    population.directionFile.clear();
+    engine::SweepRequest request = sweepRequest(population, m_session.imagesForJobs(), criteria);
     request.units = units.toStdString();
-    request.objective = base.objective.toStdString();
-    request.granularity = base.granularity;
-    request.bias = base.bias;
-    request.minmax = base.minmax;
-    request.criteria = criteria;
     const bool demoImages = m_session.usesDemoImages();
     m_settings = base;
     m_view->clear();
