@@ -150,6 +150,29 @@ TEST(Population, DisconnectedCircuitsAreEvaluatedAsIfOnEveryImage) {
     }
 }
 
+// A population sweep's progress rises through each criterion's shared scoring pass (batch by
+// batch) and then its units, and never goes back.
+TEST(Population, SweepProgressRisesThroughScoringAndUnits) {
+    auto m = load(cx::test::modelPath("chain"));
+    torch::manual_seed(2);
+    const auto images = torch::randn({8, 3, 16, 16});
+    SweepSettings settings;
+    settings.target = parseTarget("features.3:0").value();
+    settings.criteria = {Criterion::ActGrad, Criterion::Random};
+    settings.sparsities = {0.5, 0.1};
+    settings.batchSize = 2;
+    JobContext job;
+    std::vector<std::pair<std::string, double>> seen;
+    job.onProgress = [&](const Progress& p) { seen.emplace_back(p.stage, p.fraction); };
+    ASSERT_TRUE(sweepPopulation(*m, images, images, settings, {0, 1, 2, 3}, job).ok());
+    ASSERT_FALSE(seen.empty());
+    for (size_t i = 1; i < seen.size(); ++i) EXPECT_GE(seen[i].second, seen[i - 1].second) << seen[i].first << " after " << seen[i - 1].first;
+    EXPECT_DOUBLE_EQ(seen.back().second, 1.0);
+    size_t scoringSteps = 0;  // ActGrad's 4 batches, inside its first quarter of half the run
+    for (const auto& [stage, fraction] : seen) scoringSteps += stage == "score actgrad" && fraction > 0 && fraction <= 0.125;
+    EXPECT_EQ(scoringSteps, 4u);
+}
+
 TEST(Population, QuartilesOverUnitsInterpolateAndCountDisconnectedAsZero) {
     std::vector<CurvePoint> points;
     const double values[] = {0.4, 0.1, 0.3, 0.2};

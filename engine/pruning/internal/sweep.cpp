@@ -111,14 +111,21 @@ Result<std::vector<CurvePoint>> sweepPopulation(const Model& model, const torch:
         const auto original = unitActivations(model, evalImages, first.target, units, s.batchSize, inner, s.device);
         if (job.cancelled()) return cancelledError();
         std::vector<std::vector<CurvePoint>> perUnit(units.size());
-        const double total = double(s.criteria.size() * units.size());
+        const double criteria = double(s.criteria.size());
         for (size_t ci = 0; ci < s.criteria.size(); ++ci) {
             const Criterion criterion = s.criteria[ci];
             const ScoreOptions options{first.target, criterion, s.batchSize, s.seed, s.device, s.granularity};
-            job.progress("score " + std::string(nameOf(criterion)), double(ci * units.size()) / total);
+            // Each criterion's share of the progress: its shared scoring pass (a quarter, for the
+            // gradient criteria), then its units' evaluations.
+            const bool gradients = criterion == Criterion::ActGrad || criterion == Criterion::Snip;
+            const double scoring = gradients ? 0.25 : 0.0;
+            const std::string stage = "score " + std::string(nameOf(criterion));
+            job.progress(stage, double(ci) / criteria);
+            JobContext scoringJob(job.token());
+            scoringJob.onProgress = [&](const Progress& p) { job.progress(stage, (double(ci) + scoring * p.fraction) / criteria); };
             std::vector<UnitScores> shared;  // ActGrad, SNIP, magnitude, random: every unit from one run
             if (criterion != Criterion::Force) {
-                auto scored = scorePopulation(model, scoreImages, options, units, inner);
+                auto scored = scorePopulation(model, scoreImages, options, units, scoringJob);
                 if (!scored) return scored.error();
                 shared = scored.take();
             }
@@ -141,7 +148,7 @@ Result<std::vector<CurvePoint>> sweepPopulation(const Model& model, const torch:
                 for (auto& p : points.value()) {
                     p.unit = units[u];
                     perUnit[u].push_back(p);
-                    job.progress("evaluate", double(ci * units.size() + u + 1) / total, p);
+                    job.progress("evaluate", (double(ci) + scoring + (1 - scoring) * double(u + 1) / double(units.size())) / criteria, p);
                 }
             }
         }
