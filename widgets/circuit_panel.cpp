@@ -323,6 +323,8 @@ QString CircuitPanel::summaryText() const { return m_summary->text(); }
 bool CircuitPanel::deadEndsShown() const { return m_dead->isChecked(); }
 void CircuitPanel::setDeadEndsShown(bool shown) { m_dead->setChecked(shown); }
 
+bool CircuitPanel::isBusy() const { return !m_find->isEnabled(); }
+
 void CircuitPanel::setBusy(bool busy) {
     m_find->setEnabled(!busy);
     if (busy) m_summary->setText(tr("Finding the circuit\u2026"));

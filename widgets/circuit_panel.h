@@ -83,6 +83,8 @@ public:
     /// Shows a laid-out diagram with a one-line summary above it.
     void showDiagram(const engine::CircuitDiagram& diagram, const QString& summary);
     void setBusy(bool busy);
+    /// While a search runs, Find is off.
+    bool isBusy() const;
     QString summaryText() const;
     /// Whether diagrams include dead-end kernels (greyed); off: the effective circuit only.
     bool deadEndsShown() const;

@@ -254,6 +254,7 @@ void PopulationView::addPoints(const std::vector<CurvePoint>& points) {
 
 void PopulationView::setCaption(const QString& caption) { m_caption->setText(caption); }
 void PopulationView::setBusy(bool busy) { m_run->setEnabled(!busy); }
+bool PopulationView::isBusy() const { return !m_run->isEnabled(); }
 
 void PopulationView::setMetric(engine::CurveMetric metric) {
     m_metric = metric;

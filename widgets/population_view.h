@@ -47,6 +47,7 @@ public:
     void setCaption(const QString& caption);
     /// While a run is going: the Run button is off.
     void setBusy(bool busy);
+    bool isBusy() const;
 
     void setMetric(engine::CurveMetric metric);
     engine::CurveMetric metric() const { return m_metric; }

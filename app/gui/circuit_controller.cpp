@@ -86,6 +86,12 @@ CircuitController::CircuitController(Session& session, JobRunner& jobs, widgets:
     : Controller(session, jobs, parent), m_panel(panel), m_masks(masks) {
     connect(panel, &widgets::CircuitPanel::findRequested, this, qOverload<const widgets::CircuitSettings&>(&CircuitController::findCircuit));
     connect(panel, &widgets::CircuitPanel::sweepRequested, this, &CircuitController::runSweep);
+    // A search cancelled in the Jobs panel, or dropped for a mask drawn instead, gives Find back.
+    connect(&jobs, &JobRunner::jobFinished, this, [this](int id, bool cancelled, const QString&) {
+        if (id != m_findId) return;
+        m_findId = -1;
+        if (cancelled) m_panel->setBusy(false);
+    });
     connect(panel, &widgets::CircuitPanel::exportRequested, this, &CircuitController::chooseDiagramExport);
     connect(panel, &widgets::CircuitPanel::detailRequested, this, &CircuitController::showDetail);
     connect(panel, &widgets::CircuitPanel::deadEndsToggled, this, [this] {
@@ -124,7 +130,7 @@ void CircuitController::findCircuit(const widgets::CircuitSettings& settings) {
     const bool demoImages = m_session.usesDemoImages();
     m_panel->setBusy(true);
     Q_EMIT viewRequested(m_panel);
-    m_jobs.start<engine::FoundCircuit>(
+    m_findId = m_jobs.start<engine::FoundCircuit>(
         QStringLiteral("circuit"), tr("Circuit of %1").arg(settings.targetLabel()), tr("Cannot find the circuit"),
         [ws = m_session.workspace(), spec, inMemory, scoresFile, maskFile, demoImages](engine::JobContext& job) -> FoundResult {
             if (auto st = ensureImages(spec.images, demoImages); !st) return st.error();

@@ -62,6 +62,7 @@ private:
     widgets::CircuitPanel* m_panel;
     widgets::MaskList* m_masks;
     widgets::CircuitSettings m_sweepSettings;
+    int m_findId = -1;  // the search in progress (cancelled or replaced, it gives Find back)
     // Laid-out views of the shown circuit by detailKey, so going back and forth is instant.
     std::map<std::string, engine::CircuitDiagram> m_views;
     std::shared_ptr<const engine::CircuitDiagram> m_viewsOf;

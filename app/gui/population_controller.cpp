@@ -39,6 +39,12 @@ QString summaryCaption(const std::vector<engine::CurvePoint>& points, const QStr
 PopulationController::PopulationController(Session& session, JobRunner& jobs, widgets::PopulationView* view, QObject* parent)
     : Controller(session, jobs, parent), m_view(view) {
     connect(view, &widgets::PopulationView::openCsvRequested, this, &PopulationController::openCsv);
+    connect(&jobs, &JobRunner::jobFinished, this, [this](int id, bool cancelled, const QString&) {
+        if (id != m_runId) return;
+        m_runId = -1;
+        m_view->setBusy(false);
+        if (cancelled) m_view->setCaption(tr("The population run was cancelled: the points shown are the units done before"));
+    });
     connect(view, &widgets::PopulationView::unitOpened, this, [this](const QString& target, engine::Criterion criterion, double sparsity) {
         auto settings = m_settings;
         settings.target = target;
@@ -73,7 +79,7 @@ void PopulationController::run(const QString& layer, const QString& units, const
     m_view->setCaption(units == QLatin1String("all") ? tr("Sweeping every unit of %1\u2026").arg(layer)
                                                      : tr("Sweeping units %1 of %2\u2026").arg(units, layer));
     Q_EMIT viewRequested(m_view);
-    m_jobs.start<std::vector<engine::CurvePoint>>(
+    m_runId = m_jobs.start<std::vector<engine::CurvePoint>>(
         QStringLiteral("population"), tr("Population %1 (%2)").arg(layer, units), tr("Cannot run the population"),
         [ws = m_session.workspace(), request, demoImages](engine::JobContext& job) -> PointsResult {
             if (demoImages)
@@ -108,6 +114,8 @@ void PopulationController::openCsv(const QString& path) {
     if (index < 0) return Q_EMIT errorRaised(tr("No layer"), tr("Choose the layer the population's units belong to."));
     const int64_t count = summary.layers[size_t(index)].outChannels;
     Q_EMIT viewRequested(m_view);
+    m_runId = -1;  // a run in progress gives way to the file (the same kind of job)
+    m_view->setBusy(false);
     m_jobs.start<std::vector<engine::CurvePoint>>(
         QStringLiteral("population"), tr("Read %1").arg(QFileInfo(path).fileName()), tr("Cannot open the population"),
         [file = path.toStdString(), count, name = layer.toStdString()](engine::JobContext&) -> PointsResult {

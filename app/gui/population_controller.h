@@ -39,6 +39,7 @@ Q_SIGNALS:
 private:
     widgets::PopulationView* m_view;
     widgets::CircuitSettings m_settings;
+    int m_runId = -1;  // the run in progress (its cancel gives the Run button back)
 };
 
 }  // namespace cx::app

@@ -289,6 +289,27 @@ TEST(MainWindow, APopulationRunsInTheBackgroundAndItsUnitsOpenAsCircuits) {
     EXPECT_EQ(view->points().size(), points.size());  // what was shown stays
 }
 
+// A population run or a circuit search cancelled from the Jobs panel gives its button back.
+TEST(MainWindow, CancelledRunsGiveTheirButtonsBack) {
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openModel(testModel("chain"));
+    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; }));
+    auto* view = w.populationView();
+    ASSERT_TRUE(view->setLayer(QStringLiteral("features.3")));
+    Q_EMIT view->runRequested(view->layer(), QStringLiteral("all"), {cx::engine::Criterion::ActGrad, cx::engine::Criterion::Snip});
+    EXPECT_TRUE(view->isBusy());
+    w.jobs()->cancelAll();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_FALSE(view->isBusy());
+    w.circuits()->findCircuit(QStringLiteral("features.3:1"), 0.5);
+    EXPECT_TRUE(w.circuitPanel()->isBusy());
+    w.jobs()->cancelAll();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_FALSE(w.circuitPanel()->isBusy());
+    EXPECT_EQ(w.maskList()->count(), 0);
+}
+
 TEST(MainWindow, ScoresAreNotReusedAcrossModelsWithTheSameLayerNames) {
     MainWindow w;
     w.setShowErrorDialogs(false);
