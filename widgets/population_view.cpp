@@ -10,6 +10,8 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QImage>
+#include <QPixmap>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -73,7 +75,8 @@ PopulationView::PopulationView(QWidget* parent) : QWidget(parent) {
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    m_table->verticalHeader()->setDefaultSectionSize(std::max(fontMetrics().height() + 6, 30));
+    m_table->setIconSize(QSize(26, 26));
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_table->setToolTip(tr("Click a header to sort; double-click a unit to open its circuit (by the column's criterion)"));
 
@@ -231,11 +234,13 @@ void PopulationView::setCriteria(const std::vector<engine::Criterion>& criteria)
 
 void PopulationView::clear() {
     m_points.clear();
+    m_pictures.clear();
     m_shownLayer.clear();
     rebuild();
 }
 
 void PopulationView::setPoints(const std::vector<CurvePoint>& points, const QString& layer) {
+    if (layer != m_shownLayer) m_pictures.clear();  // another layer's units
     m_points = points;
     m_shownLayer = layer;
     rebuild();
@@ -250,6 +255,11 @@ void PopulationView::addPoints(const std::vector<CurvePoint>& points) {
         else m_points.push_back(p);
     }
     rebuild();
+}
+
+void PopulationView::setPictures(const std::vector<engine::NodeImage>& pictures) {
+    m_pictures = pictures;
+    rebuildTable();
 }
 
 void PopulationView::setCaption(const QString& caption) { m_caption->setText(caption); }
@@ -423,7 +433,14 @@ void PopulationView::rebuildTable() {
     m_table->setHorizontalHeaderLabels(headers);
     m_table->setRowCount(int(units.size()));
     for (size_t r = 0; r < units.size(); ++r) {
-        m_table->setItem(int(r), 0, new NumberItem(double(units[r]), QString::number(units[r])));
+        auto* unit = new NumberItem(double(units[r]), QString::number(units[r]));
+        unit->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+        if (units[r] >= 0 && size_t(units[r]) < m_pictures.size() && !m_pictures[size_t(units[r])].empty()) {
+            const auto& p = m_pictures[size_t(units[r])];
+            const QImage image(p.rgb.data(), p.width, p.height, 3 * p.width, QImage::Format_RGB888);
+            unit->setIcon(QIcon(QPixmap::fromImage(image.scaled(52, 52, Qt::KeepAspectRatio, Qt::SmoothTransformation))));
+        }
+        m_table->setItem(int(r), 0, unit);
         for (size_t c = 0; c < shown.size(); ++c) {
             const auto it = at.find({units[r], shown[c]});
             if (it == at.end()) {

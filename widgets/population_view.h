@@ -8,6 +8,7 @@
 
 #include <QWidget>
 
+#include "engine/diagram/node_image.h"
 #include "engine/pruning/population_stats.h"
 
 class QCheckBox;
@@ -42,6 +43,9 @@ public:
     /// Adds points as a run streams them (a point for the same unit, criterion and sparsity replaces the old one).
     void addPoints(const std::vector<engine::CurvePoint>& points);
     const std::vector<engine::CurvePoint>& points() const { return m_points; }
+    /// What each unit of the shown layer looks for (indexed by unit), beside it in the table.
+    void setPictures(const std::vector<engine::NodeImage>& pictures);
+    size_t pictureCount() const { return m_pictures.size(); }
     /// The layer of the points shown (what a unit's target is made of).
     QString shownLayer() const { return m_shownLayer; }
     void setCaption(const QString& caption);
@@ -93,6 +97,7 @@ private:
     Chart* m_histogram = nullptr;
     QTableWidget* m_table = nullptr;
     std::vector<engine::CurvePoint> m_points;
+    std::vector<engine::NodeImage> m_pictures;
     QString m_shownLayer;
     engine::CurveMetric m_metric = engine::CurveMetric::Pearson;
     double m_sparsity = 0.1;

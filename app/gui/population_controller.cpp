@@ -8,6 +8,7 @@
 #include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
+#include "engine/diagram/node_images.h"
 #include "engine/model/model.h"
 #include "engine/model/workspace.h"
 #include "engine/pruning/sweep_job.h"
@@ -90,6 +91,7 @@ void PopulationController::run(const QString& layer, const QString& units, const
             m_view->setBusy(false);
             m_view->setPoints(points, layer);
             m_view->setCaption(summaryCaption(points, layer, QString()));
+            showPictures(layer);
             return {};
         },
         [this](const QString&) {
@@ -133,6 +135,23 @@ void PopulationController::openCsv(const QString& path) {
             m_settings = widgets::CircuitSettings{};  // a file does not say how it was swept: the defaults (as cx sweep's)
             m_view->setPoints(points, layer);
             m_view->setCaption(summaryCaption(points, layer, tr(", from %1").arg(QFileInfo(path).fileName())));
+            showPictures(layer);
+            return {};
+        });
+}
+
+void PopulationController::showPictures(const QString& layer) {
+    if (!m_session.isOpen()) return;
+    m_jobs.start<std::vector<engine::NodeImage>>(
+        QStringLiteral("population-pictures"), tr("Pictures of %1").arg(layer), QString(),  // the table does without
+        [ws = m_session.workspace(), images = m_session.imagesForJobs().toStdString(), name = layer.toStdString(),
+         demo = m_session.usesDemoImages()](engine::JobContext& job) -> engine::Result<std::vector<engine::NodeImage>> {
+            if (demo)
+                if (auto st = ensureDemoImages(images); !st) return st.error();
+            return engine::layerUnitPictures(*ws, images, name, job);
+        },
+        [this, layer](std::vector<engine::NodeImage>& pictures) -> QString {
+            if (m_view->shownLayer() == layer) m_view->setPictures(pictures);
             return {};
         });
 }

@@ -26,6 +26,8 @@ public:
              const widgets::CircuitSettings& base);
     /// Shows a population CSV as units of the view's chosen layer (checked against the open model).
     void openCsv(const QString& path);
+    /// What each unit of `layer` looks for, in the background, into the table.
+    void showPictures(const QString& layer);
     /// The open model's layers that have units to sweep.
     void modelOpened();
     /// What the settings behind the shown population are (a unit opened from it uses these).

@@ -171,6 +171,7 @@ void ProjectController::applyPopulation(const PopulationState& p) {
     if (p.points.empty()) return;
     view->setPoints(p.points, p.layer);
     view->setSparsity(p.sparsity);
+    m_views.populations->showPictures(p.layer);
     view->setCaption(tr("%1: a saved population of %2 units. Double-click a unit to open its circuit.")
                          .arg(p.layer).arg(engine::unitsOf(p.points).size()));
 }

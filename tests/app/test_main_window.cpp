@@ -236,6 +236,8 @@ TEST(MainWindow, APopulationRunsInTheBackgroundAndItsUnitsOpenAsCircuits) {
     ASSERT_EQ(points.size(), 3u * 2 * 13);
     EXPECT_EQ(view->shownLayer(), QStringLiteral("features.3"));
     EXPECT_EQ(view->table()->rowCount(), 3);
+    ASSERT_TRUE(waitUntil([&] { return view->pictureCount() == 6u; }));  // every unit of features.3, from a second job
+    EXPECT_FALSE(view->table()->item(0, 0)->icon().isNull());
     // Unit 1's rows are its own sweep's, exactly.
     cx::engine::SweepRequest single;
     single.images = w.session().imagesForJobs().toStdString();

@@ -154,6 +154,16 @@ TEST(PopulationView, StreamedPointsReplaceTheirOwnAndTheControlsSayWhatToRun) {
     ASSERT_EQ(view.points().size(), 2u);
     EXPECT_DOUBLE_EQ(view.points()[0].pearson, 0.7);
     EXPECT_EQ(view.table()->rowCount(), 2);
+    // Pictures sit beside their units, and go when another layer's units are shown.
+    std::vector<cx::engine::NodeImage> pictures(6);
+    pictures[5] = {2, 2, std::vector<uint8_t>(12, 200), "crop"};
+    view.setPictures(pictures);
+    for (int r = 0; r < view.table()->rowCount(); ++r) {
+        const bool five = view.table()->item(r, 0)->text() == QStringLiteral("5");
+        EXPECT_EQ(view.table()->item(r, 0)->icon().isNull(), !five) << r;
+    }
+    view.setPoints(view.points(), QStringLiteral("features.conv5"));
+    EXPECT_EQ(view.pictureCount(), 0u);
     view.clear();
     EXPECT_EQ(view.table()->rowCount(), 0);
     EXPECT_EQ(view.curves()->graphCount(), 0);
