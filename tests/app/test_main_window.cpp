@@ -47,6 +47,14 @@ using cx::app::MainWindow;
 
 namespace {
 QString testModel(const char* name) { return QStringLiteral(CX_TEST_DATA "/models/%1.pt").arg(name); }
+
+// The chain model open and idle, its Population tab on features.3 (null when that fails).
+cx::widgets::PopulationView* openChainPopulation(MainWindow& w) {
+    w.setShowErrorDialogs(false);
+    w.openModel(testModel("chain"));
+    if (!waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; })) return nullptr;
+    return w.populationView()->setLayer(QStringLiteral("features.3")) ? w.populationView() : nullptr;
+}
 }  // namespace
 
 TEST(MainWindow, OpensAModelOffTheGuiThreadAndShowsItsLayers) {
@@ -221,11 +229,8 @@ TEST(MainWindow, TheDiagramGoesToOtherLevelsOfDetailAndBack) {
 // opened from the table becomes the Circuit tab's circuit; a cx sweep CSV of another layer is refused.
 TEST(MainWindow, APopulationRunsInTheBackgroundAndItsUnitsOpenAsCircuits) {
     MainWindow w;
-    w.setShowErrorDialogs(false);
-    w.openModel(testModel("chain"));
-    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; }));
-    auto* view = w.populationView();
-    ASSERT_TRUE(view->setLayer(QStringLiteral("features.3")));
+    auto* view = openChainPopulation(w);
+    ASSERT_NE(view, nullptr);
     const std::vector<cx::engine::Criterion> criteria = {cx::engine::Criterion::ActGrad, cx::engine::Criterion::Random};
     view->setUnits(QStringLiteral("0-2"));
     view->setCriteria(criteria);
@@ -294,11 +299,8 @@ TEST(MainWindow, APopulationRunsInTheBackgroundAndItsUnitsOpenAsCircuits) {
 // A population run or a circuit search cancelled from the Jobs panel gives its button back.
 TEST(MainWindow, CancelledRunsGiveTheirButtonsBack) {
     MainWindow w;
-    w.setShowErrorDialogs(false);
-    w.openModel(testModel("chain"));
-    ASSERT_TRUE(waitUntil([&] { return w.model() != nullptr && w.jobs()->activeCount() == 0; }));
-    auto* view = w.populationView();
-    ASSERT_TRUE(view->setLayer(QStringLiteral("features.3")));
+    auto* view = openChainPopulation(w);
+    ASSERT_NE(view, nullptr);
     Q_EMIT view->runRequested(view->layer(), QStringLiteral("all"), {cx::engine::Criterion::ActGrad, cx::engine::Criterion::Snip});
     EXPECT_TRUE(view->isBusy());
     w.jobs()->cancelAll();
