@@ -18,12 +18,6 @@
 namespace cx::widgets {
 namespace {
 
-// Fixed colours per criterion, so curves keep their colour from one sweep to the next.
-// The criterion's place in legends and its colour: the engine's order of criteria.
-int criterionIndex(engine::Criterion criterion) {
-    const auto& order = engine::allCriteria();
-    return int(std::find(order.begin(), order.end(), criterion) - order.begin());
-}
 
 }  // namespace
 
@@ -107,6 +101,11 @@ void CurveView::setCurrent(engine::Criterion criterion, double sparsity) {
 }
 
 void CurveView::setCaption(const QString& caption) { m_caption->setText(caption); }
+
+int CurveView::criterionIndex(engine::Criterion criterion) {
+    const auto& order = engine::allCriteria();
+    return int(std::find(order.begin(), order.end(), criterion) - order.begin());
+}
 
 QString CurveView::criterionLabel(engine::Criterion criterion) {
     switch (criterion) {

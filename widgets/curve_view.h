@@ -46,6 +46,9 @@ public:
     QString csv() const;
 
     static QString criterionLabel(engine::Criterion criterion);
+    /// A criterion's place in legends (the engine's order of criteria), which also fixes its
+    /// colour, so that every chart draws a criterion alike from one run to the next.
+    static int criterionIndex(engine::Criterion criterion);
 
 Q_SIGNALS:
     void pointClicked(engine::Criterion criterion, double sparsity);

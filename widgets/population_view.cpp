@@ -30,11 +30,6 @@ namespace {
 
 using engine::CurvePoint;
 
-// A criterion's colour and legend place: the engine's order, as in the preservation curves.
-int criterionIndex(engine::Criterion criterion) {
-    const auto& order = engine::allCriteria();
-    return int(std::find(order.begin(), order.end(), criterion) - order.begin());
-}
 
 // A table cell that sorts by its number, not by its text.
 class NumberItem : public QTableWidgetItem {
@@ -145,7 +140,7 @@ PopulationView::PopulationView(QWidget* parent) : QWidget(parent) {
     });
     connect(m_curves, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {  // a level picks the histogram's sparsity
         const int i = medianNear(event->position());
-        if (i >= 0 && event->button() == Qt::LeftButton) setSparsity(quartiles()[size_t(i)].sparsity);
+        if (i >= 0 && event->button() == Qt::LeftButton) setSparsity(m_quartiles[size_t(i)].sparsity);
     });
     rebuild();
 }
@@ -284,7 +279,7 @@ bool PopulationView::setSparsity(double sparsity) {
 
 std::vector<engine::Criterion> PopulationView::shownCriteria() const {
     auto shown = engine::criteriaOf(m_points);
-    std::sort(shown.begin(), shown.end(), [](auto a, auto b) { return criterionIndex(a) < criterionIndex(b); });
+    std::sort(shown.begin(), shown.end(), [](auto a, auto b) { return CurveView::criterionIndex(a) < CurveView::criterionIndex(b); });
     return shown;
 }
 
@@ -301,6 +296,7 @@ void PopulationView::openRow(int row, int column) {
 }
 
 void PopulationView::rebuild() {
+    m_quartiles = engine::populationQuartiles(m_points, m_metric);
     rebuildSparsities();
     rebuildCurves();
     rebuildHistogram();
@@ -329,14 +325,14 @@ void PopulationView::rebuildSparsities() {
 
 void PopulationView::rebuildCurves() {
     m_curves->clearGraphs();
-    const auto rows = quartiles();
+    const auto& rows = m_quartiles;
     double yMax = 0;
     for (const engine::Criterion criterion : shownCriteria()) {
         std::vector<engine::PopulationQuartiles> line;
         for (const auto& r : rows)
             if (r.criterion == criterion) line.push_back(r);
         std::sort(line.begin(), line.end(), [](const auto& a, const auto& b) { return a.sparsity < b.sparsity; });
-        const QColor colour = Chart::seriesColour(criterionIndex(criterion));
+        const QColor colour = Chart::seriesColour(CurveView::criterionIndex(criterion));
         QColor band = colour;
         band.setAlpha(45);
         QCPGraph* low = m_curves->addGraph();
@@ -396,7 +392,7 @@ void PopulationView::rebuildHistogram() {
     int most = 1;
     for (size_t c = 0; c < shown.size(); ++c) {
         auto* bars = new QCPBars(m_histogram->xAxis, m_histogram->yAxis);
-        const QColor colour = Chart::seriesColour(criterionIndex(shown[c]));
+        const QColor colour = Chart::seriesColour(CurveView::criterionIndex(shown[c]));
         bars->setName(CurveView::criterionLabel(shown[c]));
         bars->setPen(QPen(colour.darker(120)));
         bars->setBrush(colour);
@@ -461,8 +457,7 @@ void PopulationView::rebuildTable() {
 int PopulationView::medianNear(const QPointF& pixel, double radius) const {
     int best = -1;
     double bestDistance = radius;
-    const auto rows = quartiles();
-    for (size_t i = 0; i < rows.size(); ++i) {
+    for (size_t i = 0; i < m_quartiles.size(); ++i) {
         const QPointF at = pixelOfMedian(int(i));
         const double d = std::hypot(at.x() - pixel.x(), at.y() - pixel.y());
         if (d <= bestDistance) {
@@ -474,12 +469,12 @@ int PopulationView::medianNear(const QPointF& pixel, double radius) const {
 }
 
 QPointF PopulationView::pixelOfMedian(int index) const {
-    const auto r = quartiles()[size_t(index)];
+    const auto& r = m_quartiles[size_t(index)];
     return {m_curves->xAxis->coordToPixel(r.sparsity), m_curves->yAxis->coordToPixel(r.median)};
 }
 
 QString PopulationView::describeMedian(int index) const {
-    const auto r = quartiles()[size_t(index)];
+    const auto& r = m_quartiles[size_t(index)];
     return tr("<b>%1</b>, %2% kept, %3 units<br>median %4 (quartiles %5 \u2013 %6)<br><i>Click to see this level's distribution</i>")
         .arg(CurveView::criterionLabel(r.criterion))
         .arg(100.0 * r.sparsity, 0, 'g', 3)

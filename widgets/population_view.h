@@ -65,7 +65,7 @@ public:
     /// Criteria in legend order.
     std::vector<engine::Criterion> shownCriteria() const;
     /// The quartile rows behind the curves (of the chosen metric).
-    std::vector<engine::PopulationQuartiles> quartiles() const { return engine::populationQuartiles(m_points, m_metric); }
+    const std::vector<engine::PopulationQuartiles>& quartiles() const { return m_quartiles; }
     /// Bin counts per criterion (shownCriteria order) of the histogram at the chosen sparsity.
     std::vector<std::vector<int>> histogramCounts() const;
     static constexpr int kBins = 20;
@@ -98,6 +98,7 @@ private:
     QTableWidget* m_table = nullptr;
     std::vector<engine::CurvePoint> m_points;
     std::vector<engine::NodeImage> m_pictures;
+    std::vector<engine::PopulationQuartiles> m_quartiles;  // of m_points by m_metric, made once per change
     QString m_shownLayer;
     engine::CurveMetric m_metric = engine::CurveMetric::Pearson;
     double m_sparsity = 0.1;

@@ -123,6 +123,21 @@ engine::CurvePoint pointFrom(const QJsonObject& o, QString& error) {
     return p;
 }
 
+// A list of criterion names; the first bad one becomes `error` (naming the project's `field`).
+std::vector<engine::Criterion> criteriaFrom(const QJsonArray& names, const char* field, QString& error) {
+    std::vector<engine::Criterion> criteria;
+    for (const auto& c : names) {
+        auto criterion = engine::parseCriterion(c.toString().toStdString());
+        if (!criterion) {
+            if (error.isEmpty())
+                error = QObject::tr("the project's '%1': %2").arg(QLatin1String(field), QString::fromStdString(criterion.error().message));
+            return criteria;
+        }
+        criteria.push_back(criterion.value());
+    }
+    return criteria;
+}
+
 QJsonObject populationJson(const PopulationState& p, const QDir& base) {
     QJsonArray points;
     for (const auto& point : p.points) points.append(pointJson(point));
@@ -139,14 +154,7 @@ PopulationState populationFrom(const QJsonObject& o, const QDir& base, QString& 
     PopulationState p;
     p.layer = o.value("layer").toString();
     p.units = o.value("units").toString(QStringLiteral("all"));
-    for (const auto& c : o.value("criteria").toArray()) {
-        auto criterion = engine::parseCriterion(c.toString().toStdString());
-        if (!criterion) {
-            if (error.isEmpty()) error = QObject::tr("the project's population criteria: %1").arg(QString::fromStdString(criterion.error().message));
-            return p;
-        }
-        p.criteria.push_back(criterion.value());
-    }
+    p.criteria = criteriaFrom(o.value("criteria").toArray(), "population.criteria", error);
     for (const auto& v : o.value("points").toArray()) {
         p.points.push_back(pointFrom(v.toObject(), error));
         if (p.points.back().unit < 0 && error.isEmpty()) error = QObject::tr("a point of the project's population has no 'unit'");
@@ -251,14 +259,8 @@ bool readProjectJson(const QByteArray& json, const QDir& base, ProjectState& s, 
     const QString data = root.value("data").toString();
     s.data = builtInData(data) ? data : absolute(base, data);
     s.circuit = circuitFrom(root.value("circuit").toObject(), base, error);
-    for (const auto& c : root.value("sweep_criteria").toArray()) {
-        auto criterion = engine::parseCriterion(c.toString().toStdString());
-        if (!criterion) {
-            error = QObject::tr("the project's 'sweep_criteria': %1").arg(QString::fromStdString(criterion.error().message));
-            return false;
-        }
-        s.sweepCriteria.push_back(criterion.value());
-    }
+    s.sweepCriteria = criteriaFrom(root.value("sweep_criteria").toArray(), "sweep_criteria", error);
+    if (!error.isEmpty()) return false;
     s.training = trainingFrom(root.value("training").toObject(), base, error);
     if (!error.isEmpty()) return false;
     for (const auto& value : root.value("masks").toArray()) {
