@@ -1,6 +1,7 @@
 // Learned masks: the overlay with all masks on, L0 bookkeeping, schedules, and a task whose
 // subnetwork is known.
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 
@@ -340,6 +341,30 @@ TEST(SoftMask, EqualsTheAutogradExpressionAndSaturatesExactly) {
         const auto tiny = mask.abs().gt(0) & mask.abs().lt(std::numeric_limits<float>::min());
         EXPECT_FALSE(tiny.any().item<bool>()) << temperature;
         if (temperature == 200.0) EXPECT_GT(saturated.sum().item<int64_t>(), 40) << "the case is not exercised";
+    }
+}
+
+// The one-pass forward computes exactly what LibTorch's ops do, on sizes that exercise the vector
+// blocks, the scalar tail of each thread's chunk and the split over threads (issue 18's MLP layer).
+TEST(SoftMask, OnePassForwardEqualsLibTorchOpsBitForBit) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !std::getenv("ATEN_CPU_CAPABILITY"))
+        EXPECT_TRUE(softMaskForwardIsFused()) << "the kernel fell back to LibTorch ops on a CPU it supports";
+#endif
+    torch::manual_seed(5);
+    for (int64_t n : {1, 31, 32, 33, 1000, 65543, 784 * 512}) {
+        const auto logits = torch::randn({n}) * 0.8;
+        const auto weight = torch::randn({n});
+        for (double temperature : {1.0, 3.3, 200.0}) {
+            auto expected = (logits * temperature).clamp_(-kSaturatedLogit, kSaturatedLogit).sigmoid_();
+            torch::threshold_(expected, kNegligibleMask, 0.0);
+            const auto fused = softMaskedWeight(logits, weight, temperature);
+            const auto mask = softMaskedWeight(logits, torch::ones_like(weight), temperature).weight;
+            EXPECT_TRUE(torch::equal(mask, expected)) << n << " at T " << temperature;
+            EXPECT_TRUE(torch::equal(fused.weight, weight * expected)) << n << " at T " << temperature;
+            EXPECT_EQ(fused.maskSum.item<float>(), expected.sum().item<float>()) << n << " at T " << temperature;
+        }
     }
 }
 

@@ -2,6 +2,10 @@
 
 #include <ATen/Parallel.h>
 
+#include <cstring>
+#include <mutex>
+
+
 namespace cx::engine {
 namespace {
 
@@ -12,7 +16,8 @@ using torch::autograd::variable_list;
 // It computes, element by element, the float operations of the six LibTorch ops it replaces, in
 // their order (this file is compiled with -ffp-contract=off, so no multiply-add is fused): the
 // result is bit-identical, in one pass over memory instead of six (0.5 ms of a 5 ms step on the
-// issue-18 MLP). The forward stays in LibTorch ops: a loop measured no faster there.
+// issue-18 MLP). The forward's pass (soft_mask_forward.h) is split over the threads as LibTorch's
+// elementwise ops split theirs (their grain), which its sigmoid's vector/scalar split depends on.
 constexpr int64_t kGrain = 32768;
 
 bool plainFloats(std::initializer_list<const torch::Tensor*> tensors) {
@@ -48,14 +53,66 @@ torch::Tensor logitGrad(const torch::Tensor& gradWeight, const torch::Tensor& we
     return out;
 }
 
+// The forward kernel for the capability LibTorch's own kernels run, or none (LibTorch ops then).
+// LibTorch does not export its choice; its build summary states it ("CPU capability usage: ...").
+// The kernel is used only after it has reproduced LibTorch's ops bit for bit on a probe that
+// covers both of their code paths (vector blocks and the scalar tail) and the clamp and threshold.
+SoftMaskForwardRange chooseForwardKernel() {
+#if defined(CX_SOFT_MASK_KERNELS)
+    const std::string config = at::show_config();
+    SoftMaskForwardRange kernel = nullptr;
+    if (config.find("CPU capability usage: AVX512") != std::string::npos)
+        kernel = soft_mask_avx512::forwardRange;
+    else if (config.find("CPU capability usage: AVX2") != std::string::npos)
+        kernel = soft_mask_avx2::forwardRange;
+    if (!kernel) return nullptr;
+    const int64_t n = 1000;  // 31 blocks of 32 and a tail of 8 (AVX-512), 62 of 16 and 8 (AVX2)
+    auto logits = torch::linspace(-3.0, 3.0, n).mul_(torch::linspace(0.3, 7.0, n));
+    auto weight = torch::linspace(-1.0, 1.0, n);
+    for (float t : {1.0f, 1.7f, 40.0f, 200.0f}) {
+        auto expected = (logits * t).clamp_(-kSaturatedLogit, kSaturatedLogit).sigmoid_();
+        torch::threshold_(expected, kNegligibleMask, 0.0);
+        auto mask = torch::empty_like(logits), masked = torch::empty_like(logits);
+        kernel(logits.data_ptr<float>(), weight.data_ptr<float>(), t, mask.data_ptr<float>(), masked.data_ptr<float>(), 0,
+               n);
+        if (std::memcmp(mask.data_ptr<float>(), expected.data_ptr<float>(), n * sizeof(float)) != 0 ||
+            !torch::equal(masked, weight * expected))
+            return nullptr;
+    }
+    return kernel;
+#else
+    return nullptr;
+#endif
+}
+
+SoftMaskForwardRange forwardKernel() {
+    static std::once_flag once;
+    static SoftMaskForwardRange kernel = nullptr;
+    std::call_once(once, [] { kernel = chooseForwardKernel(); });
+    return kernel;
+}
+
 class SoftMaskFunction : public torch::autograd::Function<SoftMaskFunction> {
 public:
     static variable_list forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& weight,
                                  double temperature) {
-        auto mask = logits * temperature;
-        mask.clamp_(-kSaturatedLogit, kSaturatedLogit).sigmoid_();
-        torch::threshold_(mask, kNegligibleMask, 0.0);
-        auto masked = weight * mask;
+        torch::Tensor mask, masked;
+        const auto kernel = forwardKernel();
+        if (kernel && plainFloats({&logits, &weight}) && logits.sizes() == weight.sizes()) {
+            mask = torch::empty_like(logits);
+            masked = torch::empty_like(weight);
+            const float* s = logits.data_ptr<float>();
+            const float* w = weight.data_ptr<float>();
+            float* m = mask.data_ptr<float>();
+            float* o = masked.data_ptr<float>();
+            const float t = float(temperature);
+            at::parallel_for(0, mask.numel(), kGrain, [&](int64_t begin, int64_t end) { kernel(s, w, t, m, o, begin, end); });
+        } else {
+            mask = logits * temperature;
+            mask.clamp_(-kSaturatedLogit, kSaturatedLogit).sigmoid_();
+            torch::threshold_(mask, kNegligibleMask, 0.0);
+            masked = weight * mask;
+        }
         ctx->save_for_backward({mask, weight});
         ctx->saved_data["temperature"] = temperature;
         return {masked, mask.sum()};
@@ -83,6 +140,8 @@ public:
 };
 
 }  // namespace
+
+bool softMaskForwardIsFused() { return forwardKernel() != nullptr; }
 
 SoftMaskedWeight softMaskedWeight(const torch::Tensor& logits, const torch::Tensor& weight, double temperature) {
     auto out = SoftMaskFunction::apply(logits, weight, temperature);

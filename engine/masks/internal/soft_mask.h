@@ -4,7 +4,8 @@
 // term. One autograd node instead of two branches of a graph: the sigmoid (the costly part: an
 // exp per element) is computed once, not twice, and the backward
 //   dL/ds = T m (1 - m) (dL/d(w m) w) + T m (1 - m) dL/d(sum m),   m = sigmoid(T s),
-// runs on the CPU as one pass over memory where autograd's graph takes six. It repeats the float
+// runs on the CPU as one pass over memory where autograd's graph takes six; so does the forward
+// where five LibTorch ops took five (soft_mask_forward.h), and only the sum stays an op. It repeats the float
 // operations of the expression trainMasks used before (a sigmoid for the weight, another for the
 // L0 term) in their order, so its gradients are bit-identical to it wherever the mask is not
 // saturated, and runs end with the same hard masks. (Summing the two upstream gradients before
@@ -21,10 +22,9 @@
 // m (1 - m) is exactly 0. FlushDenormals (mask_training.h) still covers the rare rest.
 #include <torch/torch.h>
 
-namespace cx::engine {
+#include "engine/masks/internal/soft_mask_forward.h"
 
-constexpr double kSaturatedLogit = 80.0;
-constexpr double kNegligibleMask = 1e-30;
+namespace cx::engine {
 
 struct SoftMaskedWeight {
     torch::Tensor weight;  // w * sigmoid(T s), differentiable in s
@@ -33,5 +33,8 @@ struct SoftMaskedWeight {
 
 /// `logits` and `weight` of the same shape, dtype and device; the weight takes no gradient.
 SoftMaskedWeight softMaskedWeight(const torch::Tensor& logits, const torch::Tensor& weight, double temperature);
+
+/// Whether float32 CPU forwards run the one-pass kernel (soft_mask_forward.h), not LibTorch ops.
+bool softMaskForwardIsFused();
 
 }  // namespace cx::engine

@@ -1,0 +1,29 @@
+#pragma once
+// The soft mask's forward in one pass over memory, bit-identical to the LibTorch ops it replaces:
+//   m = threshold(sigmoid(clamp(s * T, -80, 80)), 1e-30, 0),   out = w * m.
+// All but the sigmoid are exact float operations. LibTorch's sigmoid computes 1 / (exp(-x) + 1)
+// with SLEEF's vector exp in blocks of two vectors and with std::exp in the tail of each thread's
+// chunk; the kernels here repeat that split, with LibTorch's own vector types built for the
+// capability LibTorch runs (AVX-512 or AVX2), so every element meets the same exp.
+#include <cstdint>
+
+namespace cx::engine {
+
+// The clamp and the threshold of soft_mask.h, where their reasons are.
+constexpr double kSaturatedLogit = 80.0;
+constexpr double kNegligibleMask = 1e-30;
+
+/// One thread's chunk [begin, end) of the flattened tensors, as at::parallel_for hands it out.
+using SoftMaskForwardRange = void (*)(const float* logits, const float* weight, float temperature, float* mask,
+                                      float* masked, int64_t begin, int64_t end);
+
+namespace soft_mask_avx512 {
+void forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
+                  int64_t begin, int64_t end);
+}
+namespace soft_mask_avx2 {
+void forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
+                  int64_t begin, int64_t end);
+}
+
+}  // namespace cx::engine

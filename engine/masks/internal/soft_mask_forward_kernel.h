@@ -1,0 +1,42 @@
+// The body of one capability's forward kernel: included by soft_mask_forward_avx512.cpp and
+// soft_mask_forward_avx2.cpp, each compiled with LibTorch's flags and CPU_CAPABILITY macro for
+// that capability, inside the namespace CX_SOFT_MASK_NAMESPACE. No include guard on purpose.
+#include <ATen/cpu/vec/vec.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/masks/internal/soft_mask_forward.h"
+
+namespace cx::engine::CX_SOFT_MASK_NAMESPACE {
+
+void forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
+                  int64_t begin, int64_t end) {
+    using Vec = at::vec::Vectorized<float>;
+    const float lo = float(-kSaturatedLogit), hi = float(kSaturatedLogit), negligible = float(kNegligibleMask);
+    const Vec t(temperature), vlo(lo), vhi(hi), zero(0.0f), one(1.0f), vnegligible(negligible);
+    auto vectorStep = [&](int64_t i) {
+        Vec x = at::vec::clamp(Vec::loadu(logits + i) * t, vlo, vhi);
+        // LibTorch's vectorised sigmoid, operation for operation.
+        Vec m = ((zero - x).exp() + one).reciprocal();
+        m = Vec::blendv(m, zero, m <= vnegligible);
+        m.store(mask + i);
+        (Vec::loadu(weight + i) * m).store(masked + i);
+    };
+    // LibTorch's vectorized_loop: blocks of two vectors, then its scalar loop for the rest.
+    const int64_t n = end - begin;
+    int64_t i = 0;
+    for (; i <= n - 2 * Vec::size(); i += 2 * Vec::size()) {
+        vectorStep(begin + i);
+        vectorStep(begin + i + Vec::size());
+    }
+    for (int64_t k = begin + i; k < end; ++k) {
+        const float x = std::min(std::max(logits[k] * temperature, lo), hi);
+        float m = 1.0f / (1.0f + std::exp(-x));
+        if (m <= negligible) m = 0.0f;
+        mask[k] = m;
+        masked[k] = weight[k] * m;
+    }
+}
+
+}  // namespace cx::engine::CX_SOFT_MASK_NAMESPACE
