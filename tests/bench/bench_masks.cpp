@@ -186,6 +186,49 @@ Steps interleavedSteps(const Model& model, const Bench& b, const MaskTrainOption
         for (int i = 0; i < 16; ++i) step(i);
         return seconds(t0) / 16;
     };
+    // CX_BENCH_BREAKDOWN=1: where a step's time goes (the fastest of 64 steps for each phase).
+    if (std::getenv("CX_BENCH_BREAKDOWN")) {
+        for (double T : {1.0, 200.0}) {
+            auto& set = T == 1.0 ? cold : hot;
+            auto& opt = T == 1.0 ? coldOpt : hotOpt;
+            double parts[4] = {1, 1, 1, 1}, pp[4] = {1, 1, 1, 1};
+            auto d = [](Clock::time_point from, Clock::time_point to) { return std::chrono::duration<double>(to - from).count(); };
+            for (int i = 0; i < 64; ++i) {
+                const FlushDenormals flushed(options.flushDenormals);
+                auto t0 = Clock::now();
+                const auto idx = batch(i);
+                auto soft = set.trainingStep(T);
+                auto t1 = Clock::now();
+                auto out = plan.run({b.inputs.index_select(0, idx)}, soft.weights.tensors).modelOutput.toTensor();
+                auto loss = taskLoss(out, b.targets.index_select(0, idx), false) + kLambda * soft.l0;
+                auto t2 = Clock::now();
+                opt.zero_grad();
+                (loss * double(kBatch)).backward();
+                auto t3 = Clock::now();
+                opt.step();
+                auto t4 = Clock::now();
+                parts[0] = std::min(parts[0], d(t0, t1));
+                parts[1] = std::min(parts[1], d(t1, t2));
+                parts[2] = std::min(parts[2], d(t2, t3));
+                parts[3] = std::min(parts[3], d(t3, t4));
+                t0 = Clock::now();
+                const auto idx2 = batch(i);
+                plainOpt.zero_grad();
+                auto out2 = plan.run({b.inputs.index_select(0, idx2)}, weights).modelOutput.toTensor();
+                auto loss2 = taskLoss(out2, b.targets.index_select(0, idx2), false);
+                t2 = Clock::now();
+                loss2.backward();
+                t3 = Clock::now();
+                plainOpt.step();
+                t4 = Clock::now();
+                pp[1] = std::min(pp[1], d(t0, t2));
+                pp[2] = std::min(pp[2], d(t2, t3));
+                pp[3] = std::min(pp[3], d(t3, t4));
+            }
+            std::printf("  T %g min ms: mask soft %.3f fwd %.3f bwd %.3f adam %.3f | plain fwd %.3f bwd %.3f adam %.3f\n", T,
+                        1e3 * parts[0], 1e3 * parts[1], 1e3 * parts[2], 1e3 * parts[3], 1e3 * pp[1], 1e3 * pp[2], 1e3 * pp[3]);
+        }
+    }
     Steps best;
     for (int round = 0; round < 6; ++round) {  // round 0 warms up
         const double plain = perStep(plainStep);

@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <cstring>
+#include <map>
 #include <mutex>
 
 
@@ -40,7 +41,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void logitGradRange
 }
 
 // sigmoid_backward(g_w * w, m) * T + sigmoid_backward(g_sum, m) * T, as autograd's two branches
-// compute and accumulate it; sigmoid_backward(a, m) is a * (1 - m) * m.
+// compute and accumulate it; sigmoid_backward(a, m) is a * (1 - m) * m. (The incoming gradient is
+// not written over: autograd may hold it elsewhere, e.g. for retain_grad.)
 torch::Tensor logitGrad(const torch::Tensor& gradWeight, const torch::Tensor& weight, float gradSum,
                         const torch::Tensor& mask, float t) {
     auto out = torch::empty_like(mask);
@@ -96,7 +98,7 @@ class SoftMaskFunction : public torch::autograd::Function<SoftMaskFunction> {
 public:
     static variable_list forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& weight,
                                  double temperature) {
-        torch::Tensor mask, masked;
+        torch::Tensor mask, masked, maskSum;
         const auto kernel = forwardKernel();
         if (kernel && plainFloats({&logits, &weight}) && logits.sizes() == weight.sizes()) {
             mask = torch::empty_like(logits);
@@ -106,16 +108,28 @@ public:
             float* m = mask.data_ptr<float>();
             float* o = masked.data_ptr<float>();
             const float t = float(temperature);
-            at::parallel_for(0, mask.numel(), kGrain, [&](int64_t begin, int64_t end) { kernel(s, w, t, m, o, begin, end); });
+            // Each chunk's sum, added in the order of the chunks: the same total on every run.
+            std::mutex guard;
+            std::map<int64_t, double> chunkSums;
+            at::parallel_for(0, mask.numel(), kGrain, [&](int64_t begin, int64_t end) {
+                const double sum = kernel(s, w, t, m, o, begin, end);
+                const std::lock_guard<std::mutex> lock(guard);
+                chunkSums[begin] = sum;
+            });
+            double total = 0.0;
+            for (const auto& [begin, sum] : chunkSums) total += sum;
+            maskSum = torch::empty({}, logits.options());
+            maskSum.fill_(float(total));
         } else {
             mask = logits * temperature;
             mask.clamp_(-kSaturatedLogit, kSaturatedLogit).sigmoid_();
             torch::threshold_(mask, kNegligibleMask, 0.0);
             masked = weight * mask;
+            maskSum = mask.sum();
         }
         ctx->save_for_backward({mask, weight});
         ctx->saved_data["temperature"] = temperature;
-        return {masked, mask.sum()};
+        return {masked, maskSum};
     }
 
     static variable_list backward(AutogradContext* ctx, variable_list grads) {

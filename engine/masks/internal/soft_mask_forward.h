@@ -12,17 +12,22 @@ namespace cx::engine {
 // The clamp and the threshold of soft_mask.h, where their reasons are.
 constexpr double kSaturatedLogit = 80.0;
 constexpr double kNegligibleMask = 1e-30;
+// Past these (after the clamp) the sigmoid is exactly 1, or below kNegligibleMask (so 0), for any
+// exp() within a few ulps: exp(-20) < 2^-28 vanishes beside 1, and 1 / (exp(70) + 1) < 4e-31.
+constexpr float kSigmoidIsOne = 20.0f;
+constexpr float kSigmoidIsNegligible = -70.0f;
 
-/// One thread's chunk [begin, end) of the flattened tensors, as at::parallel_for hands it out.
-using SoftMaskForwardRange = void (*)(const float* logits, const float* weight, float temperature, float* mask,
+/// One thread's chunk [begin, end) of the flattened tensors, as at::parallel_for hands it out;
+/// returns the sum of the chunk's mask values.
+using SoftMaskForwardRange = double (*)(const float* logits, const float* weight, float temperature, float* mask,
                                       float* masked, int64_t begin, int64_t end);
 
 namespace soft_mask_avx512 {
-void forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
+double forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
                   int64_t begin, int64_t end);
 }
 namespace soft_mask_avx2 {
-void forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
+double forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
                   int64_t begin, int64_t end);
 }
 
