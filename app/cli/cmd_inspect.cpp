@@ -18,7 +18,10 @@ const char* kHelp = R"(usage: cx inspect MODEL [--json]
 
 Lists the convolution and linear layers of a TorchScript model (parameter path, kind, weight
 shape, stride / padding / dilation / groups, bias) and where each layer's input channels come
-from (the channel dependency graph), following the model's real data flow.
+from (the channel dependency graph), following the model's real data flow. A convolution's
+"field" is the receptive field of one output position: SIZE/JUMP in input pixels ("whole" when
+every pixel reaches it, "+g" when every pixel also reaches it through a squeeze-and-excitation
+gate, "?" where the graph does something the analysis does not follow; --json says what).
 
   --json    one JSON object: {"model", "sha256", "parameters", "layers": [...], "notes": [...]}
 )";
@@ -27,6 +30,25 @@ std::string shapeText(const std::vector<int64_t>& shape) {
     std::ostringstream s;
     for (size_t i = 0; i < shape.size(); ++i) s << (i ? "x" : "") << shape[i];
     return s.str();
+}
+
+// One output position's input pixels: {"kind": "exact", "jump", "start", "size"} (rows, columns),
+// {"kind": "whole"}, or {"kind": "unknown", "reason"}.
+nlohmann::json fieldJson(const engine::ReceptiveField& f) {
+    using Kind = engine::ReceptiveField::Kind;
+    if (f.kind == Kind::Whole) return {{"kind", "whole"}};
+    if (f.kind == Kind::Unknown) return {{"kind", "unknown"}, {"reason", f.reason}};
+    return {{"kind", "exact"}, {"jump", {f.jump[0], f.jump[1]}}, {"start", {f.start[0], f.start[1]}},
+            {"size", {f.size[0], f.size[1]}}, {"global_gain", f.globalGain}};
+}
+
+// The table's short form: "19x19/4" (size / jump), "whole", "?".
+std::string fieldText(const engine::ReceptiveField& f) {
+    using Kind = engine::ReceptiveField::Kind;
+    if (f.kind == Kind::Whole) return "whole";
+    if (f.kind == Kind::Unknown) return "?";
+    return std::to_string(f.size[0]) + "x" + std::to_string(f.size[1]) + "/" + std::to_string(f.jump[0]) +
+           (f.jump[0] == f.jump[1] ? "" : "," + std::to_string(f.jump[1])) + (f.globalGain ? "+g" : "");
 }
 
 nlohmann::json toJson(const engine::ModelSummary& summary) {
@@ -52,6 +74,7 @@ nlohmann::json toJson(const engine::ModelSummary& summary) {
             layer["dilation"] = l.dilation;
             layer["groups"] = l.groups;
         }
+        layer["receptive_field"] = fieldJson(l.field);
         if (l.inControlFlow) layer["in_control_flow"] = true;
         if (l.heads > 0) {
             layer["heads"] = l.heads;
@@ -77,7 +100,7 @@ void printTable(const engine::ModelSummary& summary) {
     for (const auto& l : summary.layers) nameWidth = std::max(nameWidth, l.name.size() + 9);
     const int width = static_cast<int>(nameWidth);
     std::cout << std::left << std::setw(4) << "#" << std::setw(width) << "layer" << std::setw(10) << "kind"
-              << std::setw(16) << "weight" << std::setw(22) << "stride/pad/dil/grp" << "inputs\n";
+              << std::setw(16) << "weight" << std::setw(22) << "stride/pad/dil/grp" << std::setw(12) << "field" << "inputs\n";
     for (size_t i = 0; i < summary.layers.size(); ++i) {
         const auto& l = summary.layers[i];
         std::string geometry = "-";
@@ -95,7 +118,7 @@ void printTable(const engine::ModelSummary& summary) {
         }
         std::cout << std::setw(4) << i << std::setw(width) << (l.name + (l.reachable ? "" : " (dead)"))
                   << std::setw(10) << engine::layerKindName(l.kind) << std::setw(16) << shapeText(l.weightShape)
-                  << std::setw(22) << geometry << inputs << (l.hasBias() ? "" : "  [no bias]") << "\n";
+                  << std::setw(22) << geometry << std::setw(12) << (l.isConv() ? fieldText(l.field) : "-") << inputs << (l.hasBias() ? "" : "  [no bias]") << "\n";
     }
     for (const auto& note : summary.notes) std::cout << "note: " << note << "\n";
 }

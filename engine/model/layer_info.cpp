@@ -1,5 +1,7 @@
 #include "engine/model/layer_info.h"
 
+#include <algorithm>
+
 namespace cx::engine {
 
 const char* layerKindName(LayerKind kind) {
@@ -19,6 +21,18 @@ const char* flowModeName(FlowMode mode) {
         case FlowMode::Dense: return "dense";
     }
     return "?";
+}
+
+void ReceptiveField::box(int64_t i, int64_t j, int64_t h, int64_t w, int64_t out[4]) const {
+    if (kind != Kind::Exact) {
+        out[0] = 0, out[1] = 0, out[2] = h - 1, out[3] = w - 1;
+        return;
+    }
+    const int64_t top = start[0] + i * jump[0], left = start[1] + j * jump[1];
+    out[0] = std::clamp<int64_t>(top, 0, h - 1);
+    out[1] = std::clamp<int64_t>(left, 0, w - 1);
+    out[2] = std::clamp<int64_t>(top + size[0] - 1, 0, h - 1);
+    out[3] = std::clamp<int64_t>(left + size[1] - 1, 0, w - 1);
 }
 
 int ModelSummary::indexOf(const std::string& name) const {

@@ -39,6 +39,27 @@ struct InputSegment {
     FlowMode mode = FlowMode::Identity;
 };
 
+/// Which input pixels can reach one output position of a layer, from the graph's convolutions,
+/// poolings and paddings: output (i, j) reads input rows start[0] + i * jump[0] ... + size[0] - 1
+/// and columns start[1] + j * jump[1] ... + size[1] - 1 (clipped to the image).
+struct ReceptiveField {
+    enum class Kind {
+        Unknown,  // the graph does something the analysis does not follow (reason says what)
+        Exact,    // the affine rule above
+        Whole     // every input pixel can reach every output (global pooling, linear layers)
+    };
+    Kind kind = Kind::Unknown;
+    int64_t jump[2] = {1, 1}, start[2] = {0, 0}, size[2] = {1, 1};
+    std::string reason;
+    // Exact, and every pixel also reaches the output through a per-channel gate computed from
+    // the whole image (squeeze-and-excitation): the box is the local field the gate scales.
+    bool globalGain = false;
+
+    /// Rows and columns (top, left, bottom, right, inclusive) of output (i, j) on an h x w input.
+    /// Exact: the clipped rule; otherwise the whole image.
+    void box(int64_t i, int64_t j, int64_t h, int64_t w, int64_t out[4]) const;
+};
+
 /// One convolution or linear op found in the model's forward graph.
 struct LayerInfo {
     std::string name;              // module path, e.g. "features.6"
@@ -61,6 +82,7 @@ struct LayerInfo {
     // attribute (nn.MultiheadAttention, the demo transformer, many GPT-2 ports).
     int64_t heads = 0;             // 0: not known to be an attention projection
     std::string attention;         // that module's path
+    ReceptiveField field;          // of one output position (2-d convolutions; others: Whole or Unknown)
 
     bool hasBias() const { return !biasParam.empty(); }
     bool isConv() const { return kind == LayerKind::Conv1d || kind == LayerKind::Conv2d; }

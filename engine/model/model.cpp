@@ -17,6 +17,7 @@
 #include "engine/model/internal/fused_attention.h"
 #include "engine/model/internal/graph_layers.h"
 #include "engine/model/internal/graph_specialise.h"
+#include "engine/model/internal/receptive_field.h"
 #include "engine/model/internal/heads.h"
 #include "engine/model/internal/model_impl.h"
 
@@ -106,6 +107,7 @@ std::unique_ptr<Model::Impl> analyse(torch::jit::Module module, const std::strin
     for (const auto& p : impl->params) summary.parameterCount += p.second.numel();
     auto found = findLayers(impl->graph, impl->params, summary.notes);
     analyseChannelFlow(impl->graph, found, summary.notes);
+    analyseReceptiveFields(impl->graph, found);
     for (auto& layer : found) {
         impl->layerNodes.push_back(layer.node);
         summary.layers.push_back(std::move(layer.info));
