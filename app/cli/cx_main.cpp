@@ -25,6 +25,7 @@ commands:
   sweep MODEL ...            feature preservation curves over sparsities for several criteria
   iou MASK_A MASK_B          per-layer IoU of two circuits
   diagram MODEL ...          the extended circuit diagram of a mask (SVG, PNG, PDF, DOT)
+  visualize MODEL ...        feature visualisations of units, in the model or in a circuit
   merge SHARD... --out F     join population shards (--units ... --shard I/N) into the unsharded file
   train-mask MODEL ...       learn a subnetwork mask (continuous sparsification, hard concrete)
   magnitude MODEL ...        magnitude-pruning baseline mask
@@ -105,6 +106,7 @@ int runCommand(int argc, char** argv) {
     if (command == "sweep") return cx::app::runSweepCommand(rest);
     if (command == "iou") return cx::app::runIouCommand(rest);
     if (command == "diagram") return cx::app::runDiagramCommand(rest);
+    if (command == "visualize") return cx::app::runVisualizeCommand(rest);
     if (command == "merge") return cx::app::runMergeCommand(rest);
     if (command == "train-mask") return cx::app::runTrainMaskCommand(rest);
     if (command == "magnitude") return cx::app::runMagnitudeCommand(rest);

@@ -9,14 +9,13 @@
 #include "engine/core/internal/guard.h"
 #include "engine/core/runtime.h"
 #include "engine/data/internal/job_inputs.h"
+#include "engine/diagram/node_picture.h"
 #include "engine/model/internal/forward_plan.h"
 #include "engine/model/internal/model_impl.h"
 #include "engine/model/internal/workspace_impl.h"
 
 namespace cx::engine {
 namespace {
-
-constexpr int64_t kMaxSide = 64;  // pictures are shrunk to at most this many pixels a side
 
 struct TopActivation {
     double value = -std::numeric_limits<double>::infinity();
@@ -28,27 +27,6 @@ bool readsOnlyTheInput(const LayerInfo& layer) {
     for (const auto& seg : layer.inputs)
         if (seg.source != kModelInput || seg.mode != FlowMode::Identity) return false;
     return true;
-}
-
-NodeImage pictureOf(const torch::Tensor& chw, const std::string& kind) {  // C x H x W in 0..1
-    auto rgb = chw.size(0) == 3 ? chw : chw.narrow(0, 0, 1).expand({3, chw.size(1), chw.size(2)});
-    const int64_t side = std::max(rgb.size(1), rgb.size(2));
-    if (side > kMaxSide) {
-        const double f = double(kMaxSide) / double(side);
-        rgb = torch::nn::functional::interpolate(
-                  rgb.unsqueeze(0), torch::nn::functional::InterpolateFuncOptions()
-                                        .size(std::vector<int64_t>{std::max<int64_t>(1, std::llround(rgb.size(1) * f)),
-                                                                   std::max<int64_t>(1, std::llround(rgb.size(2) * f))})
-                                        .mode(torch::kArea))
-                  .squeeze(0);
-    }
-    auto bytes = (rgb * 255.0).round().clamp(0, 255).to(torch::kUInt8).permute({1, 2, 0}).contiguous();
-    NodeImage out;
-    out.kind = kind;
-    out.height = int(bytes.size(0));
-    out.width = int(bytes.size(1));
-    out.rgb.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
-    return out;
 }
 
 // A filter's weights (C x kh x kw, or C x k for conv1d) around mid-grey: 0 is grey, the

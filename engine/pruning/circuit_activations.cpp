@@ -10,6 +10,7 @@
 #include "engine/model/internal/workspace_impl.h"
 #include "engine/pruning/internal/circuit.h"
 #include "engine/pruning/internal/circuit_files.h"
+#include "engine/pruning/internal/mask_function.h"
 #include "engine/pruning/internal/preservation.h"
 #include "engine/pruning/pruning.h"
 
@@ -48,9 +49,6 @@ Result<ActivationPairs> circuitActivations(Workspace& workspace, const std::stri
     auto images = workspace.impl().images(imagesPath, {});
     if (!images) return images.error();
     const LoadedMasks& masks = mask.data;
-    const auto& meta = masks.metadata;
-    const auto bias = meta.find("bias");
-    const MaskScheme scheme{masks.granularity, bias != meta.end() && bias->second == "pruned"};
     return guarded<ActivationPairs>("circuit activations", [&]() -> Result<ActivationPairs> {
         torch::NoGradGuard noGrad;
         JobContext quiet(job.token());
@@ -70,22 +68,10 @@ Result<ActivationPairs> circuitActivations(Workspace& workspace, const std::stri
             kept = computed;
         }
         const torch::Tensor& original = *kept;
-        // A pruned circuit (cx prune, Find Circuit) runs as the sweep ran it: one definition of
-        // its function (circuitOverrides). A learned mask runs with its own scheme.
-        std::vector<std::string> params;
-        std::vector<torch::Tensor> tensors;
-        if (meta.count("effective_kept") && bias != meta.end()) {
-            auto c = circuitFromMasks(m, masks.masks, masks.granularity, target.value(),
-                                      scheme.maskBias ? BiasMode::Pruned : BiasMode::Masked);
-            if (!c) return c.error();
-            auto o = circuitOverrides(m, c.value(), device);
-            params = std::move(o.params);
-            tensors = std::move(o.tensors);
-        } else {
-            auto w = maskedWeights(m, masks.masks, scheme);
-            params = std::move(w.params);
-            tensors = std::move(w.tensors);
-        }
+        auto overrides = maskOverrides(m, masks, &target.value(), device);
+        if (!overrides) return overrides.error();
+        const auto& params = overrides.value().params;
+        const auto& tensors = overrides.value().tensors;
         const auto circuit = targetActivationsWith(m, inputs, target.value(), params, tensors, 64, device);
         ActivationPairs out;
         out.pearson = absPearson(original, circuit, PearsonMode::Flattened);

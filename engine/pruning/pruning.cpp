@@ -28,24 +28,6 @@ std::string formatNumber(double v) {
     return out.str();
 }
 
-Result<std::vector<double>> readDirection(const std::string& path) {
-    auto bytes = readInputFile(path, "direction file");
-    if (!bytes) return bytes.error();
-    std::istringstream in(std::string(bytes.value().begin(), bytes.value().end()));
-    std::vector<double> out;
-    std::string token;
-    while (in >> token) {
-        std::stringstream parts(token);
-        std::string item;
-        while (std::getline(parts, item, ',')) {
-            if (item.empty()) continue;
-            const auto v = parseFinite(item);
-            if (!v) return invalidInput("direction file " + path + ": '" + item + "' is not a finite number");
-            out.push_back(*v);
-        }
-    }
-    return out;
-}
 
 
 std::vector<LayerCount> counts(const ModelSummary& s, const std::map<int, torch::Tensor>& relevant,
@@ -91,6 +73,25 @@ Result<double> forceCompatibleSparsity(const PruneSpec& req, const std::string& 
 }
 
 }  // namespace
+
+Result<std::vector<double>> readDirection(const std::string& path) {
+    auto bytes = readInputFile(path, "direction file");
+    if (!bytes) return bytes.error();
+    std::istringstream in(std::string(bytes.value().begin(), bytes.value().end()));
+    std::vector<double> out;
+    std::string token;
+    while (in >> token) {
+        std::stringstream parts(token);
+        std::string item;
+        while (std::getline(parts, item, ',')) {
+            if (item.empty()) continue;
+            const auto v = parseFinite(item);
+            if (!v) return invalidInput("direction file " + path + ": '" + item + "' is not a finite number");
+            out.push_back(*v);
+        }
+    }
+    return out;
+}
 
 int64_t inputChannels(const ModelSummary& s) {
     for (const auto& l : s.layers)

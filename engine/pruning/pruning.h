@@ -1,6 +1,9 @@
 #pragma once
 // Circuit pruning (what `cx score` and `cx prune` run; sweeps: sweep_job.h): plain types in
 // (pruning_types.h), scores and masks in memory or in files, plain reports out.
+#include <string>
+#include <vector>
+
 #include "engine/core/error.h"
 #include "engine/core/job.h"
 #include "engine/model/workspace.h"
@@ -29,6 +32,9 @@ Result<PrunedCircuit> pruneCircuit(Workspace& workspace, const Scores& scores, c
 Result<MaskHandle> readMask(Workspace& workspace, const std::string& path);
 /// Writes MASK.safetensors atomically (what `cx prune` writes for a pruned circuit).
 Status writeMask(const Workspace& workspace, const Mask& mask, const std::string& path);
+
+/// A direction file: coefficients over a layer's channels, separated by spaces, commas or lines.
+Result<std::vector<double>> readDirection(const std::string& path);
 
 // On files (what the CLI runs): one workspace per call.
 

@@ -1,0 +1,19 @@
+#pragma once
+// What a mask computes, one definition for everything that runs a model under a mask (the
+// activation scatter, feature visualisations): the parameters it replaces and their tensors.
+#include <string>
+
+#include "engine/core/error.h"
+#include "engine/model/target.h"
+#include "engine/pruning/internal/circuit.h"
+#include "engine/pruning/internal/circuit_files.h"
+
+namespace cx::engine {
+
+/// A pruned circuit (cx prune, Find Circuit: its file records the effective count and the bias
+/// mode) runs as its sweep ran it (circuitOverrides), for `target`, or for the target its
+/// metadata names when `target` is null. Any other mask runs with its own scheme (maskedWeights).
+Result<Overrides> maskOverrides(const Model& model, const LoadedMasks& masks, const TargetSpec* target,
+                                const std::string& device);
+
+}  // namespace cx::engine
