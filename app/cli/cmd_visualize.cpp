@@ -148,12 +148,14 @@ int runVisualizeCommand(const std::vector<std::string>& argv) {
         for (const auto& p : pictures.value())
             list.push_back({{"objective", p.objective.text()}, {"activation", p.activation},
                             {"crop", {p.box[0], p.box[1], p.box[2], p.box[3]}}, {"crop_note", p.cropNote},
-                            {"from_cache", p.fromCache}});
+                            {"flat", p.flat}, {"from_cache", p.fromCache}});
         std::cout << nlohmann::json({{"pictures", list}, {"files", files.value()}, {"circuit", bool(mask)}}).dump(2) << "\n";
     } else {
         for (const auto& p : pictures.value())
             std::cout << p.objective.text() << ": activation " << p.activation << (p.fromCache ? " (cached)" : "")
-                      << (p.cropNote.empty() ? "" : "; whole image: " + p.cropNote) << "\n";
+                      << (p.cropNote.empty() ? "" : "; whole image: " + p.cropNote)
+                      << (p.flat ? "; flat: the unit does not depend on the input in this network (a disconnected circuit?)" : "")
+                      << "\n";
         std::cout << "wrote " << files.value().size() << " file(s) to " << *args.value("out") << "\n";
     }
     return 0;

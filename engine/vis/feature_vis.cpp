@@ -154,6 +154,7 @@ std::optional<VisPicture> readCached(const std::string& path, const VisObjective
     p.image = floats(t.value());
     p.activation = std::strtod(get("activation").c_str(), nullptr);
     p.cropNote = get("crop_note");
+    p.flat = get("flat") == "1";
     std::istringstream box(get("box"));
     for (auto& v : p.box) box >> v;
     for (size_t k = 0; k < s.snapshots.size(); ++k) {
@@ -178,7 +179,7 @@ void writeCached(const std::string& path, const VisPicture& p, const std::string
     activation << p.activation;
     box << p.box[0] << ' ' << p.box[1] << ' ' << p.box[2] << ' ' << p.box[3];
     file.metadata = {{"format", kFormat}, {"objective", p.objective.text()}, {"activation", activation.str()},
-                     {"box", box.str()}, {"crop_note", p.cropNote}, {"key_text", text}};
+                     {"box", box.str()}, {"crop_note", p.cropNote}, {"flat", p.flat ? "1" : "0"}, {"key_text", text}};
     auto shape = [&](const std::vector<float>& v) {
         return torch::from_blob(const_cast<float*>(v.data()), {p.channels, p.height, p.width}, torch::kFloat32);
     };
@@ -209,6 +210,7 @@ bool optimiseBatch(const Model& model, const std::vector<Pending>& batch, const 
         probeOf.push_back(k);
     }
     auto plan = ForwardPlan::build(model, probes, false, overrides.params, device).take();
+    torch::AutoGradMode gradients(true);  // whatever the calling thread had set
     const int64_t n = int64_t(batch.size());
     std::vector<uint64_t> seeds;
     std::vector<std::mt19937_64> rngs;
@@ -231,6 +233,8 @@ bool optimiseBatch(const Model& model, const std::vector<Pending>& batch, const 
         return loss;
     };
     std::vector<std::vector<std::vector<float>>> snapshots{size_t(n)};
+    // Images whose objective ever had a gradient: the others do not depend on the input at all.
+    auto moved = torch::zeros({n}, torch::TensorOptions().dtype(torch::kBool).device(dev));
     for (int step = 1; step <= s.steps; ++step) {
         if (job.cancelled()) return false;
         auto images = param.image();
@@ -241,6 +245,7 @@ bool optimiseBatch(const Model& model, const std::vector<Pending>& batch, const 
         }
         adam.zero_grad();
         total(run(images)).backward();
+        moved = moved.logical_or(param.spectrum().grad().flatten(1).abs().amax(1) > 0);
         adam.step();
         if (std::find(s.snapshots.begin(), s.snapshots.end(), step) != s.snapshots.end()) {
             torch::NoGradGuard off;
@@ -265,6 +270,7 @@ bool optimiseBatch(const Model& model, const std::vector<Pending>& batch, const 
         p.activation = objectiveOf(y[b], o, directions[size_t(b)]).item<double>();
         if (o.negative) p.activation = -p.activation;  // the unit's own value, not the minimised one
         p.snapshots = std::move(snapshots[size_t(b)]);
+        p.flat = !moved[b].item<bool>();
         addCrop(p, summary.layers[size_t(pending.prepared.layer)], y.dim() == 4 ? y.size(2) : 1, y.dim() == 4 ? y.size(3) : 1, image);
         out[pending.index] = std::move(p);
     }

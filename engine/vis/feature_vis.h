@@ -58,6 +58,9 @@ struct VisPicture {
     std::vector<float> image;        // C x H x W in 0..1 (the model's input before normalisation)
     double activation = 0.0;         // the objective on the final image, untransformed (sign as asked)
     std::vector<std::vector<float>> snapshots;  // one C x H x W image per VisSettings::snapshots step
+    // The objective never had a gradient: it does not depend on the input in this network (a
+    // disconnected circuit, or a unit that never turns on), and the picture is the starting image.
+    bool flat = false;
     bool fromCache = false;
 };
 

@@ -144,6 +144,16 @@ TEST(FeatureVis, ACircuitWithoutTheStrongestInputsGivesAnotherPicture) {
     const auto inModel = plain.run({both}).probes[0].select(1, unit);
     const int64_t c = inModel.size(1) / 2;
     EXPECT_NEAR(model1[0].activation, inModel[0][c][c].item<double>(), 1e-4 * (1 + std::abs(model1[0].activation)));
+    EXPECT_FALSE(model1[0].flat);
+    EXPECT_FALSE(circuit[0].flat);
+    // Every input kernel of the unit removed: it no longer depends on the input, and says so.
+    auto cut = std::make_shared<Mask>(*mask);
+    cut->data.masks[layer] = grid.clone();
+    cut->data.masks[layer][unit].fill_(false);
+    auto cutRun = visualizeUnits(*w, cut, {objective}, demoSettings(16), job);
+    ASSERT_TRUE(cutRun.ok()) << cutRun.error().message;
+    const auto& disconnected = cutRun.value();
+    EXPECT_TRUE(disconnected[0].flat);
     EXPECT_NEAR(circuit[0].activation, inCircuit[1][c][c].item<double>(), 1e-4 * (1 + std::abs(circuit[0].activation)));
 }
 
