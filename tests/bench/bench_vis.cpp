@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <set>
 
 #include <torch/torch.h>
 
 #include "engine/demo/demo_run.h"
+#include "engine/diagram/diagram.h"
 #include "engine/model/internal/workspace_impl.h"
 #include "engine/pruning/pruning.h"
 #include "engine/vis/feature_vis.h"
@@ -34,23 +34,14 @@ VisSettings settings(int steps, int64_t batch) {
     return s;
 }
 
-// Every unit a mask keeps a kernel into or out of (what its diagram draws), outputs and inputs of
-// each masked layer.
-std::vector<VisObjective> circuitUnits(const Workspace& w, const Mask& mask) {
-    const auto& summary = w.summary();
-    std::set<std::pair<int, int64_t>> units;
-    for (const auto& [layer, grid] : mask.data.masks) {
-        const auto kept = grid.to(torch::kBool);
-        const auto outs = kept.any(1).nonzero().flatten();
-        for (int64_t i = 0; i < outs.numel(); ++i) units.insert({layer, outs[i].item<int64_t>()});
-        const auto& info = summary.layers[size_t(layer)];
-        if (!info.inputs.empty() && info.inputs[0].source >= 0 && info.inputs[0].mode == FlowMode::Identity) {
-            const auto ins = kept.any(0).nonzero().flatten();
-            for (int64_t i = 0; i < ins.numel(); ++i) units.insert({info.inputs[0].source, ins[i].item<int64_t>()});
-        }
-    }
+// Every unit its diagram draws (dead ends left out, as the diagram leaves them), input
+// channels aside.
+std::vector<VisObjective> circuitUnits(Workspace& w, const Mask& mask) {
     std::vector<VisObjective> out;
-    for (const auto& [layer, unit] : units) out.push_back({summary.layers[size_t(layer)].name, unit});
+    auto diagram = buildDiagram(w, mask, nullptr, DiagramOptions{});
+    if (!diagram) return out;
+    for (const auto& n : diagram.value().nodes)
+        if (n.kind == NodeKind::Unit && n.layer >= 0 && !n.dead) out.push_back({w.summary().layers[size_t(n.layer)].name, n.unit});
     return out;
 }
 
@@ -96,13 +87,17 @@ int main(int argc, char** argv) {
     auto s = settings(512, 16);
     s.cacheDir = dir + "/cache";
     auto t0 = std::chrono::steady_clock::now();
-    if (!visualizeUnits(*workspace, circuit.value().mask, pictured, s, job)) return 1;
+    auto pictures = visualizeUnits(*workspace, circuit.value().mask, pictured, s, job);
+    if (!pictures) return 1;
     const double first = seconds(t0);
+    int flat = 0;
+    for (const auto& p : pictures.value()) flat += p.flat ? 1 : 0;
     t0 = std::chrono::steady_clock::now();
     if (!visualizeUnits(*workspace, circuit.value().mask, pictured, s, job)) return 1;
     const double cached = seconds(t0);
-    std::printf("circuit of features.conv4:27 at %.3g kept: %zu units pictured w.r.t. it, 512 steps, batch 16\n", sparsity,
-                pictured.size());
+    std::printf("circuit of features.conv4:27 at %.3g kept (effective %lld kernels): %zu units pictured w.r.t. it "
+                "(%d flat), 512 steps, batch 16\n",
+                sparsity, static_cast<long long>(circuit.value().report.effectiveKept), pictured.size(), flat);
     std::printf("  first: %.1f s (aim < 30 s for 34 units), %.2f s per unit\n", first, first / double(pictured.size()));
     std::printf("  from the cache: %.3f s (aim < 1 s)\n", cached);
     std::filesystem::remove_all(dir);
