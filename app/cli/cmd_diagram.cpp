@@ -9,6 +9,9 @@
 #include "engine/diagram/diagram.h"
 #include "engine/diagram/diagram_detail.h"
 #include "engine/diagram/diagram_layout.h"
+#include "engine/diagram/node_images.h"
+#include "engine/pruning/pruning.h"
+#include "engine/vis/feature_vis.h"
 
 namespace cx::app {
 namespace {
@@ -38,6 +41,14 @@ transformer block), edges weighted by the kernels they join - with a note saying
   --show-dead              draw kernels that lie on no input-to-target path, greyed
   --bottom-to-top          ranks from the bottom up instead of left to right
   --json                   print node and edge counts as JSON
+
+Vertex pictures (seed 002's extended circuit diagrams):
+  --pictures vis|crop|kernel   vis: each unit's feature visualisation w.r.t. this circuit (cx visualize;
+                           cached); crop: the receptive-field crop of its top-activating image among
+                           --images; kernel: first-layer filters' weights only
+  --images PATH            the images for --pictures crop
+  --size N, --no-normalize, --steps N, --no-cache   for --pictures vis, as for cx visualize
+                           (the demo CNN: --size 64 --no-normalize)
 )";
 
 // --expand "layer1.0,layer2.1=kernel,fc:3": each name's level (unit when not given).
@@ -64,8 +75,9 @@ std::string parseExpansions(const std::string& text, std::map<std::string, engin
 }  // namespace
 
 int runDiagramCommand(const std::vector<std::string>& argv) {
-    Args args(argv, {"mask", "scores", "out", "dpi", "level", "expand", "focus", "depth", "top-edges", "max-edges"},
-              {"show-dead", "bottom-to-top", "json", "help", "all-edges"});
+    Args args(argv, {"mask", "scores", "out", "dpi", "level", "expand", "focus", "depth", "top-edges", "max-edges", "pictures",
+                     "images", "size", "steps"},
+              {"show-dead", "bottom-to-top", "json", "help", "all-edges", "no-normalize", "no-cache"});
     if (args.has("help")) return std::cout << kHelp, 0;
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 1) return usageError("diagram takes one MODEL file (see cx diagram --help)");
@@ -84,17 +96,44 @@ int runDiagramCommand(const std::vector<std::string>& argv) {
     if (err.empty() && detail.depth < 1) err = "--depth must be at least 1";
     if (err.empty() && detail.topEdges < 0) err = "--top-edges must be 0 (every edge) or more";
     if (err.empty() && (args.has("depth") || args.has("all-edges")) && detail.focus.empty()) err = "--depth and --all-edges go with --focus";
+    const std::string pictures = args.value("pictures", "");
+    if (err.empty() && !pictures.empty() && pictures != "vis" && pictures != "crop" && pictures != "kernel")
+        err = "--pictures must be vis, crop or kernel, got '" + pictures + "'";
+    if (err.empty() && pictures == "crop" && !args.has("images")) err = "--pictures crop needs --images";
+    engine::VisSettings vis;
+    vis.steps = int(args.integer("steps", 512, err).value_or(0));
+    vis.height = vis.width = args.integer("size", 224, err).value_or(0);
+    vis.normalize = !args.has("no-normalize");
+    if (!args.has("no-cache")) vis.cacheDir = engine::defaultVisCacheDir();
     if (!err.empty()) return usageError(err);
     engine::DiagramOptions options;
     options.showDeadEnds = args.has("show-dead");
     options.leftToRight = !args.has("bottom-to-top");
     options.maxEdges = maxEdges;
-    auto whole = engine::buildDiagram(args.positional()[0], *args.value("mask"), args.value("scores", ""), options);
+    auto workspace = engine::Workspace::open(args.positional()[0]);
+    if (!workspace) return reportError(workspace.error());
+    auto mask = engine::readMask(*workspace.value(), *args.value("mask"));
+    if (!mask) return reportError(mask.error());
+    engine::ScoresHandle scores;
+    if (args.has("scores")) {
+        auto read = engine::readScores(*workspace.value(), *args.value("scores"));
+        if (!read) return reportError(read.error());
+        scores = read.value();
+    }
+    auto whole = engine::buildDiagram(*workspace.value(), *mask.value(), scores.get(), options);
     if (!whole) return reportError(whole.error());
     // Asked for a level, an expansion or a focus: that view or a refusal; otherwise what fits.
     const bool asked = args.has("level") || args.has("expand") || !detail.focus.empty();
     auto diagram = asked ? engine::diagramAtDetail(whole.value(), detail, options) : engine::drawableDiagram(whole.value(), detail, options);
     if (!diagram) return reportError(diagram.error());
+    if (!pictures.empty()) {  // on the view drawn: only its vertices get pictures
+        engine::JobContext job;
+        attachTerminalProgress(job);
+        auto st = engine::addNodeImages(diagram.value(), *workspace.value(), args.value("images", ""), job);
+        if (st && pictures == "vis") st = engine::addVisualisationPictures(diagram.value(), *workspace.value(), mask.value(), vis, job);
+        if (!st) return reportError(st.error());
+        options.pictures = true;
+    }
     if (auto st = engine::exportDiagram(diagram.value(), options, *args.value("out"), dpi); !st) return reportError(st.error());
     const auto& d = diagram.value();
     int64_t dead = 0, groups = 0;

@@ -5,7 +5,10 @@
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -13,6 +16,7 @@
 #include <sstream>
 
 #include "engine/diagram/diagram_colour.h"
+#include "engine/diagram/diagram_pictures.h"
 #include "engine/diagram/layered_layout.h"
 #include "engine/io/atomic_file.h"
 
@@ -124,7 +128,7 @@ void writeRankCaptions(std::ostringstream& dot, const CircuitDiagram& d, bool po
 
 }  // namespace
 
-std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
+std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options, const std::map<size_t, std::string>& pictures) {
     const bool positioned = d.laidOut && needsLayeredLayout(d);
     double maxSaliency = 0;
     for (const auto& e : d.edges) maxSaliency = std::max(maxSaliency, e.saliency);
@@ -147,7 +151,15 @@ std::string diagramDot(const CircuitDiagram& d, const DiagramOptions& options) {
                 << " fillcolor=\"#e6edf7\", fontsize=9, label=\"" << escaped(n.group) << "\\n" << groupSummary(n)
                 << "\", tooltip=\"" << escaped(n.id) << "\"";
         }
-        if (!n.image.empty()) dot << ", shape=box, width=0.5, height=0.5";  // room for the picture
+        if (auto picture = pictures.find(i); picture != pictures.end()) {
+            // An HTML label: the picture, the unit's number under it.
+            dot << ", shape=box, style=\"filled\", fillcolor=white, margin=0, width=0.62, height=0.72, label=<"
+                << "<TABLE BORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\"><TR><TD FIXEDSIZE=\"TRUE\" WIDTH=\"40\" HEIGHT=\"40\">"
+                << "<IMG SCALE=\"TRUE\" SRC=\"" << escaped(picture->second) << "\"/></TD></TR><TR><TD>" << n.unit
+                << "</TD></TR></TABLE>>";
+        } else if (!n.image.empty()) {
+            dot << ", shape=box, width=0.5, height=0.5";  // room for the picture
+        }
         if (n.target) dot << ", fillcolor=\"#ffe08a\", penwidth=1.6";
         if (positioned) dot << ", pos=\"" << positionOf(n.x, n.y) << "\"";
         if (!d.detail.focus.empty() && n.id == d.detail.focus) dot << ", color=\"#1565c0\", penwidth=2.6";  // the focused unit
@@ -214,6 +226,26 @@ Status layoutDiagram(CircuitDiagram& d, const DiagramOptions& options, JobContex
     return Done{};
 }
 
+namespace {
+
+// A fresh temporary folder for one export's pictures, removed with everything in it.
+struct PictureFolder {
+    std::string path;
+    explicit PictureFolder(const std::string& out) {
+        if (out.empty()) return;
+        static std::atomic<uint64_t> counter{0};
+        path = (std::filesystem::temp_directory_path() /
+                ("cx-diagram-" + std::to_string(::getpid()) + "-" + std::to_string(++counter)))
+                   .string();
+    }
+    ~PictureFolder() {
+        std::error_code ec;
+        if (!path.empty()) std::filesystem::remove_all(path, ec);
+    }
+};
+
+}  // namespace
+
 Status exportDiagram(const CircuitDiagram& diagram, const DiagramOptions& options, const std::string& path, double dpi) {
     // A large view keeps the layered layout's positions; Graphviz only renders it.
     CircuitDiagram positioned;
@@ -224,11 +256,27 @@ Status exportDiagram(const CircuitDiagram& diagram, const DiagramOptions& option
     }
     const CircuitDiagram& d = layered && !diagram.laidOut ? positioned : diagram;
     const std::string ext = extensionOf(path);
-    if (ext == "dot" || ext == "gv") return writeFileAtomic(path, diagramDot(d, options));
+    if (ext == "dot" || ext == "gv") {
+        std::map<size_t, std::string> pictures;
+        if (options.pictures) {  // kept beside the DOT file, which names them
+            auto written = writeNodePictures(d, std::filesystem::path(path).replace_extension().string() + "_pictures");
+            if (!written) return written.error();
+            pictures = written.take();
+        }
+        return writeFileAtomic(path, diagramDot(d, options, pictures));
+    }
     if (ext != "svg" && ext != "png" && ext != "pdf")
         return invalidInput("unknown diagram format '." + ext + "' (use .svg, .png, .pdf or .dot): " + path);
     if (!(dpi >= 24 && dpi <= 1200)) return invalidInput("the resolution must be 24 to 1200 dpi");
-    std::string dot = diagramDot(d, options);
+    // Pictures go to files Graphviz reads while it renders, in a folder of this export's own.
+    const PictureFolder folder(options.pictures ? path : std::string());
+    std::map<size_t, std::string> pictures;
+    if (options.pictures) {
+        auto written = writeNodePictures(d, folder.path);
+        if (!written) return written.error();
+        pictures = written.take();
+    }
+    std::string dot = diagramDot(d, options, pictures);
     if (ext == "png") {  // the resolution is a graph attribute
         char attr[48];
         std::snprintf(attr, sizeof attr, "  graph [dpi=%.0f];\n", dpi);
@@ -249,6 +297,7 @@ Status exportDiagram(const CircuitDiagram& diagram, const DiagramOptions& option
         rendered.assign(data, length);
         gvFreeRenderData(data);
     }
+    if (ext == "svg" && !pictures.empty()) rendered = inlineSvgImages(rendered, pictures);
     return writeFileAtomic(path, rendered);
 }
 

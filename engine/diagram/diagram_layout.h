@@ -1,5 +1,6 @@
 #pragma once
 // Laying out and exporting extended circuit diagrams with Graphviz (the library, in-process).
+#include <map>
 #include <string>
 
 #include "engine/core/error.h"
@@ -12,10 +13,14 @@ namespace cx::engine {
 /// serialised. Cancel is honoured before the layout starts (dot itself cannot be interrupted).
 Status layoutDiagram(CircuitDiagram& diagram, const DiagramOptions& options, JobContext& job);
 
-/// DOT text of the diagram: ranks, edge widths from saliency, colours from sign balance.
-std::string diagramDot(const CircuitDiagram& diagram, const DiagramOptions& options);
+/// DOT text of the diagram: ranks, edge widths from saliency, colours from sign balance;
+/// nodes in `pictures` (node index -> PNG path) drawn as that image with the unit below.
+std::string diagramDot(const CircuitDiagram& diagram, const DiagramOptions& options,
+                       const std::map<size_t, std::string>& pictures = {});
 
-/// Writes SVG, PNG (at `dpi`), PDF or DOT, chosen by the file's extension; atomically.
+/// Writes SVG, PNG (at `dpi`), PDF or DOT, chosen by the file's extension; atomically. With
+/// options.pictures, vertices show their pictures: SVG holds them inline, PNG and PDF drawn in,
+/// DOT next to its PNG files (FILE_pictures/node<i>.png).
 Status exportDiagram(const CircuitDiagram& diagram, const DiagramOptions& options, const std::string& path, double dpi = 96);
 
 }  // namespace cx::engine

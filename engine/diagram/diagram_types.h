@@ -73,6 +73,7 @@ struct DiagramOptions {
     bool showDeadEnds = false;  // keep dead-end kernels (drawn greyed) instead of dropping them
     bool leftToRight = true;    // ranks left to right; otherwise bottom to top
     int64_t maxEdges = 20000;   // larger views are refused (or drawn as an overview) rather than hang the layout
+    bool pictures = false;      // exports draw each vertex's picture (Graphviz image nodes)
 };
 
 }  // namespace cx::engine

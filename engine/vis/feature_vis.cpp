@@ -349,4 +349,21 @@ Result<std::vector<VisPicture>> visualizeUnits(Workspace& workspace, const MaskH
     });
 }
 
+Status addVisualisationPictures(CircuitDiagram& diagram, Workspace& workspace, const MaskHandle& mask,
+                                const VisSettings& settings, JobContext& job) {
+    std::vector<VisObjective> objectives;
+    std::vector<size_t> nodes;
+    for (size_t i = 0; i < diagram.nodes.size(); ++i) {
+        const auto& n = diagram.nodes[i];
+        if (n.kind != NodeKind::Unit || n.layer < 0) continue;
+        objectives.push_back({workspace.summary().layers[size_t(n.layer)].name, n.unit});
+        nodes.push_back(i);
+    }
+    if (objectives.empty()) return Done{};
+    auto pictures = visualizeUnits(workspace, mask, objectives, settings, job);
+    if (!pictures) return pictures.error();
+    for (size_t k = 0; k < nodes.size(); ++k) diagram.nodes[nodes[k]].image = pictures.value()[k].crop;
+    return Done{};
+}
+
 }  // namespace cx::engine

@@ -13,6 +13,7 @@
 
 #include "engine/core/error.h"
 #include "engine/core/job.h"
+#include "engine/diagram/diagram_types.h"
 #include "engine/diagram/node_image.h"
 #include "engine/model/workspace.h"
 
@@ -71,6 +72,12 @@ struct VisPicture {
 Result<std::vector<VisPicture>> visualizeUnits(Workspace& workspace, const MaskHandle& mask,
                                                const std::vector<VisObjective>& objectives, const VisSettings& settings,
                                                JobContext& job, const std::function<void(const VisPicture&)>& onPicture = {});
+
+/// Sets the picture of every unit vertex of a model layer in `diagram` to its visualisation
+/// (neuron objective) w.r.t. `mask`, the circuit the diagram shows (null: the model); input
+/// channels and group vertices keep what they have. Pictures come from the cache where they can.
+Status addVisualisationPictures(CircuitDiagram& diagram, Workspace& workspace, const MaskHandle& mask,
+                                const VisSettings& settings, JobContext& job);
 
 /// Writes the pictures: to FILE.png the first picture's crop; to a folder, per picture
 /// NAME.png (the crop) and NAME_full.png (the whole optimised image), NAME from its objective

@@ -77,3 +77,36 @@ TEST(CliVisualize, BadArgumentsAreRefusedWithTheReason) {
     }
     EXPECT_FALSE(fs::exists(dir + "/a.png"));
 }
+
+TEST(CliVisualize, DiagramExportsCarryTheVisualisations) {
+    const std::string dir = cxtest::cliTempDir();
+    ASSERT_EQ(cxtest::runCx("demo images --count 16 --out " + dir + "/shapes.safetensors").code, 0);
+    ASSERT_EQ(cxtest::runCx("score " + kDemo + " --images " + dir + "/shapes.safetensors --target features.conv3:5 --out " + dir +
+                            "/s.safetensors").code,
+              0);
+    ASSERT_EQ(cxtest::runCx("prune " + kDemo + " --scores " + dir + "/s.safetensors --sparsity 0.1 --out " + dir + "/m.safetensors").code, 0);
+    const std::string base = "diagram " + kDemo + " --mask " + dir + "/m.safetensors --no-cache --json" + kQuick;
+    auto svg = cxtest::runCx(base + " --pictures vis --out " + dir + "/d.svg");
+    ASSERT_EQ(svg.code, 0) << svg.err;
+    const auto nodes = nlohmann::json::parse(svg.out)["nodes"].get<size_t>();
+    std::ifstream in(dir + "/d.svg");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t inline_images = 0;
+    for (size_t at = text.find("data:image/png;base64,"); at != std::string::npos; at = text.find("data:image/png;base64,", at + 1))
+        ++inline_images;
+    EXPECT_EQ(inline_images, nodes);  // every vertex: the input channels' swatches, every unit's picture
+    EXPECT_EQ(text.find("cx-diagram-"), std::string::npos);  // no reference to the temporary files
+    // DOT keeps its pictures beside it and names them.
+    auto dot = cxtest::runCx(base + " --pictures kernel --out " + dir + "/d.dot");
+    ASSERT_EQ(dot.code, 0) << dot.err;
+    std::ifstream dotIn(dir + "/d.dot");
+    const std::string dotText((std::istreambuf_iterator<char>(dotIn)), std::istreambuf_iterator<char>());
+    EXPECT_NE(dotText.find("<IMG SCALE=\"TRUE\" SRC=\"" + dir + "/d_pictures/node0.png\"/>"), std::string::npos);
+    EXPECT_TRUE(fs::exists(dir + "/d_pictures/node0.png"));
+    auto bad = cxtest::runCx(base + " --pictures photo --out " + dir + "/x.svg");
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("error: --pictures must be vis, crop or kernel, got 'photo'"), std::string::npos) << bad.err;
+    auto noImages = cxtest::runCx(base + " --pictures crop --out " + dir + "/x.svg");
+    EXPECT_EQ(noImages.code, 2);
+    EXPECT_NE(noImages.err.find("error: --pictures crop needs --images"), std::string::npos) << noImages.err;
+}
