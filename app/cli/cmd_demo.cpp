@@ -19,8 +19,12 @@ const char* kHelp = R"(usage: cx demo <train-cnn|images|run|population|train-tra
       TorchScript (default: the shipped resources/demo/shapes_cnn.pt). Prints held-out accuracy.
   images --out FILE.safetensors|DIR [--count N] [--seed S]
       Writes shapes images: a safetensors image file, or PNGs in class sub-folders.
-  run --out DIR [--model FILE.pt]
-      The headless demo: accuracy, sample images, per-unit activations of every conv layer.
+  run --out DIR [--model FILE.pt] [--vis-steps N]
+      The headless demo: accuracy, sample images, per-unit activations of every conv layer; then
+      seed 002 in miniature on the curve unit features.conv4:27: preservation curves (curves.csv,
+      curves.svg), its 10% ActGrad circuit (circuit_mask.safetensors) drawn with each vertex's
+      feature visualisation w.r.t. the circuit (circuit.svg, circuit.png; --vis-steps, default
+      512), the unit in the model and in the circuit, and index.md linking them.
   population --out DIR [--model FILE.pt] [--layer L] [--units SPEC] [--count N] [--criteria LIST] [--at S]
       Seed 002's population figures on the demo CNN: every unit of features.conv4 swept over the 13
       levels (shared forwards; --count shapes, default 128), the median and interquartile |r| per
@@ -93,7 +97,12 @@ int run(const Args& args) {
     if (!out) return usageError("demo run needs --out DIR");
     engine::JobContext job;
     attachTerminalProgress(job);
-    auto report = engine::runHeadlessDemo(args.value("model", demoModelPath()), *out, job);
+    std::string err;
+    engine::DemoCircuitOptions circuit;
+    circuit.visSteps = int(args.integer("vis-steps", 512, err).value_or(0));
+    if (err.empty() && circuit.visSteps < 1) err = "--vis-steps must be at least 1";
+    if (!err.empty()) return usageError(err);
+    auto report = engine::runHeadlessDemo(args.value("model", demoModelPath()), *out, job, circuit);
     if (!report) return reportError(report.error());
     if (isatty(STDERR_FILENO)) std::cerr << "\n";
     std::cout << "demo outputs in " << *out << "\naccuracy on " << report.value().images
@@ -105,7 +114,7 @@ int run(const Args& args) {
 }  // namespace
 
 int runDemo(const std::vector<std::string>& argv) {
-    Args args(argv, {"out", "epochs", "train-images", "test-images", "seed", "count", "model", "steps", "width", "lambda", "method",
+    Args args(argv, {"out", "vis-steps", "epochs", "train-images", "test-images", "seed", "count", "model", "steps", "width", "lambda", "method",
                      "layer", "units", "criteria", "at"}, {"help"});
     if (args.has("help") || argv.empty()) {
         std::cout << kHelp;

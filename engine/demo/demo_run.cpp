@@ -1,5 +1,7 @@
 #include "engine/demo/demo_run.h"
 
+#include "engine/model/workspace.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -58,7 +60,8 @@ Status writeShapesImages(const std::string& out, int64_t count, uint64_t seed) {
     return result;
 }
 
-Result<DemoRunReport> runHeadlessDemo(const std::string& modelPath, const std::string& outDir, JobContext& job) {
+Result<DemoRunReport> runHeadlessDemo(const std::string& modelPath, const std::string& outDir, JobContext& job,
+                                      const DemoCircuitOptions& circuit) {
     initRuntime();
     auto model = Model::load(modelPath);
     if (!model) return model.error();
@@ -98,6 +101,9 @@ Result<DemoRunReport> runHeadlessDemo(const std::string& modelPath, const std::s
         for (const auto& u : report.topUnits) summary << " " << u;
         summary << "\n";
         if (auto st = write("summary.txt", summary.str()); !st) return st.error();
+        torch::AutoGradMode gradients(true);  // the accuracy above ran without; scoring needs them
+        auto workspace = Workspace::over(model.value());
+        if (auto st = writeDemoCircuit(*workspace, imagesPath, outDir, circuit, report.files, job); !st) return st.error();
         job.progress("done", 1.0);
         return report;
     });

@@ -5,6 +5,7 @@
 
 #include "engine/core/error.h"
 #include "engine/core/job.h"
+#include "engine/demo/demo_circuit.h"
 
 namespace cx::engine {
 
@@ -17,8 +18,10 @@ struct DemoRunReport {
 
 /// Loads the demo model, draws an evaluation set of shapes, writes sample PNGs, the set as a
 /// safetensors image file, the model's layer table, each conv layer's per-unit mean
-/// activation (a probed, truncated forward) and the accuracy into `outDir` (created).
-Result<DemoRunReport> runHeadlessDemo(const std::string& modelPath, const std::string& outDir, JobContext& job);
+/// activation (a probed, truncated forward) and the accuracy into `outDir` (created); then the
+/// curve unit's circuit, curves, diagram with visualisations and index.md (demo_circuit.h).
+Result<DemoRunReport> runHeadlessDemo(const std::string& modelPath, const std::string& outDir, JobContext& job,
+                                      const DemoCircuitOptions& circuit = {});
 
 /// Writes `count` shapes images from `seed` as a safetensors file, or as PNG files in class
 /// sub-folders when `out` does not end in .safetensors.

@@ -96,10 +96,20 @@ TEST(Cli, DemoImagesWritesALoadableFile) {
 TEST(Cli, HeadlessDemoRun) {
     if (!std::filesystem::exists(CX_DEMO_MODEL)) GTEST_SKIP() << "demo model not built";
     const std::string out = tempDir() + "/demo";
-    auto r = cx("demo run --out " + out);
+    auto r = cx("demo run --vis-steps 8 --out " + out);
     ASSERT_EQ(r.code, 0) << r.err;
-    for (const std::string f : {"summary.txt", "unit_activations.csv", "shapes_eval.safetensors", "sample_circle.png"})
+    for (const std::string f : {"summary.txt", "unit_activations.csv", "shapes_eval.safetensors", "sample_circle.png", "curves.csv",
+                                "curves.svg", "circuit_mask.safetensors", "circuit.svg", "circuit.png", "target_model.png",
+                                "target_circuit.png", "index.md"})
         EXPECT_TRUE(std::filesystem::exists(out + "/" + f)) << f;
+    // The page links what was written; the diagram holds its pictures.
+    std::ifstream index(out + "/index.md");
+    const std::string page((std::istreambuf_iterator<char>(index)), std::istreambuf_iterator<char>());
+    for (const std::string link : {"(curves.svg)", "(circuit.png)", "(target_circuit.png)", "(circuit_mask.safetensors)"})
+        EXPECT_NE(page.find(link), std::string::npos) << link;
+    std::ifstream svg(out + "/circuit.svg");
+    const std::string drawn((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
+    EXPECT_NE(drawn.find("data:image/png;base64,"), std::string::npos);
     // The shipped model classifies held-out shapes well.
     const auto pos = r.out.find("held-out shapes: ");
     ASSERT_NE(pos, std::string::npos);
