@@ -13,6 +13,7 @@
 #include <torch/csrc/jit/ir/constants.h>
 
 #include "engine/model/internal/flow.h"
+#include "engine/model/internal/graph_constants.h"
 #include "engine/model/internal/heads.h"
 
 namespace cx::engine {
@@ -41,28 +42,7 @@ bool hasTensorOutput(const Node* node) {
     return false;
 }
 
-std::optional<int64_t> constInt(Value* v) {
-    auto iv = torch::jit::toIValue(v);
-    if (iv && iv->isInt()) return iv->toInt();
-    return std::nullopt;
-}
 
-// An int list given as a constant or as a list of constants (traced models build them).
-std::optional<std::vector<int64_t>> constIntList(Value* v) {
-    if (auto iv = torch::jit::toIValue(v)) {
-        if (iv->isIntList()) return iv->toIntVector();
-        if (iv->isInt()) return std::vector<int64_t>{iv->toInt()};
-        return std::nullopt;
-    }
-    if (v->node()->kind() != c10::prim::ListConstruct) return std::nullopt;
-    std::vector<int64_t> out;
-    for (Value* item : v->node()->inputs()) {
-        auto i = constInt(item);
-        if (!i) return std::nullopt;
-        out.push_back(*i);
-    }
-    return out;
-}
 
 // Position of the channel dimension when it can be told (the rank is known or it is counted
 // from the front).

@@ -2,6 +2,7 @@
 
 #include <torch/csrc/jit/ir/constants.h>
 
+#include "engine/model/internal/graph_constants.h"
 #include "engine/model/internal/model_impl.h"
 
 namespace cx::engine {
@@ -10,28 +11,7 @@ namespace {
 using torch::jit::Node;
 using torch::jit::Value;
 
-std::optional<std::vector<int64_t>> constantIntList(Value* value) {
-    if (auto iv = torch::jit::toIValue(value)) {
-        if (iv->isIntList()) return iv->toIntVector();
-        if (iv->isInt()) return std::vector<int64_t>{iv->toInt()};
-        return std::nullopt;
-    }
-    Node* node = value->node();
-    if (node->kind() != c10::prim::ListConstruct) return std::nullopt;
-    std::vector<int64_t> out;
-    for (Value* item : node->inputs()) {
-        auto iv = torch::jit::toIValue(item);
-        if (!iv || !iv->isInt()) return std::nullopt;
-        out.push_back(iv->toInt());
-    }
-    return out;
-}
 
-std::optional<int64_t> constantInt(Value* value) {
-    auto iv = torch::jit::toIValue(value);
-    if (iv && iv->isInt()) return iv->toInt();
-    return std::nullopt;
-}
 
 bool isNone(Value* value) {
     auto iv = torch::jit::toIValue(value);
@@ -84,13 +64,13 @@ void fillStringPadding(const std::string& mode, const std::vector<int64_t>& kern
 
 void fillConv(Node* node, LayerInfo& info, int groupsInput, const std::vector<int64_t>& kernel,
               std::vector<std::string>& notes) {
-    auto list = [&](size_t i) { return constantIntList(node->input(i)).value_or(std::vector<int64_t>{}); };
+    auto list = [&](size_t i) { return constIntList(node->input(i)).value_or(std::vector<int64_t>{}); };
     info.stride = list(3);
     info.dilation = list(5);
     auto padding = torch::jit::toIValue(node->input(4));
     if (padding && padding->isString()) fillStringPadding(padding->toStringRef(), kernel, info, notes);
     else info.padding = list(4);
-    info.groups = constantInt(node->input(groupsInput)).value_or(1);
+    info.groups = constInt(node->input(groupsInput)).value_or(1);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include <torch/csrc/jit/ir/constants.h>
 
+#include "engine/model/internal/graph_constants.h"
 #include "engine/model/internal/model_impl.h"
 
 namespace cx::engine {
@@ -65,27 +66,7 @@ Field unite(const Field& a, const Field& b) {
     return out;
 }
 
-std::optional<std::vector<int64_t>> intList(Value* v) {
-    if (auto iv = torch::jit::toIValue(v)) {
-        if (iv->isIntList()) return iv->toIntVector();
-        if (iv->isInt()) return std::vector<int64_t>{iv->toInt()};
-        return std::nullopt;
-    }
-    if (v->node()->kind() != c10::prim::ListConstruct) return std::nullopt;
-    std::vector<int64_t> out;
-    for (Value* item : v->node()->inputs()) {
-        auto iv = torch::jit::toIValue(item);
-        if (!iv || !iv->isInt()) return std::nullopt;
-        out.push_back(iv->toInt());
-    }
-    return out;
-}
 
-std::optional<int64_t> constInt(Value* v) {
-    auto iv = torch::jit::toIValue(v);
-    if (iv && iv->isInt()) return iv->toInt();
-    return std::nullopt;
-}
 
 // A list given for two spatial dimensions: one number for both, or two.
 bool pair(const std::optional<std::vector<int64_t>>& list, int64_t out[2]) {
@@ -151,7 +132,7 @@ Field reductionAll(const Field& in) {
 
 // Ops that reduce over dimensions: over the spatial ones every pixel reaches the result.
 Field reduction(Node* node, const Field& in) {
-    auto dims = node->inputs().size() > 1 ? intList(node->input(1)) : std::nullopt;
+    auto dims = node->inputs().size() > 1 ? constIntList(node->input(1)) : std::nullopt;
     if (!dims) return node->inputs().size() == 1 || node->inputs().size() == 2 ? reductionAll(in) : unknown(node->kind().toQualString());
     bool spatial = false;
     for (int64_t d : *dims) spatial = spatial || d >= 2 || d <= -1;
@@ -237,7 +218,7 @@ private:
         if (kind == aten::max_pool2d || kind == aten::max_pool2d_with_indices || kind == aten::avg_pool2d)
             return pooling(node, ins[0]);
         if (kind == aten::adaptive_avg_pool2d || kind == aten::adaptive_max_pool2d) {
-            auto size = intList(node->input(1));
+            auto size = constIntList(node->input(1));
             const bool one = size && std::all_of(size->begin(), size->end(), [](int64_t s) { return s == 1; });
             if (one) return reductionAll(ins[0]);
             return unknown("adaptive pooling to more than one cell (" + name + "): its windows depend on the input size");
@@ -307,18 +288,18 @@ private:
         using namespace c10;
         const bool average = node->kind() == aten::avg_pool2d;
         int64_t kernel[2], stride[2], pad[2], dilation[2] = {1, 1};
-        if (!pair(intList(node->input(1)), kernel)) return unknown("a pooling window that is not constant");
-        auto strideList = intList(node->input(2));
+        if (!pair(constIntList(node->input(1)), kernel)) return unknown("a pooling window that is not constant");
+        auto strideList = constIntList(node->input(2));
         if (strideList && strideList->empty()) strideList = std::vector<int64_t>{kernel[0], kernel[1]};
-        if (!pair(strideList, stride) || !pair(intList(node->input(3)), pad))
+        if (!pair(strideList, stride) || !pair(constIntList(node->input(3)), pad))
             return unknown("a pooling stride or padding that is not constant");
-        if (!average && !pair(intList(node->input(4)), dilation)) return unknown("a pooling dilation that is not constant");
+        if (!average && !pair(constIntList(node->input(4)), dilation)) return unknown("a pooling dilation that is not constant");
         return window(in, kernel, stride, pad, dilation);
     }
 
     // constant_pad_nd's list pads the last dimension first: (left, right, top, bottom, ...).
     Field padding(Node* node, const Field& in) {
-        auto pads = intList(node->input(1));
+        auto pads = constIntList(node->input(1));
         if (!pads || pads->size() % 2 != 0) return unknown("a padding that is not constant");
         for (size_t i = 4; i < pads->size(); ++i)
             if ((*pads)[i] != 0) return unknown("a padding of the channels");
