@@ -57,7 +57,8 @@ struct VisPicture {
     std::string cropNote;            // why the crop is the whole image, when it is
     int64_t channels = 0, height = 0, width = 0;
     std::vector<float> image;        // C x H x W in 0..1 (the model's input before normalisation)
-    double activation = 0.0;         // the objective on the final image, untransformed (sign as asked)
+    double activation = 0.0;         // the unit's value on the final image, untransformed (a negative
+                                     // objective minimised it: its own value, not the negated one)
     std::vector<std::vector<float>> snapshots;  // one C x H x W image per VisSettings::snapshots step
     // The objective never had a gradient: it does not depend on the input in this network (a
     // disconnected circuit, or a unit that never turns on), and the picture is the starting image.
