@@ -6,6 +6,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "engine/core/parse_number.h"
+#include "engine/pruning/population.h"
 #include "engine/pruning/pruning.h"
 #include "engine/vis/feature_vis.h"
 
@@ -21,7 +22,7 @@ unit computes from the circuit's kernels alone. Units are optimised together in 
 picture is cropped to the receptive field of the optimised position (cx inspect shows the
 fields); pictures are cached by model, circuit, unit and settings, so asking again is instant.
 
-  --unit LAYER:UNITS       units of one layer: 3 | 3,7,9 | 0-15
+  --unit LAYER:UNITS       units of one layer: 3 | 3,7,9 | 0-15 | all
   --direction FILE         with --unit LAYER: a direction over the layer's channels instead
   --objective neuron|channel   neuron: the unit at the centre position (default); channel: its mean
   --negative               minimise instead of maximise
@@ -42,24 +43,6 @@ fields); pictures are cached by model, circuit, unit and settings, so asking aga
 --out FILE.png writes one unit's crop; --out DIR writes NAME.png (the crop) and NAME_full.png per
 unit and images.safetensors (key `images`, N x C x H x W, the model's input space).
 )";
-
-// "3", "3,7,9", "0-15", "0-3,8": unit indices, or an error.
-std::string parseUnits(const std::string& text, std::vector<int64_t>& out) {
-    size_t start = 0;
-    while (start <= text.size()) {
-        const size_t comma = text.find(',', start);
-        const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        start = comma == std::string::npos ? text.size() + 1 : comma + 1;
-        if (item.empty()) return "--unit: an empty unit in '" + text + "'";
-        const size_t dash = item.find('-', 1);
-        const auto lo = engine::parseInt64(item.substr(0, dash));
-        const auto hi = dash == std::string::npos ? lo : engine::parseInt64(item.substr(dash + 1));
-        if (!lo || !hi || *lo < 0 || *hi < *lo) return "--unit: '" + item + "' is not a unit or a range A-B";
-        if (*hi - *lo > 100000) return "--unit: the range '" + item + "' is too long";
-        for (int64_t u = *lo; u <= *hi; ++u) out.push_back(u);
-    }
-    return {};
-}
 
 std::string parseSteps(const std::string& text, std::vector<int>& out) {
     size_t start = 0;
@@ -110,19 +93,24 @@ int runVisualizeCommand(const std::vector<std::string>& argv) {
         auto d = engine::readDirection(*args.value("direction"));
         if (err.empty() && !d) return reportError(d.error());
         if (err.empty()) objectives.push_back({unitText, -1, engine::VisKind::Direction, d.take(), args.has("negative")});
-    } else if (err.empty()) {
-        std::vector<int64_t> units;
-        if (colon == std::string::npos || colon == 0) err = "--unit expects LAYER:UNITS, got '" + unitText + "'";
-        else err = parseUnits(unitText.substr(colon + 1), units);
-        for (int64_t u : units)
-            objectives.push_back({unitText.substr(0, colon), u,
-                                  objective == "channel" ? engine::VisKind::Channel : engine::VisKind::Neuron, {},
-                                  args.has("negative")});
+    } else if (err.empty() && (colon == std::string::npos || colon == 0)) {
+        err = "--unit expects LAYER:UNITS, got '" + unitText + "'";
     }
     if (!err.empty()) return usageError(err);
 
     auto workspace = engine::Workspace::open(args.positional()[0]);
     if (!workspace) return reportError(workspace.error());
+    if (objectives.empty()) {  // LAYER:UNITS, read against the layer's unit count
+        const std::string layer = unitText.substr(0, colon);
+        const int index = workspace.value()->summary().indexOf(layer);
+        if (index < 0) return reportError(engine::invalidInput("the model has no layer '" + layer + "'"));
+        auto units = engine::parseUnits(unitText.substr(colon + 1), workspace.value()->summary().layers[size_t(index)].outChannels,
+                                        "--unit " + layer + ":");
+        if (!units) return reportError(units.error());
+        for (int64_t u : units.value())
+            objectives.push_back({layer, u, objective == "channel" ? engine::VisKind::Channel : engine::VisKind::Neuron, {},
+                                  args.has("negative")});
+    }
     engine::JobContext job;
     attachTerminalProgress(job);
     engine::MaskHandle mask;

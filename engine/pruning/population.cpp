@@ -12,15 +12,15 @@
 namespace cx::engine {
 namespace {
 
-Result<int64_t> unitNumber(const std::string& text, const std::string& spec) {
+Result<int64_t> unitNumber(const std::string& text, const std::string& spec, const std::string& option) {
     const auto value = parseInt64(text);
-    if (!value) return invalidInput("--units " + spec + ": '" + text + "' is not a unit number");
+    if (!value) return invalidInput(option + spec + ": '" + text + "' is not a unit number");
     return *value;
 }
 
 }  // namespace
 
-Result<std::vector<int64_t>> parseUnits(const std::string& spec, int64_t count) {
+Result<std::vector<int64_t>> parseUnits(const std::string& spec, int64_t count, const std::string& option) {
     std::vector<int64_t> units;
     if (spec == "all") {
         for (int64_t u = 0; u < count; ++u) units.push_back(u);
@@ -32,18 +32,18 @@ Result<std::vector<int64_t>> parseUnits(const std::string& spec, int64_t count) 
         const size_t comma = std::min(spec.find(',', start), spec.size());
         const std::string item = spec.substr(start, comma - start);
         start = comma + 1;
-        if (item.empty()) return invalidInput("--units " + spec + ": an empty item (use 0-63, 3,7,9 or all)");
+        if (item.empty()) return invalidInput(option + spec + ": an empty item (use 0-63, 3,7,9 or all)");
         const size_t dash = item.find('-', 1);
-        auto first = unitNumber(item.substr(0, dash), spec);
+        auto first = unitNumber(item.substr(0, dash), spec, option);
         if (!first) return first.error();
-        auto last = dash == std::string::npos ? first : unitNumber(item.substr(dash + 1), spec);
+        auto last = dash == std::string::npos ? first : unitNumber(item.substr(dash + 1), spec, option);
         if (!last) return last.error();
-        if (last.value() < first.value()) return invalidInput("--units " + spec + ": the range " + item + " runs backwards");
+        if (last.value() < first.value()) return invalidInput(option + spec + ": the range " + item + " runs backwards");
         for (int64_t u = first.value(); u <= last.value(); ++u) {
             if (u < 0 || u >= count)
-                return invalidInput("--units " + spec + ": unit " + std::to_string(u) + " is outside the layer's units 0.." +
+                return invalidInput(option + spec + ": unit " + std::to_string(u) + " is outside the layer's units 0.." +
                                     std::to_string(count - 1));
-            if (!seen.insert(u).second) return invalidInput("--units " + spec + ": unit " + std::to_string(u) + " is given twice");
+            if (!seen.insert(u).second) return invalidInput(option + spec + ": unit " + std::to_string(u) + " is given twice");
             units.push_back(u);
         }
     }

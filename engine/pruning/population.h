@@ -12,8 +12,9 @@
 namespace cx::engine {
 
 /// "0-63", "3,7,9", "0-3,8", "all" over a layer of `count` units: the units in the order given.
-/// Duplicates, empty items and units outside 0..count-1 are errors naming them.
-Result<std::vector<int64_t>> parseUnits(const std::string& spec, int64_t count);
+/// Duplicates, empty items and units outside 0..count-1 are errors naming them after `option`
+/// (how the spec was given: "--units 3-1: ...").
+Result<std::vector<int64_t>> parseUnits(const std::string& spec, int64_t count, const std::string& option = "--units ");
 
 /// Shard `index` of `count` (0-based, "2/4"): the contiguous part of `units` it runs, the first
 /// `units % count` shards one unit longer. Shards joined in order are the whole list.

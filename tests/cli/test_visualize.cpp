@@ -63,7 +63,8 @@ TEST(CliVisualize, BadArgumentsAreRefusedWithTheReason) {
     const std::string dir = cxtest::cliTempDir();
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"--unit features.conv4 --out " + dir + "/a.png", "--unit expects LAYER:UNITS, got 'features.conv4'"},
-        {"--unit features.conv4:3-1 --out " + dir + "/a.png", "--unit: '3-1' is not a unit or a range A-B"},
+        {"--unit features.conv4:3-1 --out " + dir + "/a.png", "--unit features.conv4:3-1: the range 3-1 runs backwards"},
+        {"--unit features.conv4:47-48 --out " + dir + "/a.png", "--unit features.conv4:47-48: unit 48 is outside the layer's units 0..47"},
         {"--unit features.conv4:1,2 --out " + dir + "/a.png", "several pictures need a folder for --out"},
         {"--unit features.conv9:1 --out " + dir + "/a.png", "the model has no layer 'features.conv9'"},
         {"--unit features.conv4:1 --objective peak --out " + dir + "/a.png", "--objective must be neuron or channel"},
