@@ -196,6 +196,13 @@ QWidget* CircuitPanel::buildDiagramArea() {
     m_search->setMinimumWidth(110);
     m_dead = new QCheckBox(tr("Dead ends"), this);
     m_dead->setToolTip(tr("Also draw, greyed, the kept kernels that lie on no input-to-target path (the diagram is laid out again)"));
+    m_pictures = new QComboBox(this);
+    m_pictures->addItem(tr("Dataset crops"), int(PictureMode::Crop));
+    m_pictures->addItem(tr("Visualisations"), int(PictureMode::Visualisation));
+    m_pictures->addItem(tr("Kernel weights"), int(PictureMode::Kernel));
+    m_pictures->setToolTip(tr("What each unit shows: the patch of its top-activating image; its feature visualisation "
+                              "with respect to the circuit shown (optimised in the background, cached on disk); or, "
+                              "for the first layer, the filter's weights"));
     auto* fit = new QPushButton(tr("Fit"), this);
     fit->setToolTip(tr("Fit the whole circuit in the view"));
     m_export = new QPushButton(appIcon(QStringLiteral("export-diagram"), QStyle::SP_DialogSaveButton), tr("Export\u2026"), this);
@@ -210,6 +217,7 @@ QWidget* CircuitPanel::buildDiagramArea() {
     auto* tools = new QHBoxLayout;
     tools->addWidget(m_search, 1);
     tools->addWidget(m_dead);
+    tools->addWidget(m_pictures);
     tools->addWidget(fit);
     tools->addWidget(m_export);
     auto* area = new QWidget(this);
@@ -228,6 +236,7 @@ QWidget* CircuitPanel::buildDiagramArea() {
     });
     connect(m_dead, &QCheckBox::toggled, m_view, &DiagramView::setDeadEndsVisible);
     connect(m_dead, &QCheckBox::toggled, this, &CircuitPanel::deadEndsToggled);
+    connect(m_pictures, qOverload<int>(&QComboBox::activated), this, [this] { Q_EMIT pictureModeChanged(pictureMode()); });
     connect(fit, &QPushButton::clicked, m_view, &DiagramView::fitAll);
     connect(m_view, &DiagramView::diagramShown, this, [this] { m_detail->setView(m_view->diagram()); });
     connect(m_view, &DiagramView::detailRequested, this, &CircuitPanel::detailRequested);
@@ -322,6 +331,13 @@ void CircuitPanel::showDiagram(const engine::CircuitDiagram& diagram, const QStr
 QString CircuitPanel::summaryText() const { return m_summary->text(); }
 bool CircuitPanel::deadEndsShown() const { return m_dead->isChecked(); }
 void CircuitPanel::setDeadEndsShown(bool shown) { m_dead->setChecked(shown); }
+PictureMode CircuitPanel::pictureMode() const { return PictureMode(m_pictures->currentData().toInt()); }
+void CircuitPanel::setPictureMode(PictureMode mode) {
+    const int index = m_pictures->findData(int(mode));
+    if (index < 0 || index == m_pictures->currentIndex()) return;
+    m_pictures->setCurrentIndex(index);
+    Q_EMIT pictureModeChanged(mode);
+}
 
 bool CircuitPanel::isBusy() const { return !m_find->isEnabled(); }
 

@@ -29,6 +29,9 @@ class DiagramView;
 class ScatterView;
 
 /// What the pruning controls ask for (the names are the engine's and the CLI's).
+/// The pictures inside a circuit diagram's unit vertices.
+enum class PictureMode { Crop, Visualisation, Kernel };
+
 struct CircuitSettings {
     QString target;                      // LAYER:UNIT, or LAYER with a direction file
     QString directionFile;               // coefficients over the layer's channels (eq. 1); empty: one unit
@@ -89,6 +92,10 @@ public:
     /// Whether diagrams include dead-end kernels (greyed); off: the effective circuit only.
     bool deadEndsShown() const;
     void setDeadEndsShown(bool shown);
+    /// What the unit vertices show: the top-activating dataset crop, the feature visualisation
+    /// w.r.t. the circuit shown, or the first layer's kernel weights.
+    PictureMode pictureMode() const;
+    void setPictureMode(PictureMode mode);
 
 Q_SIGNALS:
     void findRequested(const cx::widgets::CircuitSettings& settings);
@@ -96,6 +103,7 @@ Q_SIGNALS:
     void exportRequested();
     /// The Dead ends box changed: the app lays the shown circuit out again with or without them.
     void deadEndsToggled(bool shown);
+    void pictureModeChanged(cx::widgets::PictureMode mode);
     /// The diagram at another level of detail (the detail bar, or a vertex's expand / collapse / focus).
     void detailRequested(const cx::engine::DetailSpec& spec);
 
@@ -116,6 +124,7 @@ private:
     QPushButton* m_export = nullptr;
     QLineEdit* m_search = nullptr;
     QCheckBox* m_dead = nullptr;
+    QComboBox* m_pictures = nullptr;
     QLabel* m_summary = nullptr;
     DiagramView* m_view = nullptr;
     DetailBar* m_detail = nullptr;

@@ -41,6 +41,8 @@ QString edgeTip(const engine::CircuitDiagram& d, const engine::DiagramEdge& e) {
 QString nodeTip(const engine::DiagramNode& n) {
     QString tip = QStringLiteral("%1\nscore %2").arg(QString::fromStdString(n.id)).arg(n.score, 0, 'g', 4);
     if (n.image.kind == "kernel") tip += QStringLiteral("\npicture: the filter's weights (grey 0, bright positive, dark negative)");
+    else if (n.image.kind == "visualisation")
+        tip += QStringLiteral("\npicture: its feature visualisation with respect to this circuit (activation %1)").arg(n.image.activation, 0, 'g', 4);
     else if (n.image.kind == "crop" || n.image.kind == "image")
         tip += QStringLiteral("\npicture: image %1, where the unit responds most (%2)").arg(n.image.imageIndex).arg(n.image.activation, 0, 'g', 4);
     if (n.target) tip += QStringLiteral("\ntarget");
@@ -109,7 +111,7 @@ QGraphicsItem* DiagramView::addNode(const engine::DiagramNode& n, const QRectF& 
     const QImage image(n.image.rgb.data(), n.image.width, n.image.height, 3 * n.image.width, QImage::Format_RGB888);
     auto* picture = new QGraphicsPixmapItem(QPixmap::fromImage(image.copy()), item);
     // Kernels and swatches are a few pixels: keep them crisp. Crops are photographs: smooth.
-    picture->setTransformationMode(n.image.kind == "crop" || n.image.kind == "image" ? Qt::SmoothTransformation : Qt::FastTransformation);
+    picture->setTransformationMode(n.image.kind == "crop" || n.image.kind == "image" || n.image.kind == "visualisation" ? Qt::SmoothTransformation : Qt::FastTransformation);
     const QRectF inner = box.adjusted(1.5, 1.5, -1.5, -1.5);
     const double scale = std::min(inner.width() / n.image.width, inner.height() / n.image.height);
     picture->setScale(scale);
@@ -225,6 +227,24 @@ void DiagramView::setDiagram(const engine::CircuitDiagram& diagram) {
     scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20));
     fitAll();
     Q_EMIT diagramShown();
+}
+
+void DiagramView::setNodeImage(size_t node, const engine::NodeImage& image) {
+    if (node >= m_diagram.nodes.size() || node >= m_nodeItems.size()) return;
+    auto& n = m_diagram.nodes[node];
+    if (n.kind != engine::NodeKind::Unit) return;
+    n.image = image;
+    QGraphicsItem* old = m_nodeItems[node];
+    const double w = n.width > 0 ? n.width : 23, h = n.height > 0 ? n.height : 23;
+    const QPointF c(n.x, m_diagram.height - n.y);  // as setDiagram places it
+    QGraphicsItem* item = addNode(n, QRectF(c.x() - w / 2, c.y() - h / 2, w, h));
+    item->setData(kRoleKind, kNode);
+    item->setData(kRoleIndex, qulonglong(node));
+    item->setZValue(1);
+    item->setOpacity(old->opacity());
+    item->setVisible(old->isVisible());
+    m_nodeItems[node] = item;
+    delete old;
 }
 
 void DiagramView::fitAll() {

@@ -23,6 +23,9 @@ public:
     void setDiagram(const engine::CircuitDiagram& diagram);
     void clear();
     const engine::CircuitDiagram& diagram() const { return m_diagram; }
+    /// Replaces one vertex's picture in place (the layout, zoom and highlight stay): pictures
+    /// computed in the background arrive one by one.
+    void setNodeImage(size_t node, const engine::NodeImage& image);
 
     int nodeItemCount() const { return int(m_nodeItems.size()); }
     int edgeItemCount() const { return int(m_edgeItems.size()); }

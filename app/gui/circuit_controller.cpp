@@ -15,6 +15,7 @@
 #include "engine/pruning/circuit_job.h"
 #include "engine/pruning/pruning.h"
 #include "engine/pruning/sweep_job.h"
+#include "engine/vis/feature_vis.h"
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/mask_list.h"
@@ -46,6 +47,21 @@ size_t unitCount(const engine::CircuitDiagram& view) {
     size_t units = 0;
     for (const auto& n : view.nodes) units += n.kind == engine::NodeKind::Unit ? 1 : 0;
     return units;
+}
+
+// A vertex picture finished in a background job, with how many of the view's are done.
+struct ArrivedPicture {
+    size_t node = 0;
+    engine::NodeImage image;
+    size_t done = 0, total = 0;
+};
+
+bool hasModelUnit(const engine::DiagramNode& n) { return n.kind == engine::NodeKind::Unit && n.layer >= 0; }
+
+// The view on screen and a picture mode, as one comparable key.
+std::string picturedKey(const engine::CircuitDiagram& view, widgets::PictureMode mode) {
+    return std::to_string(reinterpret_cast<uintptr_t>(view.whole.get())) + "|" + engine::detailKey(view.detail) + "|" +
+           view.mask + "|" + std::to_string(int(mode));
 }
 
 engine::Status ensureImages(const std::string& path, bool demo) { return demo ? ensureDemoImages(path) : engine::Done{}; }
@@ -94,6 +110,8 @@ CircuitController::CircuitController(Session& session, JobRunner& jobs, widgets:
     });
     connect(panel, &widgets::CircuitPanel::exportRequested, this, &CircuitController::chooseDiagramExport);
     connect(panel, &widgets::CircuitPanel::detailRequested, this, &CircuitController::showDetail);
+    connect(panel, &widgets::CircuitPanel::pictureModeChanged, this, &CircuitController::showPictures);
+    connect(panel->view(), &widgets::DiagramView::diagramShown, this, &CircuitController::viewShown);
     connect(panel, &widgets::CircuitPanel::deadEndsToggled, this, [this] {
         const QString shown = QString::fromStdString(m_panel->view()->diagram().mask);
         if (m_session.has(shown)) openMask(shown, false);
@@ -311,7 +329,7 @@ void CircuitController::showDetail(const engine::DetailSpec& spec) {
     const auto whole = shown.whole;
     const std::string mask = shown.mask;
     // A view of many units is shown at once and gets its pictures after (each unit's crop needs
-    // its own gradient: seconds for a large block); a small one is drawn with them, as before.
+    // its own gradient: seconds for a large block, see viewShown); a small one is drawn with them.
     m_jobs.start<engine::CircuitDiagram>(
         QStringLiteral("circuit-detail"), tr("Redraw the diagram"), tr("Cannot draw this view"),
         [ws = m_session.workspace(), whole, spec, options, images, demoImages](engine::JobContext& job) -> DiagramResult {
@@ -326,26 +344,97 @@ void CircuitController::showDetail(const engine::DetailSpec& spec) {
             if (m_views.size() >= 32) m_views.clear();  // a bound on memory; views are cheap to lay out again
             m_views[key] = view;
             m_panel->view()->setDiagram(view);
-            if (unitCount(view) > kPicturesWithLayout) addPictures(view, key);
             return {};
         });
 }
 
-void CircuitController::addPictures(const engine::CircuitDiagram& view, const std::string& key) {
+void CircuitController::viewShown() {
+    const auto& view = m_panel->view()->diagram();
+    const auto mode = m_panel->pictureMode();
+    const std::string key = picturedKey(view, mode);
+    if (key == m_picturedKey) return;  // the same view drawn again
+    if (mode == widgets::PictureMode::Crop && unitCount(view) <= kPicturesWithLayout) {
+        m_picturedKey = key;  // laid out with its crops
+        m_picturedWhole = view.whole;
+        return;
+    }
+    showPictures(mode);
+}
+
+void CircuitController::showPictures(widgets::PictureMode mode) {
+    auto* shownView = m_panel->view();
+    const engine::CircuitDiagram& shown = shownView->diagram();
+    if (shown.nodes.empty() || !m_session.isOpen()) return;
+    const std::string key = picturedKey(shown, mode);
+    m_picturedKey = key;
+    m_picturedWhole = shown.whole;  // held, so that no later circuit can take its address (the key)
     const std::string images = m_session.imagesForJobs().toStdString();
+    const bool demoImages = m_session.usesDemoImages();
+    const std::string maskPath = shown.mask;
+    const engine::MaskHandle inMemory = m_session.maskInMemory(QString::fromStdString(maskPath));
+    engine::VisSettings vis;
+    vis.steps = m_visSteps;
+    vis.cacheDir = m_visCache.isEmpty() ? engine::defaultVisCacheDir() : m_visCache.toStdString();
+    size_t units = 0;
+    for (const auto& n : shown.nodes) units += hasModelUnit(n) ? 1 : 0;
+    if (mode == widgets::PictureMode::Visualisation)  // plain vertices until their own pictures come
+        for (size_t i = 0; i < shown.nodes.size(); ++i)
+            if (hasModelUnit(shown.nodes[i]) && !shown.nodes[i].image.empty()) shownView->setNodeImage(i, {});
+    const QString title = mode == widgets::PictureMode::Visualisation ? tr("Visualise %L1 units").arg(qint64(units))
+                          : mode == widgets::PictureMode::Kernel      ? tr("Kernel pictures")
+                                                                      : tr("Pictures of %L1 units").arg(qint64(units));
     m_jobs.start<engine::CircuitDiagram>(
-        QStringLiteral("circuit-pictures"), tr("Pictures of %L1 units").arg(qint64(unitCount(view))), tr("Cannot draw the pictures"),
-        [ws = m_session.workspace(), view, images](engine::JobContext& job) -> DiagramResult {
+        QStringLiteral("circuit-pictures"), title, tr("Cannot draw the pictures"),
+        [ws = m_session.workspace(), view = shown, mode, images, demoImages, maskPath, inMemory, vis,
+         units](engine::JobContext& job) -> DiagramResult {
             engine::CircuitDiagram pictured = view;  // the same layout: pictures go inside the vertices
-            if (auto st = engine::addNodeImages(pictured, *ws, images, job); !st) return st.error();
+            for (auto& n : pictured.nodes)
+                if (hasModelUnit(n)) n.image = {};
+            if (mode == widgets::PictureMode::Kernel) {  // the first layer's filters only
+                if (auto st = engine::addNodeImages(pictured, *ws, "", job); !st) return st.error();
+                return pictured;
+            }
+            if (auto st = ensureImages(images, demoImages); !st) return st.error();
+            if (mode == widgets::PictureMode::Crop) {
+                if (auto st = engine::addNodeImages(pictured, *ws, images, job); !st) return st.error();
+                return pictured;
+            }
+            engine::MaskHandle mask = inMemory;
+            if (!mask) {
+                auto read = engine::readMask(*ws, maskPath);
+                if (!read) return read.error();
+                mask = read.take();
+            }
+            auto settings = engine::visSettingsForImages(*ws, images, vis);  // the space the model reads
+            if (!settings) return settings.error();
+            size_t done = 0;
+            const auto arrived = [&](size_t node, const engine::NodeImage& picture) {
+                ++done;
+                job.progress("visualise", double(done) / double(std::max<size_t>(1, units)),
+                             ArrivedPicture{node, picture, done, units});
+            };
+            if (auto st = engine::addVisualisationPictures(pictured, *ws, mask, settings.value(), job, arrived); !st)
+                return st.error();
             return pictured;
         },
-        [this, key](engine::CircuitDiagram& pictured) -> QString {
-            const auto& shown = m_panel->view()->diagram();
-            if (shown.whole != pictured.whole || engine::detailKey(shown.detail) != key) return {};  // moved on
-            m_views[key] = pictured;
-            m_panel->view()->setDiagram(pictured);
+        [this, key, mode](engine::CircuitDiagram& pictured) -> QString {
+            if (key != m_picturedKey) return {};  // another view or mode by now
+            auto* view = m_panel->view();
+            for (size_t i = 0; i < pictured.nodes.size(); ++i)
+                if (hasModelUnit(pictured.nodes[i])) view->setNodeImage(i, pictured.nodes[i].image);
+            if (mode == widgets::PictureMode::Crop) m_views[engine::detailKey(pictured.detail)] = view->diagram();
             return {};
+        },
+        {},
+        [this, key](std::vector<std::any>& partial) {
+            if (key != m_picturedKey) return;
+            const ArrivedPicture* last = nullptr;
+            for (auto& p : partial)
+                if (const auto* a = std::any_cast<ArrivedPicture>(&p)) {
+                    m_panel->view()->setNodeImage(a->node, a->image);
+                    last = a;
+                }
+            if (last) Q_EMIT statusMessage(tr("Visualised %L1 of %L2 units").arg(qint64(last->done)).arg(qint64(last->total)));
         });
 }
 

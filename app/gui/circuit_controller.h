@@ -54,6 +54,16 @@ public:
     /// background; views already laid out for this circuit come from memory at once.
     void showDetail(const engine::DetailSpec& spec);
 
+    /// Pictures for the unit vertices of the shown view in `mode`, in the background: crops and
+    /// kernels at once, visualisations w.r.t. the shown circuit one by one as they are optimised
+    /// (from the disk cache when this circuit's units were visualised before). Every new view
+    /// gets the panel's mode; a newer request cancels the one in progress.
+    void showPictures(widgets::PictureMode mode);
+    /// Optimisation steps of the diagram's visualisations (default 512, as cx visualize).
+    void setVisualisationSteps(int steps) { m_visSteps = steps; }
+    /// Where visualisations are cached (default: engine::defaultVisCacheDir()).
+    void setVisualisationCache(const QString& dir) { m_visCache = dir; }
+
     /// The settings of the last sweep: what a click on a curve point opens (kept in projects).
     widgets::CircuitSettings sweepSettings() const { return m_sweepSettings; }
     void setSweepSettings(const widgets::CircuitSettings& settings) { m_sweepSettings = settings; }
@@ -66,10 +76,17 @@ private:
     // Laid-out views of the shown circuit by detailKey, so going back and forth is instant.
     std::map<std::string, engine::CircuitDiagram> m_views;
     std::shared_ptr<const engine::CircuitDiagram> m_viewsOf;
+    int m_visSteps = 512;
+    QString m_visCache;
+    // The view (circuit, level of detail, mask) and mode whose pictures were last asked for:
+    // the same view shown again (a palette change redraws it) needs no new job.
+    std::string m_picturedKey;
+    std::shared_ptr<const engine::CircuitDiagram> m_picturedWhole;
 
     void showFound(const widgets::CircuitSettings& settings, const engine::FoundCircuit& found);
-    /// A shown view's vertex pictures, in the background, into the same layout.
-    void addPictures(const engine::CircuitDiagram& view, const std::string& key);
+    /// A view was put on screen: its pictures in the panel's mode when that is not the crops
+    /// it was laid out with (or when it was too large to get them with its layout).
+    void viewShown();
 };
 
 }  // namespace cx::app

@@ -12,8 +12,9 @@ struct NodeImage {
     std::vector<uint8_t> rgb;  // width x height x 3, row-major
     std::string kind;          // "kernel": a first layer's weights over the input channels (0 is mid-grey);
                                // "crop": the patch of the unit's top-activating image that reaches it;
-                               // "image": a linear unit's top-activating image; "channel": an input colour
-    double activation = 0.0;   // crop / image: the unit's activation there
+                               // "image": a linear unit's top-activating image; "channel": an input colour;
+                               // "visualisation": the receptive field of its feature visualisation
+    double activation = 0.0;   // crop / image / visualisation: the unit's activation there
     int64_t imageIndex = -1;   // crop / image: which image of the set
 
     bool empty() const { return width <= 0 || height <= 0; }

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -350,19 +351,26 @@ Result<std::vector<VisPicture>> visualizeUnits(Workspace& workspace, const MaskH
 }
 
 Status addVisualisationPictures(CircuitDiagram& diagram, Workspace& workspace, const MaskHandle& mask,
-                                const VisSettings& settings, JobContext& job) {
+                                const VisSettings& settings, JobContext& job,
+                                const std::function<void(size_t node, const NodeImage& picture)>& onNode) {
     std::vector<VisObjective> objectives;
-    std::vector<size_t> nodes;
+    std::map<std::pair<std::string, int64_t>, size_t> nodeOf;  // a diagram draws each unit once
     for (size_t i = 0; i < diagram.nodes.size(); ++i) {
         const auto& n = diagram.nodes[i];
         if (n.kind != NodeKind::Unit || n.layer < 0) continue;
-        objectives.push_back({workspace.summary().layers[size_t(n.layer)].name, n.unit});
-        nodes.push_back(i);
+        const std::string& layer = workspace.summary().layers[size_t(n.layer)].name;
+        if (!nodeOf.emplace(std::make_pair(layer, n.unit), i).second) continue;
+        objectives.push_back({layer, n.unit});
     }
     if (objectives.empty()) return Done{};
-    auto pictures = visualizeUnits(workspace, mask, objectives, settings, job);
+    const auto place = [&](const VisPicture& p) {
+        const size_t node = nodeOf.at({p.objective.layer, p.objective.unit});
+        diagram.nodes[node].image = p.crop;
+        if (onNode) onNode(node, p.crop);
+    };
+    auto pictures = visualizeUnits(workspace, mask, objectives, settings, job, place);
     if (!pictures) return pictures.error();
-    for (size_t k = 0; k < nodes.size(); ++k) diagram.nodes[nodes[k]].image = pictures.value()[k].crop;
+    for (const auto& p : pictures.value()) diagram.nodes[nodeOf.at({p.objective.layer, p.objective.unit})].image = p.crop;
     return Done{};
 }
 

@@ -77,8 +77,16 @@ Result<std::vector<VisPicture>> visualizeUnits(Workspace& workspace, const MaskH
 /// Sets the picture of every unit vertex of a model layer in `diagram` to its visualisation
 /// (neuron objective) w.r.t. `mask`, the circuit the diagram shows (null: the model); input
 /// channels and group vertices keep what they have. Pictures come from the cache where they can.
+/// `onNode` (optional) is called with each vertex's index and picture as it is done, in the
+/// caller's thread: what a view shows while the rest are still being optimised.
 Status addVisualisationPictures(CircuitDiagram& diagram, Workspace& workspace, const MaskHandle& mask,
-                                const VisSettings& settings, JobContext& job);
+                                const VisSettings& settings, JobContext& job,
+                                const std::function<void(size_t node, const NodeImage& picture)>& onNode = {});
+
+/// `base` in the input space of the images at `imagesPath` (a folder, a safetensors file: what
+/// the model is scored on): their height and width; ImageNet normalisation for a folder (it loads
+/// normalised), and for a file whose values leave 0..1; a file in 0..1 is read as it is.
+Result<VisSettings> visSettingsForImages(Workspace& workspace, const std::string& imagesPath, VisSettings base = {});
 
 /// Writes the pictures: to FILE.png the first picture's crop; to a folder, per picture
 /// NAME.png (the crop) and NAME_full.png (the whole optimised image), NAME from its objective

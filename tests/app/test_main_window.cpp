@@ -29,6 +29,7 @@
 #include "engine/model/workspace.h"
 #include "engine/pruning/curve_csv.h"
 #include "engine/pruning/sweep_job.h"
+#include "engine/vis/feature_vis.h"
 #include "wait.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
@@ -419,4 +420,79 @@ TEST(MainWindow, NotAFileGivesAnErrorAndNeverHangs) {
     w.data()->setData(fifo);
     EXPECT_TRUE(waitUntil([&] { return w.jobsPanel()->runningCount() == 0 && w.lastError().contains("a FIFO"); }, 20000))
         << w.lastError().toStdString();
+}
+
+// The diagram's picture switch: each unit's feature visualisation w.r.t. the circuit shown,
+// arriving in the background and equal to the engine's own for that circuit; from the disk
+// cache the second time; back to the dataset crops, and the first layer's kernels.
+TEST(MainWindow, DiagramVerticesShowVisualisationsOfTheCircuitShown) {
+    if (!QFile::exists(QString::fromStdString(cx::app::demoModelPath()))) GTEST_SKIP() << "demo model not trained";
+    using cx::widgets::PictureMode;
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    QTemporaryDir cache;
+    w.circuits()->setVisualisationSteps(6);
+    w.circuits()->setVisualisationCache(cache.path());
+    w.openDemoModel();
+    auto* view = w.circuitPanel()->view();
+    ASSERT_TRUE(waitUntil([&] { return view->nodeItemCount() > 0 && w.jobs()->activeCount() == 0; })) << w.lastError().toStdString();
+    const auto pictured = [&](const std::string& kind) {
+        size_t n = 0;
+        for (const auto& node : view->diagram().nodes) n += node.layer >= 0 && node.image.kind == kind;
+        return n;
+    };
+    size_t units = 0;
+    for (const auto& node : view->diagram().nodes) units += node.layer >= 0 && node.kind == cx::engine::NodeKind::Unit;
+    ASSERT_GT(units, 4u);
+    EXPECT_EQ(pictured("crop") + pictured("kernel"), units);  // laid out with the dataset crops
+
+    // A long run cancelled: the job ends, the vertices that had no picture yet stay plain.
+    w.circuits()->setVisualisationSteps(400);
+    w.circuitPanel()->setPictureMode(PictureMode::Visualisation);
+    ASSERT_EQ(w.jobs()->activeCount(), 1);
+    w.jobs()->cancelAll();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_LT(pictured("visualisation"), units);
+    EXPECT_EQ(pictured("crop"), 0u);
+
+    w.circuits()->setVisualisationSteps(6);
+    QStringList messages;
+    QObject::connect(w.circuits(), &cx::app::Controller::statusMessage, [&](const QString& m) { messages << m; });
+    w.circuitPanel()->setPictureMode(PictureMode::Crop);  // a real switch: the next one starts afresh
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    w.circuitPanel()->setPictureMode(PictureMode::Visualisation);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && pictured("visualisation") == units; })) << w.lastError().toStdString();
+    EXPECT_TRUE(messages.filter(QStringLiteral("Visualised")).size() >= 1) << messages.join('\n').toStdString();
+    EXPECT_TRUE(messages.contains(QStringLiteral("Visualised %1 of %1 units").arg(units))) << messages.join('\n').toStdString();
+    EXPECT_EQ(QDir(cache.path()).entryList({QStringLiteral("*.safetensors")}).size(), int(units));
+
+    // The engine's own visualisation of one unit w.r.t. the shown circuit (no cache): the same picture.
+    const auto shown = view->diagram();
+    const auto mask = w.session().maskInMemory(QString::fromStdString(shown.mask));
+    ASSERT_TRUE(mask != nullptr);
+    const auto& node = *std::find_if(shown.nodes.begin(), shown.nodes.end(), [](const auto& n) { return n.target; });
+    cx::engine::VisSettings settings;
+    settings.steps = 6;
+    settings.height = settings.width = 64;  // the demo shapes: 64 x 64 in 0..1
+    settings.normalize = false;
+    cx::engine::JobContext job;
+    auto own = cx::engine::visualizeUnits(*w.workspace(), mask, {{"features.conv4", node.unit}}, settings, job);
+    ASSERT_TRUE(own) << own.error().message;
+    EXPECT_EQ(own.value()[0].crop.rgb, node.image.rgb);
+    EXPECT_EQ(own.value()[0].crop.width, node.image.width);
+
+    // Crops and kernels: the first layer shows its filters in both, deeper units only in crops.
+    w.circuitPanel()->setPictureMode(PictureMode::Kernel);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && pictured("visualisation") == 0; }));
+    EXPECT_GT(pictured("kernel"), 0u);
+    for (const auto& n : view->diagram().nodes)
+        if (n.layer >= 0 && n.rank != "features.conv1") EXPECT_TRUE(n.image.empty()) << n.id;
+    w.circuitPanel()->setPictureMode(PictureMode::Crop);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && pictured("crop") > 0; }));
+    EXPECT_EQ(pictured("crop") + pictured("kernel"), units);
+
+    // Visualisations again: every picture from the cache, so the job is short and the same.
+    w.circuitPanel()->setPictureMode(PictureMode::Visualisation);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && pictured("visualisation") == units; }));
+    EXPECT_EQ(view->diagram().nodes[size_t(&node - shown.nodes.data())].image.rgb, node.image.rgb);
 }

@@ -162,15 +162,21 @@ Result<torch::Tensor> decodeImage(const std::vector<uint8_t>& bytes, const std::
         w = nw;
         h = nh;
     }
-    auto t = torch::from_blob(rgb.data(), {h, w, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32) / 255.0;
+    // Cropped while still 8-bit, then converted into one contiguous float tensor in place: the
+    // peak is the decoded pixels plus one float image (a full-size 8192 x 8192 image would
+    // otherwise hold three float copies at once, 2.3 GB).
+    auto pixels = torch::from_blob(rgb.data(), {h, w, 3}, torch::kUInt8).permute({2, 0, 1});
     if (opt.crop > 0) {
         if (w < opt.crop || h < opt.crop)
             return invalidInput("image " + name + " (" + std::to_string(w) + "x" + std::to_string(h) +
                                 ") is smaller than the crop size " + std::to_string(opt.crop));
         const int top = (h - opt.crop) / 2, left = (w - opt.crop) / 2;
-        t = t.slice(1, top, top + opt.crop).slice(2, left, left + opt.crop);
+        pixels = pixels.slice(1, top, top + opt.crop).slice(2, left, left + opt.crop);
     }
-    return t.contiguous();
+    auto t = torch::empty(pixels.sizes(), torch::kFloat32);
+    t.copy_(pixels);
+    t.div_(255.0);
+    return t;
 }
 
 static Result<ImageSet> loadImageFile(const std::string& path, const ImageOptions& options) {
