@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QSaveFile>
+#include <QSettings>
 
 #include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
@@ -110,7 +111,14 @@ CircuitController::CircuitController(Session& session, JobRunner& jobs, widgets:
     });
     connect(panel, &widgets::CircuitPanel::exportRequested, this, &CircuitController::chooseDiagramExport);
     connect(panel, &widgets::CircuitPanel::detailRequested, this, &CircuitController::showDetail);
-    connect(panel, &widgets::CircuitPanel::pictureModeChanged, this, &CircuitController::showPictures);
+    // The picture mode is a preference: remembered, and every circuit shown gets it.
+    const int savedMode = QSettings().value(QStringLiteral("diagram/pictures"), int(widgets::PictureMode::Crop)).toInt();
+    if (savedMode >= int(widgets::PictureMode::Crop) && savedMode <= int(widgets::PictureMode::Kernel))
+        panel->setPictureMode(widgets::PictureMode(savedMode));
+    connect(panel, &widgets::CircuitPanel::pictureModeChanged, this, [this](widgets::PictureMode mode) {
+        QSettings().setValue(QStringLiteral("diagram/pictures"), int(mode));
+        showPictures(mode);
+    });
     connect(panel->view(), &widgets::DiagramView::diagramShown, this, &CircuitController::viewShown);
     connect(panel, &widgets::CircuitPanel::deadEndsToggled, this, [this] {
         const QString shown = QString::fromStdString(m_panel->view()->diagram().mask);

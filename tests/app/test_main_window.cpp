@@ -495,4 +495,8 @@ TEST(MainWindow, DiagramVerticesShowVisualisationsOfTheCircuitShown) {
     w.circuitPanel()->setPictureMode(PictureMode::Visualisation);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && pictured("visualisation") == units; }));
     EXPECT_EQ(view->diagram().nodes[size_t(&node - shown.nodes.data())].image.rgb, node.image.rgb);
+    // The choice is remembered for the next window.
+    EXPECT_EQ(QSettings().value(QStringLiteral("diagram/pictures")).toInt(), int(PictureMode::Visualisation));
+    w.circuitPanel()->setPictureMode(PictureMode::Crop);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
 }
