@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/args.h"
+#include "app/cli/circuit_option.h"
 #include "app/cli/commands.h"
 #include "engine/core/parse_number.h"
 #include "engine/pruning/population.h"
@@ -67,8 +68,7 @@ int runVisualizeCommand(const std::vector<std::string>& argv) {
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 1) return usageError("visualize takes one MODEL file (see cx visualize --help)");
     if (!args.value("unit") || !args.value("out")) return usageError("visualize needs --unit and --out");
-    if (args.has("mask") && args.has("scores")) return usageError("give either --mask or --scores, not both");
-    if (args.has("scores") != args.has("sparsity")) return usageError("--scores and --sparsity go together");
+    if (const std::string problem = circuitOptionProblem(args); !problem.empty()) return usageError(problem);
     std::string err;
     engine::VisSettings s;
     s.steps = int(args.integer("steps", 512, err).value_or(0));
@@ -80,7 +80,7 @@ int runVisualizeCommand(const std::vector<std::string>& argv) {
     s.transforms = !args.has("no-transforms");
     if (!args.has("no-cache")) s.cacheDir = args.value("cache", engine::defaultVisCacheDir());
     if (err.empty() && args.value("snapshots")) err = parseSteps(*args.value("snapshots"), s.snapshots);
-    const double sparsity = args.real("sparsity", 0.1, err).value_or(0);
+    args.real("sparsity", 0.1, err);  // read now, so that a bad number is a usage error before any work
     const std::string objective = args.value("objective", "neuron");
     if (err.empty() && objective != "neuron" && objective != "channel")
         err = "--objective must be neuron or channel, got '" + objective + "'";
@@ -114,19 +114,7 @@ int runVisualizeCommand(const std::vector<std::string>& argv) {
     engine::JobContext job;
     attachTerminalProgress(job);
     engine::MaskHandle mask;
-    if (args.has("mask")) {
-        auto m = engine::readMask(*workspace.value(), *args.value("mask"));
-        if (!m) return reportError(m.error());
-        mask = m.value();
-    } else if (args.has("scores")) {
-        auto scores = engine::readScores(*workspace.value(), *args.value("scores"));
-        if (!scores) return reportError(scores.error());
-        engine::PruneSpec spec;
-        spec.sparsity = sparsity;
-        auto pruned = engine::pruneCircuit(*workspace.value(), *scores.value(), spec, job);
-        if (!pruned) return reportError(pruned.error());
-        mask = pruned.value().mask;
-    }
+    if (const int code = circuitFromOptions(*workspace.value(), args, job, mask)) return code;
     auto pictures = engine::visualizeUnits(*workspace.value(), mask, objectives, s, job);
     if (!pictures) return reportError(pictures.error());
     auto files = engine::writeVisualisations(pictures.value(), s, *args.value("out"));

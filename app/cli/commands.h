@@ -22,6 +22,7 @@ int runOverlapCommand(const std::vector<std::string>& args);
 int runDiagramCommand(const std::vector<std::string>& args);
 int runMergeCommand(const std::vector<std::string>& args);
 int runVisualizeCommand(const std::vector<std::string>& args);
+int runTopExamplesCommand(const std::vector<std::string>& args);
 
 class Args;
 /// `cx demo train-transformer` and `cx demo subnetworks` (cmd_demo_transformer.cpp).

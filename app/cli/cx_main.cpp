@@ -26,6 +26,7 @@ commands:
   iou MASK_A MASK_B          per-layer IoU of two circuits
   diagram MODEL ...          the extended circuit diagram of a mask (SVG, PNG, PDF, DOT)
   visualize MODEL ...        feature visualisations of units, in the model or in a circuit
+  top-examples MODEL ...     each unit's top-activating images and patches, model and circuit
   merge SHARD... --out F     join population shards (--units ... --shard I/N) into the unsharded file
   train-mask MODEL ...       learn a subnetwork mask (continuous sparsification, hard concrete)
   magnitude MODEL ...        magnitude-pruning baseline mask
@@ -107,6 +108,7 @@ int runCommand(int argc, char** argv) {
     if (command == "iou") return cx::app::runIouCommand(rest);
     if (command == "diagram") return cx::app::runDiagramCommand(rest);
     if (command == "visualize") return cx::app::runVisualizeCommand(rest);
+    if (command == "top-examples") return cx::app::runTopExamplesCommand(rest);
     if (command == "merge") return cx::app::runMergeCommand(rest);
     if (command == "train-mask") return cx::app::runTrainMaskCommand(rest);
     if (command == "magnitude") return cx::app::runMagnitudeCommand(rest);

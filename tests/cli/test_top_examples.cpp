@@ -1,0 +1,63 @@
+// `cx top-examples` end to end: the JSON and the sheets of a model and a circuit run, and bad
+// arguments refused with exit code 2 and the reason.
+#include <filesystem>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_run.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kDemo = std::string(CX_TEST_DATA) + "/../../resources/demo/shapes_cnn.pt";
+
+}  // namespace
+
+TEST(CliTopExamples, ModelAndCircuitSideBySide) {
+    const std::string dir = cxtest::cliTempDir(), images = dir + "/shapes.safetensors";
+    ASSERT_EQ(cxtest::runCx("demo images --count 40 --out " + images).code, 0);
+    auto score = cxtest::runCx("score " + kDemo + " --images " + images + " --target features.conv3:5 --out " + dir + "/s.safetensors");
+    ASSERT_EQ(score.code, 0) << score.err;
+    auto r = cxtest::runCx("top-examples " + kDemo + " --images " + images + " --layer features.conv3 --units 5,7 --top 4 --scores " +
+                           dir + "/s.safetensors --sparsity 0.2 --json --out " + dir + "/ex");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["units"].size(), 2u);
+    EXPECT_EQ(j["units"][0]["unit"], 5);
+    ASSERT_EQ(j["units"][0]["model"].size(), 4u);
+    ASSERT_EQ(j["units"][0]["circuit"].size(), 4u);
+    // Best first; the circuit keeps 20% of the kernels, so its values are its own.
+    for (const char* net : {"model", "circuit"})
+        for (size_t i = 1; i < 4; ++i) EXPECT_GE(j["units"][0][net][i - 1]["value"], j["units"][0][net][i]["value"]) << net;
+    EXPECT_NE(j["units"][0]["model"][0]["value"], j["units"][0]["circuit"][0]["value"]);
+    // A conv3 position's field on the demo CNN: 20 x 20 pixels (cx inspect: 20x20/4), clipped at the border.
+    const auto box = j["units"][0]["model"][0]["box"];
+    const int rows = box[2].get<int>() - box[0].get<int>() + 1, cols = box[3].get<int>() - box[1].get<int>() + 1;
+    EXPECT_TRUE(rows <= 20 && rows >= 10 && cols <= 20 && cols >= 10) << box;
+    EXPECT_TRUE(rows == 20 || box[0] == 0 || box[2] == 63) << box;  // short only at an edge
+    for (const std::string f : {"features_conv3_5.png", "features_conv3_7.png", "examples.json"})
+        EXPECT_TRUE(fs::exists(dir + "/ex/" + f)) << f;
+    // The model alone, as text.
+    auto text = cxtest::runCx("top-examples " + kDemo + " --images " + images + " --layer classifier.fc2 --top 2");
+    ASSERT_EQ(text.code, 0) << text.err;
+    EXPECT_NE(text.out.find("classifier.fc2:5  model:"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("patches are whole images: a linear unit sees the whole image"), std::string::npos);
+}
+
+TEST(CliTopExamples, BadArgumentsAreRefusedWithTheReason) {
+    const std::string dir = cxtest::cliTempDir(), images = dir + "/shapes.safetensors";
+    ASSERT_EQ(cxtest::runCx("demo images --count 8 --out " + images).code, 0);
+    const std::string base = "top-examples " + kDemo + " --images " + images;
+    for (const auto& [args, reason] : std::vector<std::pair<std::string, std::string>>{
+             {" --layer features.conv3 --top 0", "--top must be at least 1"},
+             {" --layer features.conv9", "no layer 'features.conv9'"},
+             {" --layer features.conv3 --units 99", "--units"},
+             {" --layer features.conv3 --scores x.safetensors", "--scores and --sparsity go together"},
+             {"", "needs --images and --layer"}}) {
+        auto r = cxtest::runCx(base + args);
+        EXPECT_EQ(r.code, 2) << args;
+        EXPECT_NE(r.err.find(reason), std::string::npos) << args << ": " << r.err;
+    }
+}
