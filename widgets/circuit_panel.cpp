@@ -26,6 +26,7 @@
 #include "widgets/diagram_view.h"
 #include "widgets/form_helpers.h"
 #include "widgets/scatter_view.h"
+#include "widgets/unit_examples_view.h"
 
 namespace cx::widgets {
 namespace {
@@ -213,20 +214,24 @@ QWidget* CircuitPanel::buildDiagramArea() {
     m_summary->setMinimumWidth(120);
     m_view = new DiagramView(this);
     m_detail = new DetailBar(this);
+    m_examples = new UnitExamplesView(this);
 
     auto* tools = new QHBoxLayout;
     tools->addWidget(m_search, 1);
     tools->addWidget(m_dead);
-    tools->addWidget(m_pictures);
     tools->addWidget(fit);
     tools->addWidget(m_export);
     auto* area = new QWidget(this);
     auto* layout = new QVBoxLayout(area);
     layout->setContentsMargins(4, 0, 4, 0);
-    layout->addWidget(m_summary);
+    auto* top = new QHBoxLayout;  // the circuit shown, and what its vertices show
+    top->addWidget(m_summary, 1);
+    top->addWidget(m_pictures, 0, Qt::AlignTop);
+    layout->addLayout(top);
     layout->addLayout(tools);
     layout->addWidget(m_detail);
     layout->addWidget(m_view, 1);
+    layout->addWidget(m_examples);
 
     connect(m_search, &QLineEdit::returnPressed, this, [this] {
         if (!m_view->findUnit(m_search->text())) m_summary->setText(tr("No unit %1 in this circuit.").arg(m_search->text()));
@@ -238,6 +243,7 @@ QWidget* CircuitPanel::buildDiagramArea() {
     connect(m_dead, &QCheckBox::toggled, this, &CircuitPanel::deadEndsToggled);
     connect(m_pictures, qOverload<int>(&QComboBox::activated), this, [this] { Q_EMIT pictureModeChanged(pictureMode()); });
     connect(fit, &QPushButton::clicked, m_view, &DiagramView::fitAll);
+    connect(m_view, &DiagramView::unitClicked, this, &CircuitPanel::unitExamplesRequested);
     connect(m_view, &DiagramView::diagramShown, this, [this] { m_detail->setView(m_view->diagram()); });
     connect(m_view, &DiagramView::detailRequested, this, &CircuitPanel::detailRequested);
     connect(m_detail, &DetailBar::detailRequested, this, &CircuitPanel::detailRequested);

@@ -24,6 +24,7 @@ class QSlider;
 namespace cx::widgets {
 
 class CurveView;
+class UnitExamplesView;
 class DetailBar;
 class DiagramView;
 class ScatterView;
@@ -95,6 +96,8 @@ public:
     /// What the unit vertices show: the top-activating dataset crop, the feature visualisation
     /// w.r.t. the circuit shown, or the first layer's kernel weights.
     PictureMode pictureMode() const;
+    /// The clicked unit's top images in the model and the circuit, under the diagram.
+    UnitExamplesView* unitExamples() const { return m_examples; }
     void setPictureMode(PictureMode mode);
 
 Q_SIGNALS:
@@ -104,6 +107,8 @@ Q_SIGNALS:
     /// The Dead ends box changed: the app lays the shown circuit out again with or without them.
     void deadEndsToggled(bool shown);
     void pictureModeChanged(cx::widgets::PictureMode mode);
+    /// A unit vertex was clicked: its dataset examples are wanted.
+    void unitExamplesRequested(const QString& unit);
     /// The diagram at another level of detail (the detail bar, or a vertex's expand / collapse / focus).
     void detailRequested(const cx::engine::DetailSpec& spec);
 
@@ -125,6 +130,7 @@ private:
     QLineEdit* m_search = nullptr;
     QCheckBox* m_dead = nullptr;
     QComboBox* m_pictures = nullptr;
+    UnitExamplesView* m_examples = nullptr;
     QLabel* m_summary = nullptr;
     DiagramView* m_view = nullptr;
     DetailBar* m_detail = nullptr;

@@ -17,10 +17,12 @@
 #include "engine/pruning/pruning.h"
 #include "engine/pruning/sweep_job.h"
 #include "engine/vis/feature_vis.h"
+#include "engine/vis/top_examples.h"
 #include "widgets/curve_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/mask_list.h"
 #include "widgets/scatter_view.h"
+#include "widgets/unit_examples_view.h"
 
 namespace cx::app {
 namespace {
@@ -120,6 +122,7 @@ CircuitController::CircuitController(Session& session, JobRunner& jobs, widgets:
         showPictures(mode);
     });
     connect(panel->view(), &widgets::DiagramView::diagramShown, this, &CircuitController::viewShown);
+    connect(panel, &widgets::CircuitPanel::unitExamplesRequested, this, &CircuitController::showUnitExamples);
     connect(panel, &widgets::CircuitPanel::deadEndsToggled, this, [this] {
         const QString shown = QString::fromStdString(m_panel->view()->diagram().mask);
         if (m_session.has(shown)) openMask(shown, false);
@@ -444,6 +447,53 @@ void CircuitController::showPictures(widgets::PictureMode mode) {
                 }
             if (last) Q_EMIT statusMessage(tr("Visualised %L1 of %L2 units").arg(qint64(last->done)).arg(qint64(last->total)));
         });
+}
+
+void CircuitController::showUnitExamples(const QString& unit) {
+    if (!m_session.isOpen()) return;
+    const QString layer = unit.section(QLatin1Char(':'), 0, -2);
+    bool ok = false;
+    const int64_t index = unit.section(QLatin1Char(':'), -1).toLongLong(&ok);
+    if (!ok || m_session.workspace()->summary().indexOf(layer.toStdString()) < 0) return;  // an input channel: no examples
+    const std::string mask = m_panel->view()->diagram().mask;
+    const engine::MaskHandle inMemory = m_session.maskInMemory(QString::fromStdString(mask));
+    const std::string images = m_session.imagesForJobs().toStdString();
+    const bool demoImages = m_session.usesDemoImages();
+    m_panel->unitExamples()->showPending(unit);
+    using Rows = std::pair<std::vector<widgets::ExampleRow>, QString>;
+    m_jobs.start<Rows>(
+        QStringLiteral("unit-examples"), tr("Top images of %1").arg(unit), tr("Cannot find the examples"),
+        [ws = m_session.workspace(), layer = layer.toStdString(), index, mask, inMemory, images,
+         demoImages](engine::JobContext& job) -> engine::Result<Rows> {
+            if (auto st = ensureImages(images, demoImages); !st) return st.error();
+            engine::MaskHandle circuit = inMemory;
+            if (!circuit && !mask.empty()) {
+                auto read = engine::readMask(*ws, mask);
+                if (!read) return read.error();
+                circuit = read.take();
+            }
+            constexpr int64_t kTop = 8;
+            Rows rows;
+            for (const auto& [label, network] : {std::pair{tr("Model"), engine::MaskHandle{}}, std::pair{tr("Circuit"), circuit}}) {
+                if (label == tr("Circuit") && !network) break;
+                auto found = engine::topExamples(*ws, network, images, layer, {index}, kTop, job);
+                if (!found) return found.error();
+                widgets::ExampleRow row{label, {}};
+                for (const auto& e : found.value().units[0].top) {
+                    auto patch = engine::examplePatch(*ws, images, e);
+                    if (!patch) return patch.error();
+                    row.patches.push_back(patch.take());
+                }
+                rows.first.push_back(std::move(row));
+                rows.second = QString::fromStdString(found.value().boxNote);
+            }
+            return rows;
+        },
+        [this, unit](Rows& rows) -> QString {
+            m_panel->unitExamples()->showExamples(unit, rows.first, rows.second);
+            return {};
+        },
+        [this](const QString&) { m_panel->unitExamples()->hide(); });
 }
 
 void CircuitController::chooseDiagramExport() {

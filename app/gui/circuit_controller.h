@@ -59,6 +59,9 @@ public:
     /// (from the disk cache when this circuit's units were visualised before). Every new view
     /// gets the panel's mode; a newer request cancels the one in progress.
     void showPictures(widgets::PictureMode mode);
+    /// The top images of a unit ("layer:unit") in the model and in the circuit shown, found in
+    /// the background on the session's images and shown under the diagram.
+    void showUnitExamples(const QString& unit);
     /// Optimisation steps of the diagram's visualisations (default 512, as cx visualize).
     void setVisualisationSteps(int steps) { m_visSteps = steps; }
     /// Where visualisations are cached (default: engine::defaultVisCacheDir()).

@@ -43,6 +43,7 @@
 #include "widgets/mask_list.h"
 #include "widgets/population_view.h"
 #include "widgets/scatter_view.h"
+#include "widgets/unit_examples_view.h"
 
 using cx::app::MainWindow;
 
@@ -424,8 +425,9 @@ TEST(MainWindow, NotAFileGivesAnErrorAndNeverHangs) {
 
 // The diagram's picture switch: each unit's feature visualisation w.r.t. the circuit shown,
 // arriving in the background and equal to the engine's own for that circuit; from the disk
-// cache the second time; back to the dataset crops, and the first layer's kernels.
-TEST(MainWindow, DiagramVerticesShowVisualisationsOfTheCircuitShown) {
+// cache the second time; back to the dataset crops, and the first layer's kernels. A clicked
+// unit's top images in the model and in the circuit appear under the diagram.
+TEST(MainWindow, DiagramVerticesShowVisualisationsAndAClickedUnitItsTopImages) {
     if (!QFile::exists(QString::fromStdString(cx::app::demoModelPath()))) GTEST_SKIP() << "demo model not trained";
     using cx::widgets::PictureMode;
     MainWindow w;
@@ -499,4 +501,15 @@ TEST(MainWindow, DiagramVerticesShowVisualisationsOfTheCircuitShown) {
     EXPECT_EQ(QSettings().value(QStringLiteral("diagram/pictures")).toInt(), int(PictureMode::Visualisation));
     w.circuitPanel()->setPictureMode(PictureMode::Crop);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+
+    auto* examples = w.circuitPanel()->unitExamples();
+    EXPECT_FALSE(examples->isVisibleTo(w.circuitPanel()));
+    Q_EMIT w.circuitPanel()->unitExamplesRequested(QStringLiteral("features.conv4:27"));
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && examples->rowCount() == 2; })) << w.lastError().toStdString();
+    EXPECT_TRUE(examples->isVisibleTo(w.circuitPanel()));
+    EXPECT_TRUE(examples->title().startsWith("features.conv4:27")) << examples->title().toStdString();
+    EXPECT_EQ(examples->patchCount(0), 8);
+    EXPECT_EQ(examples->patchCount(1), 8);
+    Q_EMIT w.circuitPanel()->unitExamplesRequested(QStringLiteral("input:0"));  // an input channel has none
+    EXPECT_EQ(w.jobs()->activeCount(), 0);
 }
