@@ -23,6 +23,7 @@ int runDiagramCommand(const std::vector<std::string>& args);
 int runMergeCommand(const std::vector<std::string>& args);
 int runVisualizeCommand(const std::vector<std::string>& args);
 int runTopExamplesCommand(const std::vector<std::string>& args);
+int runProbeCommand(const std::vector<std::string>& args);
 
 class Args;
 /// `cx demo train-transformer` and `cx demo subnetworks` (cmd_demo_transformer.cpp).

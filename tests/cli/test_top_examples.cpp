@@ -1,5 +1,6 @@
-// `cx top-examples` end to end: the JSON and the sheets of a model and a circuit run, and bad
+// `cx top-examples` and `cx probe` end to end: the JSON and the files of a model and a circuit run, and bad
 // arguments refused with exit code 2 and the reason.
+#include <algorithm>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -59,5 +60,34 @@ TEST(CliTopExamples, BadArgumentsAreRefusedWithTheReason) {
         auto r = cxtest::runCx(base + args);
         EXPECT_EQ(r.code, 2) << args;
         EXPECT_NE(r.err.find(reason), std::string::npos) << args << ": " << r.err;
+    }
+}
+
+// `cx probe`: a unit's surfaces in the model and a circuit, the heat maps, and bad arguments.
+TEST(CliProbe, SurfacesOfTheModelAndACircuitWithTheirHeatMaps) {
+    const std::string dir = cxtest::cliTempDir(), images = dir + "/shapes.safetensors";
+    ASSERT_EQ(cxtest::runCx("demo images --count 24 --out " + images).code, 0);
+    ASSERT_EQ(cxtest::runCx("score " + kDemo + " --images " + images + " --target features.conv3:5 --out " + dir + "/s.safetensors").code, 0);
+    auto r = cxtest::runCx("probe " + kDemo + " --unit features.conv3:5 --set corners --grid 3x6 --size 64 --no-normalize --scores " + dir +
+                           "/s.safetensors --sparsity 0.2 --json --out " + dir + "/probe");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["rows"], "arm");
+    EXPECT_EQ(j["columns"], "rotation");
+    EXPECT_EQ(j["column_values"], nlohmann::json({0, 60, 120, 180, 240, 300}));
+    ASSERT_EQ(j["model"].size(), 18u);
+    ASSERT_EQ(j["circuit"].size(), 18u);
+    EXPECT_NE(j["model"], j["circuit"]);
+    EXPECT_EQ(j["model_best"]["value"], *std::max_element(j["model"].begin(), j["model"].end()));
+    for (const std::string f : {"surface.csv", "model.png", "circuit.png", "difference.png", "probes.png"})
+        EXPECT_TRUE(fs::exists(dir + "/probe/" + f)) << f;
+    for (const auto& [args, reason] : std::vector<std::pair<std::string, std::string>>{
+             {" --unit features.conv3:5 --set circles", "arcs, corners, lines or colours"},
+             {" --unit features.conv3:5 --grid 8by8", "--grid expects ROWSxCOLUMNS"},
+             {" --unit features.conv3:5,6", "one unit number"},
+             {" --unit features.conv3:99", "unit 99 is outside"}}) {
+        auto bad = cxtest::runCx("probe " + kDemo + args + " --size 64 --out " + dir + "/bad");
+        EXPECT_EQ(bad.code, 2) << args;
+        EXPECT_NE(bad.err.find(reason), std::string::npos) << args << ": " << bad.err;
     }
 }
