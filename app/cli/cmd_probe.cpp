@@ -30,8 +30,9 @@ points right, 90 up; an arc's rotation is the way it bulges, a corner's the way 
   --mask MASK.safetensors  also measure this circuit
   --scores S --sparsity K  or the circuit pruned from a scores file at sparsity K
   --out DIR                surface.csv, model.png, circuit.png, difference.png (heat maps: rows
-                           down, columns across; blue low, red high; the model and the circuit on
-                           one scale) and probes.png (every probe's field as drawn)
+                           down, columns across; blue low, red high; each surface over its own
+                           range, the difference symmetric about 0; the values are in the CSV)
+                           and probes.png (every probe's field as drawn)
   --json                   print the grid and the surfaces as JSON
 )";
 

@@ -54,7 +54,7 @@ Result<ActivationSurface> activationSurface(Workspace& workspace, const MaskHand
 
 /// Writes DIR/surface.csv (row value, column value, model, circuit, circuit - model), the heat
 /// maps DIR/model.png, DIR/circuit.png and DIR/difference.png (one cell per probe, blue low to red
-/// high, the difference on a symmetric scale) and DIR/probes.png (every probe's field, as drawn).
+/// high: each surface over its own range, the difference on a scale symmetric about 0) and DIR/probes.png (every probe's field, as drawn).
 Result<std::vector<std::string>> writeSurface(Workspace& workspace, const ActivationSurface& surface, const ProbeSpec& spec,
                                               const std::string& dir);
 

@@ -61,17 +61,16 @@ Result<std::vector<std::string>> writeSurface(Workspace& workspace, const Activa
         const std::string csvPath = (fs::path(dir) / "surface.csv").string();
         if (auto st = writeFileAtomic(csvPath, csv.str()); !st) return st.error();
         files.push_back(csvPath);
-        // The model and the circuit on one scale, so that their colours compare.
-        double lo = *std::min_element(s.model.begin(), s.model.end()), hi = *std::max_element(s.model.begin(), s.model.end());
+        // Each surface on its own range, so that a circuit's weaker response still shows its
+        // shape; the difference on a scale symmetric about 0.
+        const auto range = [](const std::vector<double>& v) {
+            return std::pair{*std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())};
+        };
         std::vector<double> difference;
         double spread = 0;
-        if (circuit) {
-            lo = std::min(lo, *std::min_element(s.circuit.begin(), s.circuit.end()));
-            hi = std::max(hi, *std::max_element(s.circuit.begin(), s.circuit.end()));
-            for (size_t i = 0; i < s.model.size(); ++i) {
-                difference.push_back(s.circuit[i] - s.model[i]);
-                spread = std::max(spread, std::abs(difference.back()));
-            }
+        for (size_t i = 0; i < s.circuit.size(); ++i) {
+            difference.push_back(s.circuit[i] - s.model[i]);
+            spread = std::max(spread, std::abs(difference.back()));
         }
         const auto save = [&](const std::string& name, const torch::Tensor& image) -> Status {
             const std::string path = (fs::path(dir) / name).string();
@@ -79,9 +78,11 @@ Result<std::vector<std::string>> writeSurface(Workspace& workspace, const Activa
             files.push_back(path);
             return Done{};
         };
-        if (auto st = save("model.png", heatMap(s.model, rows, columns, lo, hi)); !st) return st.error();
+        const auto [modelLo, modelHi] = range(s.model);
+        if (auto st = save("model.png", heatMap(s.model, rows, columns, modelLo, modelHi)); !st) return st.error();
         if (circuit) {
-            if (auto st = save("circuit.png", heatMap(s.circuit, rows, columns, lo, hi)); !st) return st.error();
+            const auto [circuitLo, circuitHi] = range(s.circuit);
+            if (auto st = save("circuit.png", heatMap(s.circuit, rows, columns, circuitLo, circuitHi)); !st) return st.error();
             if (auto st = save("difference.png", heatMap(difference, rows, columns, -spread, spread)); !st) return st.error();
         }
         // Every probe's field, as the unit saw it, in the grid's layout.
