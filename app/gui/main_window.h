@@ -1,6 +1,6 @@
 #pragma once
 // The main window composes: the model tree, jobs, masks and data docks; the central tabs
-// (Model, Circuit, Population, Mask Training, Overlap); the menus; and one controller per tab, which owns
+// (Model, Circuit, Population, Probes, Mask Training, Overlap); the menus; and one controller per tab, which owns
 // that tab's state and runs its engine work through the JobRunner on the open Session.
 #include <memory>
 
@@ -23,6 +23,7 @@ class LayerTreeView;
 class MaskList;
 class OverlapView;
 class PopulationView;
+class ProbePanel;
 class TrainingPanel;
 }  // namespace cx::widgets
 
@@ -34,6 +35,7 @@ class DataController;
 class JobRunner;
 class MasksController;
 class PopulationController;
+class ProbeController;
 class ProjectController;
 class RecentFiles;
 class Session;
@@ -73,6 +75,7 @@ public:
     DataController* data() const { return m_data; }
     ProjectController* projects() const { return m_projects; }
     PopulationController* populations() const { return m_populations; }
+    ProbeController* probes() const { return m_probes; }
 
     widgets::LayerTreeView* layerTree() const { return m_tree; }
     widgets::LayerDetailsView* details() const { return m_details; }
@@ -82,6 +85,7 @@ public:
     widgets::MaskList* maskList() const { return m_maskList; }
     widgets::OverlapView* overlapView() const { return m_overlap; }
     widgets::PopulationView* populationView() const { return m_population; }
+    widgets::ProbePanel* probePanel() const { return m_probePanel; }
     widgets::DataPanel* dataPanel() const { return m_dataPanel; }
 
 Q_SIGNALS:
@@ -106,6 +110,7 @@ private:
     widgets::MaskList* m_maskList = nullptr;
     widgets::OverlapView* m_overlap = nullptr;
     widgets::PopulationView* m_population = nullptr;
+    widgets::ProbePanel* m_probePanel = nullptr;
     widgets::DataPanel* m_dataPanel = nullptr;
     CircuitController* m_circuits = nullptr;
     TrainingController* m_training = nullptr;
@@ -113,6 +118,7 @@ private:
     DataController* m_data = nullptr;
     ProjectController* m_projects = nullptr;
     PopulationController* m_populations = nullptr;
+    ProbeController* m_probes = nullptr;
     QLabel* m_deviceLabel = nullptr;  // the device jobs run on (the Compute menu updates it)
     QString m_lastError;
     bool m_showErrorDialogs = true;

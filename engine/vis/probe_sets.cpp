@@ -7,6 +7,7 @@
 
 #include "engine/core/internal/guard.h"
 #include "engine/core/runtime.h"
+#include "engine/data/internal/image_set.h"
 #include "engine/data/internal/job_inputs.h"
 #include "engine/model/internal/forward_plan.h"
 #include "engine/model/internal/model_impl.h"
@@ -206,6 +207,29 @@ Result<std::vector<float>> probeImages(Workspace& workspace, const std::string& 
         grid = g.value();
         const auto images = renderAll(grid, spec).contiguous();
         return std::vector<float>(images.data_ptr<float>(), images.data_ptr<float>() + images.numel());
+    });
+}
+
+Status writeProbeImage(Workspace& workspace, const std::string& layerName, const ProbeSpec& spec, int64_t r, int64_t c,
+                       const std::string& path) {
+    initRuntime();
+    if (r < 0 || c < 0 || r >= spec.rows || c >= spec.columns)
+        return invalidInput("probe cell " + std::to_string(r) + ", " + std::to_string(c) + " is outside the " +
+                            std::to_string(spec.rows) + " x " + std::to_string(spec.columns) + " grid");
+    return guarded<Done>("probe image", [&]() -> Result<Done> {
+        int layer = -1;
+        int64_t channels = 0;
+        auto grid = gridFor(*workspace.model(), layerName, spec, layer, channels);
+        if (!grid) return grid.error();
+        const auto y = torch::arange(spec.height, torch::kFloat64).unsqueeze(1).expand({spec.height, spec.width});
+        const auto x = torch::arange(spec.width, torch::kFloat64).unsqueeze(0).expand({spec.height, spec.width});
+        auto image = drawProbe(grid.value(), spec, grid.value().rowValues[size_t(r)], grid.value().columnValues[size_t(c)], x, y)
+                         .to(torch::kFloat32).unsqueeze(0);
+        ImageSet set;
+        set.images = normalised(image, spec).contiguous();
+        set.labels = torch::full({1}, -1, torch::kInt64);
+        if (auto st = saveImages(path, set); !st) return st.error();
+        return Done{};
     });
 }
 

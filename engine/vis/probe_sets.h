@@ -52,6 +52,12 @@ Result<std::vector<float>> probeImages(Workspace& workspace, const std::string& 
 Result<ActivationSurface> activationSurface(Workspace& workspace, const MaskHandle& mask, const std::string& layer, int64_t unit,
                                             const ProbeSpec& spec, JobContext& job);
 
+/// Writes the probe of row `r`, column `c` as a one-image safetensors file (key `images`,
+/// 1 x 3 x H x W in the model's input space: normalised when `spec` says so), atomically: what a
+/// circuit is found on when one probe image is the whole task.
+Status writeProbeImage(Workspace& workspace, const std::string& layer, const ProbeSpec& spec, int64_t r, int64_t c,
+                       const std::string& path);
+
 /// Writes DIR/surface.csv (row value, column value, model, circuit, circuit - model), the heat
 /// maps DIR/model.png, DIR/circuit.png and DIR/difference.png (one cell per probe, blue low to red
 /// high: each surface over its own range, the difference on a scale symmetric about 0) and DIR/probes.png (every probe's field, as drawn).

@@ -19,6 +19,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/masks_controller.h"
 #include "app/gui/population_controller.h"
+#include "app/gui/probe_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/gui/session.h"
 #include "app/resource_dir.h"
@@ -30,6 +31,7 @@
 #include "engine/pruning/curve_csv.h"
 #include "engine/pruning/sweep_job.h"
 #include "engine/vis/feature_vis.h"
+#include "engine/vis/probe_sets.h"
 #include "wait.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
@@ -42,6 +44,7 @@
 #include "widgets/layer_tree_view.h"
 #include "widgets/mask_list.h"
 #include "widgets/population_view.h"
+#include "widgets/probe_panel.h"
 #include "widgets/scatter_view.h"
 #include "widgets/unit_examples_view.h"
 
@@ -512,4 +515,42 @@ TEST(MainWindow, DiagramVerticesShowVisualisationsAndAClickedUnitItsTopImages) {
     EXPECT_EQ(examples->patchCount(1), 8);
     Q_EMIT w.circuitPanel()->unitExamplesRequested(QStringLiteral("input:0"));  // an input channel has none
     EXPECT_EQ(w.jobs()->activeCount(), 0);
+}
+
+// The Probes tab: the circuit target's surface over arcs in the model and the circuit shown,
+// equal to the engine's; a clicked cell prunes the unit's subcircuit for that one probe image.
+TEST(MainWindow, TheProbesTabMeasuresSurfacesAndPrunesForOneProbe) {
+    if (!QFile::exists(QString::fromStdString(cx::app::demoModelPath()))) GTEST_SKIP() << "demo model not trained";
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openDemoModel();
+    auto* view = w.circuitPanel()->view();
+    ASSERT_TRUE(waitUntil([&] { return view->nodeItemCount() > 0 && w.jobs()->activeCount() == 0; })) << w.lastError().toStdString();
+    auto* probes = w.probePanel();
+    w.probes()->measure();
+    EXPECT_EQ(probes->unit(), QStringLiteral("features.conv4:27"));  // the circuit's target
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && !probes->surface().model.empty(); })) << w.lastError().toStdString();
+    const auto shown = probes->surface();
+    ASSERT_EQ(shown.model.size(), 8u * 24u);
+    ASSERT_EQ(shown.circuit.size(), 8u * 24u);
+    EXPECT_EQ(shown.rowName, QStringLiteral("radius"));
+    cx::engine::ProbeSpec spec;
+    spec.height = spec.width = 64;  // the demo shapes' space: 64 x 64 in 0..1
+    spec.normalize = false;
+    spec.strokeWidth = 64.0 / 21.0;
+    cx::engine::JobContext job;
+    const auto mask = w.session().maskInMemory(QString::fromStdString(view->diagram().mask));
+    auto own = cx::engine::activationSurface(*w.workspace(), mask, "features.conv4", 27, spec, job);
+    ASSERT_TRUE(own) << own.error().message;
+    EXPECT_EQ(own.value().model, shown.model);
+    EXPECT_EQ(own.value().circuit, shown.circuit);
+    EXPECT_TRUE(probes->caption().contains("Model: best")) << probes->caption().toStdString();
+    // The best cell's own subcircuit.
+    const size_t best = size_t(std::max_element(shown.model.begin(), shown.model.end()) - shown.model.begin());
+    probes->pickCell(int(best / 24), int(best % 24));
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && probes->surface().circuitCaption.startsWith("Subcircuit"); }))
+        << w.lastError().toStdString();
+    EXPECT_EQ(probes->surface().model, shown.model);
+    EXPECT_NE(probes->surface().circuit, shown.circuit);
+    EXPECT_TRUE(probes->caption().contains("Subcircuit for the probe at radius")) << probes->caption().toStdString();
 }
