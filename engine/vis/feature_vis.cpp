@@ -328,12 +328,9 @@ Result<std::vector<VisPicture>> visualizeUnits(Workspace& workspace, const MaskH
     if (pending.empty()) return out;
     return guarded<std::vector<VisPicture>>("feature visualisation", [&]() -> Result<std::vector<VisPicture>> {
         const std::string device = defaultDevice();
-        Overrides overrides;
-        if (mask) {
-            auto o = maskOverrides(model, mask->data, nullptr, device);
-            if (!o) return o.error();
-            overrides = o.take();
-        }
+        auto circuit = overridesOf(model, mask, device);
+        if (!circuit) return circuit.error();
+        const Overrides overrides = circuit.take();
         int64_t stepsDone = 0;
         const int64_t stepsTotal = int64_t(pending.size()) * s.steps;
         for (size_t start = 0; start < pending.size(); start += size_t(s.batch)) {

@@ -253,12 +253,9 @@ Result<ActivationSurface> activationSurface(Workspace& workspace, const MaskHand
         out.grid = grid.take();
         for (const bool inCircuit : {false, true}) {
             if (inCircuit && !mask) break;
-            Overrides overrides;
-            if (inCircuit) {
-                auto o = maskOverrides(model, mask->data, nullptr, device);
-                if (!o) return o.error();
-                overrides = o.take();
-            }
+            auto circuit = overridesOf(model, inCircuit ? mask : nullptr, device);
+            if (!circuit) return circuit.error();
+            const Overrides overrides = circuit.take();
             auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, overrides.params, device);
             if (!plan) return plan.error();
             torch::NoGradGuard off;

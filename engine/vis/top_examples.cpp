@@ -57,12 +57,9 @@ Result<TopExamplesResult> topExamples(Workspace& workspace, const MaskHandle& ma
     if (images.dim() != 4) return invalidInput(imagesPath + " holds token ids: dataset examples of images need an image model");
     return guarded<TopExamplesResult>("dataset examples", [&]() -> Result<TopExamplesResult> {
         const std::string device = defaultDevice();
-        Overrides overrides;
-        if (mask) {
-            auto o = maskOverrides(model, mask->data, nullptr, device);
-            if (!o) return o.error();
-            overrides = o.take();
-        }
+        auto circuit = overridesOf(model, mask, device);
+        if (!circuit) return circuit.error();
+        const Overrides overrides = circuit.take();
         auto plan = ForwardPlan::build(model, {{layer, ProbeSide::Output}}, false, overrides.params, device);
         if (!plan) return plan.error();
         torch::NoGradGuard noGrad;

@@ -1,6 +1,7 @@
 #include "engine/pruning/internal/mask_function.h"
 
 #include "engine/masks/internal/mask_training.h"
+#include "engine/model/internal/workspace_impl.h"
 
 namespace cx::engine {
 namespace {
@@ -44,6 +45,11 @@ Result<Overrides> maskOverrides(const Model& model, const LoadedMasks& masks, co
     out.params = std::move(w.params);
     for (auto& t : w.tensors) out.tensors.push_back(t.to(torch::Device(device)));
     return out;
+}
+
+Result<Overrides> overridesOf(const Model& model, const MaskHandle& mask, const std::string& device) {
+    if (!mask) return Overrides{};
+    return maskOverrides(model, mask->data, nullptr, device);
 }
 
 }  // namespace cx::engine
