@@ -1,5 +1,6 @@
 // `cx probe`: a unit's activation surface over a parameterised probe set, in the model and in a
 // circuit, with the heat maps of both and their difference.
+#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,8 @@
 #include "app/cli/args.h"
 #include "app/cli/circuit_option.h"
 #include "app/cli/commands.h"
+#include "engine/pruning/circuit_job.h"
+#include "engine/pruning/pruning.h"
 #include "engine/vis/probe_sets.h"
 
 namespace cx::app {
@@ -29,6 +32,10 @@ points right, 90 up; an arc's rotation is the way it bulges, a corner's the way 
   --width W                stroke width in pixels (default 2)
   --mask MASK.safetensors  also measure this circuit
   --scores S --sparsity K  or the circuit pruned from a scores file at sparsity K
+  --prune-cell R,C         or the unit's subcircuit for the one probe in row R, column C (0-based):
+                           scored on that image alone with --criterion (default actgrad) and kept
+                           at --sparsity (default 0.1); DIR also gets probe.safetensors and
+                           subcircuit.safetensors (the mask)
   --out DIR                surface.csv, model.png, circuit.png, difference.png (heat maps: rows
                            down, columns across; blue low, red high; each surface over its own
                            range, the difference symmetric about 0; the values are in the CSV)
@@ -39,12 +46,17 @@ points right, 90 up; an arc's rotation is the way it bulges, a corner's the way 
 }  // namespace
 
 int runProbeCommand(const std::vector<std::string>& argv) {
-    Args args(argv, {"unit", "set", "grid", "size", "width", "mask", "scores", "sparsity", "out"}, {"no-normalize", "json", "help"});
+    Args args(argv, {"unit", "set", "grid", "size", "width", "mask", "scores", "sparsity", "prune-cell", "criterion", "out"},
+              {"no-normalize", "json", "help"});
     if (args.has("help")) return std::cout << kHelp, 0;
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 1) return usageError("probe takes one MODEL file (see cx probe --help)");
     if (!args.value("unit") || !args.value("out")) return usageError("probe needs --unit and --out");
-    if (const std::string problem = circuitOptionProblem(args); !problem.empty()) return usageError(problem);
+    if (args.has("prune-cell") && (args.has("mask") || args.has("scores")))
+        return usageError("--prune-cell finds its own circuit: give it without --mask or --scores");
+    if (!args.has("prune-cell") && args.has("criterion")) return usageError("--criterion goes with --prune-cell");
+    if (const std::string problem = args.has("prune-cell") ? std::string() : circuitOptionProblem(args); !problem.empty())
+        return usageError(problem);
     std::string err;
     engine::ProbeSpec spec;
     auto kind = engine::parseProbeKind(args.value("set", "arcs"));
@@ -80,6 +92,22 @@ int runProbeCommand(const std::vector<std::string>& argv) {
             err = "--unit expects LAYER:UNIT with one unit number, got '" + unitText + "'";
         }
     }
+    int64_t cellRow = -1, cellColumn = -1;
+    if (err.empty() && args.has("prune-cell")) {
+        const std::string cell = *args.value("prune-cell");
+        const size_t comma = cell.find(',');
+        try {
+            size_t used = 0;
+            if (comma == std::string::npos) throw std::invalid_argument("cell");
+            cellRow = std::stoll(cell.substr(0, comma), &used);
+            if (used != comma) throw std::invalid_argument("cell");
+            cellColumn = std::stoll(cell.substr(comma + 1), &used);
+            if (used != cell.size() - comma - 1) throw std::invalid_argument("cell");
+        } catch (const std::exception&) {
+            err = "--prune-cell expects ROW,COLUMN (0-based), got '" + cell + "'";
+        }
+    }
+    const auto criterion = args.choice("criterion", engine::Criterion::ActGrad, engine::parseCriterion, err);
     if (!err.empty()) return usageError(err);
 
     auto workspace = engine::Workspace::open(args.positional()[0]);
@@ -87,8 +115,21 @@ int runProbeCommand(const std::vector<std::string>& argv) {
     engine::JobContext job;
     attachTerminalProgress(job);
     engine::MaskHandle mask;
-    if (const int code = circuitFromOptions(*workspace.value(), args, job, mask)) return code;
     const std::string layer = unitText.substr(0, colon);
+    if (args.has("prune-cell")) {
+        std::error_code ec;
+        std::filesystem::create_directories(*args.value("out"), ec);
+        engine::CircuitSpec how;
+        how.criterion = criterion;
+        how.sparsity = args.real("sparsity", 0.1, err).value_or(0.1);
+        const std::string dir = *args.value("out");
+        auto sub = engine::probeSubcircuit(*workspace.value(), layer, unit, spec, cellRow, cellColumn, dir + "/probe.safetensors", how, job);
+        if (!sub) return reportError(sub.error());
+        if (auto st = engine::writeMask(*workspace.value(), *sub.value(), dir + "/subcircuit.safetensors"); !st) return reportError(st.error());
+        mask = sub.value();
+    } else if (const int code = circuitFromOptions(*workspace.value(), args, job, mask)) {
+        return code;
+    }
     auto surface = engine::activationSurface(*workspace.value(), mask, layer, unit, spec, job);
     if (!surface) return reportError(surface.error());
     auto files = engine::writeSurface(*workspace.value(), surface.value(), spec, *args.value("out"));

@@ -118,26 +118,22 @@ void ProbeController::pruneForCell(int r, int c) {
     m_panel->setBusy(true);
     m_jobs.start<widgets::SurfaceData>(
         QStringLiteral("probe"), tr("Subcircuit of %1 for one probe").arg(unit), tr("Cannot prune for the probe"),
-        [ws = m_session.workspace(), layer, index, unit = unit.toStdString(), settings, probeFile, images, demoImages, set, rows,
+        [ws = m_session.workspace(), layer, index, settings, probeFile, images, demoImages, set, rows,
          columns, r, c, caption](engine::JobContext& job) -> SurfaceResult {
             if (demoImages)
                 if (auto st = ensureDemoImages(images); !st) return st.error();
             auto spec = probeSpec(*ws, images, set, rows, columns);
             if (!spec) return spec.error();
-            if (auto st = engine::writeProbeImage(*ws, layer, spec.value(), r, c, probeFile); !st) return st.error();
-            engine::CircuitSpec circuit;  // the unit on this one image is the whole task
-            circuit.images = probeFile;
-            circuit.target = unit;
-            circuit.criterion = settings.criterion == engine::Criterion::Force ? engine::Criterion::ActGrad : settings.criterion;
-            circuit.granularity = settings.granularity;
-            circuit.objective = settings.objective.toStdString();
-            circuit.sparsity = settings.sparsity;
-            circuit.bias = settings.bias;
-            circuit.minmax = settings.minmax;
-            circuit.nodeImages = false;
-            auto found = engine::findCircuit(*ws, circuit, job);
-            if (!found) return found.error();
-            auto s = engine::activationSurface(*ws, found.value().mask, layer, index, spec.value(), job);
+            engine::CircuitSpec how;
+            how.criterion = settings.criterion == engine::Criterion::Force ? engine::Criterion::ActGrad : settings.criterion;
+            how.granularity = settings.granularity;
+            how.objective = settings.objective.toStdString();
+            how.sparsity = settings.sparsity;
+            how.bias = settings.bias;
+            how.minmax = settings.minmax;
+            auto mask = engine::probeSubcircuit(*ws, layer, index, spec.value(), r, c, probeFile, how, job);
+            if (!mask) return mask.error();
+            auto s = engine::activationSurface(*ws, mask.value(), layer, index, spec.value(), job);
             if (!s) return s.error();
             return toView(s.value(), caption);
         },

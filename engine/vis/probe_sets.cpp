@@ -12,6 +12,7 @@
 #include "engine/model/internal/forward_plan.h"
 #include "engine/model/internal/model_impl.h"
 #include "engine/model/internal/workspace_impl.h"
+#include "engine/pruning/circuit_job.h"
 #include "engine/pruning/internal/mask_function.h"
 
 namespace cx::engine {
@@ -231,6 +232,20 @@ Status writeProbeImage(Workspace& workspace, const std::string& layerName, const
         if (auto st = saveImages(path, set); !st) return st.error();
         return Done{};
     });
+}
+
+Result<MaskHandle> probeSubcircuit(Workspace& workspace, const std::string& layer, int64_t unit, const ProbeSpec& spec, int64_t r,
+                                   int64_t c, const std::string& imageFile, const CircuitSpec& how, JobContext& job) {
+    if (how.criterion == Criterion::Force) return invalidInput("a subcircuit for one probe image is not pruned with FORCE; choose another criterion");
+    if (auto st = writeProbeImage(workspace, layer, spec, r, c, imageFile); !st) return st.error();
+    CircuitSpec circuit = how;  // the unit on this one image is the whole task
+    circuit.images = imageFile;
+    circuit.target = layer + ":" + std::to_string(unit);
+    circuit.directionFile.clear();
+    circuit.nodeImages = false;
+    auto found = findCircuit(workspace, circuit, job);
+    if (!found) return found.error();
+    return found.value().mask;
 }
 
 Result<ActivationSurface> activationSurface(Workspace& workspace, const MaskHandle& mask, const std::string& layerName, int64_t unit,

@@ -14,6 +14,8 @@
 
 namespace cx::engine {
 
+struct CircuitSpec;  // engine/pruning/circuit_job.h
+
 enum class ProbeKind { Arcs, Corners, Lines, Colours };
 Result<ProbeKind> parseProbeKind(const std::string& name);  // arcs, corners, lines, colours
 std::string probeKindName(ProbeKind kind);
@@ -57,6 +59,13 @@ Result<ActivationSurface> activationSurface(Workspace& workspace, const MaskHand
 /// circuit is found on when one probe image is the whole task.
 Status writeProbeImage(Workspace& workspace, const std::string& layer, const ProbeSpec& spec, int64_t r, int64_t c,
                        const std::string& path);
+
+/// The circuit of `layer`:`unit` on the probe of row `r`, column `c` alone (seed 002: a
+/// subcircuit per probe image): the probe written to `imageFile` (writeProbeImage), then scored and
+/// pruned as `how` says (its images and target are set here; FORCE needs a data set and is
+/// refused). Its mask is what activationSurface measures next.
+Result<MaskHandle> probeSubcircuit(Workspace& workspace, const std::string& layer, int64_t unit, const ProbeSpec& spec, int64_t r,
+                                   int64_t c, const std::string& imageFile, const CircuitSpec& how, JobContext& job);
 
 /// Writes DIR/surface.csv (row value, column value, model, circuit, circuit - model), the heat
 /// maps DIR/model.png, DIR/circuit.png and DIR/difference.png (one cell per probe, blue low to red

@@ -81,7 +81,20 @@ TEST(CliProbe, SurfacesOfTheModelAndACircuitWithTheirHeatMaps) {
     EXPECT_EQ(j["model_best"]["value"], *std::max_element(j["model"].begin(), j["model"].end()));
     for (const std::string f : {"surface.csv", "model.png", "circuit.png", "difference.png", "probes.png"})
         EXPECT_TRUE(fs::exists(dir + "/probe/" + f)) << f;
+    // The subcircuit for one probe: scored on that image alone, its mask written beside.
+    auto cell = cxtest::runCx("probe " + kDemo + " --unit features.conv3:5 --set corners --grid 3x6 --size 64 --no-normalize "
+                              "--prune-cell 2,1 --sparsity 0.2 --json --out " + dir + "/cell");
+    ASSERT_EQ(cell.code, 0) << cell.err;
+    const auto c = nlohmann::json::parse(cell.out);
+    EXPECT_EQ(c["model"], j["model"]);
+    ASSERT_EQ(c["circuit"].size(), 18u);
+    EXPECT_NE(c["circuit"], j["circuit"]);
+    for (const std::string f : {"probe.safetensors", "subcircuit.safetensors", "circuit.png"})
+        EXPECT_TRUE(fs::exists(dir + "/cell/" + f)) << f;
     for (const auto& [args, reason] : std::vector<std::pair<std::string, std::string>>{
+             {" --unit features.conv3:5 --prune-cell 2,1 --mask m.safetensors", "without --mask or --scores"},
+             {" --unit features.conv3:5 --prune-cell 9", "--prune-cell expects ROW,COLUMN"},
+             {" --unit features.conv3:5 --grid 3x6 --prune-cell 3,0", "outside the 3 x 6 grid"},
              {" --unit features.conv3:5 --set circles", "arcs, corners, lines or colours"},
              {" --unit features.conv3:5 --grid 8by8", "--grid expects ROWSxCOLUMNS"},
              {" --unit features.conv3:5,6", "one unit number"},
