@@ -410,6 +410,7 @@ void CircuitController::showPictures(widgets::PictureMode mode) {
                 if (auto st = engine::addNodeImages(pictured, *ws, images, job); !st) return st.error();
                 return pictured;
             }
+            if (!engine::readsImages(*ws)) return pictured;  // a token model: its units keep plain vertices
             engine::MaskHandle mask = inMemory;
             if (!mask) {
                 auto read = engine::readMask(*ws, maskPath);

@@ -89,7 +89,9 @@ Status writeDemoCircuit(Workspace& workspace, const std::string& imagesPath, con
     // The target itself, in the model and in the circuit.
     job.progress("target", 0.9);
     const auto colon = options.target.rfind(':');
-    const VisObjective target{options.target.substr(0, colon), std::stoll(options.target.substr(colon + 1))};
+    VisObjective target;
+    target.layer = options.target.substr(0, colon);
+    target.unit = std::stoll(options.target.substr(colon + 1));
     for (const auto& [name, mask] : {std::pair<std::string, MaskHandle>{"target_model.png", nullptr}, {"target_circuit.png", circuit.value().mask}}) {
         auto pictures = visualizeUnits(workspace, mask, {target}, vis, quiet);
         if (!pictures) return pictures.error();

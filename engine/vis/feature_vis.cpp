@@ -357,7 +357,10 @@ Status addVisualisationPictures(CircuitDiagram& diagram, Workspace& workspace, c
         if (n.kind != NodeKind::Unit || n.layer < 0) continue;
         const std::string& layer = workspace.summary().layers[size_t(n.layer)].name;
         if (!nodeOf.emplace(std::make_pair(layer, n.unit), i).second) continue;
-        objectives.push_back({layer, n.unit});
+        VisObjective objective;
+        objective.layer = layer;
+        objective.unit = n.unit;
+        objectives.push_back(objective);
     }
     if (objectives.empty()) return Done{};
     const auto place = [&](const VisPicture& p) {

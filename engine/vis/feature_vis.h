@@ -83,6 +83,10 @@ Status addVisualisationPictures(CircuitDiagram& diagram, Workspace& workspace, c
                                 const VisSettings& settings, JobContext& job,
                                 const std::function<void(size_t node, const NodeImage& picture)>& onNode = {});
 
+/// Whether the model reads 1- or 3-channel images: what feature visualisation needs (a token
+/// model's units have none).
+bool readsImages(const Workspace& workspace);
+
 /// `base` in the input space of the images at `imagesPath` (a folder, a safetensors file: what
 /// the model is scored on): their height and width; ImageNet normalisation for a folder (it loads
 /// normalised), and for a file whose values leave 0..1; a file in 0..1 is read as it is.

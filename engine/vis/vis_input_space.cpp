@@ -2,10 +2,16 @@
 #include <filesystem>
 
 #include "engine/data/images.h"
+#include "engine/data/internal/job_inputs.h"
 #include "engine/model/internal/workspace_impl.h"
 #include "engine/vis/feature_vis.h"
 
 namespace cx::engine {
+
+bool readsImages(const Workspace& workspace) {
+    const int64_t channels = inputChannels(workspace.summary());
+    return channels == 1 || channels == 3;
+}
 
 Result<VisSettings> visSettingsForImages(Workspace& workspace, const std::string& imagesPath, VisSettings base) {
     auto set = workspace.impl().images(imagesPath, ImageOptions{});

@@ -399,6 +399,12 @@ TEST(MainWindow, TheDemoTransformerFindsCircuitsOnItsOwnPrompts) {
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }, 120000));
     EXPECT_EQ(w.lastError(), QString());
     EXPECT_GT(w.circuitPanel()->view()->nodeItemCount(), 0);
+    // Visualisations need an image model: a token model's vertices stay plain, with no error.
+    w.circuitPanel()->setPictureMode(cx::widgets::PictureMode::Visualisation);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0; }));
+    EXPECT_EQ(w.lastError(), QString());
+    for (const auto& n : w.circuitPanel()->view()->diagram().nodes) EXPECT_NE(n.image.kind, "visualisation") << n.id;
+    w.circuitPanel()->setPictureMode(cx::widgets::PictureMode::Crop);
     w.openModel(testModel("chain"));
     ASSERT_TRUE(waitUntil([&] { return w.modelPath().endsWith("chain.pt") && w.jobsPanel()->runningCount() == 0; }));
     EXPECT_TRUE(w.dataPanel()->sourceText().startsWith("Demo shapes")) << w.dataPanel()->sourceText().toStdString();
