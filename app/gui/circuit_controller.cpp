@@ -1,5 +1,7 @@
 #include "app/gui/circuit_controller.h"
 
+#include <algorithm>
+
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
@@ -364,8 +366,10 @@ void CircuitController::viewShown() {
     const auto mode = m_panel->pictureMode();
     const std::string key = picturedKey(view, mode);
     if (key == m_picturedKey) return;  // the same view drawn again
-    if (mode == widgets::PictureMode::Crop && unitCount(view) <= kPicturesWithLayout) {
-        m_picturedKey = key;  // laid out with its crops
+    const bool pictured = std::any_of(view.nodes.begin(), view.nodes.end(),
+                                      [](const engine::DiagramNode& n) { return hasModelUnit(n) && !n.image.empty(); });
+    if (mode == widgets::PictureMode::Crop && (pictured || unitCount(view) <= kPicturesWithLayout)) {
+        m_picturedKey = key;  // laid out with its crops (a large view gets them after, once)
         m_picturedWhole = view.whole;
         return;
     }
