@@ -28,6 +28,7 @@ commands:
   visualize MODEL ...        feature visualisations of units, in the model or in a circuit
   top-examples MODEL ...     each unit's top-activating images and patches, model and circuit
   probe MODEL ...            a unit's activation surface over arcs, corners, lines or colours
+  polysemantic MODEL ...     a unit's top patches in clusters, a subcircuit per cluster (cross-preservation)
   merge SHARD... --out F     join population shards (--units ... --shard I/N) into the unsharded file
   train-mask MODEL ...       learn a subnetwork mask (continuous sparsification, hard concrete)
   magnitude MODEL ...        magnitude-pruning baseline mask
@@ -111,6 +112,7 @@ int runCommand(int argc, char** argv) {
     if (command == "visualize") return cx::app::runVisualizeCommand(rest);
     if (command == "top-examples") return cx::app::runTopExamplesCommand(rest);
     if (command == "probe") return cx::app::runProbeCommand(rest);
+    if (command == "polysemantic") return cx::app::runPolysemanticCommand(rest);
     if (command == "merge") return cx::app::runMergeCommand(rest);
     if (command == "train-mask") return cx::app::runTrainMaskCommand(rest);
     if (command == "magnitude") return cx::app::runMagnitudeCommand(rest);

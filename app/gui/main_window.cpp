@@ -21,6 +21,7 @@
 #include "app/gui/main_menus.h"
 #include "app/gui/masks_controller.h"
 #include "app/gui/population_controller.h"
+#include "app/gui/cluster_controller.h"
 #include "app/gui/probe_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/gui/project_file.h"
@@ -39,6 +40,7 @@
 #include "widgets/mask_list.h"
 #include "widgets/overlap_view.h"
 #include "widgets/population_view.h"
+#include "widgets/cluster_panel.h"
 #include "widgets/probe_panel.h"
 #include "widgets/training_panel.h"
 
@@ -91,10 +93,13 @@ void MainWindow::buildViews() {
     m_overlap = new widgets::OverlapView(m_central);
     m_population = new widgets::PopulationView(m_central);
     m_probePanel = new widgets::ProbePanel(m_central);
+    m_clusterPanel = new widgets::ClusterPanel(m_central);
     m_central->addTab(m_details, tr("Model"));
     m_central->addTab(m_circuitPanel, tr("Circuit"));
     m_central->addTab(m_population, tr("Population"));
     m_central->addTab(m_probePanel, tr("Probes"));
+    m_central->addTab(m_clusterPanel, tr("Clusters"));
+    m_central->setTabToolTip(m_central->indexOf(m_clusterPanel), tr("Polysemantic units: a unit's top patches in clusters, a subcircuit per cluster"));
     m_central->addTab(m_trainingPanel, tr("Mask Training"));
     m_central->addTab(m_overlap, tr("Overlap"));
     setCentralWidget(m_central);
@@ -133,10 +138,11 @@ void MainWindow::buildControllers() {
     m_data = new DataController(s, *m_jobs, m_dataPanel, this);
     m_populations = new PopulationController(s, *m_jobs, m_population, this);
     m_probes = new ProbeController(s, *m_jobs, m_probePanel, m_circuitPanel, this);
+    m_clusters = new ClusterController(s, *m_jobs, m_clusterPanel, m_circuitPanel, this);
     m_projects = new ProjectController(s, *m_jobs,
                                        {m_circuitPanel, m_trainingPanel, m_maskList, m_central, m_circuits, m_data, m_population, m_populations},
                                        this);
-    for (Controller* c : std::initializer_list<Controller*>{m_circuits, m_training, m_masks, m_data, m_projects, m_populations, m_probes}) wireController(c);
+    for (Controller* c : std::initializer_list<Controller*>{m_circuits, m_training, m_masks, m_data, m_projects, m_populations, m_probes, m_clusters}) wireController(c);
 
     connect(m_maskList, &widgets::MaskList::showRequested, m_circuits, [this](const QString& path) { m_circuits->openMask(path, false); });
     connect(m_training, &TrainingController::maskTrained, m_masks, &MasksController::addTrained);

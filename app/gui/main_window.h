@@ -1,6 +1,6 @@
 #pragma once
 // The main window composes: the model tree, jobs, masks and data docks; the central tabs
-// (Model, Circuit, Population, Probes, Mask Training, Overlap); the menus; and one controller per tab, which owns
+// (Model, Circuit, Population, Probes, Clusters, Mask Training, Overlap); the menus; and one controller per tab, which owns
 // that tab's state and runs its engine work through the JobRunner on the open Session.
 #include <memory>
 
@@ -24,6 +24,7 @@ class MaskList;
 class OverlapView;
 class PopulationView;
 class ProbePanel;
+class ClusterPanel;
 class TrainingPanel;
 }  // namespace cx::widgets
 
@@ -36,6 +37,7 @@ class JobRunner;
 class MasksController;
 class PopulationController;
 class ProbeController;
+class ClusterController;
 class ProjectController;
 class RecentFiles;
 class Session;
@@ -76,6 +78,7 @@ public:
     ProjectController* projects() const { return m_projects; }
     PopulationController* populations() const { return m_populations; }
     ProbeController* probes() const { return m_probes; }
+    ClusterController* clusters() const { return m_clusters; }
 
     widgets::LayerTreeView* layerTree() const { return m_tree; }
     widgets::LayerDetailsView* details() const { return m_details; }
@@ -86,6 +89,7 @@ public:
     widgets::OverlapView* overlapView() const { return m_overlap; }
     widgets::PopulationView* populationView() const { return m_population; }
     widgets::ProbePanel* probePanel() const { return m_probePanel; }
+    widgets::ClusterPanel* clusterPanel() const { return m_clusterPanel; }
     widgets::DataPanel* dataPanel() const { return m_dataPanel; }
 
 Q_SIGNALS:
@@ -111,6 +115,7 @@ private:
     widgets::OverlapView* m_overlap = nullptr;
     widgets::PopulationView* m_population = nullptr;
     widgets::ProbePanel* m_probePanel = nullptr;
+    widgets::ClusterPanel* m_clusterPanel = nullptr;
     widgets::DataPanel* m_dataPanel = nullptr;
     CircuitController* m_circuits = nullptr;
     TrainingController* m_training = nullptr;
@@ -119,6 +124,7 @@ private:
     ProjectController* m_projects = nullptr;
     PopulationController* m_populations = nullptr;
     ProbeController* m_probes = nullptr;
+    ClusterController* m_clusters = nullptr;
     QLabel* m_deviceLabel = nullptr;  // the device jobs run on (the Compute menu updates it)
     QString m_lastError;
     bool m_showErrorDialogs = true;

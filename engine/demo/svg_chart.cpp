@@ -72,8 +72,12 @@ void legend(std::ostringstream& svg, const std::vector<ChartSeries>& series, boo
     const double x = left ? kLeft + 12 : kWidth - kRight - 120;
     for (size_t i = 0; i < series.size(); ++i) {
         const double y = kTop + 16 + 16 * double(i);
-        svg << "<rect x=\"" << x << "\" y=\"" << y - 9 << "\" width=\"12\" height=\"10\" fill=\"" << series[i].colour
-            << "\"/><text x=\"" << x + 18 << "\" y=\"" << y << "\">" << escaped(series[i].name) << "</text>\n";
+        if (series[i].dashed)
+            svg << "<line x1=\"" << x << "\" y1=\"" << y - 4 << "\" x2=\"" << x + 14 << "\" y2=\"" << y - 4 << "\" stroke=\""
+                << series[i].colour << "\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>";
+        else
+            svg << "<rect x=\"" << x << "\" y=\"" << y - 9 << "\" width=\"12\" height=\"10\" fill=\"" << series[i].colour << "\"/>";
+        svg << "<text x=\"" << x + 18 << "\" y=\"" << y << "\">" << escaped(series[i].name) << "</text>\n";
     }
 }
 
@@ -111,7 +115,8 @@ std::string svgLineChart(const ChartAxes& axes, const std::vector<ChartSeries>& 
             for (size_t i = s.x.size(); i-- > 0;) svg << num(f.px(s.x[i])) << ',' << num(f.py(s.low[i])) << ' ';
             svg << "\"/>\n";
         }
-        svg << "<polyline fill=\"none\" stroke=\"" << s.colour << "\" stroke-width=\"2\" points=\"";
+        svg << "<polyline fill=\"none\" stroke=\"" << s.colour << "\" stroke-width=\"2\"" << (s.dashed ? " stroke-dasharray=\"6 4\"" : "")
+            << " points=\"";
         for (size_t i = 0; i < s.x.size(); ++i) svg << num(f.px(s.x[i])) << ',' << num(f.py(s.y[i])) << ' ';
         svg << "\"/>\n";
         for (size_t i = 0; i < s.x.size(); ++i)

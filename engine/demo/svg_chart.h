@@ -10,6 +10,7 @@ struct ChartSeries {
     std::string name, colour;            // colour as "#rrggbb"
     std::vector<double> x, y;            // the line
     std::vector<double> low, high;       // a band around it (empty: none)
+    bool dashed = false;                 // a dashed line (and legend mark)
 };
 
 struct ChartAxes {

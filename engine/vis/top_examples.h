@@ -52,4 +52,9 @@ Result<std::vector<std::string>> writeExampleSheets(Workspace& workspace, const 
                                                     const TopExamplesResult& model, const TopExamplesResult* circuit,
                                                     const std::string& dir, int64_t cell = 64);
 
+/// Writes `patches` as one sheet to `path` (PNG, atomically): `columns` cells of `cell` pixels a
+/// row, best first, each patch as writeExampleSheets draws it. An empty list is refused.
+Status writePatchSheet(Workspace& workspace, const std::string& imagesPath, const std::vector<TopExample>& patches,
+                       const std::string& path, int64_t columns = 10, int64_t cell = 64);
+
 }  // namespace cx::engine

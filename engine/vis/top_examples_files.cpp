@@ -72,4 +72,23 @@ Result<std::vector<std::string>> writeExampleSheets(Workspace& workspace, const 
     });
 }
 
+Status writePatchSheet(Workspace& workspace, const std::string& imagesPath, const std::vector<TopExample>& patches,
+                       const std::string& path, int64_t columns, int64_t cell) {
+    if (patches.empty()) return invalidInput("no patches to draw into " + path);
+    if (columns < 1 || cell < 1) return invalidInput("a patch sheet needs at least one column of cells");
+    auto set = workspace.impl().images(imagesPath, {});
+    if (!set) return set.error();
+    const torch::Tensor& images = set.value()->images;
+    return guarded<Done>("writing a patch sheet", [&]() -> Result<Done> {
+        const int64_t n = int64_t(patches.size()), across = std::min(columns, n), down = (n + across - 1) / across;
+        auto sheet = torch::ones({3, down * (cell + kGap) + kGap, across * (cell + kGap) + kGap});
+        for (int64_t i = 0; i < n; ++i)
+            sheet.narrow(1, kGap + (i / across) * (cell + kGap), cell)
+                .narrow(2, kGap + (i % across) * (cell + kGap), cell)
+                .copy_(cellOf(images, patches[size_t(i)], cell));
+        if (auto st = savePng(path, sheet); !st) return st.error();
+        return Done{};
+    });
+}
+
 }  // namespace cx::engine

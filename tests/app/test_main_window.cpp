@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "app/gui/circuit_controller.h"
+#include "app/gui/cluster_controller.h"
 #include "app/gui/data_controller.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
@@ -31,10 +32,12 @@
 #include "engine/pruning/curve_csv.h"
 #include "engine/pruning/sweep_job.h"
 #include "engine/vis/feature_vis.h"
+#include "engine/vis/polysemantic.h"
 #include "engine/vis/probe_sets.h"
 #include "wait.h"
 #include "widgets/chart.h"
 #include "widgets/circuit_panel.h"
+#include "widgets/cluster_panel.h"
 #include "widgets/curve_view.h"
 #include "widgets/data_panel.h"
 #include "widgets/detail_bar.h"
@@ -559,4 +562,41 @@ TEST(MainWindow, TheProbesTabMeasuresSurfacesAndPrunesForOneProbe) {
     EXPECT_EQ(probes->surface().model, shown.model);
     EXPECT_NE(probes->surface().circuit, shown.circuit);
     EXPECT_TRUE(probes->caption().contains("Subcircuit for the probe at radius")) << probes->caption().toStdString();
+}
+
+// The Clusters tab: the unit's top patches in the engine's clusters (the same partition as
+// clusterTopPatches on the session's images), a row of patches each; one click prunes a
+// subcircuit per cluster, drawing each one's curve on every cluster and the per-layer IoU.
+TEST(MainWindow, TheClustersTabGroupsTopPatchesAndPrunesPerCluster) {
+    if (!QFile::exists(QString::fromStdString(cx::app::demoModelPath()))) GTEST_SKIP() << "demo model not trained";
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openDemoModel();
+    auto* view = w.circuitPanel()->view();
+    ASSERT_TRUE(waitUntil([&] { return view->nodeItemCount() > 0 && w.jobs()->activeCount() == 0; })) << w.lastError().toStdString();
+    auto* panel = w.clusterPanel();
+    panel->setUnit(QStringLiteral("features.conv4:27"));
+    w.clusters()->cluster();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && w.clusters()->result(); })) << w.lastError().toStdString();
+    const auto shown = w.clusters()->result();
+    ASSERT_GE(shown->clusterCount, 1u) << panel->caption().toStdString();
+    cx::engine::PolysemanticSpec spec;
+    spec.images = w.session().imagesForJobs().toStdString();
+    spec.layer = shown->layer;
+    spec.unit = shown->unit;
+    cx::engine::JobContext job;
+    auto own = cx::engine::clusterTopPatches(*w.workspace(), spec, job);
+    ASSERT_TRUE(own) << own.error().message;
+    EXPECT_EQ(own.value().labels, shown->labels);
+    const bool noise = std::count(shown->labels.begin(), shown->labels.end(), -1) > 0;
+    EXPECT_EQ(panel->rowCount(), int(shown->clusterCount) + (noise ? 1 : 0));
+    EXPECT_TRUE(panel->caption().contains("top patches")) << panel->caption().toStdString();
+
+    w.clusters()->pruneClusters();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && panel->curveCount() > 0; })) << w.lastError().toStdString();
+    const auto pruned = w.clusters()->result();
+    ASSERT_TRUE(pruned->groups.front().mask);
+    EXPECT_EQ(panel->curveCount(), int(shown->clusterCount * shown->clusterCount));
+    EXPECT_EQ(pruned->sparsities, cx::engine::defaultPolysemanticSparsities());
+    EXPECT_TRUE(panel->caption().contains("subcircuits")) << panel->caption().toStdString();
 }
