@@ -47,6 +47,16 @@ Chart* makeChart(QWidget* parent, const QString& x, const QString& y) {
     return chart;
 }
 
+// The length of the dotted prefix every name shares ("features." of features.conv1 ..), so the
+// axis shows what tells the layers apart.
+int commonPrefix(const std::vector<QString>& names) {
+    if (names.size() < 2) return 0;
+    int cut = int(names.front().lastIndexOf(QLatin1Char('.'))) + 1;
+    for (const auto& n : names)
+        while (cut > 0 && !n.startsWith(names.front().left(cut))) cut = int(names.front().left(cut - 1).lastIndexOf(QLatin1Char('.'))) + 1;
+    return cut;
+}
+
 }  // namespace
 
 ClusterPanel::ClusterPanel(QWidget* parent) : QWidget(parent) {
@@ -176,6 +186,7 @@ void ClusterPanel::setSubcircuits(const QString& caption, const std::vector<Clus
         }
         g->setData(x, y);
     }
+    m_curves->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);  // the empty corner: sparse, low
     m_curves->rescaleAxes();
     m_curves->yAxis->setRange(0, top * 1.05);
     m_curves->setVisible(!curves.empty());
@@ -197,11 +208,12 @@ void ClusterPanel::setSubcircuits(const QString& caption, const std::vector<Clus
         if (o.layers.size() > layers) {
             layers = o.layers.size();
             ticker->clear();
-            for (size_t l = 0; l < layers; ++l) ticker->addTick(double(l + 1), o.layers[l]);
+            const int cut = commonPrefix(o.layers);
+            for (size_t l = 0; l < layers; ++l) ticker->addTick(double(l + 1), o.layers[l].mid(cut));
         }
     }
     m_iou->xAxis->setTicker(ticker);
-    m_iou->xAxis->setTickLabelRotation(layers > 6 ? 45 : 0);
+    m_iou->xAxis->setTickLabelRotation(layers > 4 ? 40 : 0);
     m_iou->xAxis->setRange(0.5, double(layers) + 0.5);
     m_iou->yAxis->setRange(0, 1.05);
     m_iou->setVisible(!overlaps.empty());

@@ -162,11 +162,12 @@ void ClusterController::pruneClusters() {
             m_result = v.result;
             const auto& r = *v.result;
             QString caption = tr("%1 subcircuits (max objective on each cluster's images): solid, on their own cluster; dashed, on "
-                                 "the others. Masks at the sparsest level before \u0394f-norm 0.15:").arg(criterion);
+                                 "the others. Each mask is kept at its sparsest level before \u0394f-norm 0.15:").arg(criterion);
+            QStringList kept;
             for (const auto& g : r.groups)
-                caption += tr(" %1 %2%3").arg(QString::fromStdString(g.name)).arg(r.sparsities[g.chosen], 0, 'g', 3)
-                               .arg(g.chosenBelowThreshold ? QString() : tr(" (never below)"));
-            m_panel->setSubcircuits(caption + QLatin1Char('.'), v.curves, v.overlaps);
+                kept << tr("%1 %2% kept%3").arg(QString::fromStdString(g.name)).arg(100.0 * r.sparsities[g.chosen], 0, 'g', 3)
+                            .arg(g.chosenBelowThreshold ? QString() : tr(" (never below)"));
+            m_panel->setSubcircuits(caption + QLatin1Char(' ') + kept.join(QStringLiteral(", ")) + QLatin1Char('.'), v.curves, v.overlaps);
             return {};
         },
         [this](const QString&) { m_panel->setBusy(false); });

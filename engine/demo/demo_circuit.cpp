@@ -33,7 +33,7 @@ std::string curvesSvg(const std::vector<CurvePoint>& points, const std::string& 
             }
         if (!s.x.empty()) series.push_back(s);
     }
-    return svgLineChart({"Feature preservation of " + target, "fraction of relevant kernels kept", "|Pearson r|", true, 0, 1}, series);
+    return svgLineChart({"Feature preservation of " + target, "fraction of relevant kernels kept", "|Pearson r|", true, 0, 1, false, {}}, series);
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ std::string medianChart(const std::vector<PopulationQuartiles>& rows, const std:
         list.push_back(sorted);
     }
     ChartAxes axes{"Median |r| over " + std::to_string(units) + " units of " + layer + " (band: interquartile range)",
-                   "fraction of relevant kernels kept", "|Pearson r|", true, 0, 1};
+                   "fraction of relevant kernels kept", "|Pearson r|", true, 0, 1, false, {}};
     return svgLineChart(axes, list);
 }
 
@@ -85,7 +85,7 @@ std::string distributionChart(const std::vector<CurvePoint>& points, double at, 
     for (auto& [c, s] : series) list.push_back(s);
     std::ostringstream title;
     title << "|r| of " << layer << "'s units at " << at * 100 << "% kept";
-    return svgHistogram({title.str(), "|Pearson r|", "units", false, 0, 1}, list, 10);
+    return svgHistogram({title.str(), "|Pearson r|", "units", false, 0, 1, false, {}}, list, 10);
 }
 
 }  // namespace

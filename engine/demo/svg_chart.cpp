@@ -54,13 +54,14 @@ void header(std::ostringstream& svg, const ChartAxes& axes) {
         << "</text>\n";
 }
 
-void frameAndTicks(std::ostringstream& svg, const Frame& f, const std::vector<double>& xTicks, const std::vector<double>& yTicks) {
+void frameAndTicks(std::ostringstream& svg, const Frame& f, const std::vector<double>& xTicks, const std::vector<double>& yTicks,
+                   const std::vector<std::string>& xNames = {}) {
     svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kWidth - kLeft - kRight << "\" height=\""
         << kHeight - kTop - kBottom << "\" fill=\"none\" stroke=\"#444\"/>\n";
     for (double x : xTicks)
         svg << "<line x1=\"" << num(f.px(x)) << "\" y1=\"" << kHeight - kBottom << "\" x2=\"" << num(f.px(x)) << "\" y2=\""
             << kHeight - kBottom + 5 << "\" stroke=\"#444\"/><text x=\"" << num(f.px(x)) << "\" y=\"" << kHeight - kBottom + 18
-            << "\" text-anchor=\"middle\">" << label(x) << "</text>\n";
+            << "\" text-anchor=\"middle\">" << (xNames.empty() ? label(x) : escaped(xNames[size_t(std::lround(x)) - 1])) << "</text>\n";
     for (double y : yTicks)
         svg << "<line x1=\"" << kLeft - 5 << "\" y1=\"" << num(f.py(y)) << "\" x2=\"" << kWidth - kRight << "\" y2=\"" << num(f.py(y))
             << "\" stroke=\"#e4e4e4\"/><text x=\"" << kLeft - 8 << "\" y=\"" << num(f.py(y) + 4) << "\" text-anchor=\"end\">"
@@ -68,10 +69,10 @@ void frameAndTicks(std::ostringstream& svg, const Frame& f, const std::vector<do
 }
 
 // `left`: in the top-left corner (preservation curves rise to the right), else top-right.
-void legend(std::ostringstream& svg, const std::vector<ChartSeries>& series, bool left) {
+void legend(std::ostringstream& svg, const std::vector<ChartSeries>& series, bool left, bool below = false) {
     const double x = left ? kLeft + 12 : kWidth - kRight - 120;
     for (size_t i = 0; i < series.size(); ++i) {
-        const double y = kTop + 16 + 16 * double(i);
+        const double y = below ? kHeight - kBottom - 8 - 16 * double(series.size() - 1 - i) : kTop + 16 + 16 * double(i);
         if (series[i].dashed)
             svg << "<line x1=\"" << x << "\" y1=\"" << y - 4 << "\" x2=\"" << x + 14 << "\" y2=\"" << y - 4 << "\" stroke=\""
                 << series[i].colour << "\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>";
@@ -97,6 +98,7 @@ std::string svgLineChart(const ChartAxes& axes, const std::vector<ChartSeries>& 
             x1 = std::max(x1, x);
         }
     if (!(x1 > x0)) x1 = x0 + 1;
+    if (!axes.xNames.empty()) x0 = 0.5, x1 = double(axes.xNames.size()) + 0.5;  // categories at 1 .. n
     const Frame f{x0, x1, axes.yMin, axes.yMax, axes.logX};
     std::ostringstream svg;
     header(svg, axes);
@@ -104,10 +106,12 @@ std::string svgLineChart(const ChartAxes& axes, const std::vector<ChartSeries>& 
     if (axes.logX) {
         for (double d = std::pow(10, std::floor(std::log10(x0))); d <= x1 * 1.0001; d *= 10)
             if (d >= x0 * 0.9999) xTicks.push_back(d);
+    } else if (!axes.xNames.empty()) {
+        for (size_t i = 1; i <= axes.xNames.size(); ++i) xTicks.push_back(double(i));
     } else {
         xTicks = linearTicks(x0, x1, 5);
     }
-    frameAndTicks(svg, f, xTicks, linearTicks(axes.yMin, axes.yMax, 5));
+    frameAndTicks(svg, f, xTicks, linearTicks(axes.yMin, axes.yMax, 5), axes.xNames);
     for (const auto& s : series) {
         if (s.low.size() == s.x.size() && s.high.size() == s.x.size() && !s.x.empty()) {
             svg << "<polygon fill=\"" << s.colour << "\" fill-opacity=\"0.18\" stroke=\"none\" points=\"";
@@ -122,7 +126,7 @@ std::string svgLineChart(const ChartAxes& axes, const std::vector<ChartSeries>& 
         for (size_t i = 0; i < s.x.size(); ++i)
             svg << "<circle cx=\"" << num(f.px(s.x[i])) << "\" cy=\"" << num(f.py(s.y[i])) << "\" r=\"2.5\" fill=\"" << s.colour << "\"/>\n";
     }
-    legend(svg, series, true);
+    legend(svg, series, true, axes.legendBelow);
     svg << "</svg>\n";
     return svg.str();
 }

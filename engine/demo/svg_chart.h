@@ -17,6 +17,8 @@ struct ChartAxes {
     std::string title, xLabel, yLabel;
     bool logX = false;
     double yMin = 0, yMax = 1;
+    bool legendBelow = false;  // the legend in the lower left corner (lines: the upper left by default)
+    std::vector<std::string> xNames;  // lines: named categories at x = 1 .. n instead of numbers
 };
 
 /// Lines (with bands) over shared axes, a legend in the corner.

@@ -96,7 +96,8 @@ std::string curvesSvg(const PolysemanticResult& r) {
             series.push_back(std::move(s));
         }
     ChartAxes axes{"Subcircuits of " + r.layer + ":" + std::to_string(r.unit) + " per cluster",
-                   "sparsity (fraction of relevant kernels kept)", "delta-f-norm (top activations)", true, 0.0, std::ceil(top * 2) / 2};
+                   "sparsity (fraction of relevant kernels kept)", "delta-f-norm (top activations)", true, 0.0, std::ceil(top * 2) / 2,
+                   true, {}};  // the legend below: the curves start high at the sparse end
     return svgLineChart(axes, series);
 }
 
@@ -120,7 +121,13 @@ std::string iouSvg(const PolysemanticResult& r) {
             if (std::isfinite(o.layers[l].iou)) s.x.push_back(double(l + 1)), s.y.push_back(o.layers[l].iou);
         series.push_back(std::move(s));
     }
-    ChartAxes axes{"Per-layer IoU of the subcircuits' kernels", "layer (1 = input side)", "IoU", false, 0.0, 1.0};
+    std::vector<std::string> layers;
+    for (const auto& o : r.overlaps)
+        if (o.layers.size() > layers.size()) {
+            layers.clear();
+            for (const auto& l : o.layers) layers.push_back(l.layer);
+        }
+    ChartAxes axes{"Per-layer IoU of the subcircuits' kernels", "layer (input side first)", "IoU", false, 0.0, 1.0, true, layers};
     return svgLineChart(axes, series);
 }
 

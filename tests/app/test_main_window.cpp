@@ -575,7 +575,7 @@ TEST(MainWindow, TheClustersTabGroupsTopPatchesAndPrunesPerCluster) {
     auto* view = w.circuitPanel()->view();
     ASSERT_TRUE(waitUntil([&] { return view->nodeItemCount() > 0 && w.jobs()->activeCount() == 0; })) << w.lastError().toStdString();
     auto* panel = w.clusterPanel();
-    panel->setUnit(QStringLiteral("features.conv4:27"));
+    panel->setUnit(QStringLiteral("features.conv4:34"));
     w.clusters()->cluster();
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && w.clusters()->result(); })) << w.lastError().toStdString();
     const auto shown = w.clusters()->result();

@@ -21,7 +21,7 @@ const std::string kDemo = std::string(CX_TEST_DATA) + "/../../resources/demo/sha
 TEST(CliPolysemantic, ClustersSubcircuitsAndTheirFiles) {
     const std::string dir = cxtest::cliTempDir(), images = dir + "/shapes.safetensors", out = dir + "/poly";
     ASSERT_EQ(cxtest::runCx("demo images --count 160 --out " + images).code, 0);
-    auto r = cxtest::runCx("polysemantic " + kDemo + " --images " + images + " --target " + std::string("features.conv4:27") +
+    auto r = cxtest::runCx("polysemantic " + kDemo + " --images " + images + " --target features.conv4:34"
                            " --top 80 --min-cluster-size 8 --sparsities 0.5,0.2,0.1,0.05 --control --json --out " + out);
     ASSERT_EQ(r.code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
