@@ -3,6 +3,7 @@
 // chosen masks are the levels the curves say; bad arguments are refused with exit code 2.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -60,6 +61,20 @@ TEST(CliPolysemantic, ClustersSubcircuitsAndTheirFiles) {
     }
     for (const std::string f : {"clusters.json", "curves.csv", "curves.svg", "iou.csv", "iou.svg"})
         EXPECT_TRUE(fs::exists(out + "/" + f)) << f;
+    // The curves equal `cx sweep` scoring on one cluster's images file and evaluating on another's.
+    const std::string a = groups[0]["name"], b = groups[1]["name"];
+    auto sweep = cxtest::runCx("sweep " + kDemo + " --images " + groups[0]["images"].get<std::string>() + " --eval-images " +
+                               groups[1]["images"].get<std::string>() + " --target features.conv4:34 --objective max "
+                               "--criteria actgrad --sparsities 0.5,0.2,0.1,0.05 --out " + dir + "/cross.csv");
+    ASSERT_EQ(sweep.code, 0) << sweep.err;
+    const auto cross = groups[0]["dfnorm"][b].get<std::vector<double>>();
+    std::ifstream csv(dir + "/cross.csv");
+    std::string line;
+    std::getline(csv, line);  // header: ...,dfnorm last
+    for (size_t i = 0; i < cross.size(); ++i) {
+        ASSERT_TRUE(std::getline(csv, line));
+        EXPECT_NEAR(std::stod(line.substr(line.rfind(',') + 1)), cross[i], 1e-6 * (1 + cross[i])) << a << " on " << b << ", level " << i;
+    }
     // The mask is one `cx iou` reads: the control halves against each other.
     auto iou = cxtest::runCx("iou " + out + "/mask_control_a.safetensors " + out + "/mask_control_b.safetensors");
     EXPECT_EQ(iou.code, 0) << iou.err;
