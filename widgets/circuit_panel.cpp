@@ -244,6 +244,10 @@ QWidget* CircuitPanel::buildDiagramArea() {
     connect(m_pictures, qOverload<int>(&QComboBox::activated), this, [this] { Q_EMIT pictureModeChanged(pictureMode()); });
     connect(fit, &QPushButton::clicked, m_view, &DiagramView::fitAll);
     connect(m_view, &DiagramView::unitClicked, this, &CircuitPanel::unitExamplesRequested);
+    // Once a click has opened the examples, resting on another vertex shows its examples.
+    connect(m_view, &DiagramView::unitHovered, this, [this](const QString& id) {
+        if (!m_examples->isHidden() && m_examples->unit() != id) Q_EMIT unitExamplesRequested(id);
+    });
     connect(m_view, &DiagramView::diagramShown, this, [this] { m_detail->setView(m_view->diagram()); });
     connect(m_view, &DiagramView::detailRequested, this, &CircuitPanel::detailRequested);
     connect(m_detail, &DetailBar::detailRequested, this, &CircuitPanel::detailRequested);

@@ -14,6 +14,7 @@
 #include <QPdfWriter>
 #include <QSaveFile>
 #include <QSvgGenerator>
+#include <QTimer>
 #include <QWheelEvent>
 #include <QtMath>
 #include <algorithm>
@@ -28,6 +29,7 @@ namespace {
 enum ItemRole { kRoleKind = 0, kRoleIndex = 1 };
 enum ItemKind { kNode = 1, kEdge = 2 };
 constexpr double kFaded = 0.12;
+constexpr int kHoverMs = 400;  // resting this long on a vertex shows its examples (when they are open)
 
 QString edgeTip(const engine::CircuitDiagram& d, const engine::DiagramEdge& e) {
     return QStringLiteral("%1 \u2192 %2\nsaliency %3\nsign balance %4%5%6")
@@ -135,6 +137,14 @@ DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent) {
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     setViewportUpdateMode(QGraphicsView::BoundingRectViewportUpdate);
     setBackgroundBrush(palette().base());
+    viewport()->setMouseTracking(true);  // hover without a button held
+    m_hoverTimer = new QTimer(this);
+    m_hoverTimer->setSingleShot(true);
+    m_hoverTimer->setInterval(kHoverMs);
+    connect(m_hoverTimer, &QTimer::timeout, this, [this] {
+        if (m_hovered >= 0 && size_t(m_hovered) < m_diagram.nodes.size() && m_diagram.nodes[size_t(m_hovered)].kind == engine::NodeKind::Unit)
+            Q_EMIT unitHovered(QString::fromStdString(m_diagram.nodes[size_t(m_hovered)].id));
+    });
 }
 
 void DiagramView::changeEvent(QEvent* event) {
@@ -378,6 +388,15 @@ void DiagramView::wheelEvent(QWheelEvent* event) {
 void DiagramView::mousePressEvent(QMouseEvent* event) {
     m_pressPos = event->pos();
     QGraphicsView::mousePressEvent(event);
+}
+
+void DiagramView::mouseMoveEvent(QMouseEvent* event) {
+    QGraphicsView::mouseMoveEvent(event);
+    const long long node = event->buttons() == Qt::NoButton ? nodeAt(event->pos()) : -1;
+    if (node == m_hovered) return;
+    m_hovered = node;
+    if (node >= 0) m_hoverTimer->start();
+    else m_hoverTimer->stop();
 }
 
 void DiagramView::mouseReleaseEvent(QMouseEvent* event) {

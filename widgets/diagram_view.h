@@ -12,6 +12,8 @@
 
 class QGraphicsItem;
 
+class QTimer;
+
 namespace cx::widgets {
 
 class DiagramView : public QGraphicsView {
@@ -53,6 +55,8 @@ public:
 
 Q_SIGNALS:
     void unitClicked(const QString& id);
+    /// The pointer rested on a unit's vertex (400 ms without moving off it, no button held).
+    void unitHovered(const QString& id);
     void detailRequested(const cx::engine::DetailSpec& spec);
     /// After setDiagram: a new view is on screen.
     void diagramShown();
@@ -62,6 +66,7 @@ protected:
     void wheelEvent(QWheelEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
     void mouseDoubleClickEvent(QMouseEvent* event) override;
     void contextMenuEvent(QContextMenuEvent* event) override;
 
@@ -71,6 +76,8 @@ private:
     std::set<size_t> m_litNodes, m_litEdges;
     std::vector<std::vector<size_t>> m_edgesIn, m_edgesOut;  // per node, for the highlight walks
     QPoint m_pressPos;
+    QTimer* m_hoverTimer = nullptr;  // a unit hovered this long is announced (unitHovered)
+    long long m_hovered = -1;        // the node under the pointer
 
     /// A unit's vertex: its picture in a frame, or a numbered circle when it has none.
     QGraphicsItem* addNode(const engine::DiagramNode& node, const QRectF& box);

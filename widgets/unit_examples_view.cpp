@@ -72,6 +72,7 @@ void UnitExamplesView::clearGrid() {
 
 void UnitExamplesView::showPending(const QString& unit) {
     clearGrid();
+    m_unit = unit;
     m_title->setText(tr("Finding the top images of %1\u2026").arg(unit));
     show();
 }
@@ -79,6 +80,7 @@ void UnitExamplesView::showPending(const QString& unit) {
 void UnitExamplesView::showExamples(const QString& unit, const std::vector<ExampleRow>& rows, const QString& note) {
     clearGrid();
     m_rows = rows;
+    m_unit = unit;
     m_title->setText(tr("%1: its top images, best first (hover for the activation)%2")
                          .arg(unit, note.isEmpty() ? QString() : tr("; whole images: %1").arg(note)));
     for (int r = 0; r < int(rows.size()); ++r) {

@@ -29,11 +29,14 @@ public:
     int rowCount() const { return int(m_rows.size()); }
     int patchCount(int row) const { return row < rowCount() ? int(m_rows[size_t(row)].patches.size()) : 0; }
     QString title() const;
+    /// The unit shown or being found (empty before the first).
+    QString unit() const { return m_unit; }
 
 private:
     QLabel* m_title = nullptr;
     QGridLayout* m_grid = nullptr;
     std::vector<ExampleRow> m_rows;
+    QString m_unit;
     void clearGrid();
 };
 

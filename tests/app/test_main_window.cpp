@@ -522,6 +522,18 @@ TEST(MainWindow, DiagramVerticesShowVisualisationsAndAClickedUnitItsTopImages) {
     EXPECT_TRUE(examples->title().startsWith("features.conv4:27")) << examples->title().toStdString();
     EXPECT_EQ(examples->patchCount(0), 8);
     EXPECT_EQ(examples->patchCount(1), 8);
+    // While the examples are open, resting on another vertex shows that unit's; closed, hovering asks for nothing.
+    QString other;
+    for (const auto& n : view->diagram().nodes)
+        if (n.kind == cx::engine::NodeKind::Unit && n.rank == "features.conv3" && !n.dead) other = QString::fromStdString(n.id);
+    ASSERT_FALSE(other.isEmpty());
+    Q_EMIT view->unitHovered(other);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && examples->unit() == other && examples->rowCount() == 2; }));
+    EXPECT_TRUE(examples->title().startsWith(other)) << examples->title().toStdString();
+    examples->hide();
+    Q_EMIT view->unitHovered(QStringLiteral("features.conv4:27"));
+    EXPECT_EQ(w.jobs()->activeCount(), 0);
+    EXPECT_EQ(examples->unit(), other);
     Q_EMIT w.circuitPanel()->unitExamplesRequested(QStringLiteral("input:0"));  // an input channel has none
     EXPECT_EQ(w.jobs()->activeCount(), 0);
 }

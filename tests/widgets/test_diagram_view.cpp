@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QImage>
 #include <QMouseEvent>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <memory>
 
@@ -119,6 +120,37 @@ TEST(DiagramView, ClickingAUnitHighlightsItAndSaysWhichOne) {
     ASSERT_EQ(clicked.size(), 1);
     EXPECT_EQ(clicked.at(0), QStringLiteral("t:0"));
     EXPECT_EQ(view.highlightedNodes().size(), 6u);  // everything but the dead end reaches the target
+}
+
+// Resting the pointer on a unit announces it once, after a short wait; moving off first does not.
+TEST(DiagramView, RestingOnAUnitAnnouncesIt) {
+    cx::widgets::DiagramView view;
+    view.resize(500, 300);
+    view.show();
+    view.setDiagram(smallCircuit());
+    QStringList hovered;
+    QObject::connect(&view, &cx::widgets::DiagramView::unitHovered, [&](const QString& id) { hovered << id; });
+    auto wait = [](int ms) {  // lets the view's hover timer run
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < ms) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    };
+    auto moveTo = [&](const QPointF& at) {
+        QMouseEvent move(QEvent::MouseMove, at, view.viewport()->mapToGlobal(at), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+        QApplication::sendEvent(view.viewport(), &move);
+    };
+    const QPointF target = view.mapFromScene(QPointF(310, 120 - 75)), empty(2, 2);
+    moveTo(target);
+    moveTo(empty);  // off again at once: nothing
+    wait(600);
+    EXPECT_TRUE(hovered.isEmpty());
+    moveTo(target);
+    wait(600);
+    ASSERT_EQ(hovered.size(), 1);
+    EXPECT_EQ(hovered.at(0), QStringLiteral("t:0"));
+    moveTo(target + QPointF(1, 0));  // still on it: no second announcement
+    wait(600);
+    EXPECT_EQ(hovered.size(), 1);
 }
 
 // A unit with a picture is drawn as a framed image (its exact pixels, scaled into the frame);
