@@ -49,7 +49,7 @@ std::vector<VisObjective> circuitUnits(Workspace& w, const Mask& mask) {
 
 int main(int argc, char** argv) {
     const int steps = argc > 1 ? std::atoi(argv[1]) : 64;
-    const double sparsity = argc > 2 ? std::atof(argv[2]) : 0.02;
+    const double sparsity = argc > 2 ? std::atof(argv[2]) : 0.1;  // the demo's 10% circuit: a 34-vertex diagram
     auto workspace = Workspace::open(CX_DEMO_MODEL).take();
     std::vector<VisObjective> units;
     for (int64_t u = 0; u < 16; ++u) units.push_back({"features.conv4", u});
