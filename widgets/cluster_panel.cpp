@@ -6,16 +6,15 @@
 #include <QCheckBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
-#include <QPixmap>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
 #include "widgets/chart.h"
+#include "widgets/patch_label.h"
 
 namespace cx::widgets {
 namespace {
@@ -23,16 +22,6 @@ namespace {
 constexpr int kCell = 44;
 constexpr int kPatchesShown = 16;
 
-QLabel* patchLabel(const engine::NodeImage& p, QWidget* parent) {
-    auto* label = new QLabel(parent);
-    const QImage image(p.rgb.data(), p.width, p.height, 3 * p.width, QImage::Format_RGB888);
-    const auto mode = std::max(p.width, p.height) * 3 <= kCell ? Qt::FastTransformation : Qt::SmoothTransformation;
-    label->setPixmap(QPixmap::fromImage(image.copy()).scaled(kCell, kCell, Qt::KeepAspectRatio, mode));
-    label->setFixedSize(kCell + 2, kCell + 2);
-    label->setAlignment(Qt::AlignCenter);
-    label->setToolTip(QObject::tr("image %1: activation %2").arg(p.imageIndex).arg(p.activation, 0, 'g', 4));
-    return label;
-}
 
 Chart* makeChart(QWidget* parent, const QString& x, const QString& y) {
     auto* chart = new Chart(parent);
@@ -152,7 +141,7 @@ void ClusterPanel::setClusters(const QString& caption, const std::vector<Cluster
         name->setMinimumWidth(120);
         m_grid->addWidget(name, int(r), 0);
         const size_t shown = std::min<size_t>(rows[r].patches.size(), kPatchesShown);
-        for (size_t p = 0; p < shown; ++p) m_grid->addWidget(patchLabel(rows[r].patches[p], host), int(r), int(p) + 1);
+        for (size_t p = 0; p < shown; ++p) m_grid->addWidget(patchLabel(rows[r].patches[p], kCell, host), int(r), int(p) + 1);
     }
     m_grid->setColumnStretch(kPatchesShown + 1, 1);
     m_grid->setRowStretch(int(rows.size()), 1);

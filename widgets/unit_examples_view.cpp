@@ -2,29 +2,17 @@
 
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QImage>
 #include <QLabel>
-#include <QPixmap>
 #include <QScrollArea>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include "widgets/patch_label.h"
 
 namespace cx::widgets {
 namespace {
 
 constexpr int kCell = 52;
-
-QLabel* patchLabel(const engine::NodeImage& p, QWidget* parent) {
-    auto* label = new QLabel(parent);
-    const QImage image(p.rgb.data(), p.width, p.height, 3 * p.width, QImage::Format_RGB888);
-    // Small patches (a first layer's 5 x 5) are enlarged crisply, larger ones smoothly.
-    const auto mode = std::max(p.width, p.height) * 3 <= kCell ? Qt::FastTransformation : Qt::SmoothTransformation;
-    label->setPixmap(QPixmap::fromImage(image.copy()).scaled(kCell, kCell, Qt::KeepAspectRatio, mode));
-    label->setFixedSize(kCell + 2, kCell + 2);
-    label->setAlignment(Qt::AlignCenter);
-    label->setToolTip(QObject::tr("image %1: activation %2").arg(p.imageIndex).arg(p.activation, 0, 'g', 4));
-    return label;
-}
 
 }  // namespace
 
@@ -89,7 +77,7 @@ void UnitExamplesView::showExamples(const QString& unit, const std::vector<Examp
         m_grid->addWidget(name, r, 0);
         for (int c = 0; c < int(rows[size_t(r)].patches.size()); ++c) {
             const auto& p = rows[size_t(r)].patches[size_t(c)];
-            if (!p.empty()) m_grid->addWidget(patchLabel(p, nullptr), r, c + 1);
+            if (!p.empty()) m_grid->addWidget(patchLabel(p, kCell, nullptr), r, c + 1);
         }
         m_grid->setColumnStretch(int(rows[size_t(r)].patches.size()) + 1, 1);
     }

@@ -11,6 +11,7 @@
 #include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
+#include "app/gui/unit_text.h"
 #include "engine/diagram/diagram_detail.h"
 #include "engine/diagram/diagram_layout.h"
 #include "engine/diagram/node_images.h"
@@ -456,10 +457,9 @@ void CircuitController::showPictures(widgets::PictureMode mode) {
 
 void CircuitController::showUnitExamples(const QString& unit) {
     if (!m_session.isOpen()) return;
-    const QString layer = unit.section(QLatin1Char(':'), 0, -2);
-    bool ok = false;
-    const int64_t index = unit.section(QLatin1Char(':'), -1).toLongLong(&ok);
-    if (!ok || m_session.workspace()->summary().indexOf(layer.toStdString()) < 0) return;  // an input channel: no examples
+    QString layer;
+    int64_t index = -1;
+    if (!splitUnit(unit, layer, index) || m_session.workspace()->summary().indexOf(layer.toStdString()) < 0) return;  // an input channel: no examples
     const std::string mask = m_panel->view()->diagram().mask;
     const engine::MaskHandle inMemory = m_session.maskInMemory(QString::fromStdString(mask));
     const std::string images = m_session.imagesForJobs().toStdString();

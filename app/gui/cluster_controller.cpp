@@ -5,6 +5,7 @@
 #include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
+#include "app/gui/unit_text.h"
 #include "engine/vis/top_examples.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/cluster_panel.h"
@@ -101,12 +102,12 @@ void ClusterController::cluster() {
     if (!m_session.isOpen()) return Q_EMIT errorRaised(tr("No model"), tr("Open a model before clustering a unit's patches."));
     if (m_panel->unit().isEmpty()) m_panel->setUnit(m_circuits->target());
     const QString unit = m_panel->unit();
-    bool ok = false;
-    const int64_t index = unit.section(QLatin1Char(':'), -1).toLongLong(&ok);
-    if (!ok || !unit.contains(QLatin1Char(':'))) return Q_EMIT errorRaised(tr("No unit"), tr("Give the unit as layer:unit, e.g. features.conv4:27."));
+    QString layer;
+    int64_t index = -1;
+    if (!splitUnit(unit, layer, index)) return Q_EMIT errorRaised(tr("No unit"), tr("Give the unit as layer:unit, e.g. features.conv4:27."));
     engine::PolysemanticSpec spec;
     spec.images = m_session.imagesForJobs().toStdString();
-    spec.layer = unit.section(QLatin1Char(':'), 0, -2).toStdString();
+    spec.layer = layer.toStdString();
     spec.unit = index;
     spec.top = m_panel->topCount();
     spec.clustering.minClusterSize = m_panel->minClusterSize();

@@ -3,6 +3,7 @@
 #include "app/gui/demo_images.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
+#include "app/gui/unit_text.h"
 #include "engine/pruning/circuit_job.h"
 #include "engine/pruning/pruning.h"
 #include "engine/vis/feature_vis.h"
@@ -63,10 +64,10 @@ void ProbeController::measure() {
     if (!m_session.isOpen()) return Q_EMIT errorRaised(tr("No model"), tr("Open a model before measuring a unit."));
     if (m_panel->unit().isEmpty()) m_panel->setUnit(m_circuits->target());
     const QString unit = m_panel->unit();
-    bool ok = false;
-    const int64_t index = unit.section(QLatin1Char(':'), -1).toLongLong(&ok);
-    if (!ok || !unit.contains(QLatin1Char(':'))) return Q_EMIT errorRaised(tr("No unit"), tr("Give the unit as layer:unit, e.g. features.conv4:27."));
-    const std::string layer = unit.section(QLatin1Char(':'), 0, -2).toStdString();
+    QString layerText;
+    int64_t index = -1;
+    if (!splitUnit(unit, layerText, index)) return Q_EMIT errorRaised(tr("No unit"), tr("Give the unit as layer:unit, e.g. features.conv4:27."));
+    const std::string layer = layerText.toStdString();
     const std::string mask = m_circuits->view()->diagram().mask;
     const engine::MaskHandle inMemory = m_session.maskInMemory(QString::fromStdString(mask));
     const std::string images = m_session.imagesForJobs().toStdString();
@@ -101,8 +102,10 @@ void ProbeController::measure() {
 void ProbeController::pruneForCell(int r, int c) {
     if (!m_session.isOpen()) return;
     const QString unit = m_panel->unit();
-    const std::string layer = unit.section(QLatin1Char(':'), 0, -2).toStdString();
-    const int64_t index = unit.section(QLatin1Char(':'), -1).toLongLong();
+    QString layerText;
+    int64_t index = -1;
+    if (!splitUnit(unit, layerText, index)) return;
+    const std::string layer = layerText.toStdString();
     const auto settings = m_circuits->settings();
     const std::string probeFile = m_session.newFile(QStringLiteral("probe")).toStdString();
     const std::string images = m_session.imagesForJobs().toStdString();
