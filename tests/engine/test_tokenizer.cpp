@@ -1,0 +1,102 @@
+// GPT-2's byte-level BPE read from a HuggingFace tokenizer.json and from GPT-2's own
+// encoder.json + vocab.bpe (both trimmed from the published files by
+// tests/data/make_tokenizer_fixtures.js) gives the published encoder's ids on every reference
+// sentence - contractions, numbers, runs of spaces and newlines, accents, CJK and emoji - and
+// decodes back to the text; added tokens are matched whole; files it cannot follow are refused.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/text/tokenizer.h"
+#include "test_util.h"
+
+using namespace cx::engine;
+using nlohmann::json;
+
+namespace {
+
+const std::string kDir = std::string(CX_TEST_DATA) + "/tokenizers/";
+
+json readJson(const std::string& path) {
+    std::ifstream in(path);
+    return json::parse(in);
+}
+
+std::string writeJson(const json& j, const std::string& name) {
+    const std::string path = cx::test::tempDir() + "/" + name;
+    std::ofstream(path) << j.dump();
+    return path;
+}
+
+}  // namespace
+
+TEST(Tokenizer, Gpt2FilesGiveThePublishedIdsAndDecodeBack) {
+    const json ref = readJson(kDir + "gpt2_reference.json");
+    auto fromJson = Tokenizer::readTokenizerJson(kDir + "gpt2_trimmed.tokenizer.json");
+    ASSERT_TRUE(fromJson) << fromJson.error().message;
+    auto fromPair = Tokenizer::readGpt2(kDir + "gpt2_trimmed.encoder.json", kDir + "gpt2_trimmed.vocab.bpe");
+    ASSERT_TRUE(fromPair) << fromPair.error().message;
+    ASSERT_GE(ref["sentences"].size(), 7u);
+    for (const auto& s : ref["sentences"]) {
+        const std::string text = s["text"];
+        const auto ids = s["ids"].get<std::vector<int64_t>>();
+        EXPECT_EQ(fromJson.value().encode(text), ids) << text;
+        EXPECT_EQ(fromPair.value().encode(text), ids) << text;
+        EXPECT_EQ(fromJson.value().tokens(text), s["tokens"].get<std::vector<std::string>>()) << text;
+        EXPECT_EQ(fromJson.value().decode(ids), text);
+    }
+    EXPECT_EQ(fromJson.value().idOf("Ġworld"), std::optional<int64_t>(995));  // GPT-2's id of " world"
+    EXPECT_EQ(fromJson.value().tokenText(995), "Ġworld");
+    EXPECT_EQ(fromJson.value().vocabSize(), 50257);  // ids keep their published values
+}
+
+TEST(Tokenizer, AddedTokensAreMatchedWhole) {
+    auto t = Tokenizer::readTokenizerJson(kDir + "gpt2_trimmed.tokenizer.json");
+    ASSERT_TRUE(t) << t.error().message;
+    const int64_t eot = readJson(kDir + "gpt2_reference.json")["eot"];
+    auto expected = t.value().encode("Hello");
+    expected.push_back(eot);
+    for (int64_t id : t.value().encode(" world")) expected.push_back(id);
+    EXPECT_EQ(t.value().encode("Hello<|endoftext|> world"), expected);
+    EXPECT_EQ(t.value().decode(expected), "Hello<|endoftext|> world");
+    // GPT-2's own pair of files has no added tokens: the same text is spelled out.
+    auto pair = Tokenizer::readGpt2(kDir + "gpt2_trimmed.encoder.json", kDir + "gpt2_trimmed.vocab.bpe");
+    ASSERT_TRUE(pair);
+    EXPECT_GT(pair.value().encode("<|endoftext|>").size(), 1u);
+}
+
+TEST(Tokenizer, FilesItCannotFollowAreRefusedWithTheReason) {
+    const json good = readJson(kDir + "gpt2_trimmed.tokenizer.json");
+    auto refused = [&](json j, const std::string& name, const std::string& reason) {
+        auto t = Tokenizer::readTokenizerJson(writeJson(j, name));
+        ASSERT_FALSE(t) << name;
+        EXPECT_NE(t.error().message.find(reason), std::string::npos) << name << ": " << t.error().message;
+    };
+    json j = good;
+    j["model"]["type"] = "Unigram";
+    refused(j, "unigram.json", "'Unigram' model is not read");
+    j = good;
+    j["pre_tokenizer"]["add_prefix_space"] = true;
+    refused(j, "prefix.json", "add_prefix_space");
+    j = good;
+    j["normalizer"] = {{"type", "NFC"}};
+    refused(j, "normalizer.json", "normalizer");
+    j = good;
+    j["model"]["merges"].push_back("Ġzz qq");
+    refused(j, "merge.json", "not in the vocabulary");
+    j = good;
+    j["model"]["vocab"].erase("Ġ");
+    refused(j, "bytes.json", "lacks the symbol of byte 32");
+    j = good;
+    j["model"]["dropout"] = 0.1;
+    refused(j, "dropout.json", "dropout");
+    auto notJson = Tokenizer::readTokenizerJson(kDir + "gpt2_trimmed.vocab.bpe");
+    ASSERT_FALSE(notJson);
+    EXPECT_NE(notJson.error().message.find("is not JSON"), std::string::npos);
+    auto badMerges = Tokenizer::readGpt2(kDir + "gpt2_trimmed.encoder.json", kDir + "gpt2_reference.json");
+    ASSERT_FALSE(badMerges);
+    EXPECT_NE(badMerges.error().message.find("line 1"), std::string::npos) << badMerges.error().message;
+}
