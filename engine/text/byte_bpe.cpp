@@ -5,32 +5,29 @@
 #include <algorithm>
 #include <array>
 #include <climits>
-#include <map>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/io/file_read.h"
 #include "engine/text/internal/code_points.h"
-#include "engine/text/tokenizer.h"
+#include "engine/text/internal/tokenizer_impl.h"
 
 namespace cx::engine {
-
-struct Tokenizer::Impl {
-    std::vector<std::string> vocab;                   // id -> spelling
-    std::unordered_map<std::string, int64_t> ids;
-    std::unordered_map<std::string, int> ranks;       // "a b" -> merge rank
-    std::array<std::string, 256> byteChar;            // byte -> its printable character (UTF-8)
-    std::unordered_map<std::string, uint8_t> charByte;
-    std::vector<std::string> added;                   // tokens matched whole in the text, longest first
-
-    std::vector<std::string> bpe(const std::string& piece) const;
-    std::vector<std::string> tokens(const std::string& text) const;
-};
 
 namespace {
 
 using nlohmann::json;
+
+struct BpeImpl : Tokenizer::Impl {
+    std::unordered_map<std::string, int> ranks;       // "a b" -> merge rank
+    std::array<std::string, 256> byteChar;            // byte -> its printable character (UTF-8)
+    std::unordered_map<std::string, uint8_t> charByte;
+
+    std::vector<std::string> bpe(const std::string& piece) const;
+    std::vector<std::string> pieces(const std::string& text) const override;
+    std::string spell(const std::vector<std::string>& tokens) const override;
+};
 
 std::string utf8(char32_t c) {
     std::string s;
@@ -41,7 +38,7 @@ std::string utf8(char32_t c) {
 }
 
 // GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the rest for 256 + n.
-void byteAlphabet(Tokenizer::Impl& t) {
+void byteAlphabet(BpeImpl& t) {
     int n = 0;
     for (int b = 0; b < 256; ++b) {
         const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
@@ -88,49 +85,20 @@ std::vector<std::string> splitPieces(const std::string& text) {
     return out;
 }
 
-// token -> id; ids unique and non-negative (a trimmed test vocabulary keeps its real ids, with gaps).
-Status setVocab(Tokenizer::Impl& t, const json& vocab) {
-    if (!vocab.is_object() || vocab.empty()) return invalidInput("the vocabulary is not an object of token -> id");
-    int64_t top = -1;
-    for (const auto& [token, id] : vocab.items()) {
-        if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > (int64_t(1) << 24))
-            return invalidInput("the vocabulary's id of '" + token + "' is not an id (0.." + std::to_string(int64_t(1) << 24) + ")");
-        top = std::max(top, id.get<int64_t>());
-    }
-    t.vocab.assign(size_t(top + 1), std::string());
-    for (const auto& [token, id] : vocab.items()) {
-        const int64_t i = id.get<int64_t>();
-        if (!t.vocab[size_t(i)].empty()) return invalidInput("the vocabulary gives id " + std::to_string(i) + " twice");
-        t.vocab[size_t(i)] = token;
-        t.ids[token] = i;
-    }
-    return Done{};
-}
-
 // Byte-level BPE starts from single bytes: each of the 256 must be a token.
-Status checkBytes(const Tokenizer::Impl& t) {
+Status checkBytes(const BpeImpl& t) {
     for (int b = 0; b < 256; ++b)
         if (!t.ids.count(t.byteChar[size_t(b)])) return invalidInput("the vocabulary lacks the symbol of byte " + std::to_string(b) + " (not a byte-level vocabulary)");
     return Done{};
 }
 
-Status addMerge(Tokenizer::Impl& t, const std::string& a, const std::string& b, size_t line) {
+Status addMerge(BpeImpl& t, const std::string& a, const std::string& b, size_t line) {
     if (a.empty() || b.empty()) return invalidInput("merge " + std::to_string(line) + " is not two symbols");
     // Every symbol a merge reads or makes is a token, so that encoding never meets an unknown one.
     for (const std::string& s : {a, b, a + b})
         if (!t.ids.count(s)) return invalidInput("merge " + std::to_string(line) + " (" + a + " " + b + ") uses '" + s + "', which is not in the vocabulary");
     t.ranks.emplace(a + " " + b, int(t.ranks.size()));
     return Done{};
-}
-
-Result<json> readJson(const std::string& path, const std::string& what) {
-    auto bytes = readInputFile(path, what);
-    if (!bytes) return bytes.error();
-    try {
-        return json::parse(bytes.value().begin(), bytes.value().end());
-    } catch (const json::exception& e) {
-        return invalidInput(path + " is not JSON: " + e.what());
-    }
 }
 
 // The pre-tokenizer a tokenizer.json names: ByteLevel alone (or alone in a Sequence), no prefix space.
@@ -147,7 +115,7 @@ Status checkByteLevel(const json& pre, const std::string& path) {
 
 }  // namespace
 
-std::vector<std::string> Tokenizer::Impl::bpe(const std::string& piece) const {
+std::vector<std::string> BpeImpl::bpe(const std::string& piece) const {
     std::vector<std::string> word;
     for (unsigned char b : piece) word.push_back(byteChar[b]);
     while (word.size() > 1) {
@@ -169,31 +137,29 @@ std::vector<std::string> Tokenizer::Impl::bpe(const std::string& piece) const {
     return word;
 }
 
-std::vector<std::string> Tokenizer::Impl::tokens(const std::string& text) const {
+std::vector<std::string> BpeImpl::pieces(const std::string& text) const {
     std::vector<std::string> out;
-    size_t start = 0;
-    while (start < text.size()) {  // added tokens are matched whole first, as HuggingFace does
-        size_t next = std::string::npos;
-        const std::string* hit = nullptr;
-        for (const auto& a : added) {
-            const size_t at = text.find(a, start);
-            if (at != std::string::npos && (at < next || (at == next && a.size() > hit->size()))) next = at, hit = &a;
+    for (const auto& piece : splitPieces(text))
+        for (auto& t : bpe(piece)) out.push_back(std::move(t));
+    return out;
+}
+
+std::string BpeImpl::spell(const std::vector<std::string>& tokens) const {
+    std::string out;
+    for (const auto& t : tokens)
+        for (const auto& cp : codePoints(t)) {
+            const auto it = charByte.find(t.substr(cp.begin, cp.end - cp.begin));
+            if (it != charByte.end()) out += char(it->second);
         }
-        for (const auto& piece : splitPieces(text.substr(start, next == std::string::npos ? std::string::npos : next - start)))
-            for (auto& t : bpe(piece)) out.push_back(std::move(t));
-        if (!hit) break;
-        out.push_back(*hit);
-        start = next + hit->size();
-    }
     return out;
 }
 
 Result<Tokenizer> Tokenizer::readGpt2(const std::string& encoderJson, const std::string& mergesPath) {
-    auto encoder = readJson(encoderJson, "GPT-2 encoder");
+    auto encoder = readJsonFile(encoderJson, "GPT-2 encoder");
     if (!encoder) return encoder.error();
     auto merges = readInputFile(mergesPath, "GPT-2 merges");
     if (!merges) return merges.error();
-    auto t = std::make_shared<Impl>();
+    auto t = std::make_shared<BpeImpl>();
     byteAlphabet(*t);
     if (auto st = setVocab(*t, encoder.value()); !st) return invalidInput(encoderJson + ": " + st.error().message);
     if (auto st = checkBytes(*t); !st) return invalidInput(encoderJson + ": " + st.error().message);
@@ -213,14 +179,8 @@ Result<Tokenizer> Tokenizer::readGpt2(const std::string& encoderJson, const std:
     return Tokenizer(t);
 }
 
-Result<Tokenizer> Tokenizer::readTokenizerJson(const std::string& path) {
-    auto file = readJson(path, "tokenizer");
-    if (!file) return file.error();
-    const json& j = file.value();
-    if (!j.is_object() || !j.contains("model") || !j["model"].is_object()) return invalidInput(path + " has no tokenizer model");
+Result<Tokenizer> byteBpeFromJson(const json& j, const std::string& path) {
     const json& model = j["model"];
-    const std::string type = model.value("type", "");
-    if (type != "BPE") return invalidInput(path + ": a '" + type + "' model is not read (BPE is)");
     if (j.contains("normalizer") && !j["normalizer"].is_null()) return invalidInput(path + ": a normalizer is not followed with a BPE model");
     if (auto st = checkByteLevel(j.value("pre_tokenizer", json()), path); !st) return st.error();
     for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
@@ -229,7 +189,7 @@ Result<Tokenizer> Tokenizer::readTokenizerJson(const std::string& path) {
     if (model.value("byte_fallback", false)) return invalidInput(path + ": byte_fallback is not followed");
     if (model.contains("dropout") && !model["dropout"].is_null() && model["dropout"].get<double>() != 0.0)
         return invalidInput(path + ": BPE dropout is not followed (it is random)");
-    auto t = std::make_shared<Impl>();
+    auto t = std::make_shared<BpeImpl>();
     byteAlphabet(*t);
     if (auto st = setVocab(*t, model.value("vocab", json())); !st) return invalidInput(path + ": " + st.error().message);
     if (auto st = checkBytes(*t); !st) return invalidInput(path + ": " + st.error().message);
@@ -246,49 +206,8 @@ Result<Tokenizer> Tokenizer::readTokenizerJson(const std::string& path) {
         }
         if (auto st = addMerge(*t, a, b, i + 1); !st) return invalidInput(path + ": " + st.error().message);
     }
-    for (const auto& a : j.value("added_tokens", json::array()))
-        if (a.is_object() && a.contains("content") && a["content"].is_string()) {
-            const std::string content = a["content"].get<std::string>();
-            if (!t->ids.count(content)) return invalidInput(path + ": added token '" + content + "' is not in the vocabulary");
-            t->added.push_back(content);
-        }
+    if (auto st = setAdded(*t, j, path); !st) return st.error();
     return Tokenizer(t);
-}
-
-Tokenizer::Kind Tokenizer::kind() const { return Kind::ByteLevelBpe; }
-int64_t Tokenizer::vocabSize() const { return int64_t(m_impl->vocab.size()); }
-
-std::vector<std::string> Tokenizer::tokens(const std::string& text) const { return m_impl->tokens(text); }
-
-std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
-    std::vector<int64_t> ids;
-    for (const auto& t : m_impl->tokens(text)) ids.push_back(m_impl->ids.at(t));  // every symbol is a token (checked on reading)
-    return ids;
-}
-
-std::string Tokenizer::decode(const std::vector<int64_t>& ids) const {
-    std::string out;
-    for (int64_t id : ids) {
-        const std::string t = tokenText(id);
-        if (std::find(m_impl->added.begin(), m_impl->added.end(), t) != m_impl->added.end()) {
-            out += t;
-            continue;
-        }
-        for (const auto& cp : codePoints(t)) {
-            const auto it = m_impl->charByte.find(t.substr(cp.begin, cp.end - cp.begin));
-            if (it != m_impl->charByte.end()) out += char(it->second);
-        }
-    }
-    return out;
-}
-
-std::string Tokenizer::tokenText(int64_t id) const {
-    return id >= 0 && id < vocabSize() ? m_impl->vocab[size_t(id)] : std::string();
-}
-
-std::optional<int64_t> Tokenizer::idOf(const std::string& token) const {
-    const auto it = m_impl->ids.find(token);
-    return it == m_impl->ids.end() ? std::nullopt : std::optional<int64_t>(it->second);
 }
 
 }  // namespace cx::engine

