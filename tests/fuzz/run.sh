@@ -12,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${FUZZ_BUILD_DIR:-$here/../../build-fuzz}"
 engine="${ENGINE_BUILD_DIR:-$here/../../build}"
 seconds="${1:-30}"
-targets=(safetensors zip_directory args numbers curve_csv project)
+targets=(safetensors zip_directory args numbers curve_csv project tokenizer)
 if [[ -f "$engine/engine/libcx_engine.a" ]]; then
   engine="$(cd "$engine" && pwd)"
   targets+=(masks task image)
@@ -24,7 +24,7 @@ if (($# > 1)); then targets=("${@:2}"); fi
 CXX=clang++ cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCX_ENGINE_BUILD="$engine" > /dev/null
 cmake --build "$build" -j "${CX_JOBS:-$(nproc)}" > /dev/null
 declare -A corpus=([safetensors]=safetensors [zip_directory]=zip [args]=args [numbers]=numbers [curve_csv]=curves [project]=project
-                   [masks]=masks [task]=task [image]=images [archive]=zip)
+                   [masks]=masks [task]=task [image]=images [archive]=zip [tokenizer]=tokenizer)
 for target in "${targets[@]}"; do
   work="$(mktemp -d)"
   cp -r "$here/corpus/${corpus[$target]}/." "$work/"
