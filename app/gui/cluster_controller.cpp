@@ -98,6 +98,12 @@ ClusterController::ClusterController(Session& session, JobRunner& jobs, widgets:
     });
 }
 
+void ClusterController::modelOpened() {
+    m_result.reset();
+    m_panel->setClusters(tr("Choose a unit and press Cluster: its top patches are grouped by what the whole layer makes of them."), {},
+                         false);
+}
+
 void ClusterController::cluster() {
     if (!m_session.isOpen()) return Q_EMIT errorRaised(tr("No model"), tr("Open a model before clustering a unit's patches."));
     if (m_panel->unit().isEmpty()) m_panel->setUnit(m_circuits->target());

@@ -24,6 +24,8 @@ public:
     void cluster();
     /// A subcircuit per cluster of the last clustering (and the control halves when asked).
     void pruneClusters();
+    /// A model was opened or closed: the clusters of the last one are forgotten.
+    void modelOpened();
     /// The last clustering, with its subcircuits once pruned (null before the first).
     std::shared_ptr<const engine::PolysemanticResult> result() const { return m_result; }
 

@@ -227,6 +227,7 @@ void MainWindow::closeModel() {
     m_tree->clearModel();
     m_details->clearModel();
     m_populations->modelOpened();
+    m_clusters->modelOpened();
     updateTitle();
     Q_EMIT modelChanged();
 }
@@ -257,6 +258,7 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> loaded, const QString& 
     m_training->modelOpened(transformer);
     m_data->modelOpened();
     m_populations->modelOpened();
+    m_clusters->modelOpened();
     m_maskList->clear();
     // What circuits will run on, previewed: the demo transformer's own held-out prompts unless
     // other data was chosen; other models never inherit those prompts.

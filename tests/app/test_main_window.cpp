@@ -611,4 +611,9 @@ TEST(MainWindow, TheClustersTabGroupsTopPatchesAndPrunesPerCluster) {
     EXPECT_EQ(panel->curveCount(), int(shown->clusterCount * shown->clusterCount));
     EXPECT_EQ(pruned->sparsities, cx::engine::defaultPolysemanticSparsities());
     EXPECT_TRUE(panel->caption().contains("subcircuits")) << panel->caption().toStdString();
+    // Another model (or none) forgets these clusters.
+    w.closeModel();
+    EXPECT_FALSE(w.clusters()->result());
+    EXPECT_EQ(panel->rowCount(), 0);
+    EXPECT_EQ(panel->curveCount(), 0);
 }
