@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/io/atomic_file.h"
 #include "engine/io/file_read.h"
 #include "engine/text/internal/tokenizer_impl.h"
 
@@ -96,10 +97,17 @@ Result<Tokenizer> Tokenizer::readTokenizerJson(const std::string& path) {
         const std::string type = j["model"].value("type", "");
         if (type == "BPE") return byteBpeFromJson(j, path);
         if (type == "WordPiece") return wordPieceFromJson(j, path);
-        return invalidInput(path + ": a '" + type + "' model is not read (BPE and WordPiece are)");
+        if (type == "WordLevel") return wordLevelFromJson(j, path);
+        return invalidInput(path + ": a '" + type + "' model is not read (BPE, WordPiece and WordLevel are)");
     } catch (const json::exception& e) {
         return invalidInput(path + ": " + e.what());
     }
+}
+
+Status Tokenizer::writeTokenizerJson(const std::string& path) const {
+    auto j = wordLevelJson(*m_impl);
+    if (!j) return j.error();
+    return writeFileAtomic(path, j.value().dump(1) + "\n");
 }
 
 Tokenizer::Kind Tokenizer::kind() const { return m_impl->kind; }

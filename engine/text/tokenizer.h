@@ -2,7 +2,8 @@
 // Tokenizers of published language models, read from their own files, so that a user's
 // TorchScript export of a GPT-2- or BERT-style model reads the same ids it was trained on:
 // GPT-2's byte-level BPE (HuggingFace tokenizer.json with a BPE model, or GPT-2's encoder.json +
-// vocab.bpe) and BERT's WordPiece (tokenizer.json with a WordPiece model, or BERT's vocab.txt).
+// vocab.bpe) and BERT's WordPiece (tokenizer.json with a WordPiece model, or BERT's vocab.txt);
+// and the project's own word-level tokenizer, built from a corpus and kept as a tokenizer.json.
 // Anything a file asks for that is not followed exactly is refused with the reason.
 // Plain C++ (ICU for the Unicode classes): the GUI includes it.
 #include <cstdint>
@@ -17,7 +18,7 @@ namespace cx::engine {
 
 class Tokenizer {
 public:
-    enum class Kind { ByteLevelBpe, WordPiece };
+    enum class Kind { ByteLevelBpe, WordPiece, WordLevel };
 
     /// A HuggingFace tokenizer.json: model "BPE" with a ByteLevel pre-tokenizer, or "WordPiece"
     /// with BERT's normalizer and pre-tokenizer.
@@ -27,6 +28,14 @@ public:
     static Result<Tokenizer> readVocabTxt(const std::string& path, bool lowercase = true);
     /// GPT-2's own pair of files: encoder.json (token -> id) and vocab.bpe (the merges, by rank).
     static Result<Tokenizer> readGpt2(const std::string& encoderJson, const std::string& merges);
+    /// The project's own word-level tokenizer of a corpus: lower case, words (\w+) and runs of
+    /// other marks ([^\w\s]+) as HuggingFace's Whitespace pre-tokenizer splits them; the special
+    /// tokens [PAD] [UNK] [MASK] [BOS] [EOS] first (ids 0-4), then the `vocabSize` - 5 most
+    /// frequent words, most frequent first (ties in byte order); every other word is [UNK].
+    static Result<Tokenizer> buildWordLevel(const std::string& corpus, int64_t vocabSize);
+    /// Writes a word-level tokenizer as a HuggingFace tokenizer.json (model WordLevel, Lowercase
+    /// normalizer, Whitespace pre-tokenizer), which readTokenizerJson reads back; atomically.
+    Status writeTokenizerJson(const std::string& path) const;
 
     Kind kind() const;
     int64_t vocabSize() const;

@@ -162,3 +162,40 @@ TEST(Tokenizer, BertFilesItCannotFollowAreRefused) {
     ASSERT_FALSE(v);
     EXPECT_NE(v.error().message.find("line 3 repeats 'hello'"), std::string::npos) << v.error().message;
 }
+
+// The project's own word-level tokenizer: specials first, then words by frequency (ties in byte
+// order); HuggingFace's Whitespace split (\w+ and runs of other marks); written as a
+// tokenizer.json that reads back the same.
+TEST(Tokenizer, WordLevelIsBuiltFromACorpusAndReadsBack) {
+    using V = std::vector<std::string>;
+    auto t = Tokenizer::buildWordLevel("The cat sat. The cat ran! A dog, the end.", 9);
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_EQ(t.value().kind(), Tokenizer::Kind::WordLevel);
+    // the x3; then "." and "cat" x2 ("." < "cat" in bytes); then "!" first of the singles.
+    V vocab;
+    for (int64_t i = 0; i < t.value().vocabSize(); ++i) vocab.push_back(t.value().tokenText(i));
+    EXPECT_EQ(vocab, (V{"[PAD]", "[UNK]", "[MASK]", "[BOS]", "[EOS]", "the", ".", "cat", "!"}));
+    EXPECT_EQ(t.value().encode("The dog sat."), (std::vector<int64_t>{5, 1, 1, 6}));
+    EXPECT_EQ(t.value().tokens("[MASK] CAT's!"), (V{"[MASK]", "cat", "[UNK]", "[UNK]", "!"}));
+    auto words = Tokenizer::buildWordLevel("hello,world!!  ok_2 caf\xC3\xA9", 100);
+    ASSERT_TRUE(words);
+    EXPECT_EQ(words.value().tokens("hello,world!!  ok_2 caf\xC3\xA9"), (V{"hello", ",", "world", "!!", "ok_2", "caf\xC3\xA9"}));
+
+    const std::string path = cx::test::tempDir() + "/words.tokenizer.json";
+    ASSERT_TRUE(t.value().writeTokenizerJson(path));
+    const json written = readJson(path);
+    EXPECT_EQ(written["model"]["type"], "WordLevel");
+    EXPECT_EQ(written["pre_tokenizer"]["type"], "Whitespace");
+    EXPECT_EQ(written["normalizer"]["type"], "Lowercase");
+    EXPECT_EQ(written["model"]["vocab"]["cat"], 7);
+    auto back = Tokenizer::readTokenizerJson(path);
+    ASSERT_TRUE(back) << back.error().message;
+    for (const std::string text : {"The dog sat.", "[MASK] CAT's!", "[BOS] the cat [EOS]"}) {
+        EXPECT_EQ(back.value().encode(text), t.value().encode(text)) << text;
+        EXPECT_EQ(back.value().decode(back.value().encode(text)), t.value().decode(t.value().encode(text)));
+    }
+    EXPECT_FALSE(Tokenizer::buildWordLevel("a b c", 5));  // nothing left beside the specials
+    auto gpt2 = Tokenizer::readTokenizerJson(kDir + "gpt2_trimmed.tokenizer.json");
+    ASSERT_TRUE(gpt2);
+    EXPECT_FALSE(gpt2.value().writeTokenizerJson(cx::test::tempDir() + "/no.json"));  // only the project's own kind is written
+}

@@ -37,5 +37,8 @@ Result<nlohmann::json> readJsonFile(const std::string& path, const std::string& 
 /// The two kinds a tokenizer.json may hold (tokenizer.cpp dispatches on model.type).
 Result<Tokenizer> byteBpeFromJson(const nlohmann::json& file, const std::string& path);
 Result<Tokenizer> wordPieceFromJson(const nlohmann::json& file, const std::string& path);
+Result<Tokenizer> wordLevelFromJson(const nlohmann::json& file, const std::string& path);
+/// A word-level tokenizer's tokenizer.json; an error for another kind.
+Result<nlohmann::json> wordLevelJson(const Tokenizer::Impl& impl);
 
 }  // namespace cx::engine
