@@ -25,6 +25,7 @@ int runVisualizeCommand(const std::vector<std::string>& args);
 int runTopExamplesCommand(const std::vector<std::string>& args);
 int runProbeCommand(const std::vector<std::string>& args);
 int runPolysemanticCommand(const std::vector<std::string>& args);
+int runTokenizeCommand(const std::vector<std::string>& args);
 
 class Args;
 /// `cx demo train-transformer` and `cx demo subnetworks` (cmd_demo_transformer.cpp).

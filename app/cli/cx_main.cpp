@@ -29,6 +29,7 @@ commands:
   top-examples MODEL ...     each unit's top-activating images and patches, model and circuit
   probe MODEL ...            a unit's activation surface over arcs, corners, lines or colours
   polysemantic MODEL ...     a unit's top patches in clusters, a subcircuit per cluster (cross-preservation)
+  tokenize TOKENIZER ...     the ids and tokens of a text (tokenizer.json, vocab.txt, GPT-2's encoder.json)
   merge SHARD... --out F     join population shards (--units ... --shard I/N) into the unsharded file
   train-mask MODEL ...       learn a subnetwork mask (continuous sparsification, hard concrete)
   magnitude MODEL ...        magnitude-pruning baseline mask
@@ -113,6 +114,7 @@ int runCommand(int argc, char** argv) {
     if (command == "top-examples") return cx::app::runTopExamplesCommand(rest);
     if (command == "probe") return cx::app::runProbeCommand(rest);
     if (command == "polysemantic") return cx::app::runPolysemanticCommand(rest);
+    if (command == "tokenize") return cx::app::runTokenizeCommand(rest);
     if (command == "merge") return cx::app::runMergeCommand(rest);
     if (command == "train-mask") return cx::app::runTrainMaskCommand(rest);
     if (command == "magnitude") return cx::app::runMagnitudeCommand(rest);
