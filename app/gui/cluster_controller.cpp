@@ -6,10 +6,12 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/session.h"
 #include "app/gui/unit_text.h"
+#include "engine/pruning/pruning.h"
 #include "engine/vis/top_examples.h"
 #include "widgets/circuit_panel.h"
 #include "widgets/cluster_panel.h"
 #include "widgets/curve_view.h"
+#include "widgets/mask_list.h"
 
 namespace cx::app {
 namespace {
@@ -23,6 +25,7 @@ struct ClusteredView {
 
 struct PrunedView {
     std::shared_ptr<const engine::PolysemanticResult> result;
+    std::vector<std::string> maskFiles;  // per group, written for the Masks list
     std::vector<widgets::ClusterCurve> curves;
     std::vector<widgets::ClusterOverlap> overlaps;
 };
@@ -89,8 +92,8 @@ PrunedView prunedView(std::shared_ptr<const engine::PolysemanticResult> result) 
 }  // namespace
 
 ClusterController::ClusterController(Session& session, JobRunner& jobs, widgets::ClusterPanel* panel, widgets::CircuitPanel* circuits,
-                                     QObject* parent)
-    : Controller(session, jobs, parent), m_panel(panel), m_circuits(circuits) {
+                                     widgets::MaskList* masks, QObject* parent)
+    : Controller(session, jobs, parent), m_panel(panel), m_circuits(circuits), m_masks(masks) {
     connect(panel, &widgets::ClusterPanel::clusterRequested, this, &ClusterController::cluster);
     connect(panel, &widgets::ClusterPanel::pruneRequested, this, &ClusterController::pruneClusters);
     connect(panel, &widgets::ClusterPanel::shown, this, [this] {
@@ -163,11 +166,23 @@ void ClusterController::pruneClusters() {
         QStringLiteral("clusters"), tr("Subcircuits of %1 per cluster").arg(m_panel->unit()), tr("Cannot prune the cluster subcircuits"),
         [ws = m_session.workspace(), spec, clustered, workDir](engine::JobContext& job) -> engine::Result<PrunedView> {
             if (auto st = engine::pruneSubcircuits(*ws, spec, *clustered, workDir, job); !st) return st.error();
-            return prunedView(clustered);
+            PrunedView view = prunedView(clustered);
+            for (const auto& g : clustered->groups) {
+                view.maskFiles.push_back(workDir + "/mask_" + engine::groupStem(g) + ".safetensors");
+                if (auto st = engine::writeMask(*ws, *g.mask, view.maskFiles.back()); !st) return st.error();
+            }
+            return view;
         },
-        [this, criterion](PrunedView& v) -> QString {
+        [this, criterion, unit = m_panel->unit()](PrunedView& v) -> QString {
             m_result = v.result;
             const auto& r = *v.result;
+            for (size_t g = 0; g < r.groups.size(); ++g) {
+                const auto& group = r.groups[g];
+                const QString name = QString::fromStdString(group.name);
+                m_masks->addMask({tr("%1 %2 %3% kept").arg(unit, name).arg(100.0 * r.sparsities[group.chosen], 0, 'g', 3),
+                                  QString::fromStdString(v.maskFiles[g]), QStringLiteral("circuit"),
+                                  tr("the subcircuit of %1 on %2's %3 images (max objective)").arg(unit, name).arg(group.members.size()), {}});
+            }
             QString caption = tr("%1 subcircuits (max objective on each cluster's images): solid, on their own cluster; dashed, on "
                                  "the others. Each mask is kept at its sparsest level before \u0394f-norm 0.15:").arg(criterion);
             QStringList kept;

@@ -10,6 +10,7 @@
 namespace cx::widgets {
 class CircuitPanel;
 class ClusterPanel;
+class MaskList;
 }  // namespace cx::widgets
 
 namespace cx::app {
@@ -18,11 +19,12 @@ class ClusterController : public Controller {
     Q_OBJECT
 public:
     ClusterController(Session& session, JobRunner& jobs, widgets::ClusterPanel* panel, widgets::CircuitPanel* circuits,
-                      QObject* parent);
+                      widgets::MaskList* masks, QObject* parent);
 
     /// Clusters the panel's unit's top patches (a background job; the rows arrive with their patches).
     void cluster();
-    /// A subcircuit per cluster of the last clustering (and the control halves when asked).
+    /// A subcircuit per cluster of the last clustering (and the control halves when asked); each
+    /// one's mask joins the Masks list, to be drawn or compared.
     void pruneClusters();
     /// A model was opened or closed: the clusters of the last one are forgotten.
     void modelOpened();
@@ -32,6 +34,7 @@ public:
 private:
     widgets::ClusterPanel* m_panel;
     widgets::CircuitPanel* m_circuits;
+    widgets::MaskList* m_masks;
     engine::PolysemanticSpec m_spec;
     std::shared_ptr<const engine::PolysemanticResult> m_result;
 };

@@ -138,7 +138,7 @@ void MainWindow::buildControllers() {
     m_data = new DataController(s, *m_jobs, m_dataPanel, this);
     m_populations = new PopulationController(s, *m_jobs, m_population, this);
     m_probes = new ProbeController(s, *m_jobs, m_probePanel, m_circuitPanel, this);
-    m_clusters = new ClusterController(s, *m_jobs, m_clusterPanel, m_circuitPanel, this);
+    m_clusters = new ClusterController(s, *m_jobs, m_clusterPanel, m_circuitPanel, m_maskList, this);
     m_projects = new ProjectController(s, *m_jobs,
                                        {m_circuitPanel, m_trainingPanel, m_maskList, m_central, m_circuits, m_data, m_population, m_populations},
                                        this);

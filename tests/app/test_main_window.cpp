@@ -604,8 +604,14 @@ TEST(MainWindow, TheClustersTabGroupsTopPatchesAndPrunesPerCluster) {
     EXPECT_EQ(panel->rowCount(), int(shown->clusterCount) + (noise ? 1 : 0));
     EXPECT_TRUE(panel->caption().contains("top patches")) << panel->caption().toStdString();
 
+    const int listed = w.maskList()->count();
     w.clusters()->pruneClusters();
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && panel->curveCount() > 0; })) << w.lastError().toStdString();
+    // Each cluster's subcircuit is in the Masks list, its file written, to be drawn or compared.
+    ASSERT_EQ(w.maskList()->count(), listed + int(shown->clusterCount));
+    const auto entry = w.maskList()->masks().back();
+    EXPECT_TRUE(QFile::exists(entry.path)) << entry.path.toStdString();
+    EXPECT_TRUE(entry.name.startsWith("features.conv4:34 cluster")) << entry.name.toStdString();
     const auto pruned = w.clusters()->result();
     ASSERT_TRUE(pruned->groups.front().mask);
     EXPECT_EQ(panel->curveCount(), int(shown->clusterCount * shown->clusterCount));
