@@ -181,7 +181,7 @@ void ClusterController::pruneClusters() {
                 const QString name = QString::fromStdString(group.name);
                 m_masks->addMask({tr("%1 %2 %3% kept").arg(unit, name).arg(100.0 * r.sparsities[group.chosen], 0, 'g', 3),
                                   QString::fromStdString(v.maskFiles[g]), QStringLiteral("circuit"),
-                                  tr("the subcircuit of %1 on %2's %3 images (max objective)").arg(unit, name).arg(group.members.size()), {}});
+                                  tr("%1 kernels (%2's %3 images)").arg(group.kept[group.chosen]).arg(name).arg(group.members.size()), {}});
             }
             QString caption = tr("%1 subcircuits (max objective on each cluster's images): solid, on their own cluster; dashed, on "
                                  "the others. Each mask is kept at its sparsest level before \u0394f-norm 0.15:").arg(criterion);
