@@ -18,4 +18,10 @@ std::string demoTransformerPath() {
     return (std::filesystem::path(resourceDir()) / "demo" / "arithmetic_gpt.pt").string();
 }
 
+std::string demoLanguageModelPath() { return (std::filesystem::path(resourceDir()) / "demo" / "fortunes_lm.pt").string(); }
+
+std::string demoMaskedModelPath() { return (std::filesystem::path(resourceDir()) / "demo" / "fortunes_mlm.pt").string(); }
+
+std::string demoTokenizerPath() { return (std::filesystem::path(resourceDir()) / "demo" / "tokenizer.json").string(); }
+
 }  // namespace cx::app

@@ -10,5 +10,9 @@ std::string resourceDir();
 std::string demoModelPath();
 /// The shipped demo transformer (two-digit addition and multiplication mod 100).
 std::string demoTransformerPath();
+/// The shipped text demo: its causal LM, masked LM and their shared tokenizer.json.
+std::string demoLanguageModelPath();
+std::string demoMaskedModelPath();
+std::string demoTokenizerPath();
 
 }  // namespace cx::app

@@ -12,7 +12,7 @@
 namespace cx::app {
 namespace {
 
-const char* kHelp = R"(usage: cx demo <train-cnn|images|run|population|train-transformer|subnetworks> [options]
+const char* kHelp = R"(usage: cx demo <train-cnn|images|run|population|train-transformer|subnetworks|train-lm|train-mlm> [options]
 
   train-cnn [--out FILE.pt] [--epochs N] [--train-images N] [--test-images N] [--seed S]
       Trains the demo CNN (5 conv + 2 linear, AlexNet-style) on procedural shapes and saves it as
@@ -38,6 +38,17 @@ const char* kHelp = R"(usage: cx demo <train-cnn|images|run|population|train-tra
       Trains one weight mask for addition and one for multiplication over all attention and MLP
       weights, evaluates each on both tasks under every ablation, and writes both masks, the
       overlap table (per layer, head and MLP) and a summary into DIR.
+  train-lm [--out FILE.pt] [--tokenizer FILE.json] [--corpus PATH] [--steps N] [--width D] [--layers L]
+           [--vocabulary V] [--seed S]
+      Trains the text demo's GPT-style causal language model on Debian's fortunes (or --corpus: a
+      text file or folder; every tenth document held out) with the project's word-level tokenizer
+      (read from --tokenizer when it exists, else built from the training split with V words and
+      written there) and saves it as TorchScript (default: the shipped resources/demo/fortunes_lm.pt
+      and resources/demo/tokenizer.json). Prints the held-out perplexity.
+  train-mlm [same options]
+      The BERT-style masked language model on the same corpus and tokenizer (default:
+      resources/demo/fortunes_mlm.pt), the local search's source of substitutes. Prints its
+      held-out top-1 accuracy on masked words.
 )";
 
 }  // namespace
@@ -115,21 +126,23 @@ int run(const Args& args) {
 
 int runDemo(const std::vector<std::string>& argv) {
     Args args(argv, {"out", "vis-steps", "epochs", "train-images", "test-images", "seed", "count", "model", "steps", "width", "lambda", "method",
-                     "layer", "units", "criteria", "at"}, {"help"});
+                     "layer", "units", "criteria", "at", "tokenizer", "corpus", "layers", "vocabulary"}, {"help"});
     if (args.has("help") || argv.empty()) {
         std::cout << kHelp;
         return argv.empty() ? 2 : 0;
     }
     if (!args.ok()) return usageError(args.error());
     const std::string sub = args.positional().empty() ? "" : args.positional()[0];
-    if (args.positional().size() != 1) return usageError("demo takes one subcommand: train-cnn, images, run, population, train-transformer or subnetworks");
+    if (args.positional().size() != 1) return usageError("demo takes one subcommand: train-cnn, images, run, population, train-transformer, subnetworks, train-lm or train-mlm");
     if (sub == "train-cnn") return trainCnn(args);
     if (sub == "images") return images(args);
     if (sub == "run") return run(args);
     if (sub == "population") return demoPopulation(args);
     if (sub == "train-transformer") return demoTrainTransformer(args);
     if (sub == "subnetworks") return demoSubnetworks(args);
-    return usageError("unknown demo subcommand '" + sub + "' (train-cnn, images, run, population, train-transformer, subnetworks)");
+    if (sub == "train-lm") return demoTrainLanguageModel(args, false);
+    if (sub == "train-mlm") return demoTrainLanguageModel(args, true);
+    return usageError("unknown demo subcommand '" + sub + "' (train-cnn, images, run, population, train-transformer, subnetworks, train-lm, train-mlm)");
 }
 
 }  // namespace cx::app

@@ -46,11 +46,19 @@ nlohmann::json examplesJson(const engine::UnitExamples& u) {
 }  // namespace
 
 int runTopExamplesCommand(const std::vector<std::string>& argv) {
-    Args args(argv, {"images", "layer", "units", "top", "mask", "scores", "sparsity", "out"}, {"json", "help"});
-    if (args.has("help")) return std::cout << kHelp, 0;
+    Args args(argv, {"images", "layer", "units", "top", "mask", "scores", "sparsity", "out", "corpus", "tokenizer", "merges", "context"},
+              {"json", "help", "cased"});
+    if (args.has("help") && !args.has("corpus")) return std::cout << kHelp << "\nFor token models: cx top-examples MODEL --corpus PATH --help\n", 0;
     if (!args.ok()) return usageError(args.error());
+    if (args.has("corpus") && !args.has("help")) {
+        if (args.has("images")) return usageError("--images and --corpus do not go together: images for an image model, a corpus for a token model");
+        if (args.positional().size() != 1) return usageError("top-examples takes one MODEL file (see cx top-examples --help)");
+    }
+    if (args.has("corpus")) return runTokenTopExamples(args);
+    if (args.has("tokenizer") || args.has("merges") || args.has("context") || args.has("cased"))
+        return usageError("--tokenizer, --merges, --context and --cased go with --corpus (a token model's dataset examples)");
     if (args.positional().size() != 1) return usageError("top-examples takes one MODEL file (see cx top-examples --help)");
-    if (!args.value("images") || !args.value("layer")) return usageError("top-examples needs --images and --layer");
+    if (!args.value("images") || !args.value("layer")) return usageError("top-examples needs --images (an image model) or --corpus (a token model), and --layer");
     if (const std::string problem = circuitOptionProblem(args); !problem.empty()) return usageError(problem);
     std::string err;
     const int64_t k = args.integer("top", 9, err).value_or(0);

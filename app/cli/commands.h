@@ -30,6 +30,10 @@ int runTokenizeCommand(const std::vector<std::string>& args);
 class Args;
 /// `cx demo train-transformer` and `cx demo subnetworks` (cmd_demo_transformer.cpp).
 int demoTrainTransformer(const Args& args);
+int demoTrainLanguageModel(const Args& args, bool masked);
+int runTokenTopExamples(const Args& args);
+int runMaeCommand(const std::vector<std::string>& argv);
+int runLocalSearchCommand(const std::vector<std::string>& argv);
 int demoSubnetworks(const Args& args);
 int demoPopulation(const Args& args);
 

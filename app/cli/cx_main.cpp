@@ -26,10 +26,13 @@ commands:
   iou MASK_A MASK_B          per-layer IoU of two circuits
   diagram MODEL ...          the extended circuit diagram of a mask (SVG, PNG, PDF, DOT)
   visualize MODEL ...        feature visualisations of units, in the model or in a circuit
-  top-examples MODEL ...     each unit's top-activating images and patches, model and circuit
+  top-examples MODEL ...     each unit's top-activating images and patches (or, with --corpus, a
+                             token model's top contexts with their anchor tokens), model and circuit
   probe MODEL ...            a unit's activation surface over arcs, corners, lines or colours
   polysemantic MODEL ...     a unit's top patches in clusters, a subcircuit per cluster (cross-preservation)
   tokenize TOKENIZER ...     the ids and tokens of a text (tokenizer.json, vocab.txt, GPT-2's encoder.json)
+  mae MODEL ...              a language model neuron's minimal activating examples (seed 003)
+  local-search MODEL ...     positives and negatives around them from a masked language model
   merge SHARD... --out F     join population shards (--units ... --shard I/N) into the unsharded file
   train-mask MODEL ...       learn a subnetwork mask (continuous sparsification, hard concrete)
   magnitude MODEL ...        magnitude-pruning baseline mask
@@ -40,6 +43,7 @@ commands:
   demo run --out DIR         the headless demo: inspect the demo model, sample images, accuracy
   demo train-transformer     train the built-in demo transformer (addition, multiplication)
   demo subnetworks --out DIR addition and multiplication subnetworks of the demo transformer
+  demo train-lm, train-mlm   train the text demo's causal and masked language models (fortunes)
 
 Run `cx <command> --help` for a command's options.
 Every command takes --timeout SECONDS: past it, cx stops with an error (a model's forward that
@@ -115,6 +119,8 @@ int runCommand(int argc, char** argv) {
     if (command == "probe") return cx::app::runProbeCommand(rest);
     if (command == "polysemantic") return cx::app::runPolysemanticCommand(rest);
     if (command == "tokenize") return cx::app::runTokenizeCommand(rest);
+    if (command == "mae") return cx::app::runMaeCommand(rest);
+    if (command == "local-search") return cx::app::runLocalSearchCommand(rest);
     if (command == "merge") return cx::app::runMergeCommand(rest);
     if (command == "train-mask") return cx::app::runTrainMaskCommand(rest);
     if (command == "magnitude") return cx::app::runMagnitudeCommand(rest);

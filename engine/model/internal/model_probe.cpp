@@ -34,10 +34,13 @@ std::set<FileKey> g_probed;                    // read without an error
 std::map<FileKey, std::string> g_refused;      // refused by the prober, with its message
 std::map<std::string, std::string> g_errors;  // path -> the prober's last stderr line
 
-// The prober's `error: MESSAGE` line as this process's message.
-std::string refusal(const std::string& line, const std::string& path) {
+// The prober's `error: MESSAGE` line as this process's message. Any other last line means the
+// child did not end through cx's own error path (a sanitizer or the C++ runtime stopped it and
+// exited non-zero without a signal): the file is refused by name, with the child's exit code.
+std::string refusal(const std::string& line, const std::string& path, int exitCode) {
     if (line.rfind("error: ", 0) == 0) return line.substr(7);
-    return line.empty() ? "not a readable TorchScript model (the reader refused it in a separate process): " + path : line;
+    return path + ": LibTorch's reader failed on this file (exit code " + std::to_string(exitCode) +
+           ", in a separate process): a damaged or crafted TorchScript archive, refused";
 }
 
 std::string lastLine(const std::string& text) {
@@ -137,7 +140,7 @@ Status probeModelFile(const std::string& path) {
     // stack at a depth that moves with the stack's placement), so a file the prober refused is
     // never read here: its refusal is this load's error.
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        const std::string message = refusal(g_errors[path], path);
+        const std::string message = refusal(g_errors[path], path, WEXITSTATUS(status));
         g_refused[key] = message;
         return invalidInput(message);
     }

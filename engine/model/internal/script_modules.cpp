@@ -30,8 +30,10 @@ torch::jit::Module scriptEmbedding(const std::string& name, int64_t rows, int64_
 
 namespace {
 
-torch::jit::Module causalSelfAttention(int64_t width, int64_t heads) {
-    torch::jit::Module m("cx_demo.CausalSelfAttention");
+// Causal: each position sees itself and the ones before (a decoder); otherwise every position
+// sees all (an encoder, as BERT's).
+torch::jit::Module selfAttention(int64_t width, int64_t heads, bool causal) {
+    torch::jit::Module m(causal ? "cx_demo.CausalSelfAttention" : "cx_demo.SelfAttention");
     for (const char* name : {"q", "k", "v", "o"}) m.register_module(name, scriptLinear(name, width, width));
     m.register_attribute("num_heads", c10::IntType::get(), heads);
     m.define(R"(
@@ -44,22 +46,25 @@ def forward(self, x):
     k = self.k.forward(x).view([n, t, h, d // h]).transpose(1, 2)
     v = self.v.forward(x).view([n, t, h, d // h]).transpose(1, 2)
     scores = torch.matmul(q, k.transpose(-2, -1)) * (float(d // h) ** -0.5)
+)" + std::string(causal ? R"(
     future = torch.ones([t, t], device=x.device).triu(1).gt(0.5)
-    weights = torch.softmax(scores.masked_fill(future, float('-inf')), -1)
+    scores = scores.masked_fill(future, float('-inf'))
+)" : "") + R"(
+    weights = torch.softmax(scores, -1)
     y = torch.matmul(weights, v).transpose(1, 2).reshape([n, t, d])
     return self.o.forward(y)
 )");
     return m;
 }
 
-torch::jit::Module preLnBlock(int64_t width, int64_t heads) {
+torch::jit::Module preLnBlock(int64_t width, int64_t heads, bool causal) {
     torch::jit::Module mlp("cx_demo.MLP");
     mlp.register_module("fc", scriptLinear("fc", width, 4 * width));
     mlp.register_module("proj", scriptLinear("proj", 4 * width, width));
     mlp.define("def forward(self, x):\n    return self.proj.forward(torch.gelu(self.fc.forward(x)))\n");
     torch::jit::Module b("cx_demo.Block");
     b.register_module("ln1", scriptLayerNorm("ln1", width));
-    b.register_module("attn", causalSelfAttention(width, heads));
+    b.register_module("attn", selfAttention(width, heads, causal));
     b.register_module("ln2", scriptLayerNorm("ln2", width));
     b.register_module("mlp", mlp);
     b.define(R"(
@@ -79,7 +84,7 @@ torch::jit::Module scriptGpt(const std::string& typeName, const GptShape& shape)
     // Blocks block0, block1, ...: TorchScript compiled from C++ cannot index a ModuleList.
     std::string calls;
     for (int64_t i = 0; i < shape.layers; ++i) {
-        net.register_module("block" + std::to_string(i), preLnBlock(shape.width, shape.heads));
+        net.register_module("block" + std::to_string(i), preLnBlock(shape.width, shape.heads, shape.causal));
         calls += "    x = self.block" + std::to_string(i) + ".forward(x)\n";
     }
     net.register_module("ln_f", scriptLayerNorm("ln_f", shape.width));

@@ -18,13 +18,15 @@ torch::jit::Module scriptEmbedding(const std::string& name, int64_t rows, int64_
 /// (causal self-attention with `heads` heads, GELU MLP of 4 x width), a final layer norm and a
 /// linear head to the vocabulary. Input N x T int64 tokens (T <= context), output N x T x vocab.
 /// Module paths tok_emb, pos_emb, block{i}.{ln1,attn.{q,k,v,o},ln2,mlp.{fc,proj}}, ln_f, head;
-/// each attention module carries an int attribute num_heads.
+/// each attention module carries an int attribute num_heads. With causal false the attention
+/// sees every position (a BERT-style encoder with the same paths).
 struct GptShape {
     int64_t vocabulary = 0;
     int64_t context = 0;
     int64_t width = 128;
     int64_t layers = 2;
     int64_t heads = 4;
+    bool causal = true;
 };
 torch::jit::Module scriptGpt(const std::string& typeName, const GptShape& shape);
 
