@@ -1,5 +1,6 @@
 // `cx mae` and `cx local-search` (seed 003): a token model's neuron, its top dataset examples
 // pruned to minimal activating examples, and the masked language model's substitutes around them.
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/text_inputs.h"
 #include "engine/io/atomic_file.h"
+#include "engine/text/behaviour_graph.h"
 #include "engine/text/local_search.h"
 #include "engine/text/token_examples.h"
 
@@ -52,6 +54,8 @@ as MODEL (the demo pair shares resources/demo/tokenizer.json).
   --negative Z             the seed's z (default 0.7)
   --top-n N                substitutes per token (default 10)
   --csv FILE               write every substitute as CSV (atomically)
+  --graph FILE             write the neuron's behaviour graph (.svg, .png, .pdf or .dot): the
+                           activating tokens and the context each needs, from all the searches
   --json                   print the result as JSON
 )";
 
@@ -162,7 +166,7 @@ int runMaeCommand(const std::vector<std::string>& argv) {
 }
 
 int runLocalSearchCommand(const std::vector<std::string>& argv) {
-    Args args(argv, {"mlm", "corpus", "text", "neuron", "top", "keep", "window", "positive", "negative", "top-n", "csv", "tokenizer",
+    Args args(argv, {"mlm", "corpus", "text", "neuron", "top", "keep", "window", "positive", "negative", "top-n", "csv", "graph", "tokenizer",
                      "merges", "context"},
               {"json", "help", "cased"});
     if (args.has("help")) return std::cout << kSearchHelp << kTokenizerOptionsHelp, 0;
@@ -180,6 +184,11 @@ int runLocalSearchCommand(const std::vector<std::string>& argv) {
     if (err.empty() && !(options.positive >= 0 && options.positive <= options.negative && options.negative <= 1))
         err = "--positive and --negative must satisfy 0 <= positive <= negative <= 1";
     if (err.empty() && options.topN < 1) err = "--top-n must be at least 1";
+    if (const auto graph = args.value("graph")) {
+        const auto ext = std::filesystem::path(*graph).extension().string();
+        if (err.empty() && ext != ".svg" && ext != ".png" && ext != ".pdf" && ext != ".dot")
+            err = "--graph writes .svg, .png, .pdf or .dot, not '" + *graph + "'";
+    }
     if (!err.empty()) return usageError(err);
     NeuronContext c;
     if (const int code = openNeuron(args, c)) return code;
@@ -210,6 +219,7 @@ int runLocalSearchCommand(const std::vector<std::string>& argv) {
         maes = found.take();
     }
     const auto& t = *c.tokenizer;
+    std::vector<engine::LocalSearchResult> searches;
     json results = json::array();
     std::string csv = "mae,position,original,substitute,text,value,drop,kind\n";
     std::ostringstream text;
@@ -244,9 +254,14 @@ int runLocalSearchCommand(const std::vector<std::string>& argv) {
         for (int64_t p : s.skipped) skipped.push_back(t.tokenText(s.ids[size_t(p)]));
         results.push_back({{"mae", markedText(t, s.ids, 0, int64_t(s.ids.size()), s.anchor)}, {"ids", s.ids}, {"anchor", s.anchor},
                            {"value", s.value}, {"skipped", skipped}, {"substitutes", subs}});
+        searches.push_back(r.take());
     }
     if (args.has("csv"))
         if (auto st = engine::writeFileAtomic(*args.value("csv"), csv); !st) return reportError(st.error());
+    if (args.has("graph")) {
+        const auto graph = engine::buildBehaviourGraph(c.layer + ":" + std::to_string(c.unit), t, searches);
+        if (auto st = engine::writeBehaviourGraph(graph, *args.value("graph")); !st) return reportError(st.error());
+    }
     if (args.has("json")) {
         std::cout << json({{"neuron", c.layer + ":" + std::to_string(c.unit)}, {"positive", options.positive},
                            {"negative", options.negative}, {"top_n", options.topN}, {"searches", results}})
@@ -256,6 +271,7 @@ int runLocalSearchCommand(const std::vector<std::string>& argv) {
     }
     std::cout << text.str();
     if (args.has("csv")) std::cout << "wrote " << *args.value("csv") << "\n";
+    if (args.has("graph")) std::cout << "wrote " << *args.value("graph") << "\n";
     return 0;
 }
 

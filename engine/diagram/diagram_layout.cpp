@@ -283,22 +283,26 @@ Status exportDiagram(const CircuitDiagram& diagram, const DiagramOptions& option
         dot.insert(dot.find('\n') + 1, attr);
     }
     // Rendered in memory, then written like every other output (no fixed temp name).
-    std::string rendered;
-    {
-        std::lock_guard<std::mutex> lock(graphvizMutex());
-        LaidOut laid(dot, layered ? "nop2" : "dot");
-        if (!laid.graph) return Error{ErrorCode::Backend, "Graphviz could not lay out the diagram"};
-        char* data = nullptr;
-        unsigned int length = 0;
-        if (gvRenderData(context(), laid.graph, ext.c_str(), &data, &length) != 0 || !data) {
-            if (data) gvFreeRenderData(data);
-            return Error{ErrorCode::Backend, "Graphviz has no '" + ext + "' renderer here (install the graphviz package)"};
-        }
-        rendered.assign(data, length);
-        gvFreeRenderData(data);
-    }
+    auto render = renderDot(dot, ext, layered ? "nop2" : "dot");
+    if (!render) return render.error();
+    std::string rendered = render.take();
     if (ext == "svg" && !pictures.empty()) rendered = inlineSvgImages(rendered, pictures);
     return writeFileAtomic(path, rendered);
+}
+
+Result<std::string> renderDot(const std::string& dot, const std::string& format, const char* engine) {
+    std::lock_guard<std::mutex> lock(graphvizMutex());
+    LaidOut laid(dot, engine);
+    if (!laid.graph) return Error{ErrorCode::Backend, "Graphviz could not lay out the graph"};
+    char* data = nullptr;
+    unsigned int length = 0;
+    if (gvRenderData(context(), laid.graph, format.c_str(), &data, &length) != 0 || !data) {
+        if (data) gvFreeRenderData(data);
+        return Error{ErrorCode::Backend, "Graphviz has no '" + format + "' renderer here (install the graphviz package)"};
+    }
+    std::string rendered(data, length);
+    gvFreeRenderData(data);
+    return rendered;
 }
 
 }  // namespace cx::engine

@@ -18,6 +18,10 @@ Status layoutDiagram(CircuitDiagram& diagram, const DiagramOptions& options, Job
 std::string diagramDot(const CircuitDiagram& diagram, const DiagramOptions& options,
                        const std::map<size_t, std::string>& pictures = {});
 
+/// Any DOT text laid out by `engine` and rendered by Graphviz in `format` (svg, png, pdf, ...),
+/// under the process-wide Graphviz lock.
+Result<std::string> renderDot(const std::string& dot, const std::string& format, const char* engine = "dot");
+
 /// Writes SVG, PNG (at `dpi`), PDF or DOT, chosen by the file's extension; atomically. With
 /// options.pictures, vertices show their pictures: SVG holds them inline, PNG and PDF drawn in,
 /// DOT next to its PNG files (FILE_pictures/node<i>.png).

@@ -2,6 +2,7 @@
 // model of tests/data/text (make_text_fixtures.py): neuron detect:0 fires on "dog" after "big" or
 // "huge", detect:1 on "cat"; the fixed masked model proposes huge, red, cat in that order.
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,7 +43,7 @@ TEST(CliLanguageNeurons, TopExamplesMaeAndLocalSearch) {
 
     const std::string csv = cxtest::cliTempDir() + "/search.csv";
     auto search = cxtest::runCx("local-search " + kModel + " --mlm " + kDir + "fixed_mlm.pt --neuron detect:0 --top-n 3 --json --csv " +
-                                csv + kCorpus);
+                                csv + " --graph " + csv + ".dot" + kCorpus);
     ASSERT_EQ(search.code, 0) << search.err;
     auto s = nlohmann::json::parse(search.out)["searches"][0];
     EXPECT_EQ(s["mae"], "big [[dog]]");
@@ -58,6 +59,10 @@ TEST(CliLanguageNeurons, TopExamplesMaeAndLocalSearch) {
     int rows = 0;
     for (std::string line; std::getline(in, line);) ++rows;
     EXPECT_EQ(rows, 6);
+    std::ifstream dotFile(csv + ".dot");
+    const std::string dot((std::istreambuf_iterator<char>(dotFile)), std::istreambuf_iterator<char>());
+    EXPECT_NE(dot.find("label=\"big | huge\\ndrop 67%\""), std::string::npos) << dot;
+    EXPECT_NE(dot.find("n1 -> n0"), std::string::npos) << dot;
     auto text = cxtest::runCx("local-search " + kModel + " --mlm " + kDir + "fixed_mlm.pt --neuron detect:0 --top-n 1 --text 'the big dog'");
     ASSERT_EQ(text.code, 0) << text.err;
     EXPECT_NE(text.out.find("huge [[dog]]"), std::string::npos) << text.out;
@@ -74,6 +79,7 @@ TEST(CliLanguageNeurons, Refusals) {
              {"local-search " + kModel + mlm + " --neuron detect:0" + kCorpus + " --text x", "one of --corpus PATH and --text TEXT"},
              {"local-search " + kModel + " --mlm " + kModel + " --neuron detect:0 --text 'big dog'", "not a masked language model"},
              {"local-search " + kModel + mlm + " --neuron detect:0 --text 'big dog' --positive 0.8", "positive <= negative"},
+             {"local-search " + kModel + mlm + " --neuron detect:0 --text 'big dog' --graph g.txt", "--graph writes .svg"},
              {"top-examples " + kModel + kCorpus + " --images " + kDir + " --layer detect", "do not go together"},
              {"top-examples " + kModel + " --images " + kDir + " --layer detect --context 5", "go with --corpus"}}) {
         auto r = cxtest::runCx(args);

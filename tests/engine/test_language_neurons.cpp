@@ -10,6 +10,7 @@
 
 #include "engine/model/internal/script_modules.h"
 #include "engine/model/workspace.h"
+#include "engine/text/behaviour_graph.h"
 #include "engine/text/corpus.h"
 #include "engine/text/local_search.h"
 #include "engine/text/mae.h"
@@ -143,6 +144,28 @@ TEST(LanguageNeurons, LocalSearchKeepsTheTriggerAsPositivesAndLosesItAsNegatives
     EXPECT_EQ(negatives, std::vector<std::string>({"red dog", "cat dog", "big huge", "big red", "big cat"}));
     for (const auto& s : r.value().substitutes) EXPECT_NE(s.replacement, s.original);
     EXPECT_EQ(r.value().varied, std::vector<int64_t>({0, 1}));
+    // The behaviour graph: "dog" fires after "big", which "huge" may replace; nothing else.
+    const auto graph = buildBehaviourGraph("detect:0", f.tokenizer, {r.value()});
+    ASSERT_EQ(graph.nodes.size(), 2u);
+    EXPECT_EQ(graph.nodes[0].token, "dog");
+    EXPECT_EQ(graph.nodes[0].role, BehaviourRole::Activating);
+    EXPECT_TRUE(graph.nodes[0].alternatives.empty());
+    EXPECT_DOUBLE_EQ(graph.nodes[0].value, 1.0);
+    EXPECT_EQ(graph.nodes[1].token, "big");
+    EXPECT_EQ(graph.nodes[1].role, BehaviourRole::Needed);
+    EXPECT_EQ(graph.nodes[1].alternatives, std::vector<std::string>({"huge"}));
+    EXPECT_EQ(graph.nodes[1].next, 0);
+    EXPECT_NEAR(graph.nodes[1].value, 2.0 / 3.0, 1e-12);  // two of its three substitutes lose it all
+    const std::string dot = behaviourDot(graph);
+    EXPECT_NE(dot.find("n1 -> n0"), std::string::npos) << dot;
+    EXPECT_NE(dot.find("big | huge"), std::string::npos) << dot;
+    const std::string svg = cx::test::tempDir() + "/graph.svg";
+    ASSERT_TRUE(writeBehaviourGraph(graph, svg).ok());
+    std::ifstream in(svg);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("<svg"), std::string::npos);
+    EXPECT_NE(text.find("big | huge"), std::string::npos);
+    EXPECT_FALSE(writeBehaviourGraph(graph, cx::test::tempDir() + "/graph.txt").ok());
     // A stop word is left as it is: "the big dog" varies only "big" and "dog".
     MinimalExample withThe;
     withThe.example = f.tokenizer.encode("the big dog");
