@@ -16,6 +16,7 @@
 #include "engine/pruning/population.h"
 #include "engine/text/neuron_reader.h"
 #include "engine/text/token_examples.h"
+#include "engine/text/token_html.h"
 
 namespace cx::app {
 namespace {
@@ -32,27 +33,6 @@ json examplesJson(const engine::TokenUnitExamples& u, const engine::TokenCorpus&
                         {"text", markedText(t, w.ids, 0, int64_t(w.ids.size()), e.anchor)}});
     }
     return list;
-}
-
-std::string escaped(const std::string& s) {
-    std::string out;
-    for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
-    return out;
-}
-
-// One example as HTML: each token's background by its value (orange up to the unit's best value,
-// blue for negative values), its value in the tooltip, the anchor outlined.
-std::string exampleHtml(const engine::Tokenizer& t, const std::vector<int64_t>& ids, const std::vector<double>& values,
-                        int64_t anchor, double scale) {
-    std::ostringstream html;
-    html << std::fixed << std::setprecision(3);
-    for (size_t i = 0; i < ids.size(); ++i) {
-        const double a = std::min(1.0, std::abs(values[i]) / std::max(scale, 1e-12));
-        html << "<span title=\"" << values[i] << "\" style=\"background:rgba(" << (values[i] >= 0 ? "255,140,0," : "60,120,255,")
-             << a << ")" << (int64_t(i) == anchor ? ";outline:2px solid #000" : "") << "\">" << escaped(t.decode({ids[i]}))
-             << "</span> ";
-    }
-    return html.str();
 }
 
 const char* kHelp = R"(usage: cx top-examples MODEL --corpus PATH --layer LAYER [options]
@@ -126,8 +106,8 @@ int runTokenTopExamples(const Args& args) {
         std::filesystem::create_directories(dir, ec);
         if (ec) return reportError(engine::invalidInput("cannot create " + dir.string() + ": " + ec.message()));
         std::ostringstream html;
-        html << "<!doctype html><meta charset=\"utf-8\"><title>" << escaped(layer) << " dataset examples</title>\n"
-             << "<style>body{font-family:sans-serif;max-width:60em}p{line-height:1.8}</style>\n<h1>" << escaped(layer) << "</h1>\n";
+        html << "<!doctype html><meta charset=\"utf-8\"><title>" << engine::htmlEscaped(layer) << " dataset examples</title>\n"
+             << "<style>body{font-family:sans-serif;max-width:60em}p{line-height:1.8}</style>\n<h1>" << engine::htmlEscaped(layer) << "</h1>\n";
         for (const engine::TokenExamplesResult* result : {&m, circuit ? static_cast<const engine::TokenExamplesResult*>(&*circuit) : nullptr}) {
             if (!result) continue;
             auto readerOf = engine::NeuronReader::open(ws, result == &m ? nullptr : mask, layer, units.value());
@@ -135,14 +115,14 @@ int runTokenTopExamples(const Args& args) {
             html << "<h2>" << (result == &m ? "model" : "circuit") << "</h2>\n";
             for (size_t u = 0; u < result->units.size(); ++u) {
                 const auto& ex = result->units[u];
-                html << "<h3>" << escaped(layer) << ":" << ex.unit << "</h3>\n";
+                html << "<h3>" << engine::htmlEscaped(layer) << ":" << ex.unit << "</h3>\n";
                 const double scale = ex.top.empty() ? 1.0 : std::abs(ex.top[0].value);
                 for (const auto& e : ex.top) {
                     const auto& ids = corpus.value().windows[size_t(e.window)].ids;
                     auto values = readerOf.value().unitValues({ids}, u);
                     if (!values) return reportError(values.error());
                     html << "<p><b>" << std::fixed << std::setprecision(3) << e.value << "</b> "
-                         << exampleHtml(tok, ids, values.value()[0], e.anchor, scale) << "</p>\n";
+                         << engine::tokenHtml(tok, ids, values.value()[0], e.anchor, scale) << "</p>\n";
                 }
             }
         }

@@ -22,6 +22,7 @@
 #include "app/gui/masks_controller.h"
 #include "app/gui/population_controller.h"
 #include "app/gui/cluster_controller.h"
+#include "app/gui/neuron_controller.h"
 #include "app/gui/probe_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/gui/project_file.h"
@@ -41,6 +42,7 @@
 #include "widgets/overlap_view.h"
 #include "widgets/population_view.h"
 #include "widgets/cluster_panel.h"
+#include "widgets/neuron_panel.h"
 #include "widgets/probe_panel.h"
 #include "widgets/training_panel.h"
 
@@ -94,12 +96,16 @@ void MainWindow::buildViews() {
     m_population = new widgets::PopulationView(m_central);
     m_probePanel = new widgets::ProbePanel(m_central);
     m_clusterPanel = new widgets::ClusterPanel(m_central);
+    m_neuronPanel = new widgets::NeuronPanel(m_central);
     m_central->addTab(m_details, tr("Model"));
     m_central->addTab(m_circuitPanel, tr("Circuit"));
     m_central->addTab(m_population, tr("Population"));
     m_central->addTab(m_probePanel, tr("Probes"));
     m_central->addTab(m_clusterPanel, tr("Clusters"));
     m_central->setTabToolTip(m_central->indexOf(m_clusterPanel), tr("Polysemantic units: a unit's top patches in clusters, a subcircuit per cluster"));
+    m_central->addTab(m_neuronPanel, tr("Neurons"));
+    m_central->setTabToolTip(m_central->indexOf(m_neuronPanel),
+                             tr("Language-model neurons: top examples, minimal activating examples, local search, behaviour graph"));
     m_central->addTab(m_trainingPanel, tr("Mask Training"));
     m_central->addTab(m_overlap, tr("Overlap"));
     setCentralWidget(m_central);
@@ -139,10 +145,11 @@ void MainWindow::buildControllers() {
     m_populations = new PopulationController(s, *m_jobs, m_population, this);
     m_probes = new ProbeController(s, *m_jobs, m_probePanel, m_circuitPanel, this);
     m_clusters = new ClusterController(s, *m_jobs, m_clusterPanel, m_circuitPanel, m_maskList, this);
+    m_neurons = new NeuronController(s, *m_jobs, m_neuronPanel, this);
     m_projects = new ProjectController(s, *m_jobs,
                                        {m_circuitPanel, m_trainingPanel, m_maskList, m_central, m_circuits, m_data, m_population, m_populations},
                                        this);
-    for (Controller* c : std::initializer_list<Controller*>{m_circuits, m_training, m_masks, m_data, m_projects, m_populations, m_probes, m_clusters}) wireController(c);
+    for (Controller* c : std::initializer_list<Controller*>{m_circuits, m_training, m_masks, m_data, m_projects, m_populations, m_probes, m_clusters, m_neurons}) wireController(c);
 
     connect(m_maskList, &widgets::MaskList::showRequested, m_circuits, [this](const QString& path) { m_circuits->openMask(path, false); });
     connect(m_training, &TrainingController::maskTrained, m_masks, &MasksController::addTrained);
@@ -228,6 +235,7 @@ void MainWindow::closeModel() {
     m_details->clearModel();
     m_populations->modelOpened();
     m_clusters->modelOpened();
+    m_neurons->modelOpened();
     updateTitle();
     Q_EMIT modelChanged();
 }
@@ -259,6 +267,7 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> loaded, const QString& 
     m_data->modelOpened();
     m_populations->modelOpened();
     m_clusters->modelOpened();
+    m_neurons->modelOpened();
     m_maskList->clear();
     // What circuits will run on, previewed: the demo transformer's own held-out prompts unless
     // other data was chosen; other models never inherit those prompts.

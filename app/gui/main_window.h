@@ -1,6 +1,6 @@
 #pragma once
 // The main window composes: the model tree, jobs, masks and data docks; the central tabs
-// (Model, Circuit, Population, Probes, Clusters, Mask Training, Overlap); the menus; and one controller per tab, which owns
+// (Model, Circuit, Population, Probes, Clusters, Neurons, Mask Training, Overlap); the menus; and one controller per tab, which owns
 // that tab's state and runs its engine work through the JobRunner on the open Session.
 #include <memory>
 
@@ -25,6 +25,7 @@ class OverlapView;
 class PopulationView;
 class ProbePanel;
 class ClusterPanel;
+class NeuronPanel;
 class TrainingPanel;
 }  // namespace cx::widgets
 
@@ -38,6 +39,7 @@ class MasksController;
 class PopulationController;
 class ProbeController;
 class ClusterController;
+class NeuronController;
 class ProjectController;
 class RecentFiles;
 class Session;
@@ -79,6 +81,7 @@ public:
     PopulationController* populations() const { return m_populations; }
     ProbeController* probes() const { return m_probes; }
     ClusterController* clusters() const { return m_clusters; }
+    NeuronController* neurons() const { return m_neurons; }
 
     widgets::LayerTreeView* layerTree() const { return m_tree; }
     widgets::LayerDetailsView* details() const { return m_details; }
@@ -90,6 +93,7 @@ public:
     widgets::PopulationView* populationView() const { return m_population; }
     widgets::ProbePanel* probePanel() const { return m_probePanel; }
     widgets::ClusterPanel* clusterPanel() const { return m_clusterPanel; }
+    widgets::NeuronPanel* neuronPanel() const { return m_neuronPanel; }
     widgets::DataPanel* dataPanel() const { return m_dataPanel; }
 
 Q_SIGNALS:
@@ -116,6 +120,7 @@ private:
     widgets::PopulationView* m_population = nullptr;
     widgets::ProbePanel* m_probePanel = nullptr;
     widgets::ClusterPanel* m_clusterPanel = nullptr;
+    widgets::NeuronPanel* m_neuronPanel = nullptr;
     widgets::DataPanel* m_dataPanel = nullptr;
     CircuitController* m_circuits = nullptr;
     TrainingController* m_training = nullptr;
@@ -125,6 +130,7 @@ private:
     PopulationController* m_populations = nullptr;
     ProbeController* m_probes = nullptr;
     ClusterController* m_clusters = nullptr;
+    NeuronController* m_neurons = nullptr;
     QLabel* m_deviceLabel = nullptr;  // the device jobs run on (the Compute menu updates it)
     QString m_lastError;
     bool m_showErrorDialogs = true;

@@ -19,6 +19,7 @@
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "app/gui/masks_controller.h"
+#include "app/gui/neuron_controller.h"
 #include "app/gui/population_controller.h"
 #include "app/gui/probe_controller.h"
 #include "app/gui/project_controller.h"
@@ -43,6 +44,7 @@
 #include "widgets/detail_bar.h"
 #include "widgets/diagram_view.h"
 #include "widgets/jobs_panel.h"
+#include "widgets/neuron_panel.h"
 #include "widgets/layer_details_view.h"
 #include "widgets/layer_tree_view.h"
 #include "widgets/mask_list.h"
@@ -622,4 +624,41 @@ TEST(MainWindow, TheClustersTabGroupsTopPatchesAndPrunesPerCluster) {
     EXPECT_FALSE(w.clusters()->result());
     EXPECT_EQ(panel->rowCount(), 0);
     EXPECT_EQ(panel->curveCount(), 0);
+}
+
+// The Neurons tab on the hand-built token model of tests/data/text: its tokenizer and masked model
+// are found beside it; ranking, the top examples, the MAEs and the local search arrive in turn.
+TEST(MainWindow, TheNeuronsTabReadsALanguageModelsNeurons) {
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    const QString dir = QStringLiteral(CX_TEST_DATA "/text/");
+    w.openModel(dir + "trigger_lm.pt");
+    ASSERT_TRUE(waitUntil([&] { return w.session().isOpen() && w.jobs()->activeCount() == 0; })) << w.lastError().toStdString();
+    auto* panel = w.neuronPanel();
+    EXPECT_EQ(panel->layer(), QStringLiteral("detect"));
+    auto paths = panel->paths();
+    EXPECT_TRUE(paths.tokenizer.endsWith("text/tokenizer.json")) << paths.tokenizer.toStdString();
+    EXPECT_TRUE(paths.mlm.endsWith("text/fixed_mlm.pt")) << paths.mlm.toStdString();
+    paths.corpus = dir + "corpus.txt";
+    panel->setPaths(paths);
+    w.neurons()->rank();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && !panel->examplesText().isEmpty(); })) << w.lastError().toStdString();
+    EXPECT_EQ(panel->neuronCount(), 2);
+    EXPECT_TRUE(panel->caption().contains("2 neurons of detect ranked over 38 tokens")) << panel->caption().toStdString();
+    panel->selectNeuron(0);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && panel->examplesText().contains("detect:0"); }));
+    EXPECT_TRUE(panel->examplesText().contains("a big dog barked")) << panel->examplesText().toStdString();
+    w.neurons()->minimalExamples();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && !panel->minimalExamplesText().isEmpty(); }));
+    EXPECT_TRUE(panel->minimalExamplesText().contains("big dog")) << panel->minimalExamplesText().toStdString();
+    EXPECT_TRUE(panel->minimalExamplesText().contains("huge dog")) << panel->minimalExamplesText().toStdString();
+    w.neurons()->search();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && panel->hasGraph(); })) << w.lastError().toStdString();
+    const QString search = panel->searchText();
+    EXPECT_TRUE(search.contains("positives")) << search.toStdString();
+    EXPECT_TRUE(search.contains("huge dog")) << search.toStdString();
+    EXPECT_TRUE(search.contains("red dog")) << search.toStdString();
+    w.closeModel();
+    EXPECT_EQ(panel->neuronCount(), 0);
+    EXPECT_FALSE(panel->hasGraph());
 }
