@@ -87,3 +87,20 @@ TEST(CliLanguageNeurons, Refusals) {
         EXPECT_NE(r.err.find(reason), std::string::npos) << args << ": " << r.err;
     }
 }
+
+// GPT-2's Conv1D layers (addmm on the flattened positions, weight stored in x out), scripted and
+// traced: their units at every position are neurons like a linear layer's.
+TEST(CliLanguageNeurons, Gpt2Conv1DLayersScriptedAndTraced) {
+    for (const std::string variant : {"script", "trace"}) {
+        auto r = cxtest::runCx("top-examples " + kDir + "conv1d_lm_" + variant + ".pt" + kCorpus + " --layer c_fc --units 0,1 --top 3 --json");
+        ASSERT_EQ(r.code, 0) << variant << ": " << r.err;
+        auto units = nlohmann::json::parse(r.out)["units"];
+        ASSERT_EQ(units.size(), 2u);
+        for (const auto& e : units[0]["model"]) {
+            EXPECT_EQ(e["anchor_token"], "cat") << variant;
+            EXPECT_EQ(e["value"], 2.0) << variant;
+        }
+        EXPECT_EQ(units[1]["model"][0]["anchor_token"], "dog") << variant;
+        EXPECT_EQ(units[1]["model"][0]["value"], 1.0) << variant;
+    }
+}

@@ -2,8 +2,9 @@
 """Writes the token-model fixtures of the CLI tests (tests/data/text): a tiny corpus, its
 word-level tokenizer.json (the project's format: [PAD] [UNK] [MASK] [BOS] [EOS], then the words),
 a hand-built 'language model' whose neuron detect:0 is 1 on "dog" right after "big" or "huge"
-(0 on "dog" elsewhere, -1 on most tokens) and detect:1 is the token "cat", and a fixed masked
-'language model' (a linear head with no weight) that ranks huge > red > cat > the rest everywhere.
+(0 on "dog" elsewhere, -1 on most tokens) and detect:1 is the token "cat", a fixed masked
+'language model' (a linear head with no weight) that ranks huge > red > cat > the rest everywhere,
+and a GPT-2-style model of Conv1D layers (addmm on flattened positions), scripted and traced.
     /usr/bin/python3 tests/data/make_text_fixtures.py tests/data/text"""
 import json
 import os
@@ -53,6 +54,40 @@ class FixedMLM(torch.nn.Module):
         return self.head(F.embedding(ids, self.onehot))
 
 
+class Conv1D(torch.nn.Module):
+    """GPT-2's Conv1D (HuggingFace transformers.pytorch_utils.Conv1D): a linear layer whose weight
+    is stored in x out and applied to the flattened positions with addmm."""
+
+    def __init__(self, nf, nx):
+        super().__init__()
+        self.nf = nf
+        self.weight = torch.nn.Parameter(torch.zeros(nx, nf))
+        self.bias = torch.nn.Parameter(torch.zeros(nf))
+
+    def forward(self, x):
+        size_out = x.size()[:-1] + (self.nf,)
+        x = torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight)
+        return x.view(size_out)
+
+
+class Conv1DLM(torch.nn.Module):
+    """c_fc:0 is 2 on "cat", c_fc:1 is 1 on "dog"; c_proj maps the GELU of c_fc to the vocabulary."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        v = len(vocab)
+        self.onehot = torch.nn.Parameter(torch.eye(v), requires_grad=False)
+        self.c_fc = Conv1D(4, v)
+        self.c_proj = Conv1D(v, 4)
+        with torch.no_grad():
+            self.c_fc.weight[vocab["cat"], 0] = 2.0
+            self.c_fc.weight[vocab["dog"], 1] = 1.0
+            self.c_proj.weight.normal_(0, 0.1, generator=torch.Generator().manual_seed(0))
+
+    def forward(self, ids):
+        return self.c_proj(F.gelu(self.c_fc(F.embedding(ids, self.onehot))))
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     words = sorted({w for line in CORPUS for w in line.split()})
@@ -68,6 +103,10 @@ def main(out):
         json.dump(tokenizer, f, indent=1)
     torch.jit.script(TriggerLM(vocab)).save(os.path.join(out, "trigger_lm.pt"))
     torch.jit.script(FixedMLM(vocab)).save(os.path.join(out, "fixed_mlm.pt"))
+    conv1d = Conv1DLM(vocab).eval()
+    torch.jit.script(conv1d).save(os.path.join(out, "conv1d_lm_script.pt"))
+    example = torch.tensor([[vocab["[BOS]"], vocab["a"], vocab["cat"], vocab["."]]])
+    torch.jit.trace(conv1d, example).save(os.path.join(out, "conv1d_lm_trace.pt"))
 
 
 if __name__ == "__main__":
