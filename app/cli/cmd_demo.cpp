@@ -47,8 +47,8 @@ const char* kHelp = R"(usage: cx demo <train-cnn|images|run|population|train-tra
       and resources/demo/tokenizer.json). Prints the held-out perplexity.
   train-mlm [same options]
       The BERT-style masked language model on the same corpus and tokenizer (default:
-      resources/demo/fortunes_mlm.pt), the local search's source of substitutes. Prints its
-      held-out top-1 accuracy on masked words.
+      resources/demo/fortunes_mlm.pt; 4000 steps), the local search's source of substitutes.
+      Prints its held-out top-1 accuracy on masked words.
 )";
 
 }  // namespace

@@ -15,7 +15,7 @@ int demoTrainLanguageModel(const Args& args, bool masked) {
     options.out = args.value("out", masked ? demoMaskedModelPath() : demoLanguageModelPath());
     options.tokenizer = args.value("tokenizer", demoTokenizerPath());
     options.corpus = args.value("corpus", "");
-    options.steps = args.integer("steps", options.steps, err).value_or(0);
+    options.steps = args.integer("steps", masked ? 4000 : options.steps, err).value_or(0);
     options.width = args.integer("width", options.width, err).value_or(0);
     options.layers = args.integer("layers", options.layers, err).value_or(0);
     options.vocabulary = args.integer("vocabulary", options.vocabulary, err).value_or(0);

@@ -23,7 +23,7 @@ struct DemoLanguageOptions {
     int64_t context = 64;          // the longest input, in tokens
     int64_t width = 128;           // d_model; 4 heads, MLP 4 x width
     int64_t layers = 2;
-    int64_t steps = 2500;          // AdamW steps
+    int64_t steps = 2500;          // AdamW steps (cx demo train-mlm: 4000)
     int64_t batchSize = 64;        // windows per step
     double learningRate = 2e-3;    // warm-up over 100 steps, then cosine decay to 0
     double weightDecay = 0.1;
