@@ -149,7 +149,7 @@ void NeuronController::modelOpened() {
         if (l.kind == engine::LayerKind::Linear || l.kind == engine::LayerKind::TransposedLinear) {
             const QString name = QString::fromStdString(l.name);
             layers << name;
-            if (preferred.isEmpty() && (name.endsWith(QLatin1String("mlp.fc")) || name.endsWith(QLatin1String("c_fc")))) preferred = name;
+            if (name.endsWith(QLatin1String("mlp.fc")) || name.endsWith(QLatin1String("c_fc"))) preferred = name;  // the last MLP
         }
     const QFileInfo model(m_session.modelPath());
     const QDir dir = model.absoluteDir();
@@ -192,6 +192,7 @@ void NeuronController::rank() {
             return std::shared_ptr<const NeuronData>(data);
         },
         [this](std::shared_ptr<const NeuronData>& data) -> QString {
+            m_panel->setBusy(false);
             m_data = data;
             m_maes.reset();
             std::vector<widgets::NeuronRow> rows;
@@ -262,6 +263,7 @@ void NeuronController::minimalExamples() {
             return findMaes(*ws, *data, unit, count, options, job);
         },
         [this](std::shared_ptr<const MaeData>& maes) -> QString {
+            m_panel->setBusy(false);
             m_maes = maes;
             m_panel->setMinimalExamples(QString::fromStdString(maesHtml(*m_data, *maes)));
             m_panel->showPage(1);
@@ -314,6 +316,7 @@ void NeuronController::search() {
             return view;
         },
         [this](SearchView& v) -> QString {
+            m_panel->setBusy(false);
             m_maes = v.maes;
             m_panel->setMinimalExamples(QString::fromStdString(maesHtml(*m_data, *v.maes)));
             m_panel->setSearch(QString::fromStdString(v.html), QByteArray::fromStdString(v.svg));

@@ -4,6 +4,7 @@
 #include <set>
 
 #include <QAction>
+#include <QPushButton>
 #include <QDir>
 #include <QRegularExpression>
 #include <QFile>
@@ -644,6 +645,7 @@ TEST(MainWindow, TheNeuronsTabReadsALanguageModelsNeurons) {
     w.neurons()->rank();
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && !panel->examplesText().isEmpty(); })) << w.lastError().toStdString();
     EXPECT_EQ(panel->neuronCount(), 2);
+    EXPECT_TRUE(panel->findChild<QPushButton*>()->isEnabled());  // not left busy
     EXPECT_TRUE(panel->caption().contains("2 neurons of detect ranked over 38 tokens")) << panel->caption().toStdString();
     panel->selectNeuron(0);
     ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && panel->examplesText().contains("detect:0"); }));

@@ -56,7 +56,7 @@ TEST(CliTopExamples, BadArgumentsAreRefusedWithTheReason) {
              {" --layer features.conv9", "no layer 'features.conv9'"},
              {" --layer features.conv3 --units 99", "--units"},
              {" --layer features.conv3 --scores x.safetensors", "--scores and --sparsity go together"},
-             {"", "needs --images and --layer"}}) {
+             {"", "or --corpus (a token model), and --layer"}}) {
         auto r = cxtest::runCx(base + args);
         EXPECT_EQ(r.code, 2) << args;
         EXPECT_NE(r.err.find(reason), std::string::npos) << args << ": " << r.err;
