@@ -73,6 +73,16 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
     m_topN = count(this, 1, 100, 10, tr("Substitutes per token"));
     m_search = new QPushButton(tr("Local search"), this);
     m_search->setToolTip(tr("Mask each word of the minimal examples in turn, put the masked model's substitutes in, read the neuron"));
+    m_circuitSparsity = fraction(this, 0.05, tr("The neuron's circuit: the fraction of the weights that can reach it that is kept"));
+    m_circuitSparsity->setRange(0.001, 1.0);
+    m_circuitSparsity->setDecimals(3);
+    m_circuitSparsity->setSingleStep(0.01);
+    m_findCircuit = new QPushButton(tr("Find circuit"), this);
+    m_findCircuit->setToolTip(tr("Prune the weights that matter for the neuron on its top examples (ActGrad, max over positions), "
+                                 "then read its examples again in the circuit"));
+    m_showCircuit = new QPushButton(tr("Show in Circuit tab"), this);
+    m_showCircuit->setToolTip(tr("Draw the neuron's circuit as a diagram"));
+    m_showCircuit->setEnabled(false);
     auto* prune = new QHBoxLayout;
     prune->addWidget(new QLabel(tr("Examples"), this));
     prune->addWidget(m_examples);
@@ -81,6 +91,11 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
     prune->addWidget(new QLabel(tr("Window"), this));
     prune->addWidget(m_window);
     prune->addWidget(m_mae);
+    prune->addSpacing(16);
+    prune->addWidget(new QLabel(tr("Circuit kept"), this));
+    prune->addWidget(m_circuitSparsity);
+    prune->addWidget(m_findCircuit);
+    prune->addWidget(m_showCircuit);
     prune->addStretch(1);
     auto* search = new QHBoxLayout;
     search->addWidget(new QLabel(tr("Masked LM"), this));
@@ -107,6 +122,7 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
     m_examplesView = new QTextBrowser(this);
     m_maeView = new QTextBrowser(this);
     m_searchView = new QTextBrowser(this);
+    m_circuitView = new QTextBrowser(this);
     m_graph = new QLabel(this);
     m_graph->setAlignment(Qt::AlignCenter);
     auto* graphScroll = new QScrollArea(this);
@@ -116,6 +132,7 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
     m_pages->addTab(m_maeView, tr("Minimal examples"));
     m_pages->addTab(m_searchView, tr("Positives and negatives"));
     m_pages->addTab(graphScroll, tr("Behaviour graph"));
+    m_pages->addTab(m_circuitView, tr("Circuit"));
     auto* split = new QSplitter(this);
     split->addWidget(m_neurons);
     split->addWidget(m_pages);
@@ -131,6 +148,8 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
     connect(m_rank, &QPushButton::clicked, this, &NeuronPanel::rankRequested);
     connect(m_mae, &QPushButton::clicked, this, &NeuronPanel::minimalExamplesRequested);
     connect(m_search, &QPushButton::clicked, this, &NeuronPanel::searchRequested);
+    connect(m_findCircuit, &QPushButton::clicked, this, &NeuronPanel::circuitRequested);
+    connect(m_showCircuit, &QPushButton::clicked, this, &NeuronPanel::showCircuitRequested);
     connect(m_neurons, &QTableWidget::itemSelectionChanged, this, [this] {
         const int64_t unit = selectedNeuron();
         if (unit >= 0) Q_EMIT neuronSelected(unit);
@@ -159,11 +178,14 @@ void NeuronPanel::setPaths(const NeuronPaths& paths) {
 NeuronPaths NeuronPanel::paths() const { return {m_tokenizer->text().trimmed(), m_corpus->text().trimmed(), m_mlm->text().trimmed()}; }
 
 SearchSettings NeuronPanel::settings() const {
-    return {m_keep->value(), m_window->value(), m_positive->value(), m_negative->value(), m_topN->value(), m_examples->value()};
+    return {m_keep->value(),  m_window->value(),   m_positive->value(),       m_negative->value(),
+            m_topN->value(), m_examples->value(), m_circuitSparsity->value()};
 }
 
+void NeuronPanel::setCircuitSparsity(double sparsity) { m_circuitSparsity->setValue(sparsity); }
+
 void NeuronPanel::setBusy(bool busy) {
-    for (QWidget* w : std::initializer_list<QWidget*>{m_rank, m_mae, m_search, m_layer}) w->setEnabled(!busy);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_rank, m_mae, m_search, m_findCircuit, m_layer}) w->setEnabled(!busy);
 }
 
 void NeuronPanel::setCaption(const QString& caption) { m_caption->setText(caption); }
@@ -184,6 +206,7 @@ void NeuronPanel::setNeurons(const std::vector<NeuronRow>& rows) {
     setExamples({});
     setMinimalExamples({});
     setSearch({}, {});
+    setCircuit({}, false);
     if (!rows.empty()) {
         m_neurons->selectRow(0);
         Q_EMIT neuronSelected(rows.front().unit);
@@ -228,6 +251,12 @@ void NeuronPanel::setSearch(const QString& html, const QByteArray& graphSvg) {
 QString NeuronPanel::examplesText() const { return m_examplesView->toPlainText(); }
 QString NeuronPanel::minimalExamplesText() const { return m_maeView->toPlainText(); }
 QString NeuronPanel::searchText() const { return m_searchView->toPlainText(); }
+QString NeuronPanel::circuitText() const { return m_circuitView->toPlainText(); }
+
+void NeuronPanel::setCircuit(const QString& html, bool canShow) {
+    m_circuitView->setHtml(html);
+    m_showCircuit->setEnabled(canShow);
+}
 void NeuronPanel::showPage(int page) { m_pages->setCurrentIndex(page); }
 
 }  // namespace cx::widgets

@@ -2,7 +2,8 @@
 // The Neurons tab (seed 003): for a language model, a layer's neurons ranked by their largest
 // value over a corpus; for the neuron picked, its top examples with every token coloured by its
 // value, its minimal activating examples, the positives and negatives of the local search with a
-// masked language model, and its behaviour graph. It draws what it is given (HTML and SVG made
+// masked language model, its behaviour graph, and its circuit (pruned on its top examples) with
+// the examples compared between model and circuit. It draws what it is given (HTML and SVG made
 // by the app); the app reads the corpus and runs the model.
 #include <cstdint>
 #include <vector>
@@ -39,6 +40,7 @@ struct SearchSettings {
     double positive = 0.4, negative = 0.7;
     int topN = 10;           // substitutes per token
     int examples = 3;        // MAEs searched
+    double circuitSparsity = 0.05;  // the neuron's circuit: the fraction of relevant weights kept
 };
 
 class NeuronPanel : public QWidget {
@@ -52,6 +54,7 @@ public:
     void setPaths(const NeuronPaths& paths);
     NeuronPaths paths() const;
     SearchSettings settings() const;
+    void setCircuitSparsity(double sparsity);
     void setBusy(bool busy);
     /// A message in place of the results (no language model open, a job's outcome).
     void setCaption(const QString& caption);
@@ -65,11 +68,15 @@ public:
     void setExamples(const QString& html);
     void setMinimalExamples(const QString& html);
     void setSearch(const QString& html, const QByteArray& graphSvg);
+    /// The neuron's circuit compared with the model; `canShow`: its mask can be drawn.
+    void setCircuit(const QString& html, bool canShow);
     QString examplesText() const;
     QString minimalExamplesText() const;
     QString searchText() const;
+    QString circuitText() const;
     bool hasGraph() const { return !m_graphSvg.isEmpty(); }
-    /// Raises one of the result pages: 0 examples, 1 MAEs, 2 local search, 3 behaviour graph.
+    /// Raises one of the result pages: 0 examples, 1 MAEs, 2 local search, 3 behaviour graph,
+    /// 4 the circuit.
     void showPage(int page);
 
 Q_SIGNALS:
@@ -77,6 +84,8 @@ Q_SIGNALS:
     void neuronSelected(int64_t unit);
     void minimalExamplesRequested();
     void searchRequested();
+    void circuitRequested();       // prune the selected neuron's circuit on its top examples
+    void showCircuitRequested();   // draw that circuit in the Circuit tab
     void shown();
 
 protected:
@@ -90,6 +99,9 @@ private:
     QPushButton* m_rank = nullptr;
     QPushButton* m_mae = nullptr;
     QPushButton* m_search = nullptr;
+    QPushButton* m_findCircuit = nullptr;
+    QPushButton* m_showCircuit = nullptr;
+    QDoubleSpinBox* m_circuitSparsity = nullptr;
     QDoubleSpinBox* m_keep = nullptr;
     QSpinBox* m_window = nullptr;
     QDoubleSpinBox* m_positive = nullptr;
@@ -102,6 +114,7 @@ private:
     QTextBrowser* m_examplesView = nullptr;
     QTextBrowser* m_maeView = nullptr;
     QTextBrowser* m_searchView = nullptr;
+    QTextBrowser* m_circuitView = nullptr;
     QLabel* m_graph = nullptr;
     QByteArray m_graphSvg;
     std::vector<NeuronRow> m_rows;

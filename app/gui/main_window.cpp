@@ -145,7 +145,7 @@ void MainWindow::buildControllers() {
     m_populations = new PopulationController(s, *m_jobs, m_population, this);
     m_probes = new ProbeController(s, *m_jobs, m_probePanel, m_circuitPanel, this);
     m_clusters = new ClusterController(s, *m_jobs, m_clusterPanel, m_circuitPanel, m_maskList, this);
-    m_neurons = new NeuronController(s, *m_jobs, m_neuronPanel, this);
+    m_neurons = new NeuronController(s, *m_jobs, m_neuronPanel, m_maskList, this);
     m_projects = new ProjectController(s, *m_jobs,
                                        {m_circuitPanel, m_trainingPanel, m_maskList, m_central, m_circuits, m_data, m_population, m_populations},
                                        this);
@@ -153,6 +153,10 @@ void MainWindow::buildControllers() {
 
     connect(m_maskList, &widgets::MaskList::showRequested, m_circuits, [this](const QString& path) { m_circuits->openMask(path, false); });
     connect(m_training, &TrainingController::maskTrained, m_masks, &MasksController::addTrained);
+    connect(m_neurons, &NeuronController::showCircuitRequested, this, [this](const QString& path) {
+        m_circuits->openMask(path, false);
+        m_central->setCurrentWidget(m_circuitPanel);
+    });
     connect(m_tree, &widgets::LayerTreeView::layerSelected, m_data, &DataController::layerSelected);
     connect(m_data, &DataController::unitPicked, this, [this](const QString& target) {
         m_circuitPanel->setTarget(target);
@@ -327,5 +331,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
     if (!urls.isEmpty() && urls.first().isLocalFile()) openFile(urls.first().toLocalFile());
     event->acceptProposedAction();
 }
+
+QWidget* MainWindow::currentTab() const { return m_central->currentWidget(); }
 
 }  // namespace cx::app

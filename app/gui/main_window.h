@@ -95,6 +95,8 @@ public:
     widgets::ClusterPanel* clusterPanel() const { return m_clusterPanel; }
     widgets::NeuronPanel* neuronPanel() const { return m_neuronPanel; }
     widgets::DataPanel* dataPanel() const { return m_dataPanel; }
+    /// The page of the central tabs in front (Circuit, Training, ..., Neurons).
+    QWidget* currentTab() const;
 
 Q_SIGNALS:
     void modelChanged();

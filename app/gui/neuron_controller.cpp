@@ -11,9 +11,12 @@
 #include "engine/diagram/diagram_layout.h"
 #include "engine/model/model.h"
 #include "engine/text/behaviour_graph.h"
+#include "engine/pruning/pruning.h"
 #include "engine/text/local_search.h"
+#include "engine/text/neuron_circuit.h"
 #include "engine/text/token_examples.h"
 #include "engine/text/token_html.h"
+#include "widgets/mask_list.h"
 #include "widgets/neuron_panel.h"
 
 namespace cx::app {
@@ -92,6 +95,58 @@ std::string maesHtml(const NeuronData& d, const MaeData& m) {
     return html.str();
 }
 
+struct CircuitView {
+    std::string html, maskFile, scoresFile;
+    engine::PruneReport prune;
+};
+
+// The model's top examples with the circuit's value at their anchors, then the circuit's own top
+// examples over the corpus coloured by the circuit's values.
+engine::Result<std::string> circuitHtml(engine::Workspace& ws, const NeuronData& d, const engine::TokenUnitExamples& model,
+                                        const engine::NeuronCircuit& c, double sparsity) {
+    const auto& t = *d.tokenizer;
+    const auto& p = c.prune;
+    std::ostringstream html;
+    html.precision(3);
+    html << header(d.layer + ":" + std::to_string(model.unit) + " - its circuit")
+         << "<p>ActGrad on its " << c.windows << " top examples (" << c.tokens << " tokens; per example the neuron's largest value), "
+         << "kept " << p.kept << " of the " << p.relevant << " weights that reach it (" << 100.0 * sparsity << "%; " << p.effectiveKept
+         << " on a path from the input).</p>";
+    if (p.disconnected) html << "<p><b>The circuit is disconnected at this size: nothing reaches the neuron.</b></p>";
+    html << "<table cellpadding=\"3\"><tr><th align=\"left\">the model's top examples</th><th>model</th><th>circuit</th><th>kept</th></tr>";
+    double sumModel = 0.0, sumCircuit = 0.0;
+    for (size_t i = 0; i < model.top.size(); ++i) {
+        const auto& e = model.top[i];
+        const auto& ids = d.corpus.windows[size_t(e.window)].ids;
+        const int64_t from = std::max<int64_t>(0, e.anchor - 10), to = std::min<int64_t>(int64_t(ids.size()), e.anchor + 3);
+        const std::vector<int64_t> shown(ids.begin() + from, ids.begin() + to);
+        const double value = c.onModelExamples[i];
+        sumModel += std::abs(e.value);
+        sumCircuit += std::abs(value - e.value);
+        html << "<tr><td>" << (from > 0 ? "... " : "") << engine::plainTokenHtml(t, shown, e.anchor - from) << (to < int64_t(ids.size()) ? " ..." : "")
+             << "</td><td align=\"right\">" << std::fixed << e.value << "</td><td align=\"right\">" << value << "</td><td align=\"right\">"
+             << (e.value != 0.0 ? std::to_string(int(std::lround(100.0 * value / e.value))) + "%" : "-") << "</td></tr>";
+    }
+    html << "</table><p>&Delta;f-norm on these examples: " << (sumModel > 0.0 ? sumCircuit / sumModel : 0.0) << ".</p>";
+    if (!c.circuitTop.top.empty()) {
+        int shared = 0;
+        for (const auto& e : c.circuitTop.top)
+            for (const auto& m : model.top) shared += m.window == e.window;
+        html << header("its top examples in the circuit") << "<p>" << shared << " of " << c.circuitTop.top.size()
+             << " are the model's too. Tokens coloured by the circuit's values.</p>";
+        auto reader = engine::NeuronReader::open(ws, c.mask, d.layer, {model.unit});
+        if (!reader) return reader.error();
+        const double scale = std::max(std::abs(c.circuitTop.top.front().value), 1e-12);
+        for (const auto& e : c.circuitTop.top) {
+            const auto& ids = d.corpus.windows[size_t(e.window)].ids;
+            auto values = reader.value().unitValues({ids}, 0);
+            if (!values) return values.error();
+            html << "<p><b>" << e.value << "</b>&nbsp;&nbsp;" << engine::tokenHtml(t, ids, values.value()[0], e.anchor, scale) << "</p>";
+        }
+    }
+    return html.str();
+}
+
 struct SearchView {
     std::shared_ptr<const MaeData> maes;
     std::string html, svg;
@@ -126,17 +181,23 @@ std::string searchHtml(const NeuronData& d, const std::vector<engine::LocalSearc
 
 }  // namespace
 
-NeuronController::NeuronController(Session& session, JobRunner& jobs, widgets::NeuronPanel* panel, QObject* parent)
-    : Controller(session, jobs, parent), m_panel(panel) {
+NeuronController::NeuronController(Session& session, JobRunner& jobs, widgets::NeuronPanel* panel, widgets::MaskList* masks,
+                                   QObject* parent)
+    : Controller(session, jobs, parent), m_panel(panel), m_masks(masks) {
     connect(panel, &widgets::NeuronPanel::rankRequested, this, &NeuronController::rank);
     connect(panel, &widgets::NeuronPanel::neuronSelected, this, &NeuronController::showNeuron);
     connect(panel, &widgets::NeuronPanel::minimalExamplesRequested, this, &NeuronController::minimalExamples);
     connect(panel, &widgets::NeuronPanel::searchRequested, this, &NeuronController::search);
+    connect(panel, &widgets::NeuronPanel::circuitRequested, this, &NeuronController::findCircuit);
+    connect(panel, &widgets::NeuronPanel::showCircuitRequested, this, [this] {
+        if (!m_circuitMask.isEmpty()) Q_EMIT showCircuitRequested(m_circuitMask);
+    });
 }
 
 void NeuronController::modelOpened() {
     m_data.reset();
     m_maes.reset();
+    m_circuitMask.clear();
     m_panel->setNeurons({});
     if (!m_session.isOpen()) {
         m_panel->setLayers({}, {});
@@ -220,6 +281,7 @@ void NeuronController::showNeuron(int64_t unit) {
     if (!m_data || !m_session.isOpen()) return;
     m_panel->setMinimalExamples({});
     m_panel->setSearch({}, {});
+    m_panel->setCircuit({}, false);
     m_jobs.start<std::string>(
         QStringLiteral("neuron-examples"), tr("Examples of %1:%2").arg(QString::fromStdString(m_data->layer)).arg(unit),
         tr("Cannot show the neuron's examples"),
@@ -321,6 +383,49 @@ void NeuronController::search() {
             m_panel->setMinimalExamples(QString::fromStdString(maesHtml(*m_data, *v.maes)));
             m_panel->setSearch(QString::fromStdString(v.html), QByteArray::fromStdString(v.svg));
             m_panel->showPage(2);
+            return {};
+        },
+        [this](const QString&) { m_panel->setBusy(false); });
+}
+
+void NeuronController::findCircuit() {
+    const int64_t unit = m_panel->selectedNeuron();
+    if (!m_data || unit < 0 || !m_session.isOpen()) return Q_EMIT errorRaised(tr("No neuron"), tr("Rank the neurons and pick one first."));
+    const auto* examples = examplesOf(*m_data, unit);
+    if (!examples || examples->top.empty()) return Q_EMIT errorRaised(tr("No examples"), tr("The neuron has no examples to prune on."));
+    engine::NeuronCircuitSpec spec;
+    spec.layer = m_data->layer;
+    spec.unit = unit;
+    spec.sparsity = m_panel->settings().circuitSparsity;
+    const std::string maskFile = m_session.newFile(QStringLiteral("neuron_mask"), QStringLiteral("safetensors")).toStdString();
+    const std::string scoresFile = m_session.newFile(QStringLiteral("neuron_scores"), QStringLiteral("safetensors")).toStdString();
+    m_panel->setBusy(true);
+    m_jobs.start<CircuitView>(
+        QStringLiteral("neuron-circuit"), tr("Circuit of %1:%2").arg(QString::fromStdString(m_data->layer)).arg(unit),
+        tr("Cannot find the neuron's circuit"),
+        [ws = m_session.workspace(), data = m_data, top = *examples, spec, maskFile, scoresFile](engine::JobContext& job) -> engine::Result<CircuitView> {
+            auto circuit = engine::neuronCircuit(*ws, data->corpus, top, spec, job);
+            if (!circuit) return circuit.error();
+            CircuitView view;
+            auto html = circuitHtml(*ws, *data, top, circuit.value(), spec.sparsity);
+            if (!html) return html.error();
+            view.html = html.take();
+            if (auto st = engine::writeScores(*ws, *circuit.value().scores, scoresFile); !st) return st.error();
+            if (auto st = engine::writeMask(*ws, *circuit.value().mask, maskFile); !st) return st.error();
+            view.maskFile = maskFile;
+            view.scoresFile = scoresFile;
+            view.prune = circuit.value().prune;
+            return view;
+        },
+        [this, unit, sparsity = spec.sparsity](CircuitView& v) -> QString {
+            m_panel->setBusy(false);
+            m_circuitMask = QString::fromStdString(v.maskFile);
+            m_panel->setCircuit(QString::fromStdString(v.html), true);
+            m_panel->showPage(4);
+            const QString name = QStringLiteral("%1:%2").arg(QString::fromStdString(m_data->layer)).arg(unit);
+            m_masks->addMask({tr("%1 on its examples %2% kept").arg(name).arg(100.0 * sparsity, 0, 'g', 3), m_circuitMask,
+                              QStringLiteral("circuit"), tr("%1 weights (ActGrad, the neuron's top examples)").arg(v.prune.kept),
+                              QString::fromStdString(v.scoresFile)});
             return {};
         },
         [this](const QString&) { m_panel->setBusy(false); });

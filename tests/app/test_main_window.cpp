@@ -660,6 +660,23 @@ TEST(MainWindow, TheNeuronsTabReadsALanguageModelsNeurons) {
     EXPECT_TRUE(search.contains("positives")) << search.toStdString();
     EXPECT_TRUE(search.contains("huge dog")) << search.toStdString();
     EXPECT_TRUE(search.contains("red dog")) << search.toStdString();
+    // The neuron's circuit on its top examples: three of the 2 x 22 weights ("dog", and "big" or
+    // "huge" before it) are the detector itself, so the circuit keeps every example's value.
+    const int listed = w.maskList()->count();
+    panel->setCircuitSparsity(0.07);  // round(0.07 x 44) = 3
+    w.neurons()->findCircuit();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && !panel->circuitText().isEmpty(); })) << w.lastError().toStdString();
+    const QString circuit = panel->circuitText();
+    EXPECT_TRUE(circuit.contains("kept 3 of the 44 weights")) << circuit.toStdString();
+    EXPECT_TRUE(circuit.contains("f-norm on these examples: 0.000")) << circuit.toStdString();
+    EXPECT_TRUE(circuit.contains("4 of 4 are the model's too")) << circuit.toStdString();
+    ASSERT_EQ(w.maskList()->count(), listed + 1);
+    EXPECT_TRUE(QFile::exists(w.maskList()->masks().back().path));
+    EXPECT_TRUE(w.maskList()->masks().back().name.startsWith("detect:0 on its examples")) << w.maskList()->masks().back().name.toStdString();
+    Q_EMIT panel->showCircuitRequested();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && w.circuitPanel()->view()->nodeItemCount() > 0; }))
+        << w.lastError().toStdString();
+    EXPECT_EQ(w.currentTab(), w.circuitPanel());
     w.closeModel();
     EXPECT_EQ(panel->neuronCount(), 0);
     EXPECT_FALSE(panel->hasGraph());

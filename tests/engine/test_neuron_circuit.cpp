@@ -1,0 +1,224 @@
+// A language-model neuron's circuit: scored on its top examples (windows of several lengths, each
+// length scored apart and summed), checked against scoring each length as its own input file, and
+// on a hand-built detector whose circuit is known weight by weight.
+#include <gtest/gtest.h>
+#include <torch/script.h>
+
+#include "engine/io/internal/tensor_io.h"
+#include "engine/io/safetensors.h"
+#include "engine/model/internal/script_modules.h"
+#include "engine/model/internal/workspace_impl.h"
+#include "engine/model/model.h"
+#include "engine/pruning/pruning.h"
+#include "engine/text/corpus.h"
+#include "engine/text/neuron_circuit.h"
+#include "engine/text/neuron_reader.h"
+#include "engine/text/token_examples.h"
+#include "test_util.h"
+
+using namespace cx::engine;
+
+namespace {
+
+const char* kCorpus = "the cat sat on the mat .\n\na big dog barked at the red cat .\n\nhuge dogs and small dog ran .\n\n"
+                      "the small cat saw a dog .\n";
+
+Tokenizer corpusTokenizer() {
+    auto t = Tokenizer::buildWordLevel(kCorpus, 100);
+    EXPECT_TRUE(t.ok());
+    return t.take();
+}
+
+int64_t id(const Tokenizer& t, const std::string& word) { return t.idOf(word).value(); }
+
+TextCorpus documents(const std::string& text) {
+    TextCorpus out;
+    size_t from = 0;
+    while (from < text.size()) {
+        size_t to = text.find("\n\n", from);
+        if (to == std::string::npos) to = text.size();
+        out.documents.push_back(text.substr(from, to - from));
+        from = to + 2;
+    }
+    return out;
+}
+
+// Unit 0 of `detect`: 1 on "dog" right after "big" or "huge", 0 on "dog" elsewhere, -1 otherwise
+// (one-hot tokens beside the previous token's one-hot, one linear layer).
+std::string detectorModel(const Tokenizer& t) {
+    const int64_t v = t.vocabSize();
+    torch::jit::Module net("cx_test.DetectorLM");
+    net.register_parameter("onehot", torch::eye(v), false);
+    torch::jit::Module detect("cx_test.Detect");
+    auto w = torch::zeros({2, 2 * v});
+    w[0][id(t, "dog")] = 1.0;
+    w[0][v + id(t, "big")] = 1.0;
+    w[0][v + id(t, "huge")] = 1.0;
+    w[1][id(t, "cat")] = 1.0;
+    detect.register_parameter("weight", w, false);
+    detect.register_parameter("bias", torch::tensor({-1.0f, 0.0f}), false);
+    detect.define("def forward(self, x):\n    return torch.linear(x, self.weight, self.bias)\n");
+    net.register_module("detect", detect);
+    net.define(R"(
+def forward(self, ids):
+    x = torch.embedding(self.onehot, ids)
+    prev = torch.cat([torch.zeros_like(x[:, :1]), x[:, :-1]], 1)
+    return self.detect.forward(torch.cat([x, prev], 2))
+)");
+    const std::string path = cx::test::tempDir() + "/detector.pt";
+    net.save(path);
+    return path;
+}
+
+}  // namespace
+
+TEST(NeuronCircuit, ScoresOverSeveralLengthsEqualEachLengthScoredAsItsOwnFile) {
+    auto tokenizer = corpusTokenizer();
+    torch::manual_seed(5);
+    const std::string path = cx::test::tempDir() + "/neuron_circuit_gpt.pt";
+    scriptGpt("cx_test.NeuronCircuitGPT", {tokenizer.vocabSize(), 16, 16, 2, 4, true}).save(path);
+    auto ws = Workspace::open(path);
+    ASSERT_TRUE(ws.ok()) << ws.error().message;
+    TextCorpus text;
+    for (int i = 0; i < 6; ++i) text.documents.push_back(std::string(kCorpus).substr(size_t(i) * 7, 40 + size_t(i) * 11));
+    auto corpus = windowCorpus(text, tokenizer, 5);  // windows of 5 tokens and shorter tails
+    ASSERT_TRUE(corpus.ok());
+    JobContext job;
+    const std::string layer = "block1.mlp.fc";
+    const int64_t unit = 11;
+    // Every window an example, so that the short tails are among them.
+    const int64_t k = int64_t(corpus.value().windows.size());
+    auto top = topTokenExamples(*ws.value(), nullptr, corpus.value(), layer, {unit}, k, job);
+    ASSERT_TRUE(top.ok()) << top.error().message;
+    const auto& examples = top.value().units.front();
+    std::map<size_t, std::vector<int64_t>> byLength;
+    for (const auto& e : examples.top) byLength[corpus.value().windows[size_t(e.window)].ids.size()].push_back(e.window);
+    ASSERT_GE(byLength.size(), 2u) << "the test needs examples of several lengths";
+
+    for (const Criterion criterion : {Criterion::ActGrad, Criterion::Snip}) {
+        NeuronCircuitSpec spec;
+        spec.layer = layer;
+        spec.unit = unit;
+        spec.criterion = criterion;
+        spec.sparsity = 0.2;
+        auto circuit = neuronCircuit(*ws.value(), corpus.value(), examples, spec, job);
+        ASSERT_TRUE(circuit.ok()) << circuit.error().message;
+        EXPECT_EQ(circuit.value().windows, int64_t(examples.top.size()));
+        // Independently: each length as a token file scored by computeScores, the scores summed.
+        std::map<int, torch::Tensor> expected;
+        int group = 0;
+        for (const auto& [length, windows] : byLength) {
+            auto ids = torch::empty({int64_t(windows.size()), int64_t(length)}, torch::kInt64);
+            for (size_t r = 0; r < windows.size(); ++r) ids[int64_t(r)].copy_(torch::tensor(corpus.value().windows[size_t(windows[r])].ids));
+            const std::string file = cx::test::tempDir() + "/lengths" + std::to_string(group++) + ".safetensors";
+            SafetensorsFile f;
+            f.tensors["inputs"] = tensorToBlob(ids);
+            ASSERT_TRUE(writeSafetensors(file, f).ok());
+            ScoreSpec s;
+            s.images = file;
+            s.target = layer + ":" + std::to_string(unit);
+            s.objective = "max";
+            s.criterion = criterion;
+            auto scores = computeScores(*ws.value(), s, job);
+            ASSERT_TRUE(scores.ok()) << scores.error().message;
+            for (const auto& [l, t] : scores.value()->data.scores.scores)
+                expected[l] = expected.count(l) ? expected[l] + t : t.clone();
+        }
+        const auto& got = circuit.value().scores->data.scores.scores;
+        ASSERT_EQ(got.size(), expected.size());
+        double largest = 0.0;
+        for (const auto& [l, t] : expected) {
+            ASSERT_TRUE(got.count(l));
+            EXPECT_TRUE(torch::allclose(got.at(l), t, 1e-5, 1e-7)) << nameOf(criterion) << " layer " << l;
+            largest = std::max(largest, t.abs().max().item<double>());
+        }
+        EXPECT_GT(largest, 0.0);
+        EXPECT_EQ(circuit.value().prune.kept, std::llround(0.2 * double(circuit.value().prune.relevant)));
+        // The circuit's values at the model's anchors, read independently.
+        auto reader = NeuronReader::open(*ws.value(), circuit.value().mask, layer, {unit});
+        ASSERT_TRUE(reader.ok());
+        ASSERT_EQ(circuit.value().onModelExamples.size(), examples.top.size());
+        for (size_t i = 0; i < examples.top.size(); ++i) {
+            const auto& e = examples.top[i];
+            auto values = reader.value().unitValues({corpus.value().windows[size_t(e.window)].ids}, 0);
+            ASSERT_TRUE(values.ok());
+            EXPECT_DOUBLE_EQ(circuit.value().onModelExamples[i], values.value()[0][size_t(e.anchor)]);
+        }
+    }
+
+    // The whole model as a "circuit": its examples and values are the model's.
+    NeuronCircuitSpec all{layer, unit, Criterion::ActGrad, Granularity::Kernel, 1.0};
+    auto whole = neuronCircuit(*ws.value(), corpus.value(), examples, all, job);
+    ASSERT_TRUE(whole.ok()) << whole.error().message;
+    for (size_t i = 0; i < examples.top.size(); ++i) {
+        EXPECT_NEAR(whole.value().onModelExamples[i], examples.top[i].value, 1e-5);
+        EXPECT_EQ(whole.value().circuitTop.top[i].window, examples.top[i].window);
+    }
+}
+
+TEST(NeuronCircuit, TheDetectorsCircuitIsItsThreeWeights) {
+    auto tokenizer = corpusTokenizer();
+    const int64_t v = tokenizer.vocabSize();
+    auto ws = Workspace::open(detectorModel(tokenizer));
+    ASSERT_TRUE(ws.ok()) << ws.error().message;
+    auto corpus = windowCorpus(documents(kCorpus), tokenizer, 64);  // one window per document
+    ASSERT_TRUE(corpus.ok());
+    JobContext job;
+    auto top = topTokenExamples(*ws.value(), nullptr, corpus.value(), "detect", {0}, 3, job);
+    ASSERT_TRUE(top.ok()) << top.error().message;
+    const auto& examples = top.value().units.front();
+    ASSERT_EQ(examples.top.size(), 3u);
+    EXPECT_DOUBLE_EQ(examples.top[0].value, 1.0);  // "big dog"
+    // Only the weights of "dog" and of "big" / "huge" before it carry any signal at the anchors:
+    // keeping three of the row's 2v weights is the detector itself.
+    NeuronCircuitSpec spec{"detect", 0, Criterion::ActGrad, Granularity::Kernel, 3.0 / double(2 * v)};
+    auto circuit = neuronCircuit(*ws.value(), corpus.value(), examples, spec, job);
+    ASSERT_TRUE(circuit.ok()) << circuit.error().message;
+    EXPECT_EQ(circuit.value().prune.relevant, 2 * v);
+    ASSERT_EQ(circuit.value().prune.kept, 3);
+    const int layer = ws.value()->model()->summary().indexOf("detect");
+    const auto kept = circuit.value().mask->data.masks.at(layer);
+    EXPECT_EQ(kept.sum().item<int64_t>(), 3);
+    EXPECT_TRUE(kept[0][id(tokenizer, "dog")].item<bool>());
+    EXPECT_TRUE(kept[0][v + id(tokenizer, "big")].item<bool>());
+    EXPECT_TRUE(kept[0][v + id(tokenizer, "huge")].item<bool>());
+    for (size_t i = 0; i < examples.top.size(); ++i) {
+        EXPECT_DOUBLE_EQ(circuit.value().onModelExamples[i], examples.top[i].value);
+        EXPECT_EQ(circuit.value().circuitTop.top[i].window, examples.top[i].window);
+    }
+    // With two weights one trigger word is lost: the circuit no longer fires on it.
+    spec.sparsity = 1.0 / double(2 * v);
+    auto one = neuronCircuit(*ws.value(), corpus.value(), examples, spec, job);
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ(one.value().prune.kept, 1);
+    EXPECT_LT(one.value().onModelExamples[0], 1.0);
+}
+
+TEST(NeuronCircuit, RefusesWhatItCannotComputeWithTheReason) {
+    auto tokenizer = corpusTokenizer();
+    auto ws = Workspace::open(detectorModel(tokenizer));
+    ASSERT_TRUE(ws.ok());
+    auto corpus = windowCorpus(documents(kCorpus), tokenizer, 64);
+    ASSERT_TRUE(corpus.ok());
+    JobContext job;
+    auto top = topTokenExamples(*ws.value(), nullptr, corpus.value(), "detect", {0}, 3, job);
+    ASSERT_TRUE(top.ok());
+    const auto& examples = top.value().units.front();
+    auto refused = [&](NeuronCircuitSpec spec, const TokenUnitExamples& ex, const std::string& reason) {
+        auto r = neuronCircuit(*ws.value(), corpus.value(), ex, spec, job);
+        ASSERT_FALSE(r.ok()) << reason;
+        EXPECT_NE(r.error().message.find(reason), std::string::npos) << r.error().message;
+    };
+    refused({"detect", 0, Criterion::Force}, examples, "FORCE");
+    refused({"detect", 0, Criterion::ActGrad, Granularity::Kernel, 0.0}, examples, "sparsity must be in (0, 1]");
+    refused({"detect", 7}, examples, "unit");
+    refused({"nothing", 0}, examples, "nothing");
+    refused({"detect", 0}, TokenUnitExamples{0, {}}, "no examples");
+    refused({"detect", 0}, TokenUnitExamples{0, {{99, 0, 1.0}}}, "not in the corpus");
+    auto cancelled = std::make_shared<CancelToken>();
+    cancelled->cancel();
+    JobContext stopped(cancelled);
+    auto r = neuronCircuit(*ws.value(), corpus.value(), examples, {"detect", 0}, stopped);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::Cancelled);
+}
