@@ -34,6 +34,7 @@ int demoTrainLanguageModel(const Args& args, bool masked);
 int runTokenTopExamples(const Args& args);
 int runMaeCommand(const std::vector<std::string>& argv);
 int runLocalSearchCommand(const std::vector<std::string>& argv);
+int runNeuronCircuitCommand(const std::vector<std::string>& argv);
 int demoSubnetworks(const Args& args);
 int demoPopulation(const Args& args);
 

@@ -33,6 +33,7 @@ commands:
   tokenize TOKENIZER ...     the ids and tokens of a text (tokenizer.json, vocab.txt, GPT-2's encoder.json)
   mae MODEL ...              a language model neuron's minimal activating examples (seed 003)
   local-search MODEL ...     positives and negatives around them from a masked language model
+  neuron-circuit MODEL ...   a language model neuron's circuit on its top examples, its examples in it
   merge SHARD... --out F     join population shards (--units ... --shard I/N) into the unsharded file
   train-mask MODEL ...       learn a subnetwork mask (continuous sparsification, hard concrete)
   magnitude MODEL ...        magnitude-pruning baseline mask
@@ -121,6 +122,7 @@ int runCommand(int argc, char** argv) {
     if (command == "tokenize") return cx::app::runTokenizeCommand(rest);
     if (command == "mae") return cx::app::runMaeCommand(rest);
     if (command == "local-search") return cx::app::runLocalSearchCommand(rest);
+    if (command == "neuron-circuit") return cx::app::runNeuronCircuitCommand(rest);
     if (command == "merge") return cx::app::runMergeCommand(rest);
     if (command == "train-mask") return cx::app::runTrainMaskCommand(rest);
     if (command == "magnitude") return cx::app::runMagnitudeCommand(rest);

@@ -68,6 +68,38 @@ TEST(CliLanguageNeurons, TopExamplesMaeAndLocalSearch) {
     EXPECT_NE(text.out.find("huge [[dog]]"), std::string::npos) << text.out;
 }
 
+// The detector's circuit on its top examples: "dog" and "big" / "huge" before it are three of
+// detect's 2 x 22 weights, and keep every example's value; one weight does not.
+TEST(CliLanguageNeurons, NeuronCircuitOnItsTopExamples) {
+    const std::string mask = cxtest::cliTempDir() + "/neuron_circuit_mask.safetensors";
+    auto r = cxtest::runCx("neuron-circuit " + kModel + kCorpus + " --neuron detect:0 --top 4 --sparsity 0.07 --json --out " + mask);
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["relevant"], 44);
+    EXPECT_EQ(j["kept"], 3);
+    EXPECT_EQ(j["scored_windows"], 4);
+    EXPECT_EQ(j["dfnorm"], 0.0);
+    EXPECT_EQ(j["shared_top"], 4);
+    ASSERT_EQ(j["model"].size(), 4u);
+    for (const auto& e : j["model"]) EXPECT_EQ(e["model"], e["circuit"]) << e.dump();
+    std::ifstream written(mask, std::ios::binary);
+    EXPECT_TRUE(written.good()) << mask;
+    // The mask is a circuit like any other: top-examples reads the same values in it.
+    auto again = cxtest::runCx("top-examples " + kModel + kCorpus + " --layer detect --units 0 --top 4 --json --mask " + mask);
+    ASSERT_EQ(again.code, 0) << again.err;
+    auto k = nlohmann::json::parse(again.out);
+    for (size_t i = 0; i < 4; ++i) EXPECT_EQ(k["units"][0]["circuit"][i]["window"], j["circuit"][i]["window"]);
+    auto one = cxtest::runCx("neuron-circuit " + kModel + kCorpus + " --neuron detect:0 --top 4 --sparsity 0.03 --json");
+    ASSERT_EQ(one.code, 0) << one.err;
+    auto o = nlohmann::json::parse(one.out);
+    EXPECT_EQ(o["kept"], 1);
+    EXPECT_LT(o["model"][0]["circuit"].get<double>(), o["model"][0]["model"].get<double>());
+    EXPECT_GT(o["dfnorm"].get<double>(), 0.0);
+    auto text = cxtest::runCx("neuron-circuit " + kModel + kCorpus + " --neuron detect:0 --top 2 --sparsity 0.07");
+    ASSERT_EQ(text.code, 0) << text.err;
+    EXPECT_NE(text.out.find("kept 3 of 44 weights"), std::string::npos) << text.out;
+}
+
 TEST(CliLanguageNeurons, Refusals) {
     const std::string mlm = " --mlm " + kDir + "fixed_mlm.pt";
     for (const auto& [args, reason] : std::vector<std::pair<std::string, std::string>>{
@@ -81,7 +113,11 @@ TEST(CliLanguageNeurons, Refusals) {
              {"local-search " + kModel + mlm + " --neuron detect:0 --text 'big dog' --positive 0.8", "positive <= negative"},
              {"local-search " + kModel + mlm + " --neuron detect:0 --text 'big dog' --graph g.txt", "--graph writes .svg"},
              {"top-examples " + kModel + kCorpus + " --images " + kDir + " --layer detect", "do not go together"},
-             {"top-examples " + kModel + " --images " + kDir + " --layer detect --context 5", "go with --corpus"}}) {
+             {"top-examples " + kModel + " --images " + kDir + " --layer detect --context 5", "go with --corpus"},
+             {"neuron-circuit " + kModel + kCorpus + " --neuron detect:0 --criterion force", "several lengths"},
+             {"neuron-circuit " + kModel + kCorpus + " --neuron detect:0 --sparsity 0", "--sparsity must be in (0, 1]"},
+             {"neuron-circuit " + kModel + kCorpus, "needs --corpus and --neuron"},
+             {"neuron-circuit " + kModel + kCorpus + " --neuron detect:2", "outside detect's 0..1"}}) {
         auto r = cxtest::runCx(args);
         EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
         EXPECT_NE(r.err.find(reason), std::string::npos) << args << ": " << r.err;
