@@ -35,6 +35,7 @@ int runTokenTopExamples(const Args& args);
 int runMaeCommand(const std::vector<std::string>& argv);
 int runLocalSearchCommand(const std::vector<std::string>& argv);
 int runNeuronCircuitCommand(const std::vector<std::string>& argv);
+int runEquivalenceCommand(const std::vector<std::string>& argv);
 int demoSubnetworks(const Args& args);
 int demoPopulation(const Args& args);
 

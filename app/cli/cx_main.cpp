@@ -34,6 +34,7 @@ commands:
   mae MODEL ...              a language model neuron's minimal activating examples (seed 003)
   local-search MODEL ...     positives and negatives around them from a masked language model
   neuron-circuit MODEL ...   a language model neuron's circuit on its top examples, its examples in it
+  equivalence A B ...        which units of A (a model or circuit) have an equivalent in B (seed 004)
   merge SHARD... --out F     join population shards (--units ... --shard I/N) into the unsharded file
   train-mask MODEL ...       learn a subnetwork mask (continuous sparsification, hard concrete)
   magnitude MODEL ...        magnitude-pruning baseline mask
@@ -123,6 +124,7 @@ int runCommand(int argc, char** argv) {
     if (command == "mae") return cx::app::runMaeCommand(rest);
     if (command == "local-search") return cx::app::runLocalSearchCommand(rest);
     if (command == "neuron-circuit") return cx::app::runNeuronCircuitCommand(rest);
+    if (command == "equivalence") return cx::app::runEquivalenceCommand(rest);
     if (command == "merge") return cx::app::runMergeCommand(rest);
     if (command == "train-mask") return cx::app::runTrainMaskCommand(rest);
     if (command == "magnitude") return cx::app::runMagnitudeCommand(rest);

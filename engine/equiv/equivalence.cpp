@@ -159,7 +159,8 @@ Result<LayerMatching> matchLayer(const std::vector<ThresholdUnit>& aUnits, const
     auto make = [&](const ThresholdUnit& u, std::vector<Signature>& into) -> Status {
         auto s = signatureOf(u, o, job);
         if (!s) return s.error();
-        out.enumeratedSubsets += std::ldexp(1.0, int(std::min<size_t>(s.value().inputs.size(), 62)));
+        // An approximate signature enumerated its maxExactFanIn largest inputs (the margin test).
+        out.enumeratedSubsets += std::ldexp(1.0, s.value().exact ? int(s.value().inputs.size()) : o.maxExactFanIn);
         bytes += bitsetBytes(s.value());
         if (bytes > memoryBudget)
             return invalidInput("the exact signatures of these layers would need more than " + std::to_string(int64_t(memoryBudget / 1048576)) +
@@ -208,6 +209,12 @@ Result<LayerMatching> matchLayer(const std::vector<ThresholdUnit>& aUnits, const
         }
         job.progress("compare", double(i + 1) / double(a.size()));
     }
+    // Kuhn's algorithm takes the first free partner it tries: a unit's namesake first, so the
+    // identity wins wherever it is one of the answers (two circuits of one model).
+    for (size_t i = 0; i < a.size(); ++i) {
+        std::stable_partition(edges[i].begin(), edges[i].end(), [&](size_t j) { return b[j].id == aUnits[i].id; });
+        out.alternatives = out.alternatives || edges[i].size() > 1;
+    }
     std::vector<long> partnerOfB(b.size(), -1);
     for (size_t i = 0; i < a.size(); ++i) {
         std::vector<char> seen(b.size(), 0);
@@ -242,12 +249,19 @@ Result<NetworkContainment> containNetwork(const std::vector<std::vector<Threshol
             auto m = matchLayer(a[k], b[offset + k], k == 0 ? firstLayer : InputMatch::Same, contains, o, job, k == 0 ? nullptr : &map);
             if (!m) return m.error();
             const bool whole = m.value().contained;
-            map.clear();
-            for (const auto& [i, j] : m.value().pairs) map.push_back({a[k][i].id, b[offset + k][j].id});
+            // The next layer's inputs: through this matching; with the same inputs, a channel A
+            // keeps no unit of (a constant, or outside A's circuit) is the same channel in B.
+            std::map<int64_t, int64_t> next;
+            if (firstLayer == InputMatch::Same && k + 1 < a.size())
+                for (const auto& u : a[k + 1])
+                    for (int64_t id : u.inputs) next[id] = id;
+            for (const auto& [i, j] : m.value().pairs) next[a[k][i].id] = b[offset + k][j].id;
+            map.assign(next.begin(), next.end());
             tried.layers.push_back(m.take());
             if (!whole) break;
         }
         tried.contained = tried.layers.size() == a.size() && tried.layers.back().contained;
+        for (const auto& l : tried.layers) tried.exhaustive = tried.exhaustive && !l.alternatives;
         if (tried.contained) return tried;
         if (tried.layers.size() > best.layers.size() || best.layers.empty()) best = std::move(tried);
     }

@@ -46,6 +46,7 @@ struct LayerMatching {
     int64_t compared = 0;                          // unit pairs compared (after the prefilter)
     int64_t candidates = 0;                        // unit pairs that passed the prefilter
     double enumeratedSubsets = 0.0;                // sum of 2^fan-in over the signatures made
+    bool alternatives = false;                     // some unit of A had more than one equivalent in B
 };
 
 /// A matching of A's units into B's: compares every pair that passes a cheap prefilter (same
@@ -63,14 +64,18 @@ Result<LayerMatching> matchLayer(const std::vector<ThresholdUnit>& a, const std:
 
 struct NetworkContainment {
     bool contained = false;
+    bool exhaustive = true;                // no layer tried had alternative matchings: "not contained" is certain
     size_t offset = 0;                     // B's layer that A's first layer matched
     std::vector<LayerMatching> layers;     // one per A layer tried, in order
 };
 
 /// Whether A's layers sit in B's as consecutive sublayers in order: A's first layer against each
 /// of B's layers with `firstLayer` input matching, the next ones with their inputs mapped by the
-/// layer below's matching (`contains` as matchLayer). The first offset that holds, else the one
-/// that went furthest.
+/// layer below's matching (with Same inputs, channels of units A does not hold map to themselves;
+/// `contains` as matchLayer). One matching is followed per layer (a
+/// unit's namesake preferred): "contained" is always true when reported; "not contained" is
+/// certain only when `exhaustive` (no layer had alternatives). The first offset that holds, else
+/// the one that went furthest.
 Result<NetworkContainment> containNetwork(const std::vector<std::vector<ThresholdUnit>>& a,
                                           const std::vector<std::vector<ThresholdUnit>>& b, InputMatch firstLayer, bool contains,
                                           const SignatureOptions& options, JobContext& job);

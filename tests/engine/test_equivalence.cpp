@@ -5,9 +5,13 @@
 #include <random>
 
 #include <gtest/gtest.h>
+#include <torch/script.h>
 #include <torch/torch.h>
 
+#include "engine/equiv/circuit_units.h"
 #include "engine/equiv/equivalence.h"
+#include "engine/model/workspace.h"
+#include "test_util.h"
 
 using namespace cx::engine;
 
@@ -283,4 +287,111 @@ TEST(Equivalence, EnumerationOnTheGpuEqualsTheCpu_CUDA) {
         EXPECT_EQ(cpu.value().ambiguous, gpu.value().ambiguous) << inputs;
         EXPECT_EQ(cpu.value().margin, gpu.value().margin) << inputs;
     }
+}
+
+namespace {
+
+// A TorchScript MLP whose layers are `fc1`, `fc2`, ... with the given weights and biases (ReLU
+// between), saved under `name`.
+std::string scriptMlp(const std::string& name, const std::vector<std::pair<torch::Tensor, torch::Tensor>>& layers) {
+    torch::jit::Module net("cx_test." + name);
+    std::string forward = "def forward(self, x):\n";
+    for (size_t l = 0; l < layers.size(); ++l) {
+        torch::jit::Module fc("cx_test.Fc");
+        fc.register_parameter("weight", layers[l].first, false);
+        fc.register_parameter("bias", layers[l].second, false);
+        fc.define("def forward(self, x):\n    return torch.linear(x, self.weight, self.bias)\n");
+        const std::string fcName = "fc" + std::to_string(l + 1);
+        net.register_module(fcName, fc);
+        forward += "    x = self." + fcName + ".forward(x)\n";
+        if (l + 1 < layers.size()) forward += "    x = torch.relu(x)\n";
+    }
+    net.define(forward + "    return x\n");
+    const std::string path = cx::test::tempDir() + "/" + name + ".pt";
+    net.save(path);
+    return path;
+}
+
+torch::Tensor rows(const std::vector<std::vector<float>>& r) {
+    auto t = torch::zeros({int64_t(r.size()), int64_t(r.front().size())});
+    for (size_t i = 0; i < r.size(); ++i)
+        for (size_t j = 0; j < r[i].size(); ++j) t[int64_t(i)][int64_t(j)] = r[i][j];
+    return t;
+}
+
+}  // namespace
+
+// The whole path on model files: A, an XOR of two inputs (two hidden units and an OR), found in B,
+// a larger random MLP holding a rescaled, permuted copy; a convolution's input weight is its
+// kernel's sum; a batch-norm after a layer is refused with the reason.
+TEST(Equivalence, AnXorMlpIsFoundInsideALargerModelFile) {
+    const auto a = scriptMlp("xor_a", {{rows({{1, -1}, {-1, 1}}), torch::tensor({-0.5f, -0.5f})}, {rows({{1, 1}}), torch::tensor({-0.5f})}});
+    torch::manual_seed(4);
+    auto w1 = torch::randn({5, 4}), b1 = torch::randn({5});
+    w1[3] = torch::tensor({0.0f, 2.0f, 0.0f, -2.0f});  // x1 and not x3
+    b1[3] = -1.0f;
+    w1[0] = torch::tensor({0.0f, -3.0f, 0.0f, 3.0f});  // x3 and not x1
+    b1[0] = -1.5f;
+    auto w2 = torch::randn({3, 5}), b2 = torch::randn({3});
+    w2[1] = torch::tensor({2.0f, 0.0f, 0.0f, 2.0f, 0.0f});  // unit 0 or unit 3
+    b2[1] = -1.0f;
+    const auto b = scriptMlp("xor_b", {{w1, b1}, {w2, b2}});
+    auto wa = Workspace::open(a), wb = Workspace::open(b);
+    ASSERT_TRUE(wa.ok() && wb.ok());
+    std::vector<std::vector<ThresholdUnit>> na, nb;
+    for (const std::string layer : {"fc1", "fc2"}) {
+        auto ua = circuitUnits(*wa.value(), nullptr, layer), ub = circuitUnits(*wb.value(), nullptr, layer);
+        ASSERT_TRUE(ua.ok() && ub.ok()) << (ua.ok() ? ub.error().message : ua.error().message);
+        na.push_back(ua.value().units);
+        nb.push_back(ub.value().units);
+    }
+    EXPECT_EQ(na[1][0].inputs, (std::vector<int64_t>{0, 1}));  // fc2 reads fc1's channels
+    JobContext job;
+    auto found = containNetwork(na, nb, InputMatch::Permuted, false, {}, job);
+    ASSERT_TRUE(found.ok()) << found.error().message;
+    EXPECT_TRUE(found.value().contained);
+    ASSERT_EQ(found.value().layers.size(), 2u);
+    EXPECT_EQ(found.value().layers[0].pairs, (std::vector<std::pair<size_t, size_t>>{{0, 3}, {1, 0}}));
+    EXPECT_EQ(found.value().layers[0].comparisons[0].inputMap, (std::vector<std::pair<int64_t, int64_t>>{{0, 1}, {1, 3}}));
+    EXPECT_EQ(found.value().layers[1].pairs, (std::vector<std::pair<size_t, size_t>>{{0, 1}}));
+
+    // A convolution's input weight: the sum of its kernel's taps.
+    torch::jit::Module conv("cx_test.ConvNet");
+    torch::jit::Module c("cx_test.Conv");
+    auto cw = torch::randn({2, 3, 3, 3});
+    c.register_parameter("weight", cw, false);
+    c.register_parameter("bias", torch::tensor({0.5f, -0.25f}), false);
+    c.define("def forward(self, x):\n    return torch.conv2d(x, self.weight, self.bias, [1, 1], [1, 1])\n");
+    conv.register_module("conv", c);
+    conv.define("def forward(self, x):\n    return self.conv.forward(x)\n");
+    const std::string convPath = cx::test::tempDir() + "/conv_units.pt";
+    conv.save(convPath);
+    auto wc = Workspace::open(convPath);
+    ASSERT_TRUE(wc.ok());
+    auto units = circuitUnits(*wc.value(), nullptr, "conv");
+    ASSERT_TRUE(units.ok()) << units.error().message;
+    ASSERT_EQ(units.value().units.size(), 2u);
+    for (int o = 0; o < 2; ++o)
+        for (int i = 0; i < 3; ++i) EXPECT_NEAR(units.value().units[size_t(o)].weights[size_t(i)], cw[o][i].sum().item<double>(), 1e-6);
+    EXPECT_DOUBLE_EQ(units.value().units[1].bias, -0.25);
+
+    // A batch-norm after the layer: refused, naming it.
+    torch::jit::Module bn("cx_test.ConvBn");
+    bn.register_module("conv", c);
+    bn.register_parameter("gamma", torch::ones({2}), false);
+    bn.register_parameter("beta", torch::zeros({2}), false);
+    bn.register_buffer("mean", torch::zeros({2}));
+    bn.register_buffer("var", torch::ones({2}));
+    bn.define(R"(
+def forward(self, x):
+    return torch.batch_norm(self.conv.forward(x), self.gamma, self.beta, self.mean, self.var, False, 0.1, 1e-5, False)
+)");
+    const std::string bnPath = cx::test::tempDir() + "/conv_bn_units.pt";
+    bn.save(bnPath);
+    auto wn = Workspace::open(bnPath);
+    ASSERT_TRUE(wn.ok()) << wn.error().message;
+    auto refused = circuitUnits(*wn.value(), nullptr, "conv");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("a batch-norm follows conv"), std::string::npos) << refused.error().message;
+    EXPECT_FALSE(circuitUnits(*wc.value(), nullptr, "nothing").ok());
 }
