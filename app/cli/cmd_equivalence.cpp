@@ -11,6 +11,8 @@
 #include "app/cli/commands.h"
 #include "engine/equiv/circuit_units.h"
 #include "engine/equiv/equivalence.h"
+#include "engine/equiv/unit_strings.h"
+#include "engine/io/atomic_file.h"
 #include "engine/pruning/pruning.h"
 
 namespace cx::app {
@@ -39,6 +41,12 @@ are compared on sampled subsets and reported as approximate.
   --threshold T            the activation threshold (default 0, ReLU's)
   --max-fan-in N           exact signatures up to N relevant inputs (default 24, at most 30)
   --epsilon E              sums within E x (sum |w| + |b|) of the threshold match either way (1e-6)
+  --strings FILE           write both sides as seed 004's strings: per unit its connections above
+                           10% of its strongest, strongest first (i->j tokens; with --permuted,
+                           sign and size class only), then the bias sign
+  --similarity FILE.csv    write the string similarity of every unit pair (layer,a,b,similarity)
+  --prefilter S            compare only the pairs whose string similarity is at least S (faster;
+                           a match it skips is lost)
   --json                   print the matchings as JSON
 )";
 
@@ -95,7 +103,7 @@ void printMatching(const engine::LayerMatching& m, const engine::LayerUnits& a, 
 }  // namespace
 
 int runEquivalenceCommand(const std::vector<std::string>& argv) {
-    Args args(argv, {"mask-a", "mask-b", "layers", "threshold", "max-fan-in", "epsilon"}, {"same", "permuted", "whole", "network", "json", "help"});
+    Args args(argv, {"mask-a", "mask-b", "layers", "threshold", "max-fan-in", "epsilon", "strings", "similarity", "prefilter"}, {"same", "permuted", "whole", "network", "json", "help"});
     if (args.has("help")) return std::cout << kHelp, 0;
     if (!args.ok()) return usageError(args.error());
     if (args.positional().size() != 2) return usageError("equivalence takes two model files, A and B (see cx equivalence --help)");
@@ -108,6 +116,9 @@ int runEquivalenceCommand(const std::vector<std::string>& argv) {
     if (err.empty() && (options.maxExactFanIn < 0 || options.maxExactFanIn > engine::kMaxEnumeratedInputs))
         err = "--max-fan-in must lie in 0.." + std::to_string(engine::kMaxEnumeratedInputs);
     if (err.empty() && !(options.epsilon >= 0)) err = "--epsilon must be 0 or more";
+    const double prefilter = args.real("prefilter", 0.0, err).value_or(0);
+    if (err.empty() && !(prefilter >= 0 && prefilter <= 1)) err = "--prefilter must lie in 0..1";
+    if (err.empty() && args.has("prefilter") && args.has("network")) err = "--prefilter works layer by layer, not with --network";
     if (!err.empty()) return usageError(err);
     Side a, b;
     if (const int code = openSide(args.positional()[0], args.value("mask-a"), a)) return code;
@@ -146,6 +157,27 @@ int runEquivalenceCommand(const std::vector<std::string>& argv) {
         unitsB.push_back(ub.take());
     }
     if (unitsA.empty()) return reportError(engine::invalidInput("no layer of A keeps a unit to compare"));
+    engine::StringOptions strings;
+    strings.permutationInvariant = mode == engine::InputMatch::Permuted;
+    std::vector<std::vector<std::vector<double>>> similarity;
+    for (size_t k = 0; k < unitsA.size(); ++k) similarity.push_back(engine::similarityMatrix(unitsA[k].units, unitsB[k].units, strings));
+    if (const auto path = args.value("strings")) {
+        std::string text;
+        for (size_t k = 0; k < unitsA.size(); ++k)
+            text += "# A " + unitsA[k].layer + "\n" + engine::layerString(unitsA[k].units, strings) + "# B " + unitsB[k].layer + "\n" +
+                    engine::layerString(unitsB[k].units, strings);
+        if (auto st = engine::writeFileAtomic(*path, text); !st) return reportError(st.error());
+    }
+    if (const auto path = args.value("similarity")) {
+        std::ostringstream csv;
+        csv << "layer,a,b,similarity\n";
+        for (size_t k = 0; k < unitsA.size(); ++k)
+            for (size_t i = 0; i < unitsA[k].units.size(); ++i)
+                for (size_t j = 0; j < unitsB[k].units.size(); ++j)
+                    csv << unitsA[k].layer << ',' << unitsA[k].units[i].name << ',' << unitsB[k].units[j].name << ',' << similarity[k][i][j] << '\n';
+        if (auto st = engine::writeFileAtomic(*path, csv.str()); !st) return reportError(st.error());
+    }
+    const auto* filter = args.has("prefilter") ? &similarity : nullptr;
     json out = {{"mode", std::string(mode == engine::InputMatch::Same ? "same" : "permuted")}, {"contains", contains}, {"threshold", options.threshold}};
     json list = json::array();
     const bool permuted = mode == engine::InputMatch::Permuted;
@@ -171,7 +203,8 @@ int runEquivalenceCommand(const std::vector<std::string>& argv) {
         }
     } else {
         for (size_t k = 0; k < unitsA.size(); ++k) {
-            auto m = engine::matchLayer(unitsA[k].units, unitsB[k].units, mode, contains, options, job);
+            auto m = engine::matchLayer(unitsA[k].units, unitsB[k].units, mode, contains, options, job, nullptr, double(1u << 30),
+                                        filter ? &(*filter)[k] : nullptr, prefilter);
             if (!m) return reportError(m.error());
             list.push_back(matchingJson(m.value(), unitsA[k], unitsB[k]));
             if (!args.has("json")) printMatching(m.value(), unitsA[k], unitsB[k], permuted);

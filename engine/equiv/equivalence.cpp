@@ -153,7 +153,10 @@ Result<UnitComparison> compareUnits(const Signature& a, const Signature& b, Inpu
 
 Result<LayerMatching> matchLayer(const std::vector<ThresholdUnit>& aUnits, const std::vector<ThresholdUnit>& b, InputMatch mode,
                                  bool contains, const SignatureOptions& o, JobContext& job,
-                                 const std::vector<std::pair<int64_t, int64_t>>* inputMap, double memoryBudget) {
+                                 const std::vector<std::pair<int64_t, int64_t>>* inputMap, double memoryBudget,
+                                 const std::vector<std::vector<double>>* similarity, double minSimilarity) {
+    if (similarity && (similarity->size() != aUnits.size() || (!similarity->empty() && similarity->front().size() != b.size())))
+        return invalidInput("the similarity matrix is not A's units x B's");
     LayerMatching out;
     double bytes = 0.0;
     auto make = [&](const ThresholdUnit& u, std::vector<Signature>& into) -> Status {
@@ -187,6 +190,7 @@ Result<LayerMatching> matchLayer(const std::vector<ThresholdUnit>& aUnits, const
     for (size_t i = 0; i < a.size(); ++i) {
         if (job.cancelled()) return cancelledError();
         for (size_t j = 0; j < b.size(); ++j) {
+            if (similarity && (*similarity)[i][j] < minSimilarity) continue;
             Result<UnitComparison> c = Error{ErrorCode::Internal, "not compared"};
             if (restrict) {
                 if (!holdsAll(b[j], sa[i].inputs)) continue;

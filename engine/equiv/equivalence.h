@@ -55,12 +55,14 @@ struct LayerMatching {
 /// (every other input held off), so a unit is found inside a larger one; otherwise the two must
 /// be the same function. `inputMap` (not null) renames A's inputs into B's before comparing (the
 /// matching of the layer below); A inputs it lacks stay A's own and fail where they matter.
-/// Progress "signatures", "compare"; cancel between units; InvalidInput when the signatures
-/// would need more than `memoryBudget` bytes.
+/// `similarity` (A x B, unit_strings.h) skips the pairs below `minSimilarity`: faster, and a
+/// match it skips is lost. Progress "signatures", "compare"; cancel between units; InvalidInput
+/// when the signatures would need more than `memoryBudget` bytes.
 Result<LayerMatching> matchLayer(const std::vector<ThresholdUnit>& a, const std::vector<ThresholdUnit>& b, InputMatch mode,
                                  bool contains, const SignatureOptions& options, JobContext& job,
                                  const std::vector<std::pair<int64_t, int64_t>>* inputMap = nullptr,
-                                 double memoryBudget = double(1u << 30));
+                                 double memoryBudget = double(1u << 30), const std::vector<std::vector<double>>* similarity = nullptr,
+                                 double minSimilarity = 0.0);
 
 struct NetworkContainment {
     bool contained = false;

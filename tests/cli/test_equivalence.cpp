@@ -1,6 +1,8 @@
 // `cx equivalence` on circuits of the demo CNN: a circuit is contained in its model and in a larger
 // circuit of the same target (ActGrad's top-k sets are nested), not the other way round, and not
 // as the same function when the larger one's extra inputs count.
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,6 +76,22 @@ TEST(CliEquivalence, ACircuitIsContainedInItsModelAndInALargerCircuit) {
     auto text = cxtest::runCx("equivalence " + both + " --mask-a " + m.small + " --layers features.conv4");
     ASSERT_EQ(text.code, 0) << text.err;
     EXPECT_NE(text.out.find("1 of 1 units of A have an equivalent"), std::string::npos) << text.out;
+    // The regular-language view: the strings and the similarity of every pair, written atomically.
+    const std::string dir = cxtest::cliTempDir();
+    auto files = cxtest::runCx("equivalence " + both + " --mask-a " + m.small + " --layers features.conv4 --strings " + dir +
+                               "/s.txt --similarity " + dir + "/sim.csv --prefilter 0.5 --json");
+    ASSERT_EQ(files.code, 0) << files.err;
+    std::ifstream strings(dir + "/s.txt"), sim(dir + "/sim.csv");
+    const std::string s((std::istreambuf_iterator<char>(strings)), std::istreambuf_iterator<char>());
+    EXPECT_NE(s.find("# A features.conv4\nfeatures.conv4:27:"), std::string::npos) << s;
+    std::string header, line;
+    std::getline(sim, header);
+    EXPECT_EQ(header, "layer,a,b,similarity");
+    int rows = 0;
+    while (std::getline(sim, line)) rows += !line.empty();
+    EXPECT_EQ(rows, 48);  // A's one unit against the model's 48
+    // The unit against itself in the model reads the same string: the prefilter keeps that pair.
+    EXPECT_TRUE(nlohmann::json::parse(files.out)["layers"][0]["contained"].get<bool>());
 }
 
 TEST(CliEquivalence, BadArgumentsAreRefusedWithTheReason) {
@@ -82,6 +100,7 @@ TEST(CliEquivalence, BadArgumentsAreRefusedWithTheReason) {
              {kModel, "two model files"},
              {kModel + " " + kModel + " --same --permuted", "do not go together"},
              {kModel + " " + kModel + " --max-fan-in 31", "--max-fan-in must lie in 0..30"},
+             {kModel + " " + kModel + " --prefilter 0.5 --network", "not with --network"},
              {kModel + " " + kModel + " --layers nothing", "no layer 'nothing'"},
              {kModel + " " + lm, "no layer of the same name"},
              {kModel + " " + kModel + " --mask-a /nonexistent.safetensors", "nonexistent"},

@@ -10,6 +10,7 @@
 
 #include "engine/equiv/circuit_units.h"
 #include "engine/equiv/equivalence.h"
+#include "engine/equiv/unit_strings.h"
 #include "engine/model/workspace.h"
 #include "test_util.h"
 
@@ -394,4 +395,37 @@ def forward(self, x):
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.error().message.find("a batch-norm follows conv"), std::string::npos) << refused.error().message;
     EXPECT_FALSE(circuitUnits(*wc.value(), nullptr, "nothing").ok());
+}
+
+TEST(UnitStrings, TokensSimilarityAndThePrefilter) {
+    StringOptions o;
+    const auto u = unit("u", 7, {3, 5, 9}, {0.5, -2.0, 0.05}, -1.0);
+    EXPECT_EQ(unitTokens(u, o), (std::vector<std::string>{"-5->7", "+3->7", "b-"}));  // 0.05 < 10% of 2
+    o.permutationInvariant = true;
+    EXPECT_EQ(unitTokens(u, o), (std::vector<std::string>{"-4", "+1", "b-"}));
+    // A permuted, rescaled copy reads the same in shape tokens.
+    const auto copy = unit("c", 2, {11, 4, 8}, {-4.0, 0.02, 1.0}, -0.3);
+    EXPECT_DOUBLE_EQ(stringSimilarity(unitTokens(u, o), unitTokens(copy, o)), 1.0);
+    EXPECT_DOUBLE_EQ(stringSimilarity({"a", "b", "c"}, {"a", "x", "c"}), 1.0 - 1.0 / 3.0);
+    EXPECT_DOUBLE_EQ(stringSimilarity({"a"}, {"b", "c"}), 0.0);
+    EXPECT_EQ(layerString({u}, o), "u: -4 +1 b-\n");
+    // As a prefilter on the hand-built layer: fewer pairs compared, the same matching.
+    std::mt19937_64 rng(11);
+    const std::vector<ThresholdUnit> a = {unit("and", 0, {0, 1}, {1, 1}, -1.5), unit("or", 1, {2, 3, 4}, {1, 1, 1}, -0.5)};
+    std::vector<ThresholdUnit> b;
+    for (int j = 0; j < 12; ++j) b.push_back(randomUnit(rng, "r" + std::to_string(j), j, {1, 3, 6, 9, 12, 14}));
+    b[4] = unit("and'", 4, {9, 14}, {2.5, 3.0}, -4.0);
+    b[9] = unit("or'", 9, {3, 6, 12}, {0.7, 1.1, 0.9}, -0.2);
+    const auto similarity = similarityMatrix(a, b, o);
+    EXPECT_DOUBLE_EQ(similarity[0][4], 1.0);
+    JobContext job;
+    auto all = matchLayer(a, b, InputMatch::Permuted, false, {}, job);
+    auto filtered = matchLayer(a, b, InputMatch::Permuted, false, {}, job, nullptr, double(1u << 30), &similarity, 0.6);
+    ASSERT_TRUE(all.ok() && filtered.ok());
+    EXPECT_EQ(filtered.value().pairs, all.value().pairs);
+    EXPECT_LE(filtered.value().compared, all.value().compared);
+    auto none = matchLayer(a, b, InputMatch::Permuted, false, {}, job, nullptr, 1e9, &similarity, 2.0);  // above any similarity
+    ASSERT_TRUE(none.ok());
+    EXPECT_EQ(none.value().compared, 0);
+    EXPECT_FALSE(none.value().contained);
 }
