@@ -312,6 +312,16 @@ void DiagramView::clearHighlight() {
     applyHighlight();
 }
 
+void DiagramView::lightUnits(const std::set<std::string>& ids) {
+    m_litNodes.clear();
+    m_litEdges.clear();
+    for (size_t i = 0; i < m_diagram.nodes.size(); ++i)
+        if (ids.count(m_diagram.nodes[i].id)) m_litNodes.insert(i);
+    for (size_t i = 0; i < m_diagram.edges.size(); ++i)
+        if (m_litNodes.count(m_diagram.edges[i].from) && m_litNodes.count(m_diagram.edges[i].to)) m_litEdges.insert(i);
+    applyHighlight();
+}
+
 void DiagramView::applyHighlight() {
     const bool all = m_litNodes.empty() && m_litEdges.empty();
     for (size_t i = 0; i < m_nodeItems.size(); ++i) m_nodeItems[i]->setOpacity(all || m_litNodes.count(i) ? 1.0 : kFaded);

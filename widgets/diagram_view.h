@@ -5,6 +5,7 @@
 // Blocks and layers drawn as one vertex (the overview levels) expand on a double-click; a
 // right-click offers expanding, collapsing and focusing - as detailRequested, for the app to draw.
 #include <set>
+#include <string>
 
 #include <QGraphicsView>
 
@@ -37,6 +38,9 @@ public:
     void highlightNode(size_t node);
     void highlightEdge(size_t edge);
     void clearHighlight();
+    /// Lights the units with these ids and the edges between them; everything else fades (an
+    /// empty set fades nothing).
+    void lightUnits(const std::set<std::string>& ids);
     const std::set<size_t>& highlightedNodes() const { return m_litNodes; }
     const std::set<size_t>& highlightedEdges() const { return m_litEdges; }
 

@@ -23,6 +23,7 @@
 #include "app/gui/population_controller.h"
 #include "app/gui/cluster_controller.h"
 #include "app/gui/neuron_controller.h"
+#include "app/gui/equivalence_controller.h"
 #include "app/gui/probe_controller.h"
 #include "app/gui/project_controller.h"
 #include "app/gui/project_file.h"
@@ -43,6 +44,7 @@
 #include "widgets/population_view.h"
 #include "widgets/cluster_panel.h"
 #include "widgets/neuron_panel.h"
+#include "widgets/equivalence_view.h"
 #include "widgets/probe_panel.h"
 #include "widgets/training_panel.h"
 
@@ -97,6 +99,7 @@ void MainWindow::buildViews() {
     m_probePanel = new widgets::ProbePanel(m_central);
     m_clusterPanel = new widgets::ClusterPanel(m_central);
     m_neuronPanel = new widgets::NeuronPanel(m_central);
+    m_equivalenceView = new widgets::EquivalenceView(m_central);
     m_central->addTab(m_details, tr("Model"));
     m_central->addTab(m_circuitPanel, tr("Circuit"));
     m_central->addTab(m_population, tr("Population"));
@@ -108,6 +111,9 @@ void MainWindow::buildViews() {
                              tr("Language-model neurons: top examples, minimal activating examples, local search, behaviour graph"));
     m_central->addTab(m_trainingPanel, tr("Mask Training"));
     m_central->addTab(m_overlap, tr("Overlap"));
+    m_central->addTab(m_equivalenceView, tr("Equivalence"));
+    m_central->setTabToolTip(m_central->indexOf(m_equivalenceView),
+                             tr("Which units of one circuit have an equivalent in another (excited states, seed 004)"));
     setCentralWidget(m_central);
 
     m_tree = new widgets::LayerTreeView(this);
@@ -146,10 +152,11 @@ void MainWindow::buildControllers() {
     m_probes = new ProbeController(s, *m_jobs, m_probePanel, m_circuitPanel, this);
     m_clusters = new ClusterController(s, *m_jobs, m_clusterPanel, m_circuitPanel, m_maskList, this);
     m_neurons = new NeuronController(s, *m_jobs, m_neuronPanel, m_maskList, this);
+    m_equivalence = new EquivalenceController(s, *m_jobs, m_equivalenceView, m_maskList, this);
     m_projects = new ProjectController(s, *m_jobs,
                                        {m_circuitPanel, m_trainingPanel, m_maskList, m_central, m_circuits, m_data, m_population, m_populations},
                                        this);
-    for (Controller* c : std::initializer_list<Controller*>{m_circuits, m_training, m_masks, m_data, m_projects, m_populations, m_probes, m_clusters, m_neurons}) wireController(c);
+    for (Controller* c : std::initializer_list<Controller*>{m_circuits, m_training, m_masks, m_data, m_projects, m_populations, m_probes, m_clusters, m_neurons, m_equivalence}) wireController(c);
 
     connect(m_maskList, &widgets::MaskList::showRequested, m_circuits, [this](const QString& path) { m_circuits->openMask(path, false); });
     connect(m_training, &TrainingController::maskTrained, m_masks, &MasksController::addTrained);
@@ -240,6 +247,7 @@ void MainWindow::closeModel() {
     m_populations->modelOpened();
     m_clusters->modelOpened();
     m_neurons->modelOpened();
+    m_equivalence->modelOpened();
     updateTitle();
     Q_EMIT modelChanged();
 }
@@ -272,6 +280,7 @@ void MainWindow::setModel(std::shared_ptr<engine::Model> loaded, const QString& 
     m_populations->modelOpened();
     m_clusters->modelOpened();
     m_neurons->modelOpened();
+    m_equivalence->modelOpened();
     m_maskList->clear();
     // What circuits will run on, previewed: the demo transformer's own held-out prompts unless
     // other data was chosen; other models never inherit those prompts.

@@ -26,6 +26,7 @@ class PopulationView;
 class ProbePanel;
 class ClusterPanel;
 class NeuronPanel;
+class EquivalenceView;
 class TrainingPanel;
 }  // namespace cx::widgets
 
@@ -40,6 +41,7 @@ class PopulationController;
 class ProbeController;
 class ClusterController;
 class NeuronController;
+class EquivalenceController;
 class ProjectController;
 class RecentFiles;
 class Session;
@@ -82,6 +84,7 @@ public:
     ProbeController* probes() const { return m_probes; }
     ClusterController* clusters() const { return m_clusters; }
     NeuronController* neurons() const { return m_neurons; }
+    EquivalenceController* equivalence() const { return m_equivalence; }
 
     widgets::LayerTreeView* layerTree() const { return m_tree; }
     widgets::LayerDetailsView* details() const { return m_details; }
@@ -94,6 +97,7 @@ public:
     widgets::ProbePanel* probePanel() const { return m_probePanel; }
     widgets::ClusterPanel* clusterPanel() const { return m_clusterPanel; }
     widgets::NeuronPanel* neuronPanel() const { return m_neuronPanel; }
+    widgets::EquivalenceView* equivalenceView() const { return m_equivalenceView; }
     widgets::DataPanel* dataPanel() const { return m_dataPanel; }
     /// The page of the central tabs in front (Circuit, Training, ..., Neurons).
     QWidget* currentTab() const;
@@ -123,6 +127,7 @@ private:
     widgets::ProbePanel* m_probePanel = nullptr;
     widgets::ClusterPanel* m_clusterPanel = nullptr;
     widgets::NeuronPanel* m_neuronPanel = nullptr;
+    widgets::EquivalenceView* m_equivalenceView = nullptr;
     widgets::DataPanel* m_dataPanel = nullptr;
     CircuitController* m_circuits = nullptr;
     TrainingController* m_training = nullptr;
@@ -133,6 +138,7 @@ private:
     ProbeController* m_probes = nullptr;
     ClusterController* m_clusters = nullptr;
     NeuronController* m_neurons = nullptr;
+    EquivalenceController* m_equivalence = nullptr;
     QLabel* m_deviceLabel = nullptr;  // the device jobs run on (the Compute menu updates it)
     QString m_lastError;
     bool m_showErrorDialogs = true;

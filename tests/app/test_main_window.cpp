@@ -17,6 +17,7 @@
 #include "app/gui/circuit_controller.h"
 #include "app/gui/cluster_controller.h"
 #include "app/gui/data_controller.h"
+#include "app/gui/equivalence_controller.h"
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "app/gui/masks_controller.h"
@@ -43,6 +44,8 @@
 #include "widgets/curve_view.h"
 #include "widgets/data_panel.h"
 #include "widgets/detail_bar.h"
+#include "widgets/diagram_view.h"
+#include "widgets/equivalence_view.h"
 #include "widgets/diagram_view.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/neuron_panel.h"
@@ -680,4 +683,47 @@ TEST(MainWindow, TheNeuronsTabReadsALanguageModelsNeurons) {
     w.closeModel();
     EXPECT_EQ(panel->neuronCount(), 0);
     EXPECT_FALSE(panel->hasGraph());
+}
+
+// The Equivalence tab on two circuits of the demo CNN's curve unit: the 10% circuit's units all
+// have their equivalent in the 20% circuit (ActGrad's top-k sets are nested), each unit its
+// namesake, lit in both diagrams; the other way round not all do.
+TEST(MainWindow, TheEquivalenceTabFindsOneCircuitInsideAnother) {
+    if (!QFile::exists(QString::fromStdString(cx::app::demoModelPath()))) GTEST_SKIP() << "demo model not trained";
+    MainWindow w;
+    w.setShowErrorDialogs(false);
+    w.openDemoModel();
+    ASSERT_TRUE(waitUntil([&] { return w.circuitPanel()->view()->nodeItemCount() > 0 && w.jobs()->activeCount() == 0; }))
+        << w.lastError().toStdString();
+    w.circuits()->findCircuit(QStringLiteral("features.conv4:27"), 0.2);
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && w.maskList()->count() == 2; })) << w.lastError().toStdString();
+    const auto masks = w.maskList()->masks();
+    auto* view = w.equivalenceView();
+    cx::widgets::EquivalenceSettings settings{masks[0].path, masks[1].path, false, true};
+    view->setSettings(settings);
+    ASSERT_EQ(view->settings().maskA, masks[0].path);
+    w.equivalence()->run();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && view->rowCount() > 0; })) << w.lastError().toStdString();
+    const QRegularExpression counts(QStringLiteral("^(\\d+) of (\\d+) units of A have an equivalent"));
+    auto match = counts.match(view->caption());
+    ASSERT_TRUE(match.hasMatch()) << view->caption().toStdString();
+    EXPECT_EQ(match.captured(1), match.captured(2));
+    EXPECT_EQ(view->rowCount(), match.captured(1).toInt());
+    for (int side = 0; side < 2; ++side) {
+        EXPECT_GT(view->diagram(side)->nodeItemCount(), 0);
+        EXPECT_FALSE(view->diagram(side)->highlightedNodes().empty());
+    }
+    // The matched units are lit: every lit vertex of A is a unit of a row.
+    std::set<std::string> rowsA;
+    view->selectRow(-1);
+    for (size_t i : view->diagram(0)->highlightedNodes()) rowsA.insert(view->diagram(0)->diagram().nodes[i].id);
+    EXPECT_EQ(int(rowsA.size()), view->rowCount());
+
+    // The other way round: some unit of the 20% circuit has no equivalent in the 10% one.
+    view->setSettings({masks[1].path, masks[0].path, false, true});
+    w.equivalence()->run();
+    ASSERT_TRUE(waitUntil([&] { return w.jobs()->activeCount() == 0 && counts.match(view->caption()).hasMatch() &&
+                                       counts.match(view->caption()).captured(2).toInt() != match.captured(2).toInt(); }));
+    auto reverse = counts.match(view->caption());
+    EXPECT_LT(reverse.captured(1).toInt(), reverse.captured(2).toInt()) << view->caption().toStdString();
 }

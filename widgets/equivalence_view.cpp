@@ -1,0 +1,143 @@
+#include "widgets/equivalence_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "widgets/diagram_view.h"
+
+namespace cx::widgets {
+
+EquivalenceView::EquivalenceView(QWidget* parent) : QWidget(parent) {
+    m_a = new QComboBox(this);
+    m_b = new QComboBox(this);
+    for (QComboBox* box : {m_a, m_b}) box->setMinimumContentsLength(18);
+    m_a->setToolTip(tr("Circuit A: whose units are looked for"));
+    m_b->setToolTip(tr("Circuit B: where they are looked for"));
+    m_mode = new QComboBox(this);
+    m_mode->addItems({tr("Same inputs"), tr("Up to a permutation")});
+    m_mode->setToolTip(tr("Same inputs: two circuits of one model. Up to a permutation: any pairing of the inputs, found and verified"));
+    m_contains = new QCheckBox(tr("A inside B"), this);
+    m_contains->setChecked(true);
+    m_contains->setToolTip(tr("Read B's units with only A's inputs on (the others off), so a unit is found inside a larger one; "
+                              "off: the same function over all inputs"));
+    m_run = new QPushButton(tr("Find equivalents"), this);
+    m_run->setToolTip(tr("Enumerate each unit's excited input subsets and match A's units one to one with equivalent units of B"));
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("A"), this));
+    bar->addWidget(m_a, 1);
+    bar->addWidget(new QLabel(tr("in B"), this));
+    bar->addWidget(m_b, 1);
+    bar->addWidget(m_mode);
+    bar->addWidget(m_contains);
+    bar->addWidget(m_run);
+    m_caption = new QLabel(this);
+    m_caption->setWordWrap(true);
+    m_table = new QTableWidget(0, 5, this);
+    m_table->setHorizontalHeaderLabels({tr("Layer"), tr("Unit of A"), tr("Its equivalent in B"), tr("Signature"), tr("Inputs (A -> B)")});
+    m_table->verticalHeader()->setVisible(false);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    auto* diagrams = new QSplitter(this);
+    for (int side = 0; side < 2; ++side) {
+        auto* box = new QWidget(this);
+        auto* column = new QVBoxLayout(box);
+        column->setContentsMargins(0, 0, 0, 0);
+        m_titles[side] = new QLabel(side == 0 ? tr("A") : tr("B"), box);
+        m_views[side] = new DiagramView(box);
+        column->addWidget(m_titles[side]);
+        column->addWidget(m_views[side], 1);
+        diagrams->addWidget(box);
+    }
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_table);
+    split->addWidget(diagrams);
+    split->setStretchFactor(1, 3);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(bar);
+    layout->addWidget(m_caption);
+    layout->addWidget(split, 1);
+    setCircuits({}, {});
+    setCaption(tr("Pick two circuits (from the Masks list) and press Find equivalents: seed 004's excited states, exact up to "
+                  "24 relevant inputs, approximate (and said so) past them."));
+    connect(m_run, &QPushButton::clicked, this, &EquivalenceView::runRequested);
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
+        const auto rows = m_table->selectionModel()->selectedRows();
+        showRow(rows.isEmpty() ? -1 : rows.first().row());
+    });
+}
+
+void EquivalenceView::setCircuits(const QStringList& names, const QStringList& paths) {
+    for (QComboBox* box : {m_a, m_b}) {
+        const QString current = box->currentData().toString();
+        box->clear();
+        box->addItem(tr("the model"), QString());
+        for (int i = 0; i < names.size() && i < paths.size(); ++i) box->addItem(names[i], paths[i]);
+        const int at = box->findData(current);
+        if (at >= 0) box->setCurrentIndex(at);
+    }
+}
+
+void EquivalenceView::setSettings(const EquivalenceSettings& s) {
+    m_a->setCurrentIndex(std::max(0, m_a->findData(s.maskA)));
+    m_b->setCurrentIndex(std::max(0, m_b->findData(s.maskB)));
+    m_mode->setCurrentIndex(s.permuted ? 1 : 0);
+    m_contains->setChecked(s.contains);
+}
+
+EquivalenceSettings EquivalenceView::settings() const {
+    return {m_a->currentData().toString(), m_b->currentData().toString(), m_mode->currentIndex() == 1, m_contains->isChecked()};
+}
+
+void EquivalenceView::setBusy(bool busy) { m_run->setEnabled(!busy); }
+void EquivalenceView::setCaption(const QString& caption) { m_caption->setText(caption); }
+QString EquivalenceView::caption() const { return m_caption->text(); }
+
+void EquivalenceView::setRows(const std::vector<EquivalenceRow>& rows) {
+    m_rows = rows;
+    const QSignalBlocker block(m_table);
+    m_table->setRowCount(int(rows.size()));
+    for (int r = 0; r < int(rows.size()); ++r) {
+        const auto& row = rows[size_t(r)];
+        const QStringList cells = {row.layer, row.unitA, row.unitB, row.exact ? tr("exact") : tr("approximate"), row.inputs};
+        for (int c = 0; c < cells.size(); ++c) m_table->setItem(r, c, new QTableWidgetItem(cells[c]));
+    }
+    m_table->resizeColumnsToContents();
+}
+
+int EquivalenceView::rowCount() const { return m_table->rowCount(); }
+
+void EquivalenceView::setDiagram(int side, const engine::CircuitDiagram& diagram, const std::set<std::string>& lit, const QString& note) {
+    if (side < 0 || side > 1) return;
+    m_lit[side] = lit;
+    if (diagram.nodes.empty()) {
+        m_views[side]->clear();
+    } else {
+        m_views[side]->setDiagram(diagram);
+        m_views[side]->lightUnits(lit);
+    }
+    m_titles[side]->setText((side == 0 ? tr("A") : tr("B")) + (note.isEmpty() ? QString() : QStringLiteral(": ") + note));
+}
+
+DiagramView* EquivalenceView::diagram(int side) const { return m_views[side == 0 ? 0 : 1]; }
+
+void EquivalenceView::selectRow(int row) { m_table->selectRow(row); }
+
+void EquivalenceView::showRow(int row) {
+    if (row < 0 || row >= int(m_rows.size())) {
+        for (int side = 0; side < 2; ++side) m_views[side]->lightUnits(m_lit[side]);
+        return;
+    }
+    m_views[0]->findUnit(m_rows[size_t(row)].unitA);
+    m_views[1]->findUnit(m_rows[size_t(row)].unitB);
+}
+
+}  // namespace cx::widgets
