@@ -1,5 +1,7 @@
 #include "widgets/equivalence_view.h"
 
+#include <algorithm>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -46,6 +48,7 @@ EquivalenceView::EquivalenceView(QWidget* parent) : QWidget(parent) {
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     auto* diagrams = new QSplitter(this);
     for (int side = 0; side < 2; ++side) {
         auto* box = new QWidget(this);
@@ -61,6 +64,7 @@ EquivalenceView::EquivalenceView(QWidget* parent) : QWidget(parent) {
     split->addWidget(m_table);
     split->addWidget(diagrams);
     split->setStretchFactor(1, 3);
+    split->setSizes({140, 460});
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(m_caption);
@@ -110,6 +114,7 @@ void EquivalenceView::setRows(const std::vector<EquivalenceRow>& rows) {
         const QStringList cells = {row.layer, row.unitA, row.unitB, row.exact ? tr("exact") : tr("approximate"), row.inputs};
         for (int c = 0; c < cells.size(); ++c) m_table->setItem(r, c, new QTableWidgetItem(cells[c]));
     }
+    m_table->setColumnHidden(4, std::all_of(rows.begin(), rows.end(), [](const auto& r) { return r.inputs.isEmpty(); }));
     m_table->resizeColumnsToContents();
 }
 
@@ -124,7 +129,9 @@ void EquivalenceView::setDiagram(int side, const engine::CircuitDiagram& diagram
         m_views[side]->setDiagram(diagram);
         m_views[side]->lightUnits(lit);
     }
-    m_titles[side]->setText((side == 0 ? tr("A") : tr("B")) + (note.isEmpty() ? QString() : QStringLiteral(": ") + note));
+    const QString name = (side == 0 ? m_a : m_b)->currentText();
+    m_titles[side]->setText((side == 0 ? tr("A, %1").arg(name) : tr("B, %1").arg(name)) +
+                            (note.isEmpty() ? tr(": the matched units lit, the others faded") : QStringLiteral(": ") + note));
 }
 
 DiagramView* EquivalenceView::diagram(int side) const { return m_views[side == 0 ? 0 : 1]; }
