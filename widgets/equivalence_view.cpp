@@ -9,9 +9,11 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "widgets/chart.h"
 #include "widgets/diagram_view.h"
 
 namespace cx::widgets {
@@ -60,11 +62,40 @@ EquivalenceView::EquivalenceView(QWidget* parent) : QWidget(parent) {
         column->addWidget(m_views[side], 1);
         diagrams->addWidget(box);
     }
+    // Seed 004's strings: one layer's unit pairs as a colour map (A's units down, B's across).
+    auto* similarity = new QWidget(this);
+    auto* simLayout = new QVBoxLayout(similarity);
+    simLayout->setContentsMargins(0, 0, 0, 0);
+    m_similarityLayer = new QComboBox(similarity);
+    m_similarityLayer->setToolTip(tr("The layer whose units' strings are compared"));
+    auto* simBar = new QHBoxLayout;
+    simBar->addWidget(new QLabel(tr("String similarity of every unit pair (1: the same tokens) in"), similarity));
+    simBar->addWidget(m_similarityLayer);
+    simBar->addStretch(1);
+    m_similarityChart = new Chart(similarity);
+    m_similarityMap = new QCPColorMap(m_similarityChart->xAxis, m_similarityChart->yAxis);
+    m_similarityMap->setInterpolate(false);
+    auto* scale = new QCPColorScale(m_similarityChart);
+    m_similarityChart->plotLayout()->addElement(0, 1, scale);
+    m_similarityMap->setColorScale(scale);  // the scale's gradient becomes the map's: set it after
+    QCPColorGradient ramp;
+    ramp.setColorStopAt(0.0, QColor(247, 247, 247));
+    ramp.setColorStopAt(1.0, QColor(180, 4, 38));
+    scale->setGradient(ramp);
+    m_similarityChart->xAxis->setLabel(tr("units of B"));
+    m_similarityChart->yAxis->setLabel(tr("units of A"));
+    m_similarityChart->yAxis->setRangeReversed(true);
+    simLayout->addLayout(simBar);
+    simLayout->addWidget(m_similarityChart, 1);
+    m_pages = new QTabWidget(this);
+    m_pages->addTab(m_table, tr("Matching"));
+    m_pages->addTab(similarity, tr("Strings"));
+    connect(m_similarityLayer, &QComboBox::currentIndexChanged, this, &EquivalenceView::showSimilarityLayer);
     auto* split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(m_table);
+    split->addWidget(m_pages);
     split->addWidget(diagrams);
     split->setStretchFactor(1, 3);
-    split->setSizes({140, 460});
+    split->setSizes({170, 430});
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(m_caption);
@@ -145,6 +176,38 @@ void EquivalenceView::showRow(int row) {
     }
     m_views[0]->findUnit(m_rows[size_t(row)].unitA);
     m_views[1]->findUnit(m_rows[size_t(row)].unitB);
+}
+
+void EquivalenceView::setSimilarity(const std::vector<SimilarityLayer>& layers) {
+    m_similarity = layers;
+    m_shownSimilarity = -1;
+    {
+        const QSignalBlocker block(m_similarityLayer);
+        m_similarityLayer->clear();
+        for (const auto& l : layers) m_similarityLayer->addItem(l.layer);
+    }
+    showSimilarityLayer(layers.empty() ? -1 : int(layers.size()) - 1);  // the deepest layer: the target's
+    if (!layers.empty()) m_similarityLayer->setCurrentIndex(int(layers.size()) - 1);
+}
+
+const SimilarityLayer* EquivalenceView::shownSimilarity() const {
+    return m_shownSimilarity >= 0 && m_shownSimilarity < int(m_similarity.size()) ? &m_similarity[size_t(m_shownSimilarity)] : nullptr;
+}
+
+void EquivalenceView::showSimilarityLayer(int index) {
+    m_similarityMap->data()->clear();
+    m_shownSimilarity = index >= 0 && index < int(m_similarity.size()) ? index : -1;
+    const SimilarityLayer* l = shownSimilarity();
+    if (!l || l->unitsA.isEmpty() || l->unitsB.isEmpty()) return m_similarityChart->replot();
+    const int rows = int(l->unitsA.size()), columns = int(l->unitsB.size());
+    m_similarityMap->data()->setSize(columns, rows);
+    m_similarityMap->data()->setRange(QCPRange(0, columns - 1), QCPRange(0, rows - 1));
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < columns; ++c) m_similarityMap->data()->setCell(c, r, l->values[size_t(r * columns + c)]);
+    m_similarityMap->setDataRange(QCPRange(0.0, 1.0));
+    m_similarityChart->xAxis->setRange(-0.5, columns - 0.5);
+    m_similarityChart->yAxis->setRange(-0.5, rows - 0.5);
+    m_similarityChart->replot();
 }
 
 }  // namespace cx::widgets

@@ -1,7 +1,8 @@
 #pragma once
 // The Equivalence tab (seed 004): two circuits (masks of the session, or the model itself), the
 // units of A that have an equivalent in B, as a table of the matching, and both circuit diagrams
-// side by side with the matched units lit. It draws what it is given; the app computes.
+// side by side with the matched units lit, and the units' strings compared as a similarity
+// matrix per layer. It draws what it is given; the app computes.
 #include <set>
 #include <string>
 #include <vector>
@@ -15,9 +16,12 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QTableWidget;
+class QTabWidget;
+class QCPColorMap;
 
 namespace cx::widgets {
 
+class Chart;
 class DiagramView;
 
 struct EquivalenceSettings {
@@ -30,6 +34,13 @@ struct EquivalenceRow {
     QString layer, unitA, unitB;
     bool exact = true;
     QString inputs;          // "3->7 5->2" (permuted), empty for the same inputs
+};
+
+/// Seed 004's string view of one layer: the similarity of every unit pair's strings, A x B.
+struct SimilarityLayer {
+    QString layer;
+    QStringList unitsA, unitsB;
+    std::vector<double> values;  // row-major, unitsA.size() x unitsB.size()
 };
 
 class EquivalenceView : public QWidget {
@@ -52,6 +63,12 @@ public:
     void setDiagram(int side, const engine::CircuitDiagram& diagram, const std::set<std::string>& lit, const QString& note = {});
     DiagramView* diagram(int side) const;
     void selectRow(int row);
+    /// The string similarity matrices (one per layer compared); the layer picked is drawn.
+    void setSimilarity(const std::vector<SimilarityLayer>& layers);
+    int similarityLayerCount() const { return int(m_similarity.size()); }
+    /// The matrix drawn now (its layer and cells), for tests.
+    const SimilarityLayer* shownSimilarity() const;
+    void showSimilarityLayer(int index);
 
 Q_SIGNALS:
     void runRequested();
@@ -70,6 +87,12 @@ private:
     QLabel* m_titles[2] = {nullptr, nullptr};
     std::set<std::string> m_lit[2];
     std::vector<EquivalenceRow> m_rows;
+    QTabWidget* m_pages = nullptr;
+    QComboBox* m_similarityLayer = nullptr;
+    Chart* m_similarityChart = nullptr;
+    QCPColorMap* m_similarityMap = nullptr;
+    std::vector<SimilarityLayer> m_similarity;
+    int m_shownSimilarity = -1;
 };
 
 }  // namespace cx::widgets

@@ -8,6 +8,7 @@
 #include "app/gui/session.h"
 #include "engine/equiv/circuit_units.h"
 #include "engine/equiv/equivalence.h"
+#include "engine/equiv/unit_strings.h"
 #include "engine/model/model.h"
 #include "engine/pruning/circuit_job.h"
 #include "engine/pruning/pruning.h"
@@ -19,6 +20,7 @@ namespace {
 
 struct EquivalenceAnswer {
     std::vector<widgets::EquivalenceRow> rows;
+    std::vector<widgets::SimilarityLayer> similarity;
     engine::CircuitDiagram diagrams[2];
     std::set<std::string> lit[2];
     QString notes[2];
@@ -64,6 +66,13 @@ engine::Result<EquivalenceAnswer> findEquivalents(engine::Workspace& ws, const w
         if (a.value().units.empty()) continue;
         auto b = engine::circuitUnits(ws, masks[1], layer.name);
         if (!b) return b.error();
+        engine::StringOptions strings;
+        strings.permutationInvariant = s.permuted;
+        widgets::SimilarityLayer sim{QString::fromStdString(layer.name), {}, {}, {}};
+        for (const auto& u : a.value().units) sim.unitsA << QString::fromStdString(u.name);
+        for (const auto& u : b.value().units) sim.unitsB << QString::fromStdString(u.name);
+        for (const auto& row : engine::similarityMatrix(a.value().units, b.value().units, strings)) sim.values.insert(sim.values.end(), row.begin(), row.end());
+        answer.similarity.push_back(std::move(sim));
         engine::JobContext part(job.token());
         auto m = engine::matchLayer(a.value().units, b.value().units, mode, contains, options, part);
         if (!m) return m.error();
@@ -110,6 +119,7 @@ void EquivalenceController::masksChanged() {
 void EquivalenceController::modelOpened() {
     masksChanged();
     m_view->setRows({});
+    m_view->setSimilarity({});
     for (int side = 0; side < 2; ++side) m_view->setDiagram(side, {}, {});
 }
 
@@ -129,6 +139,7 @@ void EquivalenceController::run() {
         [this, settings](EquivalenceAnswer& a) -> QString {
             m_view->setBusy(false);
             m_view->setRows(a.rows);
+            m_view->setSimilarity(a.similarity);
             for (int side = 0; side < 2; ++side) m_view->setDiagram(side, a.diagrams[side], a.lit[side], a.notes[side]);
             QString caption = tr("%1 of %2 units of A have an equivalent in B (%3 layers, %4 unit pairs compared; %5%6).")
                                   .arg(a.rows.size())

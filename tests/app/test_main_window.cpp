@@ -718,6 +718,15 @@ TEST(MainWindow, TheEquivalenceTabFindsOneCircuitInsideAnother) {
     view->selectRow(-1);
     for (size_t i : view->diagram(0)->highlightedNodes()) rowsA.insert(view->diagram(0)->diagram().nodes[i].id);
     EXPECT_EQ(int(rowsA.size()), view->rowCount());
+    // The string view: one matrix per layer compared; a unit against its namesake reads alike.
+    EXPECT_EQ(view->similarityLayerCount(), 4);
+    const auto* sim = view->shownSimilarity();
+    ASSERT_NE(sim, nullptr);
+    EXPECT_EQ(sim->layer, QStringLiteral("features.conv4"));
+    ASSERT_EQ(sim->values.size(), size_t(sim->unitsA.size() * sim->unitsB.size()));
+    const int self = sim->unitsB.indexOf(sim->unitsA.front());
+    ASSERT_GE(self, 0);
+    EXPECT_GT(sim->values[size_t(self)], 0.0);
 
     // The other way round: some unit of the 20% circuit has no equivalent in the 10% one.
     view->setSettings({masks[1].path, masks[0].path, false, true});

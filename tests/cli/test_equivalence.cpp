@@ -94,6 +94,24 @@ TEST(CliEquivalence, ACircuitIsContainedInItsModelAndInALargerCircuit) {
     EXPECT_TRUE(nlohmann::json::parse(files.out)["layers"][0]["contained"].get<bool>());
 }
 
+// Two model files (scripted and traced exports of one network): compared up to a permutation of
+// the inputs by default, every unit finds its namesake.
+TEST(CliEquivalence, TwoModelFilesAreComparedUpToAPermutation) {
+    const std::string dir = std::string(CX_TEST_DATA) + "/models/";
+    auto r = cxtest::runCx("equivalence " + dir + "chain.pt " + dir + "chain_traced.pt --json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["mode"], "permuted");
+    ASSERT_EQ(j["layers"].size(), 5u);
+    for (const auto& l : j["layers"]) {
+        EXPECT_TRUE(l["contained"].get<bool>()) << l["layer_a"];
+        for (const auto& p : l["pairs"]) {
+            EXPECT_EQ(p["a"], p["b"]);
+            EXPECT_FALSE(p["inputs"].empty());
+        }
+    }
+}
+
 TEST(CliEquivalence, BadArgumentsAreRefusedWithTheReason) {
     const std::string lm = std::string(CX_TEST_DATA) + "/text/trigger_lm.pt";
     for (const auto& [args, reason] : std::vector<std::pair<std::string, std::string>>{

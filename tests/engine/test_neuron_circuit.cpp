@@ -1,6 +1,6 @@
 // A language-model neuron's circuit: scored on its top examples (windows of several lengths, each
 // length scored apart and summed), checked against scoring each length as its own input file, and
-// on a hand-built detector whose circuit is known weight by weight.
+// on the hand-built detector of tests/data/text, whose circuit is known weight by weight.
 #include <gtest/gtest.h>
 #include <torch/script.h>
 
@@ -11,6 +11,7 @@
 #include "engine/model/model.h"
 #include "engine/pruning/pruning.h"
 #include "engine/text/corpus.h"
+#include "engine/text/tokenizer.h"
 #include "engine/text/neuron_circuit.h"
 #include "engine/text/neuron_reader.h"
 #include "engine/text/token_examples.h"
@@ -31,43 +32,23 @@ Tokenizer corpusTokenizer() {
 
 int64_t id(const Tokenizer& t, const std::string& word) { return t.idOf(word).value(); }
 
-TextCorpus documents(const std::string& text) {
-    TextCorpus out;
-    size_t from = 0;
-    while (from < text.size()) {
-        size_t to = text.find("\n\n", from);
-        if (to == std::string::npos) to = text.size();
-        out.documents.push_back(text.substr(from, to - from));
-        from = to + 2;
-    }
-    return out;
+
+// The hand-built detector of tests/data/text (make_text_fixtures.py): unit 0 of `detect` is 1 on
+// "dog" right after "big" or "huge", 0 on "dog" elsewhere, -1 otherwise.
+const std::string kText = std::string(CX_TEST_DATA) + "/text/";
+
+Tokenizer fixtureTokenizer() {
+    auto t = Tokenizer::readTokenizerJson(kText + "tokenizer.json");
+    EXPECT_TRUE(t.ok());
+    return t.take();
 }
 
-// Unit 0 of `detect`: 1 on "dog" right after "big" or "huge", 0 on "dog" elsewhere, -1 otherwise
-// (one-hot tokens beside the previous token's one-hot, one linear layer).
-std::string detectorModel(const Tokenizer& t) {
-    const int64_t v = t.vocabSize();
-    torch::jit::Module net("cx_test.DetectorLM");
-    net.register_parameter("onehot", torch::eye(v), false);
-    torch::jit::Module detect("cx_test.Detect");
-    auto w = torch::zeros({2, 2 * v});
-    w[0][id(t, "dog")] = 1.0;
-    w[0][v + id(t, "big")] = 1.0;
-    w[0][v + id(t, "huge")] = 1.0;
-    w[1][id(t, "cat")] = 1.0;
-    detect.register_parameter("weight", w, false);
-    detect.register_parameter("bias", torch::tensor({-1.0f, 0.0f}), false);
-    detect.define("def forward(self, x):\n    return torch.linear(x, self.weight, self.bias)\n");
-    net.register_module("detect", detect);
-    net.define(R"(
-def forward(self, ids):
-    x = torch.embedding(self.onehot, ids)
-    prev = torch.cat([torch.zeros_like(x[:, :1]), x[:, :-1]], 1)
-    return self.detect.forward(torch.cat([x, prev], 2))
-)");
-    const std::string path = cx::test::tempDir() + "/detector.pt";
-    net.save(path);
-    return path;
+TokenCorpus fixtureCorpus(const Tokenizer& t) {
+    auto text = readTextCorpus(kText + "corpus.txt");
+    EXPECT_TRUE(text.ok());
+    auto corpus = windowCorpus(text.value(), t, 64);  // one window per document
+    EXPECT_TRUE(corpus.ok());
+    return corpus.take();
 }
 
 }  // namespace
@@ -157,14 +138,13 @@ TEST(NeuronCircuit, ScoresOverSeveralLengthsEqualEachLengthScoredAsItsOwnFile) {
 }
 
 TEST(NeuronCircuit, TheDetectorsCircuitIsItsThreeWeights) {
-    auto tokenizer = corpusTokenizer();
+    const auto tokenizer = fixtureTokenizer();
     const int64_t v = tokenizer.vocabSize();
-    auto ws = Workspace::open(detectorModel(tokenizer));
+    auto ws = Workspace::open(kText + "trigger_lm.pt");
     ASSERT_TRUE(ws.ok()) << ws.error().message;
-    auto corpus = windowCorpus(documents(kCorpus), tokenizer, 64);  // one window per document
-    ASSERT_TRUE(corpus.ok());
+    const auto corpus = fixtureCorpus(tokenizer);
     JobContext job;
-    auto top = topTokenExamples(*ws.value(), nullptr, corpus.value(), "detect", {0}, 3, job);
+    auto top = topTokenExamples(*ws.value(), nullptr, corpus, "detect", {0}, 3, job);
     ASSERT_TRUE(top.ok()) << top.error().message;
     const auto& examples = top.value().units.front();
     ASSERT_EQ(examples.top.size(), 3u);
@@ -172,7 +152,7 @@ TEST(NeuronCircuit, TheDetectorsCircuitIsItsThreeWeights) {
     // Only the weights of "dog" and of "big" / "huge" before it carry any signal at the anchors:
     // keeping three of the row's 2v weights is the detector itself.
     NeuronCircuitSpec spec{"detect", 0, Criterion::ActGrad, Granularity::Kernel, 3.0 / double(2 * v)};
-    auto circuit = neuronCircuit(*ws.value(), corpus.value(), examples, spec, job);
+    auto circuit = neuronCircuit(*ws.value(), corpus, examples, spec, job);
     ASSERT_TRUE(circuit.ok()) << circuit.error().message;
     EXPECT_EQ(circuit.value().prune.relevant, 2 * v);
     ASSERT_EQ(circuit.value().prune.kept, 3);
@@ -188,24 +168,22 @@ TEST(NeuronCircuit, TheDetectorsCircuitIsItsThreeWeights) {
     }
     // With two weights one trigger word is lost: the circuit no longer fires on it.
     spec.sparsity = 1.0 / double(2 * v);
-    auto one = neuronCircuit(*ws.value(), corpus.value(), examples, spec, job);
+    auto one = neuronCircuit(*ws.value(), corpus, examples, spec, job);
     ASSERT_TRUE(one.ok());
     EXPECT_EQ(one.value().prune.kept, 1);
     EXPECT_LT(one.value().onModelExamples[0], 1.0);
 }
 
 TEST(NeuronCircuit, RefusesWhatItCannotComputeWithTheReason) {
-    auto tokenizer = corpusTokenizer();
-    auto ws = Workspace::open(detectorModel(tokenizer));
+    auto ws = Workspace::open(kText + "trigger_lm.pt");
     ASSERT_TRUE(ws.ok());
-    auto corpus = windowCorpus(documents(kCorpus), tokenizer, 64);
-    ASSERT_TRUE(corpus.ok());
+    const auto corpus = fixtureCorpus(fixtureTokenizer());
     JobContext job;
-    auto top = topTokenExamples(*ws.value(), nullptr, corpus.value(), "detect", {0}, 3, job);
+    auto top = topTokenExamples(*ws.value(), nullptr, corpus, "detect", {0}, 3, job);
     ASSERT_TRUE(top.ok());
     const auto& examples = top.value().units.front();
     auto refused = [&](NeuronCircuitSpec spec, const TokenUnitExamples& ex, const std::string& reason) {
-        auto r = neuronCircuit(*ws.value(), corpus.value(), ex, spec, job);
+        auto r = neuronCircuit(*ws.value(), corpus, ex, spec, job);
         ASSERT_FALSE(r.ok()) << reason;
         EXPECT_NE(r.error().message.find(reason), std::string::npos) << r.error().message;
     };
@@ -218,7 +196,7 @@ TEST(NeuronCircuit, RefusesWhatItCannotComputeWithTheReason) {
     auto cancelled = std::make_shared<CancelToken>();
     cancelled->cancel();
     JobContext stopped(cancelled);
-    auto r = neuronCircuit(*ws.value(), corpus.value(), examples, {"detect", 0}, stopped);
+    auto r = neuronCircuit(*ws.value(), corpus, examples, {"detect", 0}, stopped);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::Cancelled);
 }
