@@ -186,8 +186,12 @@ void EquivalenceView::setSimilarity(const std::vector<SimilarityLayer>& layers) 
         m_similarityLayer->clear();
         for (const auto& l : layers) m_similarityLayer->addItem(l.layer);
     }
-    showSimilarityLayer(layers.empty() ? -1 : int(layers.size()) - 1);  // the deepest layer: the target's
-    if (!layers.empty()) m_similarityLayer->setCurrentIndex(int(layers.size()) - 1);
+    // The layer with the most pairs first: the matrix with the most to show.
+    int largest = -1;
+    for (int i = 0; i < int(layers.size()); ++i)
+        if (largest < 0 || layers[size_t(i)].values.size() > layers[size_t(largest)].values.size()) largest = i;
+    showSimilarityLayer(largest);
+    if (largest >= 0) m_similarityLayer->setCurrentIndex(largest);
 }
 
 const SimilarityLayer* EquivalenceView::shownSimilarity() const {
