@@ -60,7 +60,7 @@ engine::Result<EquivalenceAnswer> findEquivalents(engine::Workspace& ws, const w
         if (job.cancelled()) return engine::cancelledError();
         auto a = engine::circuitUnits(ws, masks[0], layer.name);
         if (!a) {
-            answer.skipped.push_back(layer.name);
+            answer.skipped.push_back(a.error().message);
             continue;
         }
         if (a.value().units.empty()) continue;
@@ -149,8 +149,9 @@ void EquivalenceController::run() {
                                   .arg(settings.permuted ? tr("inputs up to a permutation")
                                                          : settings.contains ? tr("B read with only A's inputs on") : tr("the same function"))
                                   .arg(a.exact ? tr(", every signature exact") : tr(", some approximate"));
-            if (!a.skipped.empty()) caption += tr(" Skipped (a batch-norm follows): %1.").arg(QString::fromStdString(a.skipped.front()) +
-                                                                                               (a.skipped.size() > 1 ? QStringLiteral(" ...") : QString()));
+            if (!a.skipped.empty())
+                caption += tr(" %n layer(s) skipped: %1", nullptr, int(a.skipped.size())).arg(QString::fromStdString(a.skipped.front())) +
+                           (a.skipped.size() > 1 ? tr(" (and the like)") : QString());
             m_view->setCaption(caption);
             return {};
         },
