@@ -21,18 +21,6 @@ using namespace cx::engine;
 
 namespace {
 
-const char* kCorpus = "the cat sat on the mat .\n\na big dog barked at the red cat .\n\nhuge dogs and small dog ran .\n\n"
-                      "the small cat saw a dog .\n";
-
-Tokenizer corpusTokenizer() {
-    auto t = Tokenizer::buildWordLevel(kCorpus, 100);
-    EXPECT_TRUE(t.ok());
-    return t.take();
-}
-
-int64_t id(const Tokenizer& t, const std::string& word) { return t.idOf(word).value(); }
-
-
 // The hand-built detector of tests/data/text (make_text_fixtures.py): unit 0 of `detect` is 1 on
 // "dog" right after "big" or "huge", 0 on "dog" elsewhere, -1 otherwise.
 const std::string kText = std::string(CX_TEST_DATA) + "/text/";
@@ -42,6 +30,8 @@ Tokenizer fixtureTokenizer() {
     EXPECT_TRUE(t.ok());
     return t.take();
 }
+
+int64_t id(const Tokenizer& t, const std::string& word) { return t.idOf(word).value(); }
 
 TokenCorpus fixtureCorpus(const Tokenizer& t) {
     auto text = readTextCorpus(kText + "corpus.txt");
@@ -54,15 +44,15 @@ TokenCorpus fixtureCorpus(const Tokenizer& t) {
 }  // namespace
 
 TEST(NeuronCircuit, ScoresOverSeveralLengthsEqualEachLengthScoredAsItsOwnFile) {
-    auto tokenizer = corpusTokenizer();
+    const auto tokenizer = fixtureTokenizer();
     torch::manual_seed(5);
     const std::string path = cx::test::tempDir() + "/neuron_circuit_gpt.pt";
     scriptGpt("cx_test.NeuronCircuitGPT", {tokenizer.vocabSize(), 16, 16, 2, 4, true}).save(path);
     auto ws = Workspace::open(path);
     ASSERT_TRUE(ws.ok()) << ws.error().message;
-    TextCorpus text;
-    for (int i = 0; i < 6; ++i) text.documents.push_back(std::string(kCorpus).substr(size_t(i) * 7, 40 + size_t(i) * 11));
-    auto corpus = windowCorpus(text, tokenizer, 5);  // windows of 5 tokens and shorter tails
+    auto text = readTextCorpus(kText + "corpus.txt");
+    ASSERT_TRUE(text.ok());
+    auto corpus = windowCorpus(text.value(), tokenizer, 5);  // windows of 5 tokens and shorter tails
     ASSERT_TRUE(corpus.ok());
     JobContext job;
     const std::string layer = "block1.mlp.fc";
