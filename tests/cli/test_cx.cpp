@@ -30,7 +30,8 @@ TEST(Cli, HelpEverywhere) {
     auto top = cx("--help");
     EXPECT_EQ(top.code, 0);
     EXPECT_NE(top.out.find("usage: cx <command>"), std::string::npos);
-    for (const std::string cmd : {"inspect", "demo", "score", "prune", "sweep", "iou", "train-mask", "magnitude", "evaluate", "overlap", "visualize"}) {
+    for (const std::string cmd : {"inspect", "demo", "score", "prune", "sweep", "iou", "train-mask", "magnitude", "evaluate", "overlap", "visualize",
+                                  "mae", "local-search", "neuron-circuit", "equivalence"}) {
         auto r = cx(cmd + " --help");
         EXPECT_EQ(r.code, 0) << cmd;
         EXPECT_NE(r.out.find("usage: cx " + cmd), std::string::npos) << cmd;
