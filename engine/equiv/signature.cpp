@@ -30,10 +30,12 @@ void nonZeroInputs(const ThresholdUnit& u, std::vector<int64_t>& ids, std::vecto
         }
 }
 
-// Enumerates, then drops the dummy inputs found (and enumerates the rest again).
-Status exactOver(Signature& s, const SignatureOptions& o, JobContext& job) {
+// Enumerates (unless `first` is that enumeration already), then drops the dummy inputs found
+// and enumerates the rest again.
+Status exactOver(Signature& s, const SignatureOptions& o, JobContext& job, Result<ExcitedStates> first = Error{}) {
     for (;;) {
-        auto states = enumerateExcitedStates(s.weights, s.bias, o.threshold, s.epsilon, job, o.device);
+        auto states = first ? std::move(first) : enumerateExcitedStates(s.weights, s.bias, o.threshold, s.epsilon, job, o.device);
+        first = Error{};
         if (!states) return states.error();
         std::vector<int64_t> ids;
         std::vector<double> w;
@@ -90,19 +92,21 @@ Result<Signature> signatureOf(const ThresholdUnit& unit, const SignatureOptions&
         large.weights.push_back(s.weights[i]);
     }
     for (size_t r = size_t(o.maxExactFanIn); r < bySize.size(); ++r) smallSum += std::abs(s.weights[bySize[r]]);
-    auto states = enumerateExcitedStates(large.weights, large.bias, o.threshold, 0.0, job, o.device);
+    // With the signature's own epsilon: the margin does not depend on it, and a proof reuses it.
+    auto states = enumerateExcitedStates(large.weights, large.bias, o.threshold, s.epsilon, job, o.device);
     if (!states) return states.error();
-    if (smallSum + s.epsilon < states.value().margin) {
+    const double margin = states.value().margin;
+    if (smallSum + s.epsilon < margin) {
         large.droppedInputs += n - o.maxExactFanIn;
         large.droppedBound = smallSum;
-        if (auto st = exactOver(large, o, job); !st) return st.error();
+        if (auto st = exactOver(large, o, job, std::move(states)); !st) return st.error();
         return large;
     }
     s.exact = false;
     char note[200];
     std::snprintf(note, sizeof note, "fan-in %d past the exact limit %d: the %d smallest inputs (sum |w| %.4g) could change the output "
                   "(margin %.4g of the rest); compared on %d sampled subsets", n, o.maxExactFanIn, n - o.maxExactFanIn, smallSum,
-                  states.value().margin, o.samples);
+                  margin, o.samples);
     s.note = note;
     return s;
 }
