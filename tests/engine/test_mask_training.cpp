@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <torch/script.h>
 
+#include "engine/masks/internal/mask_adam.h"
 #include "engine/masks/internal/mask_training.h"
 #include "engine/masks/internal/soft_mask.h"
 #include "engine/model/internal/forward_plan.h"
@@ -309,6 +310,11 @@ TEST(MaskTraining, FlushingSubnormalsKeepsTheHardMaskOfARunAnnealedTo200) {
         o.flushDenormals = variant;
     });
     const float tiny = 1e-39f;  // subnormal in float32
+    {
+        const FlushDenormals flushed(true);
+        // Every chunk of a parallel op reads the subnormal as 0, the intra-op threads' too.
+        EXPECT_TRUE((torch::full({1 << 20}, tiny) * 1.0f).eq(0).all().item<bool>());
+    }
     EXPECT_GT((torch::full({1}, tiny) * 1.0f).item<float>(), 0.0f);
     EXPECT_TRUE((torch::full({1 << 20}, tiny) * 1.0f).gt(0).all().item<bool>());  // the intra-op threads too
 }
@@ -406,4 +412,37 @@ TEST(SoftMask, TransposedLinearLayersStepAsThroughAutograd) {
 // A run annealed to T = 200 keeps exactly the hard mask, fused or through autograd.
 TEST(MaskTraining, FusedSoftMaskKeepsTheHardMaskOfARunAnnealedTo200) {
     expectSameHardMaskAnnealedTo200([](MaskTrainOptions& o, bool variant) { o.fusedSoftMask = variant; });
+}
+
+// The logits' optimizer computes exactly what torch::optim::Adam does, step after step, in its
+// one-pass kernel (vector blocks, each thread chunk's scalar tail, several chunks) and in
+// LibTorch ops (float64 here); zeroGrad leaves no gradient, the next backward's is taken whole.
+TEST(MaskAdam, EqualsTorchAdamBitForBit) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !std::getenv("ATEN_CPU_CAPABILITY"))
+        EXPECT_TRUE(MaskAdam::fused()) << "the kernel fell back to LibTorch ops on a CPU it supports";
+#endif
+    torch::manual_seed(8);
+    for (auto dtype : {torch::kFloat32, torch::kFloat64}) {
+        for (int64_t n : {1, 31, 1000, 65543, 784 * 512}) {
+            auto reference = torch::randn({n}, dtype).requires_grad_(true);
+            auto ours = reference.detach().clone().requires_grad_(true);
+            torch::optim::Adam adam({reference}, torch::optim::AdamOptions(0.05));
+            MaskAdam maskAdam({ours}, 0.05);
+            for (int step = 0; step < 15; ++step) {
+                // Magnitudes from 1e-6 to 1e2, some exact zeros.
+                auto grad = torch::randn({n}, dtype) * std::pow(10.0, double(step % 5) * 2 - 6);
+                grad.masked_fill_(torch::rand({n}) < 0.1, 0.0);
+                adam.zero_grad();
+                reference.mutable_grad() = grad.clone();
+                adam.step();
+                maskAdam.zeroGrad();
+                EXPECT_FALSE(ours.grad().defined());
+                ours.mutable_grad() = grad.clone();
+                maskAdam.step();
+                ASSERT_TRUE(torch::equal(ours.detach(), reference.detach())) << n << " " << dtype << " at step " << step;
+            }
+        }
+    }
 }

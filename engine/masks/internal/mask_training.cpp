@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include <ATen/Parallel.h>
-
 #include "engine/core/internal/guard.h"
+#include "engine/core/internal/intra_op.h"
 #include "engine/core/runtime.h"
+#include "engine/masks/internal/mask_adam.h"
 #include "engine/masks/internal/soft_mask.h"
 #include "engine/masks/internal/task_loss.h"
 #include "engine/model/internal/forward_plan.h"
@@ -25,8 +25,8 @@ constexpr double kBeta = 2.0 / 3.0, kGamma = -0.1, kZeta = 1.1;
 
 void FlushDenormals::setEverywhere(bool on) {
     at::globalContext().setFlushDenormal(on);
-    // One index per thread of the OpenMP team: each runs the lambda once, on itself.
-    at::parallel_for(0, at::get_num_threads(), 1, [on](int64_t, int64_t) { at::globalContext().setFlushDenormal(on); });
+    // One index per intra-op thread: each runs the lambda once, on itself.
+    parallelChunks(at::get_num_threads(), [on](int64_t, int64_t) { at::globalContext().setFlushDenormal(on); }, 1);
 }
 
 namespace {
@@ -261,7 +261,7 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
         if (targetLayer >= 0) probes.push_back({targetLayer, ProbeSide::Output});
         auto plan = ForwardPlan::build(model, probes, targetLayer < 0, probe.params, options.device);
         if (!plan) return plan.error();
-        torch::optim::Adam optimizer(set.parameters(), torch::optim::AdamOptions(options.learningRate));
+        MaskAdam optimizer(set.parameters(), options.learningRate);
         const int64_t n = inputs.size(0);
         const int64_t batches = (n + options.batchSize - 1) / options.batchSize;
         const bool cs = options.method == MaskMethod::ContinuousSparsification;
@@ -291,7 +291,7 @@ Result<MaskSet> trainMasks(const Model& model, const torch::Tensor& inputs, cons
                 if (!std::isfinite(loss.item<double>()))
                     return Error{ErrorCode::Backend, "the loss became NaN or infinite at epoch " + std::to_string(epoch + 1) +
                                                          ", step " + std::to_string(step) + "; no masks were kept"};
-                optimizer.zero_grad();
+                optimizer.zeroGrad();
                 // The gradients of a batch-mean loss are batch-size times smaller, and annealed to
                 // T = 200 the sigmoid's gradient then becomes mostly subnormal floats, which the CPU
                 // computes many times slower (the demo's subnetworks: 2 minutes became over 25).

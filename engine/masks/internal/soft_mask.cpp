@@ -1,11 +1,11 @@
 #include "engine/masks/internal/soft_mask.h"
 
-#include <ATen/Parallel.h>
-
 #include <cstring>
 #include <map>
 #include <mutex>
 
+#include "engine/core/internal/intra_op.h"
+#include "engine/masks/internal/mask_kernels.h"
 
 namespace cx::engine {
 namespace {
@@ -17,9 +17,9 @@ using torch::autograd::variable_list;
 // It computes, element by element, the float operations of the six LibTorch ops it replaces, in
 // their order (this file is compiled with -ffp-contract=off, so no multiply-add is fused): the
 // result is bit-identical, in one pass over memory instead of six (0.5 ms of a 5 ms step on the
-// issue-18 MLP). The forward's pass (soft_mask_forward.h) is split over the threads as LibTorch's
-// elementwise ops split theirs (their grain), which its sigmoid's vector/scalar split depends on.
-constexpr int64_t kGrain = 32768;
+// issue-18 MLP). Both it and the forward's pass (soft_mask_forward.h) are split over the threads
+// as LibTorch's elementwise ops split theirs (parallelChunks), which its sigmoid's vector/scalar
+// split depends on.
 
 bool plainFloats(std::initializer_list<const torch::Tensor*> tensors) {
     for (const auto* t : tensors)
@@ -50,23 +50,15 @@ torch::Tensor logitGrad(const torch::Tensor& gradWeight, const torch::Tensor& we
     const float* w = weight.data_ptr<float>();
     const float* m = mask.data_ptr<float>();
     float* o = out.data_ptr<float>();
-    at::parallel_for(0, mask.numel(), kGrain,
-                     [&](int64_t begin, int64_t end) { logitGradRange(g, w, m, o, gradSum, t, begin, end); });
+    parallelChunks(mask.numel(), [&](int64_t begin, int64_t end) { logitGradRange(g, w, m, o, gradSum, t, begin, end); });
     return out;
 }
 
-// The forward kernel for the capability LibTorch's own kernels run, or none (LibTorch ops then).
-// LibTorch does not export its choice; its build summary states it ("CPU capability usage: ...").
-// The kernel is used only after it has reproduced LibTorch's ops bit for bit on a probe that
-// covers both of their code paths (vector blocks and the scalar tail) and the clamp and threshold.
+// The forward kernel for the capability LibTorch's own kernels run, or none (LibTorch ops then),
+// used only after it has reproduced LibTorch's ops bit for bit on a probe that covers both of
+// their code paths (vector blocks and the scalar tail) and the clamp and threshold.
 SoftMaskForwardRange chooseForwardKernel() {
-#if defined(CX_SOFT_MASK_KERNELS)
-    const std::string config = at::show_config();
-    SoftMaskForwardRange kernel = nullptr;
-    if (config.find("CPU capability usage: AVX512") != std::string::npos)
-        kernel = soft_mask_avx512::forwardRange;
-    else if (config.find("CPU capability usage: AVX2") != std::string::npos)
-        kernel = soft_mask_avx2::forwardRange;
+    const SoftMaskForwardRange kernel = softMaskForwardKernel();
     if (!kernel) return nullptr;
     const int64_t n = 1000;  // 31 blocks of 32 and a tail of 8 (AVX-512), 62 of 16 and 8 (AVX2)
     auto logits = torch::linspace(-3.0, 3.0, n).mul_(torch::linspace(0.3, 7.0, n));
@@ -82,9 +74,6 @@ SoftMaskForwardRange chooseForwardKernel() {
             return nullptr;
     }
     return kernel;
-#else
-    return nullptr;
-#endif
 }
 
 SoftMaskForwardRange forwardKernel() {
@@ -111,7 +100,7 @@ public:
             // Each chunk's sum, added in the order of the chunks: the same total on every run.
             std::mutex guard;
             std::map<int64_t, double> chunkSums;
-            at::parallel_for(0, mask.numel(), kGrain, [&](int64_t begin, int64_t end) {
+            parallelChunks(mask.numel(), [&](int64_t begin, int64_t end) {
                 const double sum = kernel(s, w, t, m, o, begin, end);
                 const std::lock_guard<std::mutex> lock(guard);
                 chunkSums[begin] = sum;

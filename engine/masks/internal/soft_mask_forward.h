@@ -17,18 +17,9 @@ constexpr double kNegligibleMask = 1e-30;
 constexpr float kSigmoidIsOne = 20.0f;
 constexpr float kSigmoidIsNegligible = -70.0f;
 
-/// One thread's chunk [begin, end) of the flattened tensors, as at::parallel_for hands it out;
+/// One thread's chunk [begin, end) of the flattened tensors, as parallelChunks (intra_op.h) hands it out;
 /// returns the sum of the chunk's mask values.
 using SoftMaskForwardRange = double (*)(const float* logits, const float* weight, float temperature, float* mask,
                                       float* masked, int64_t begin, int64_t end);
-
-namespace soft_mask_avx512 {
-double forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
-                  int64_t begin, int64_t end);
-}
-namespace soft_mask_avx2 {
-double forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
-                  int64_t begin, int64_t end);
-}
 
 }  // namespace cx::engine

@@ -1,6 +1,7 @@
-// The body of one capability's forward kernel: included by soft_mask_forward_avx512.cpp and
-// soft_mask_forward_avx2.cpp, each compiled with LibTorch's flags and CPU_CAPABILITY macro for
-// that capability, inside the namespace CX_SOFT_MASK_NAMESPACE. No include guard on purpose.
+// The body of one capability's soft-mask forward kernel (soft_mask_forward.h): included by
+// mask_kernels_avx512.cpp and mask_kernels_avx2.cpp, each compiled with LibTorch's flags and
+// CPU_CAPABILITY macro for that capability, inside the namespace CX_MASK_KERNELS_NAMESPACE.
+// No include guard on purpose.
 #include <ATen/cpu/vec/vec.h>
 
 #include <algorithm>
@@ -8,9 +9,9 @@
 
 #include "engine/masks/internal/soft_mask_forward.h"
 
-namespace cx::engine::CX_SOFT_MASK_NAMESPACE {
+namespace cx::engine::CX_MASK_KERNELS_NAMESPACE {
 
-double forwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
+double softMaskForwardRange(const float* logits, const float* weight, float temperature, float* mask, float* masked,
                     int64_t begin, int64_t end) {
     using Vec = at::vec::Vectorized<float>;
     const float lo = float(-kSaturatedLogit), hi = float(kSaturatedLogit), negligible = float(kNegligibleMask);
@@ -64,4 +65,4 @@ double forwardRange(const float* logits, const float* weight, float temperature,
     return sum;
 }
 
-}  // namespace cx::engine::CX_SOFT_MASK_NAMESPACE
+}  // namespace cx::engine::CX_MASK_KERNELS_NAMESPACE
